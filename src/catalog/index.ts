@@ -1,0 +1,3 @@
+export type { Catalog, CatalogManifest, CatalogSignals, EmbeddingsRef, Item, LoadProgress } from './types';
+export { loadCatalog, contentVersion, type CatalogCache, type CachedCatalog, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
+export { parseItemsText, validateItems, validateManifest, decodeEmbeddings } from './validate';

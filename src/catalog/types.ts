@@ -1,0 +1,64 @@
+/** One thing the site can recommend. Unknown fields are kept and handed back to the host untouched. */
+export interface Item {
+  id: string;
+  title: string;
+  description?: string;
+  category?: string;
+  tags?: string[];
+  brand?: string;
+  price?: number;
+  url?: string;
+  imageUrl?: string;
+  /** ISO 8601 date; drives freshness. */
+  publishedAt?: string;
+  attributes?: Record<string, unknown>;
+  /** Consumables may be bought again; everything else is suppressed once purchased. */
+  repeatable?: boolean;
+  [extra: string]: unknown;
+}
+
+/** `catalog.json`: what `pocketrec build` writes and the browser reads first. */
+export interface CatalogManifest {
+  formatVersion: 1;
+  /** Content hash of the catalogue; caches are keyed by it. */
+  version: string;
+  itemCount: number;
+  /** URL of the items (JSON array or NDJSON), relative to the manifest. */
+  items: string;
+  /** Optional precomputed vectors, one row per item in item order. */
+  embeddings?: EmbeddingsRef;
+  /** Optional aggregate signals from the site's own logs (JSON, see `CatalogSignals`). */
+  signals?: string;
+}
+
+export interface EmbeddingsRef {
+  url: string;
+  /** Encoder that produced the rows; the worker uses vectors only if it runs the same encoder. */
+  model: string;
+  dim: number;
+  /** `int8`: little-endian f32 scale per row (itemCount × 4 bytes), then itemCount × dim int8 values. */
+  dtype: 'int8' | 'f32';
+}
+
+/** Collaborative signals computed offline from aggregate logs; all keyed by item id. */
+export interface CatalogSignals {
+  popularity?: Record<string, number>;
+  trending?: Record<string, number>;
+  /** Item → items often seen with it, with weights. */
+  neighbors?: Record<string, Array<[string, number]>>;
+  /** Item → items that tend to come next, with weights. */
+  transitions?: Record<string, Array<[string, number]>>;
+}
+
+/** A catalogue as held in memory once loaded and validated. */
+export interface Catalog {
+  readonly version: string;
+  readonly items: readonly Item[];
+  /** Present when the catalogue shipped vectors; `model` names their encoder. */
+  readonly embeddings?: { readonly model: string; readonly dim: number; readonly vectors: Float32Array };
+  readonly signals?: CatalogSignals;
+}
+
+export type LoadProgress =
+  | { phase: 'catalog-download'; loaded: number; total: number }
+  | { phase: 'catalog-parse'; loaded: number; total: number };

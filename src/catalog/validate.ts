@@ -1,0 +1,140 @@
+import { PocketRecError } from '../errors';
+import type { CatalogManifest, CatalogSignals, Item } from './types';
+
+/** Names a record the way a person finds it in the file: array index or NDJSON line. */
+export type RecordPlace = { kind: 'index'; index: number } | { kind: 'line'; line: number } | { kind: 'inline'; index: number };
+
+function describe(place: RecordPlace): string {
+  switch (place.kind) {
+    case 'index':
+      return `item at index ${place.index}`;
+    case 'line':
+      return `item on line ${place.line}`;
+    case 'inline':
+      return `inline item at index ${place.index}`;
+  }
+}
+
+function invalid(place: RecordPlace, field: string, problem: string, source: string): PocketRecError {
+  const where = describe(place);
+  return new PocketRecError('catalog-invalid', `catalog: ${where} ${problem} (field "${field}" in ${source}). Fix that record; the previous catalogue stays in use.`, {
+    details: { source, field, ...(place.kind === 'line' ? { line: place.line } : { index: place.index }) },
+  });
+}
+
+const OPTIONAL_STRINGS = ['description', 'category', 'brand', 'url', 'imageUrl', 'publishedAt'] as const;
+
+export function validateItem(raw: unknown, place: RecordPlace, source: string): Item {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid(place, '(record)', 'is not a JSON object', source);
+  }
+  const rec = raw as Record<string, unknown>;
+  if (typeof rec.id === 'number' && Number.isFinite(rec.id)) rec.id = String(rec.id);
+  if (typeof rec.id !== 'string' || rec.id.trim() === '') throw invalid(place, 'id', 'has no id (a non-empty string is required)', source);
+  if (typeof rec.title !== 'string' || rec.title.trim() === '') throw invalid(place, 'title', `"${rec.id}" has no title (a non-empty string is required)`, source);
+  for (const field of OPTIONAL_STRINGS) {
+    if (rec[field] !== undefined && typeof rec[field] !== 'string') throw invalid(place, field, `"${rec.id}" has a non-string ${field}`, source);
+  }
+  if (rec.tags !== undefined && !(Array.isArray(rec.tags) && rec.tags.every((t) => typeof t === 'string'))) {
+    throw invalid(place, 'tags', `"${rec.id}" has tags that are not an array of strings`, source);
+  }
+  if (rec.price !== undefined && !(typeof rec.price === 'number' && Number.isFinite(rec.price) && rec.price >= 0)) {
+    throw invalid(place, 'price', `"${rec.id}" has a price that is not a non-negative number`, source);
+  }
+  if (typeof rec.publishedAt === 'string' && Number.isNaN(Date.parse(rec.publishedAt))) {
+    throw invalid(place, 'publishedAt', `"${rec.id}" has a publishedAt that is not a date`, source);
+  }
+  if (rec.repeatable !== undefined && typeof rec.repeatable !== 'boolean') throw invalid(place, 'repeatable', `"${rec.id}" has a non-boolean repeatable`, source);
+  return rec as Item;
+}
+
+/** Validates every record and rejects duplicate ids, naming both places. */
+export function validateItems(raws: readonly unknown[], placeOf: (i: number) => RecordPlace, source: string): Item[] {
+  const seen = new Map<string, number>();
+  return raws.map((raw, i) => {
+    const item = validateItem(raw, placeOf(i), source);
+    const first = seen.get(item.id);
+    if (first !== undefined) {
+      const firstPlace = describe(placeOf(first));
+      throw invalid(placeOf(i), 'id', `repeats the id "${item.id}" already used by the ${firstPlace}`, source);
+    }
+    seen.set(item.id, i);
+    return item;
+  });
+}
+
+export function parseItemsText(text: string, source: string): Item[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new PocketRecError('catalog-invalid', `catalog: ${source} is not valid JSON (${(cause as Error).message}). Check the file; the previous catalogue stays in use.`, { details: { source }, cause });
+    }
+    return validateItems(parsed as unknown[], (index) => ({ kind: 'index', index }), source);
+  }
+  const raws: unknown[] = [];
+  const lines: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      raws.push(JSON.parse(line));
+    } catch (cause) {
+      throw new PocketRecError('catalog-invalid', `catalog: line ${i + 1} of ${source} is not valid JSON (${(cause as Error).message}). Fix that line; the previous catalogue stays in use.`, { details: { source, line: i + 1 }, cause });
+    }
+    lines.push(i + 1);
+  });
+  return validateItems(raws, (i) => ({ kind: 'line', line: lines[i]! }), source);
+}
+
+export function isManifest(value: unknown): value is { formatVersion: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'formatVersion' in value;
+}
+
+export function validateManifest(raw: unknown, source: string): CatalogManifest {
+  const bad = (field: string, problem: string) =>
+    new PocketRecError('catalog-invalid', `catalog: manifest field "${field}" ${problem} (${source}). Rebuild the catalogue with \`pocketrec build\`.`, { details: { source, field } });
+  if (!isManifest(raw)) throw bad('formatVersion', 'is missing');
+  const m = raw as Record<string, unknown>;
+  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${JSON.stringify(m.formatVersion)}, this version reads 1`);
+  if (typeof m.version !== 'string' || m.version === '') throw bad('version', 'must be a non-empty string');
+  if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
+  if (typeof m.itemCount !== 'number' || !Number.isInteger(m.itemCount) || m.itemCount < 0) throw bad('itemCount', 'must be a non-negative integer');
+  if (m.embeddings !== undefined) {
+    const e = m.embeddings as Record<string, unknown>;
+    if (typeof e !== 'object' || e === null) throw bad('embeddings', 'must be an object');
+    if (typeof e.url !== 'string') throw bad('embeddings.url', 'must be a string');
+    if (typeof e.model !== 'string') throw bad('embeddings.model', 'must be a string');
+    if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('embeddings.dim', 'must be a positive integer');
+    if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${JSON.stringify(e.dtype)}; valid values: "int8", "f32"`);
+  }
+  if (m.signals !== undefined && typeof m.signals !== 'string') throw bad('signals', 'must be the URL of the signals file');
+  return m as unknown as CatalogManifest;
+}
+
+/** Decodes the binary embeddings file and checks its size against the manifest before anything is replaced. */
+export function decodeEmbeddings(bytes: ArrayBuffer, itemCount: number, dim: number, dtype: 'int8' | 'f32', source: string): Float32Array {
+  const expected = dtype === 'f32' ? itemCount * dim * 4 : itemCount * 4 + itemCount * dim;
+  if (bytes.byteLength !== expected) {
+    throw new PocketRecError('catalog-invalid', `catalog: embeddings file ${source} has ${bytes.byteLength} bytes, expected ${expected} for ${itemCount} items × ${dim} dims (${dtype}). Rebuild the embeddings for this catalogue.`, {
+      details: { source, bytes: bytes.byteLength, expected },
+    });
+  }
+  if (dtype === 'f32') return new Float32Array(bytes.slice(0));
+  const view = new DataView(bytes);
+  const values = new Int8Array(bytes, itemCount * 4);
+  const out = new Float32Array(itemCount * dim);
+  for (let r = 0; r < itemCount; r++) {
+    const scale = view.getFloat32(r * 4, true);
+    for (let i = 0; i < dim; i++) out[r * dim + i] = values[r * dim + i]! * scale;
+  }
+  return out;
+}
+
+export function validateSignals(raw: unknown, source: string): CatalogSignals {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PocketRecError('catalog-invalid', `catalog: signals file ${source} is not a JSON object. Rebuild it with \`pocketrec build\`.`, { details: { source } });
+  }
+  return raw as CatalogSignals;
+}

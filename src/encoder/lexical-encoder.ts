@@ -1,0 +1,76 @@
+import { normalize } from '../vector';
+import type { TextEncoder } from './types';
+
+/**
+ * The encoder that needs no model: signed feature hashing of word unigrams and bigrams, weighted by an IDF table
+ * fitted on the catalogue. It is the fallback when no neural model can load, so the engine always has vectors.
+ * Its `id` includes a fingerprint of the IDF table because vectors from two fits do not share one space.
+ */
+export interface LexicalModel {
+  readonly dim: number;
+  /** Inverse document frequency per hash bucket (length `dim`), fitted on the catalogue's texts. */
+  readonly idf: Float32Array;
+  readonly fingerprint: string;
+}
+
+export const LEXICAL_DEFAULT_DIM = 512;
+
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+function features(text: string): string[] {
+  const words = tokenize(text);
+  const out = words.slice();
+  for (let i = 1; i < words.length; i++) out.push(`${words[i - 1]} ${words[i]}`);
+  return out;
+}
+
+/** FNV-1a, 32 bit: fast, stable across runtimes, good enough spread for feature hashing. */
+function hash(feature: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < feature.length; i++) {
+    h ^= feature.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function fitLexicalModel(texts: Iterable<string>, dim = LEXICAL_DEFAULT_DIM): LexicalModel {
+  const df = new Float64Array(dim);
+  let docs = 0;
+  for (const text of texts) {
+    docs++;
+    const seen = new Set<number>();
+    for (const f of features(text)) seen.add(hash(f) % dim);
+    for (const b of seen) df[b]!++;
+  }
+  const idf = new Float32Array(dim);
+  let fp = 0x811c9dc5;
+  for (let b = 0; b < dim; b++) {
+    idf[b] = Math.log((1 + docs) / (1 + df[b]!)) + 1;
+    fp = Math.imul(fp ^ df[b]!, 0x01000193);
+  }
+  return { dim, idf, fingerprint: `${docs}-${(fp >>> 0).toString(16)}` };
+}
+
+export function embedLexical(model: LexicalModel, text: string): Float32Array {
+  const v = new Float32Array(model.dim);
+  for (const f of features(text)) {
+    const h = hash(f);
+    const bucket = h % model.dim;
+    // The sign bit from the high half keeps colliding features from only ever adding up.
+    v[bucket]! += (h & 0x80000000 ? -1 : 1) * model.idf[bucket]!;
+  }
+  return normalize(v);
+}
+
+export function createLexicalEncoder(model: LexicalModel): TextEncoder {
+  return {
+    id: `lexical-hash-${model.dim}-${model.fingerprint}`,
+    dim: model.dim,
+    device: 'lexical',
+    embed: async (texts) => texts.map((t) => embedLexical(model, t)),
+    dispose: async () => {},
+  };
+}

@@ -1,0 +1,77 @@
+export const EVENT_TYPES = Object.freeze(['view', 'click', 'add_to_cart', 'purchase', 'rate', 'review', 'search', 'dismiss', 'like'] as const);
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Optional situation of an event; used as a feature, never sent anywhere. */
+export interface EventContext {
+  device?: 'mobile' | 'tablet' | 'desktop';
+  /** Page or placement the event came from, e.g. 'search-results'. */
+  surface?: string;
+}
+
+/** What the host reports. Item events name an item; `search` carries a query; `review` may carry text. */
+export interface BehaviourEvent {
+  type: EventType;
+  itemId?: string;
+  query?: string;
+  text?: string;
+  /** For `rate`: 0 to 5. */
+  rating?: number;
+  /** Milliseconds since the epoch. @defaultValue the time `track` was called */
+  ts: number;
+  context?: EventContext;
+}
+
+/** What profile folding needs to know about the catalogue: one unit vector per item, row-major. */
+export interface ItemSpace {
+  readonly dim: number;
+  readonly vectors: Float32Array;
+  indexOf(itemId: string): number | undefined;
+}
+
+/** Settings of how events become a profile. Units are in the names. */
+export interface ProfileSettings {
+  /** Long-term interests lose half their weight over this period. @defaultValue 14 */
+  halfLifeDays: number;
+  /** The session state forgets much faster. @defaultValue 30 */
+  sessionHalfLifeMinutes: number;
+  /** How much each event type counts; `rate` and `review` scale with their value. */
+  eventWeights: Readonly<Record<EventType, number>>;
+  /** How many recent item events the sequence keeps. @defaultValue 50 */
+  recentLength: number;
+}
+
+export interface RecentEvent {
+  index: number;
+  type: EventType;
+  ts: number;
+  weight: number;
+}
+
+/** A vector sum whose terms decay exponentially; see `decayed-sum.ts`. */
+export interface DecayedSum {
+  vector: Float32Array;
+  anchorTs: number;
+  /** Total decayed weight at `anchorTs`, so the mass of evidence can be compared. */
+  mass: number;
+}
+
+/** The visitor's state, folded from events in O(dim) per event. It lives in the worker, next to the store. */
+export interface Profile {
+  longTerm: DecayedSum;
+  session: DecayedSum;
+  /** Dismissed and disliked items. */
+  negative: DecayedSum;
+  /** Embedded search queries and review texts. */
+  intents: DecayedSum;
+  lastQuery: string | null;
+  recent: RecentEvent[];
+  purchased: Set<number>;
+  dismissed: Set<number>;
+  /** Items with any positive interaction. */
+  seen: Set<number>;
+  /** Views of an item without a purchase; repeated ones cool it down. */
+  viewCounts: Map<number, number>;
+  categoryAffinity: Map<string, number>;
+  eventCount: number;
+  lastTs: number;
+}

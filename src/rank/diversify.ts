@@ -1,0 +1,38 @@
+import { dotRow } from '../vector';
+import type { RankModel } from './types';
+
+/**
+ * Maximal marginal relevance over a candidate pool (best first): each pick trades its score against its
+ * similarity to what is already picked, so ten near-identical items do not crowd out everything else.
+ */
+export function diversify(model: RankModel, pool: readonly number[], scores: Float32Array, k: number, lambda: number, maxPerCategory: number): number[] {
+  if (pool.length === 0) return [];
+  const top = scores[pool[0]!]!;
+  const bottom = scores[pool[pool.length - 1]!]!;
+  const span = top - bottom || 1;
+  const picked: number[] = [];
+  const perCategory = new Map<string, number>();
+  const maxSim = new Float32Array(pool.length);
+  const used = new Uint8Array(pool.length);
+  while (picked.length < k) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let c = 0; c < pool.length; c++) {
+      if (used[c]) continue;
+      const category = model.categories[pool[c]!];
+      if (category !== undefined && (perCategory.get(category) ?? 0) >= maxPerCategory) continue;
+      const relevance = (scores[pool[c]!]! - bottom) / span;
+      const value = lambda * relevance - (1 - lambda) * maxSim[c]!;
+      if (value > bestValue) (bestValue = value), (best = c);
+    }
+    if (best < 0) break;
+    used[best] = 1;
+    const item = pool[best]!;
+    picked.push(item);
+    const category = model.categories[item];
+    if (category !== undefined) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+    const row = model.vectors.subarray(item * model.dim, (item + 1) * model.dim);
+    for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, dotRow(model.vectors, pool[c]!, row));
+  }
+  return picked;
+}

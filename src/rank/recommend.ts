@@ -1,0 +1,81 @@
+import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
+import { dotRow, topK } from '../vector';
+import { diversify } from './diversify';
+import { reasonFor } from './explain';
+import { scoreItems } from './score';
+import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
+
+export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
+  sessionWeight: 0.6,
+  intentWeight: 0.8,
+  negativeWeight: 0.5,
+  popularityWeight: 0.15,
+  trendingWeight: 0.1,
+  freshnessWeight: 0.05,
+  freshnessDays: 30,
+  categoryWeight: 0.1,
+  neighborWeight: 0.3,
+  transitionWeight: 0.3,
+  diversityLambda: 0.85,
+  maxPerCategory: Infinity,
+});
+
+/** How many candidates per requested result the diversity step may choose from. */
+const POOL_FACTOR = 5;
+
+export function passesFilter(model: RankModel, index: number, filter: RankFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.categories && !filter.categories.includes(model.categories[index] ?? '')) return false;
+  const price = model.prices[index]!;
+  if (filter.minPrice !== undefined && !(price >= filter.minPrice)) return false;
+  if (filter.maxPrice !== undefined && !(price <= filter.maxPrice)) return false;
+  return true;
+}
+
+/**
+ * The personal ranking: score → filter → diversify → explain. Purchased (unless repeatable), dismissed and
+ * already-seen items are left out; with no history at all this is the cold-start ranking (popular, trending,
+ * fresh).
+ */
+export function recommend(
+  model: RankModel,
+  profile: Profile,
+  request: RankRequest,
+  settings: RankSettings = DEFAULT_RANK_SETTINGS,
+  profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS,
+): Ranked[] {
+  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count));
+  const pinned = (request.pinned ?? []).filter((i) => i >= 0 && i < model.count).slice(0, request.k);
+  const pinnedSet = new Set(pinned);
+  const skip = (i: number) =>
+    pinnedSet.has(i) ||
+    request.exclude?.has(i) === true ||
+    profile.dismissed.has(i) ||
+    (profile.purchased.has(i) && !model.repeatable[i]) ||
+    (profile.seen.has(i) && !model.repeatable[i]) ||
+    !passesFilter(model, i, request.filter);
+  const want = request.k - pinned.length;
+  const pool = topK(scores, want * POOL_FACTOR, skip);
+  const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? pool.slice(0, want) : diversify(model, pool, scores, want, settings.diversityLambda, settings.maxPerCategory);
+  return [
+    ...pinned.map((index) => ({ index, score: scores[index]!, reason: { kind: 'pinned' } as const })),
+    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now) })),
+  ];
+}
+
+/** Items like one item: its content neighbours, nudged by what visitors chose together. */
+export function similarTo(model: RankModel, source: number, k: number, filter?: RankFilter): Ranked[] {
+  const scores = new Float32Array(model.count);
+  const row = model.vectors.subarray(source * model.dim, (source + 1) * model.dim);
+  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, row);
+  const rows = model.neighbors;
+  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) scores[rows.targets[p]!]! += 0.2 * rows.weights[p]!;
+  return topK(scores, k, (i) => i === source || !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'similar', source } }));
+}
+
+/** Items matching an embedded query, with a light personal tilt so two visitors' equal scores break their way. */
+export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
+  const scores = new Float32Array(model.count);
+  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
+  return topK(scores, k, (i) => !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
+}

@@ -1,0 +1,81 @@
+import type { ItemSpace } from '../profile';
+
+/** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`. */
+export interface SparseRows {
+  offsets: Uint32Array;
+  targets: Uint32Array;
+  weights: Float32Array;
+}
+
+/** Everything ranking needs about the catalogue, in flat typed arrays indexed by item position. */
+export interface RankModel extends ItemSpace {
+  readonly count: number;
+  readonly ids: readonly string[];
+  readonly titles: readonly string[];
+  readonly categories: readonly (string | undefined)[];
+  /** NaN where an item has no price. */
+  readonly prices: Float64Array;
+  /** Publication time in ms; NaN where unknown. */
+  readonly publishedMs: Float64Array;
+  readonly repeatable: Uint8Array;
+  /** log-scaled to [0, 1]; zeros when the catalogue ships no popularity. */
+  readonly popularity: Float32Array;
+  readonly trending: Float32Array;
+  readonly neighbors: SparseRows | null;
+  readonly transitions: SparseRows | null;
+}
+
+/** Weights of the hybrid score. Chosen on the evaluation's VALID split; see `DEFAULT_RANK_SETTINGS`. */
+export interface RankSettings {
+  sessionWeight: number;
+  intentWeight: number;
+  negativeWeight: number;
+  popularityWeight: number;
+  trendingWeight: number;
+  freshnessWeight: number;
+  /** Items younger than this get the freshness bonus, fading linearly. @defaultValue 30 */
+  freshnessDays: number;
+  categoryWeight: number;
+  neighborWeight: number;
+  transitionWeight: number;
+  /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.85 */
+  diversityLambda: number;
+  /** At most this many results per category; Infinity for no cap. */
+  maxPerCategory: number;
+}
+
+export interface RankFilter {
+  categories?: readonly string[];
+  minPrice?: number;
+  maxPrice?: number;
+}
+
+export interface RankRequest {
+  k: number;
+  now: number;
+  /** Item positions never to return. */
+  exclude?: ReadonlySet<number>;
+  filter?: RankFilter;
+  /** Item positions that must come first, in this order (host merchandising). */
+  pinned?: readonly number[];
+}
+
+/** Why an item was chosen, as data; `explain()` turns it into words. */
+export type Reason =
+  | { kind: 'history'; source: number; eventType: string }
+  | { kind: 'search'; query: string }
+  | { kind: 'similar'; source: number }
+  | { kind: 'also-liked'; source: number }
+  | { kind: 'next'; source: number }
+  | { kind: 'popular' }
+  | { kind: 'trending' }
+  | { kind: 'fresh' }
+  | { kind: 'category'; category: string }
+  | { kind: 'pinned' }
+  | { kind: 'catalog' };
+
+export interface Ranked {
+  index: number;
+  score: number;
+  reason: Reason;
+}
