@@ -1,0 +1,3 @@
+export { createRecommender } from './create-recommender';
+export { DEFAULTS } from './resolve-options';
+export type { Recommender, RecommenderOptions, CallOptions } from './types';

@@ -1,0 +1,78 @@
+import type { Item, LoadProgress } from '../catalog';
+import type { Device } from '../encoder';
+import type { BehaviourEvent } from '../profile';
+import type { RankFilter } from '../rank';
+import type { HistoryExport, Retention } from '../store';
+
+/** What the host passes to `track`; `ts` defaults to now. */
+export type TrackEvent = Omit<BehaviourEvent, 'ts'> & { ts?: number };
+
+export interface RecommendRequest {
+  /** How many results. @defaultValue the recommender's `defaultK` */
+  k?: number;
+  /** Item ids never to return (e.g. what the page already shows). */
+  exclude?: string[];
+  filter?: RankFilter;
+  /** Item ids to put first, in order (merchandising). */
+  pinned?: string[];
+  /** The moment to rank for, in ms. @defaultValue now */
+  now?: number;
+}
+
+/** One result: the host's own item record, a score, and why it was chosen. */
+export interface Recommendation {
+  id: string;
+  item: Item;
+  score: number;
+  reason: string;
+}
+
+export type Progress = LoadProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
+
+export interface Update {
+  recommendations: Recommendation[];
+  /** The event that caused the update. */
+  cause: BehaviourEvent;
+}
+
+export interface Status {
+  catalog: { version: string; itemCount: number; fromCache: boolean };
+  encoder: { id: string; device: Device; dim: number; skipped: Array<{ device: Device; reason: string }> };
+  historySize: number;
+  sessionId: string;
+  timings: { catalogLoadMs: number | null; embedMs: number | null; lastRecommendMs: number | null };
+}
+
+/** Fully resolved engine settings; the client fills every default before they cross. */
+export interface EngineConfig {
+  /** A resolved absolute URL, or inline items. */
+  catalog: string | Item[];
+  dbName: string;
+  retention: Retention;
+  defaultK: number;
+  halfLifeDays: number;
+  sessionTimeoutMinutes: number;
+  diversity: number;
+}
+
+/** The one sink the client registers: the worker pushes progress and updates through it. */
+export interface EngineEvents {
+  progress(p: Progress): void;
+  updated(update: Update): void;
+}
+
+/**
+ * The worker's contract. Every argument and result is plain data (structured-clone safe); the client sees it
+ * as `Remote<EngineApi>`, so each method returns a promise there.
+ */
+export interface EngineApi {
+  init(config: EngineConfig, events: EngineEvents): Promise<Status>;
+  track(event: TrackEvent): Promise<void>;
+  recommend(request: RecommendRequest): Promise<Recommendation[]>;
+  similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
+  search(query: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
+  status(): Promise<Status>;
+  exportHistory(): Promise<HistoryExport>;
+  forget(): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,221 @@
+import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
+import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../encoder';
+import { PocketRecError } from '../errors';
+import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
+import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
+import { openStore, type HistoryStore, type StoredEvent } from '../store';
+import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, Status } from './api';
+
+interface Ready {
+  config: EngineConfig;
+  events: EngineEvents;
+  store: HistoryStore;
+  catalog: Catalog;
+  fromCache: boolean;
+  encoder: TextEncoder;
+  model: RankModel;
+  profile: Profile;
+  profileSettings: ProfileSettings;
+  rankSettings: RankSettings;
+  historySize: number;
+  session: { id: string; lastTs: number };
+  timings: Status['timings'];
+}
+
+const EMBED_BATCH = 64;
+const PRUNE_EVERY = 100;
+
+/**
+ * The worker-side engine: wires store, catalogue, encoder, profile and ranking together. It holds no ranking
+ * logic of its own; everything it decides is which part to call and in what order.
+ */
+export function createEngine(): EngineApi {
+  let ready: Ready | null = null;
+  let disposed = false;
+  // One event at a time: the store's order and the profile's fold order must agree.
+  let queue: Promise<unknown> = Promise.resolve();
+  let appendsSincePrune = 0;
+
+  const state = (): Ready => {
+    if (disposed) throw new PocketRecError('disposed', 'engine: this recommender was disposed. Create a new one.');
+    if (!ready) throw new PocketRecError('invalid-option', 'engine: init() has not completed. Await createRecommender() before calling it.');
+    return ready;
+  };
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const toResults = (s: Ready, ranked: Ranked[]): Recommendation[] =>
+    ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.items[r.index] as Item, score: r.score, reason: explain(s.model, r.reason) }));
+
+  const fold = async (s: Ready, event: BehaviourEvent) => {
+    const text = event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined;
+    const textVector = text ? (await s.encoder.embed([text]))[0] : undefined;
+    foldEvent(s.profile, event, { space: s.model, categoryOf: (i) => s.model.categories[i], ...(textVector ? { textVector } : {}) }, s.profileSettings);
+  };
+
+  const rankFor = (s: Ready, request: RecommendRequest): Recommendation[] => {
+    const started = performance.now();
+    const toIndexes = (ids: string[] | undefined) => (ids ?? []).map((id) => s.model.indexOf(id)).filter((i): i is number => i !== undefined);
+    const ranked = recommend(
+      s.model,
+      s.profile,
+      {
+        k: request.k ?? s.config.defaultK,
+        now: request.now ?? Date.now(),
+        exclude: new Set(toIndexes(request.exclude)),
+        pinned: toIndexes(request.pinned),
+        ...(request.filter ? { filter: request.filter } : {}),
+      },
+      s.rankSettings,
+      s.profileSettings,
+    );
+    s.timings.lastRecommendMs = performance.now() - started;
+    return toResults(s, ranked);
+  };
+
+  return {
+    async init(config, events) {
+      if (ready) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
+      const started = performance.now();
+      const store = openStore(config.dbName, config.retention);
+      const loaded = await loadCatalog(config.catalog, {
+        baseUrl: self.location.href,
+        cache: store.catalogCache,
+        onProgress: (p) => events.progress(p),
+      });
+      const catalogLoadMs = performance.now() - started;
+      const { catalog } = loaded;
+      const encoder = createLexicalEncoder(fitLexicalModel(catalog.items.map(itemText)));
+      const embedStarted = performance.now();
+      const vectors = await itemVectors(catalog, encoder, store, events);
+      const embedMs = performance.now() - embedStarted;
+      const model = createRankModel({ items: catalog.items, vectors, dim: encoder.dim, ...(catalog.signals ? { signals: catalog.signals } : {}) });
+      const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
+      const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
+      await store.prune(Date.now());
+      const history = await store.events();
+      const last = history[history.length - 1];
+      const session = (await store.getSetting<Ready['session']>('session')) ?? { id: newSessionId(), lastTs: last?.ts ?? 0 };
+      const s: Ready = {
+        config,
+        events,
+        store,
+        catalog,
+        fromCache: loaded.fromCache,
+        encoder,
+        model,
+        profile: createProfile(encoder.dim),
+        profileSettings,
+        rankSettings,
+        historySize: history.length,
+        session,
+        timings: { catalogLoadMs, embedMs, lastRecommendMs: null },
+      };
+      for (const event of history) await fold(s, event);
+      ready = s;
+      events.progress({ phase: 'ready', loaded: 1, total: 1 });
+      return this.status();
+    },
+
+    track(input) {
+      return serial(async () => {
+        const s = state();
+        let event: BehaviourEvent;
+        try {
+          event = validateEvent(input, Date.now(), (id) => s.model.indexOf(id) !== undefined);
+        } catch (error) {
+          if (!(error instanceof InvalidEventError)) throw error;
+          throw new PocketRecError('invalid-event', `track: ${error.message} (field "${error.field}"). Nothing was stored.`, { details: { field: error.field } });
+        }
+        if (event.ts - s.session.lastTs > s.config.sessionTimeoutMinutes * 60_000) s.session = { id: newSessionId(), lastTs: event.ts };
+        s.session.lastTs = Math.max(s.session.lastTs, event.ts);
+        const stored: StoredEvent = { ...event, sessionId: s.session.id };
+        await s.store.append(stored);
+        await s.store.putSetting('session', s.session);
+        s.historySize++;
+        await fold(s, event);
+        if (++appendsSincePrune >= PRUNE_EVERY) {
+          appendsSincePrune = 0;
+          s.historySize -= await s.store.prune(Date.now());
+        }
+        s.events.updated({ recommendations: rankFor(s, {}), cause: event });
+      });
+    },
+
+    async recommend(request) {
+      return rankFor(state(), request);
+    },
+
+    async similar(itemId, k, filter) {
+      const s = state();
+      const index = s.model.indexOf(itemId);
+      if (index === undefined) throw new PocketRecError('invalid-option', `similar: itemId "${itemId}" is not in the catalogue.`, { details: { itemId } });
+      return toResults(s, similarTo(s.model, index, k, filter));
+    },
+
+    async search(query, k, filter) {
+      const s = state();
+      if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
+      const [vector] = await s.encoder.embed([query]);
+      return toResults(s, searchItems(s.model, vector!, query, k, tasteVector(s.profile, s.rankSettings), filter));
+    },
+
+    async status() {
+      const s = state();
+      return {
+        catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache },
+        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: [] },
+        historySize: s.historySize,
+        sessionId: s.session.id,
+        timings: { ...s.timings },
+      };
+    },
+
+    async exportHistory() {
+      return state().store.exportHistory();
+    },
+
+    forget() {
+      return serial(async () => {
+        const s = state();
+        await s.store.forget();
+        s.profile = createProfile(s.encoder.dim);
+        s.historySize = 0;
+        s.session = { id: newSessionId(), lastTs: 0 };
+      });
+    },
+
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await queue;
+      ready?.store.close();
+      await ready?.encoder.dispose();
+      ready = null;
+    },
+  };
+}
+
+/** Vectors for every item: shipped ones if they come from our encoder, else cached, else embedded now. */
+async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents): Promise<Float32Array> {
+  if (catalog.embeddings && catalog.embeddings.model === encoder.id && catalog.embeddings.dim === encoder.dim) return catalog.embeddings.vectors;
+  const key = `vectors:${catalog.version}:${encoder.id}`;
+  const cached = await store.getCached<Float32Array>(key).catch(() => undefined);
+  if (cached instanceof Float32Array && cached.length === catalog.items.length * encoder.dim) return cached;
+  const out = new Float32Array(catalog.items.length * encoder.dim);
+  const total = catalog.items.length;
+  events.progress({ phase: 'embed', loaded: 0, total });
+  for (let start = 0; start < total; start += EMBED_BATCH) {
+    const batch = catalog.items.slice(start, start + EMBED_BATCH).map(itemText);
+    (await encoder.embed(batch)).forEach((v, i) => out.set(v, (start + i) * encoder.dim));
+    events.progress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
+  }
+  await store.putCached(key, out).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
+  return out;
+}
+
+function newSessionId(): string {
+  return crypto.randomUUID();
+}

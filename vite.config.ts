@@ -1,0 +1,29 @@
+import { defineConfig, type UserConfig } from 'vite';
+
+/**
+ * One config, three library builds (run in sequence by `npm run build`):
+ * - `esm`: `dist/pocketrec.js`, the ES module for bundlers and `<script type="module">`;
+ * - `iife`: `dist/pocketrec.iife.js`, the script-tag build defining the global `PocketRec`;
+ * - `worker`: `dist/pocketrec.worker.js`, the self-contained module worker both of them spawn.
+ * They are separate builds so that the worker carries no client code and each output is one file.
+ */
+const builds: Record<string, UserConfig['build']> = {
+  esm: {
+    lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'pocketrec.js' },
+  },
+  iife: {
+    lib: { entry: 'src/embed/iife.ts', formats: ['iife'], name: 'PocketRec', fileName: () => 'pocketrec.iife.js' },
+  },
+  worker: {
+    lib: { entry: 'src/worker/main.ts', formats: ['es'], fileName: () => 'pocketrec.worker.js' },
+  },
+};
+
+export default defineConfig(({ mode }) => {
+  const build = builds[mode];
+  if (!build) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
+  return {
+    publicDir: false,
+    build: { ...build, outDir: 'dist', emptyOutDir: false, sourcemap: true, target: 'es2022', minify: true },
+  };
+});
