@@ -28,13 +28,15 @@ export interface LoadCatalogOptions {
 
 export interface LoadedCatalog {
   catalog: Catalog;
-  /** True when nothing but a manifest or a 304 crossed the network. */
+  /** True when nothing but a manifest or a 304 crossed the network, or the update failed (see `staleBecause`). */
   fromCache: boolean;
+  /** Set when an update failed and the cached catalogue was kept; the failure's message. */
+  staleBecause?: string;
 }
 
 /**
- * Loads, validates and caches a catalogue. Everything is validated before the result is returned, so a caller
- * that only swaps its catalogue on success never replaces a good catalogue with a broken one.
+ * Loads, validates and caches a catalogue. Everything is validated before anything is cached, so a broken
+ * update never replaces a good catalogue: with a cached copy the update's failure is reported, not thrown.
  */
 export async function loadCatalog(source: CatalogSource, options: LoadCatalogOptions): Promise<LoadedCatalog> {
   if (typeof source !== 'string' && !(source instanceof URL)) {
@@ -48,6 +50,17 @@ export async function loadCatalog(source: CatalogSource, options: LoadCatalogOpt
   if (cached?.etag) conditional['If-None-Match'] = cached.etag;
   if (cached?.lastModified) conditional['If-Modified-Since'] = cached.lastModified;
 
+  try {
+    return await fetchAndValidate(url, doFetch, conditional, cached, options);
+  } catch (error) {
+    // A broken deploy or a network outage must not take down visitors who hold a good copy: keep serving it.
+    if (!cached || !(error instanceof PocketRecError)) throw error;
+    console.warn(`catalog: keeping the cached catalogue ${cached.catalog.version} because the update failed: ${error.message}`);
+    return { catalog: cached.catalog, fromCache: true, staleBecause: error.message };
+  }
+}
+
+async function fetchAndValidate(url: string, doFetch: typeof fetch, conditional: Record<string, string>, cached: CachedCatalog | undefined, options: LoadCatalogOptions): Promise<LoadedCatalog> {
   const response = await get(doFetch, url, conditional);
   if (response.status === 304 && cached) return { catalog: cached.catalog, fromCache: true };
   const text = await readText(response, url, options.onProgress);

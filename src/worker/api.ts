@@ -36,7 +36,7 @@ export interface Update {
 }
 
 export interface Status {
-  catalog: { version: string; itemCount: number; fromCache: boolean };
+  catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
   encoder: { id: string; device: Device; dim: number; skipped: Array<{ device: Device; reason: string }> };
   historySize: number;
   sessionId: string;

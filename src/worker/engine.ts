@@ -12,6 +12,7 @@ interface Ready {
   store: HistoryStore;
   catalog: Catalog;
   fromCache: boolean;
+  staleBecause: string | null;
   encoder: TextEncoder;
   model: RankModel;
   profile: Profile;
@@ -104,6 +105,7 @@ export function createEngine(): EngineApi {
         store,
         catalog,
         fromCache: loaded.fromCache,
+        staleBecause: loaded.staleBecause ?? null,
         encoder,
         model,
         profile: createProfile(encoder.dim),
@@ -165,7 +167,7 @@ export function createEngine(): EngineApi {
     async status() {
       const s = state();
       return {
-        catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache },
+        catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: [] },
         historySize: s.historySize,
         sessionId: s.session.id,

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog, type LoadProgress } from '../../src/catalog';
+import { openStore } from '../../src/store';
+
+/** A site whose files we control: URL → body, with ETags so conditional requests behave like a real server. */
+function site(files: Record<string, string | ArrayBuffer>) {
+  const requests: string[] = [];
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input);
+    requests.push(url);
+    const body = files[url];
+    if (body === undefined) return new Response('missing', { status: 404 });
+    const etag = `"${typeof body === 'string' ? body.length + ':' + body.slice(0, 40) : body.byteLength}"`;
+    if (new Headers(init?.headers).get('If-None-Match') === etag) return new Response(null, { status: 304 });
+    return new Response(body, { headers: { ETag: etag, 'Content-Length': String(typeof body === 'string' ? new TextEncoder().encode(body).length : body.byteLength) } });
+  }) as typeof fetch;
+  return { files, requests, fetch: fetchFn };
+}
+
+const base = 'https://shop.test/';
+const good = JSON.stringify([{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }]);
+
+describe('catalogue loading with the IndexedDB cache', () => {
+  it('downloads once, then revalidates without downloading again', async () => {
+    const store = openStore(`cat-${Date.now()}-1`, { maxEvents: 10, maxAgeDays: 1 });
+    const s = site({ [`${base}items.json`]: good });
+    const progress: LoadProgress[] = [];
+    const first = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, onProgress: (p) => progress.push(p) });
+    expect(first.fromCache).toBe(false);
+    expect(first.catalog.items.map((i) => i.id)).toEqual(['a', 'b']);
+    const downloads = progress.filter((p) => p.phase === 'catalog-download');
+    expect(downloads.at(-1)).toEqual({ phase: 'catalog-download', loaded: good.length, total: good.length });
+    downloads.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), p.loaded), 0);
+    const second = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(second).toMatchObject({ fromCache: true, catalog: { version: first.catalog.version } });
+    store.close();
+  });
+
+  it.each([
+    ['malformed JSON', '[{"id":"a","title":"A"},'],
+    ['a missing id', JSON.stringify([{ id: 'a', title: 'A' }, { title: 'no id' }])],
+    ['a duplicate id', JSON.stringify([{ id: 'a', title: 'A' }, { id: 'a', title: 'again' }])],
+  ])('keeps the previous catalogue when an update has %s', async (_, broken) => {
+    const store = openStore(`cat-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
+    const s = site({ [`${base}items.json`]: good });
+    const before = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    s.files[`${base}items.json`] = broken;
+    const after = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(after.catalog.version).toBe(before.catalog.version);
+    expect(after.staleBecause).toMatch(/^catalog: /);
+    // And without a cached copy the same update fails loudly.
+    await expect(loadCatalog('items.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid' });
+    store.close();
+  });
+
+  it('keeps the previous catalogue when a manifest update ships embeddings of the wrong size', async () => {
+    const store = openStore(`cat-${Date.now()}-emb`, { maxEvents: 10, maxAgeDays: 1 });
+    const manifest = (version: string) => JSON.stringify({ formatVersion: 1, version, itemCount: 2, items: 'items.json', embeddings: { url: 'emb.bin', model: 'm', dim: 2, dtype: 'f32' } });
+    const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}emb.bin`]: new Float32Array([1, 0, 0, 1]).buffer });
+    const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(Array.from(v1.catalog.embeddings!.vectors)).toEqual([1, 0, 0, 1]);
+    s.files[`${base}catalog.json`] = manifest('v2');
+    s.files[`${base}emb.bin`] = new Float32Array([1, 0, 0]).buffer;
+    const v2 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(v2.catalog.version).toBe('v1');
+    expect(v2.staleBecause).toContain('emb.bin has 12 bytes, expected 16');
+    // An unchanged manifest version is served from the cache without fetching the items again.
+    s.files[`${base}catalog.json`] = manifest('v1');
+    s.requests.length = 0;
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(s.requests).toEqual([`${base}catalog.json`]);
+    store.close();
+  });
+});
