@@ -1,0 +1,21 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './test/chromium.ts';
+
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+
+/**
+ * End-to-end against the built library and demo on a plain static server: once with WebGPU exposed
+ * (`--enable-unsafe-webgpu`, SwiftShader here) and once without, which forces the WASM path.
+ */
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 60_000,
+  workers: 1,
+  reporter: [['list']],
+  use: { baseURL: `http://127.0.0.1:${PORT}` },
+  webServer: { command: `node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
+  projects: [
+    { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) } },
+    { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() } },
+  ],
+});
