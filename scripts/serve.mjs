@@ -16,6 +16,7 @@ const root = resolve(import.meta.dirname, '..');
 const mounts = [
   ['/dist/', join(root, 'dist')],
   ['/models/', join(root, 'models', 'build')],
+  ['/bench/', join(root, 'bench')],
   ['/', join(root, 'public')],
 ];
 
