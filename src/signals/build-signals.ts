@@ -1,0 +1,111 @@
+/**
+ * Collaborative signals from a site's aggregate logs: popularity, trend, item-to-item co-occurrence and ordered
+ * next-item transitions. Pure: `pocketrec build` feeds it parsed logs, the evaluation feeds it TRAIN sequences.
+ *
+ * Scale: pair counts are gathered one shard of source items at a time, so memory holds the sequences plus one
+ * shard's pairs, never all pairs of a 10⁶-item catalogue at once.
+ */
+export interface Sequence {
+  /** Item positions in time order. */
+  items: ArrayLike<number>;
+  /** Event times in ms, parallel to `items`; needed only for trending. */
+  times?: ArrayLike<number>;
+  /** Strength of each event (e.g. purchase > view); 1 when absent. */
+  weights?: ArrayLike<number>;
+}
+
+export interface SignalsOptions {
+  /** Items up to this many steps apart in one visitor's sequence count as seen together. @defaultValue 5 */
+  window: number;
+  /** Neighbours kept per item. @defaultValue 20 */
+  maxNeighbors: number;
+  /** Trending counts events of the last this many days before `now`. @defaultValue 7 */
+  trendingDays: number;
+  now: number;
+  /** Pair-count shards; more shards, less memory, more passes. @defaultValue 1 + itemCount / 50 000 */
+  shards?: number;
+}
+
+export interface NeighborLists {
+  /** For each item, its neighbours' positions, best first. */
+  targets: Int32Array[];
+  weights: Float32Array[];
+}
+
+export interface Signals {
+  popularity: Float64Array;
+  trending: Float64Array;
+  neighbors: NeighborLists;
+  transitions: NeighborLists;
+}
+
+export const DEFAULT_SIGNALS_OPTIONS = Object.freeze({ window: 5, maxNeighbors: 20, trendingDays: 7 });
+
+export function buildSignals(itemCount: number, sequences: readonly Sequence[], options: SignalsOptions): Signals {
+  const popularity = new Float64Array(itemCount);
+  const trending = new Float64Array(itemCount);
+  const since = options.now - options.trendingDays * 86_400_000;
+  for (const s of sequences) {
+    for (let i = 0; i < s.items.length; i++) {
+      const w = s.weights?.[i] ?? 1;
+      popularity[s.items[i]!]! += w;
+      const t = s.times?.[i];
+      if (t !== undefined && t >= since && t <= options.now) trending[s.items[i]!]! += w;
+    }
+  }
+  const shards = Math.max(1, options.shards ?? 1 + Math.floor(itemCount / 50_000));
+  const neighbors = emptyLists(itemCount);
+  const transitions = emptyLists(itemCount);
+  for (let shard = 0; shard < shards; shard++) {
+    const inShard = (item: number) => item % shards === shard;
+    const together = new Map<number, number>();
+    const next = new Map<number, number>();
+    for (const s of sequences) {
+      const items = s.items;
+      for (let i = 0; i < items.length; i++) {
+        const a = items[i]!;
+        if (!inShard(a)) continue;
+        for (let d = 1; d <= options.window; d++) {
+          // Closer in the sequence, stronger the tie; both directions count for co-occurrence.
+          const w = 1 / d;
+          if (i + d < items.length && items[i + d] !== a) bump(together, a * itemCount + items[i + d]!, w);
+          if (i - d >= 0 && items[i - d] !== a) bump(together, a * itemCount + items[i - d]!, w);
+        }
+        if (i + 1 < items.length && items[i + 1] !== a) bump(next, a * itemCount + items[i + 1]!, 1);
+      }
+    }
+    collect(together, itemCount, options.maxNeighbors, popularity, neighbors);
+    collect(next, itemCount, options.maxNeighbors, null, transitions);
+  }
+  return { popularity, trending, neighbors, transitions };
+}
+
+function bump(map: Map<number, number>, key: number, w: number): void {
+  map.set(key, (map.get(key) ?? 0) + w);
+}
+
+function emptyLists(n: number): NeighborLists {
+  return { targets: Array.from({ length: n }, () => new Int32Array(0)), weights: Array.from({ length: n }, () => new Float32Array(0)) };
+}
+
+/**
+ * Turns pair counts into each source's top neighbours. Co-occurrence is divided by √(popularity of the target)
+ * so that a blockbuster seen with everything does not become everyone's nearest neighbour.
+ */
+function collect(pairs: Map<number, number>, itemCount: number, keep: number, popularity: Float64Array | null, out: NeighborLists): void {
+  const bySource = new Map<number, Array<[number, number]>>();
+  for (const [key, count] of pairs) {
+    const source = Math.floor(key / itemCount);
+    const target = key - source * itemCount;
+    const score = popularity ? count / Math.sqrt(Math.max(1, popularity[target]!)) : count;
+    let list = bySource.get(source);
+    if (!list) bySource.set(source, (list = []));
+    list.push([target, score]);
+  }
+  for (const [source, list] of bySource) {
+    list.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    const top = list.slice(0, keep);
+    out.targets[source] = Int32Array.from(top, ([t]) => t);
+    out.weights[source] = Float32Array.from(top, ([, w]) => w);
+  }
+}
