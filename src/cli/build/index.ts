@@ -1,0 +1,2 @@
+export { buildCatalog, type BuildOptions, type BuildReport } from './build-catalog';
+export { InputError, readRecords, parseCsvLine } from './read-records';

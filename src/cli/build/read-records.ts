@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A parsed input record and the line a person would look at to fix it. */
+export interface SourceRecord {
+  value: Record<string, unknown>;
+  line: number;
+}
+
+export class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    problem: string,
+  ) {
+    super(`${file}:${line}: ${problem}`);
+  }
+}
+
+/**
+ * Streams the records of a JSON array, NDJSON or CSV file. NDJSON and CSV are read line by line, so their
+ * size is bounded by disk, not memory; a JSON array has to be parsed whole (use NDJSON for very large inputs).
+ */
+export async function* readRecords(file: string): AsyncGenerator<SourceRecord> {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (cause) {
+      throw new InputError(file, 1, `not valid JSON (${(cause as Error).message})`);
+    }
+    if (!Array.isArray(parsed)) throw new InputError(file, 1, 'expected a JSON array of records');
+    // A JSON array has no lines to speak of: report the array index (+1) in the line slot, and say so.
+    for (let i = 0; i < parsed.length; i++) yield { value: parsed[i] as Record<string, unknown>, line: i + 1 };
+    return;
+  }
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let lineNo = 0;
+  let header: string[] | null = null;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    if (ext === '.csv') {
+      const cells = parseCsvLine(line, file, lineNo);
+      if (!header) {
+        header = cells.map((c) => c.trim());
+        continue;
+      }
+      if (cells.length !== header.length) throw new InputError(file, lineNo, `has ${cells.length} columns, the header has ${header.length}`);
+      yield { value: Object.fromEntries(header.map((h, i) => [h, cells[i]])), line: lineNo };
+    } else {
+      try {
+        yield { value: JSON.parse(line) as Record<string, unknown>, line: lineNo };
+      } catch (cause) {
+        throw new InputError(file, lineNo, `not valid JSON (${(cause as Error).message})`);
+      }
+    }
+  }
+}
+
+/** One RFC 4180 line: commas separate, double quotes quote, "" is a quote. Fields spanning lines are not supported. */
+export function parseCsvLine(line: string, file = 'csv', lineNo = 0): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === '') quoted = true;
+    else if (ch === ',') cells.push(cell), (cell = '');
+    else cell += ch;
+  }
+  if (quoted) throw new InputError(file, lineNo, 'has an unterminated quoted field');
+  cells.push(cell);
+  return cells;
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
+import { buildCatalog, parseCsvLine } from '../../src/cli/build';
+import { createLexicalEncoder, fitLexicalModel } from '../../src/encoder';
+import { SMALL_CATALOG } from '../fixtures/small-catalog';
+
+const dir = () => mkdtemp(join(tmpdir(), 'pocketrec-build-'));
+
+describe('pocketrec build', () => {
+  it('writes a manifest the browser loader accepts, with the vectors the worker would compute', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    const log = ['userId,itemId,type,timestamp', 'u1,c1,view,1000', 'u1,c3,purchase,2000', 'u2,c1,view,1500', 'u2,c3,view,1600', 'u2,gone,view,1700', 'u3,t1,view,1000'];
+    await writeFile(join(d, 'log.csv'), log.join('\n'));
+    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site') });
+    expect(report).toMatchObject({ itemCount: 20, interactions: 5, skippedUnknownItems: 1, users: 3 });
+
+    const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
+    const items = parseItemsText(await readFile(join(d, 'site/items.ndjson'), 'utf8'), 'items.ndjson');
+    expect(items.map((i) => i.id)).toEqual(SMALL_CATALOG.map((i) => i.id));
+    const bytes = await readFile(join(d, 'site/embeddings.bin'));
+    const vectors = decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 20, manifest.embeddings!.dim, 'int8', 'embeddings.bin');
+    const encoder = createLexicalEncoder(fitLexicalModel(items.map(itemText)));
+    expect(manifest.embeddings!.model).toBe(encoder.id);
+    const [first] = await encoder.embed([itemText(items[0]!)]);
+    const dotp = first!.reduce((s, v, i) => s + v * vectors[i]!, 0);
+    expect(dotp).toBeGreaterThan(0.999);
+
+    const signals = JSON.parse(await readFile(join(d, 'site/signals.json'), 'utf8'));
+    expect(signals.popularity).toMatchObject({ c1: 2, c3: 6 });
+    expect(signals.transitions.c1[0][0]).toBe('c3');
+    expect(signals.neighbors.c3.map((p: [string, number]) => p[0])).toContain('c1');
+  });
+
+  it('fails on a bad row, naming file and line, and leaves no catalogue behind', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), ['{"id":"a","title":"A"}', '{"id":"b","title":"B","price":"cheap"}'].join('\n'));
+    await expect(buildCatalog({ items: join(d, 'items.ndjson'), out: join(d, 'site') })).rejects.toThrow(/line 2 .*price/);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+    await writeFile(join(d, 'items.ndjson'), '{"id":"a","title":"A"}');
+    await writeFile(join(d, 'log.ndjson'), ['{"userId":"u","itemId":"a","type":"view","timestamp":1}', '{"userId":"u","itemId":"a","type":"teleport","timestamp":2}'].join('\n'));
+    await expect(buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.ndjson'), out: join(d, 'site') })).rejects.toThrow(/log\.ndjson:2: .*teleport/);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+  });
+
+  it('reads CSV items with quoted fields and typed columns', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.csv'), ['id,title,price,tags', 'a,"Tent, 2 person",99.5,camping|outdoor', 'b,"The ""Best"" Mug",12,'].join('\n'));
+    const report = await buildCatalog({ items: join(d, 'items.csv'), out: join(d, 'site') });
+    expect(report.itemCount).toBe(2);
+    const items = parseItemsText(await readFile(join(d, 'site/items.ndjson'), 'utf8'), 'x');
+    expect(items).toEqual([
+      { id: 'a', title: 'Tent, 2 person', price: 99.5, tags: ['camping', 'outdoor'] },
+      { id: 'b', title: 'The "Best" Mug', price: 12 },
+    ]);
+    expect(parseCsvLine('1,"a ""b"", c",')).toEqual(['1', 'a "b", c', '']);
+  });
+});
