@@ -26,9 +26,10 @@ export class InputError extends Error {
 export async function* readRecords(file: string): AsyncGenerator<SourceRecord> {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') {
+    const text = await readFile(file, 'utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
+      parsed = JSON.parse(text);
     } catch (cause) {
       throw new InputError(file, 1, `not valid JSON (${(cause as Error).message})`);
     }
