@@ -1,14 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
 import { createLexicalEncoder, fitLexicalModel } from '../../src/encoder';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 
-const dir = () => mkdtemp(join(tmpdir(), 'pocketrec-build-'));
+const made: string[] = [];
+const dir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'pocketrec-build-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('pocketrec build', () => {
   it('writes a manifest the browser loader accepts, with the vectors the worker would compute', async () => {
