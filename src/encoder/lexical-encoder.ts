@@ -4,6 +4,8 @@ import type { TextEncoder } from './types';
 /**
  * The encoder that needs no model: signed feature hashing of word unigrams and bigrams, weighted by an IDF table
  * fitted on the catalogue. It is the fallback when no neural model can load, so the engine always has vectors.
+ * Hashing into few dimensions makes unrelated words collide now and then: fine for profiles, which average many
+ * items, but not for matching a two-word query, which is why search also consults the exact `LexicalIndex`.
  * Its `id` includes a fingerprint of the IDF table because vectors from two fits do not share one space.
  */
 export interface LexicalModel {
@@ -26,13 +28,18 @@ function features(text: string): string[] {
   return out;
 }
 
-/** FNV-1a, 32 bit: fast, stable across runtimes, good enough spread for feature hashing. */
+/** FNV-1a, 32 bit, with a murmur-style finish so that the low bits used for the bucket are well mixed. */
 function hash(feature: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < feature.length; i++) {
     h ^= feature.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

@@ -19,10 +19,12 @@ const VERBS: Record<string, string> = {
 export function reasonFor(model: RankModel, profile: Profile, index: number, now: number): Reason {
   const row = model.vectors.subarray(index * model.dim, (index + 1) * model.dim);
   let best: Reason | null = null;
-  let bestSim = 0.15;
+  // A weak but real resemblance still beats a generic reason; sharing the category counts as resemblance.
+  let bestSim = 0.05;
+  const category = model.categories[index];
   for (const event of profile.recent) {
     if (event.weight <= 0 || event.index === index) continue;
-    const sim = dotRow(model.vectors, event.index, row);
+    const sim = dotRow(model.vectors, event.index, row) + (category !== undefined && model.categories[event.index] === category ? 0.1 : 0);
     if (sim > bestSim) (bestSim = sim), (best = { kind: 'history', source: event.index, eventType: event.type });
   }
   if (profile.lastQuery && profile.intents.mass > 0) {
@@ -37,7 +39,6 @@ export function reasonFor(model: RankModel, profile: Profile, index: number, now
   if (model.trending[index]! > 0.5) return { kind: 'trending' };
   if (model.popularity[index]! > 0.5) return { kind: 'popular' };
   if (age >= 0 && age < 30 * 86_400_000) return { kind: 'fresh' };
-  const category = model.categories[index];
   if (category !== undefined && (profile.categoryAffinity.get(category) ?? 0) > 0) return { kind: 'category', category };
   return { kind: 'catalog' };
 }

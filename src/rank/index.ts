@@ -4,3 +4,4 @@ export { recommend, similarTo, searchItems, passesFilter, DEFAULT_RANK_SETTINGS 
 export { tasteVector, scoreItems } from './score';
 export { diversify } from './diversify';
 export { explain, reasonFor } from './explain';
+export { buildLexicalIndex, scoreLexical, type LexicalIndex } from './lexical-index';

@@ -1,5 +1,6 @@
 // Types only, and from the types file: the pure core must not pull in the loader's I/O.
 import type { CatalogSignals, Item } from '../catalog/types';
+import { buildLexicalIndex } from './lexical-index';
 import type { RankModel, SparseRows } from './types';
 
 export interface RankModelInput {
@@ -37,6 +38,7 @@ export function createRankModel({ items, vectors, dim, signals }: RankModelInput
     trending: logScaled(count, index, signals?.trending),
     neighbors: sparseRows(count, index, signals?.neighbors),
     transitions: sparseRows(count, index, signals?.transitions),
+    lexical: buildLexicalIndex(items),
   };
 }
 

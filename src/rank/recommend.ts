@@ -1,6 +1,7 @@
 import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
 import { dotRow, topK } from '../vector';
 import { diversify } from './diversify';
+import { scoreLexical } from './lexical-index';
 import { reasonFor } from './explain';
 import { scoreItems } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
@@ -73,9 +74,12 @@ export function similarTo(model: RankModel, source: number, k: number, filter?: 
   return topK(scores, k, (i) => i === source || !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'similar', source } }));
 }
 
-/** Items matching an embedded query, with a light personal tilt so two visitors' equal scores break their way. */
+/**
+ * Items matching a query: exact words (BM25) and meaning (the encoder's vectors) together, with a light
+ * personal tilt so that two visitors' near-equal matches break their way.
+ */
 export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
-  const scores = new Float32Array(model.count);
-  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
+  const scores = scoreLexical(model.lexical, query, new Float32Array(model.count));
+  for (let i = 0; i < model.count; i++) scores[i]! += dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
   return topK(scores, k, (i) => !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
 }

@@ -1,4 +1,5 @@
 import type { ItemSpace } from '../profile';
+import type { LexicalIndex } from './lexical-index';
 
 /** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`. */
 export interface SparseRows {
@@ -23,6 +24,8 @@ export interface RankModel extends ItemSpace {
   readonly trending: Float32Array;
   readonly neighbors: SparseRows | null;
   readonly transitions: SparseRows | null;
+  /** Exact word index for search. */
+  readonly lexical: LexicalIndex;
 }
 
 /** Weights of the hybrid score. Chosen on the evaluation's VALID split; see `DEFAULT_RANK_SETTINGS`. */

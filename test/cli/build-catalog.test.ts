@@ -34,7 +34,8 @@ describe('pocketrec build', () => {
     expect(manifest.embeddings!.model).toBe(encoder.id);
     const [first] = await encoder.embed([itemText(items[0]!)]);
     const dotp = first!.reduce((s, v, i) => s + v * vectors[i]!, 0);
-    expect(dotp).toBeGreaterThan(0.999);
+    // Equal up to int8 rounding: one step of 1/127 of the largest component per dimension.
+    expect(dotp).toBeGreaterThan(0.995);
 
     const signals = JSON.parse(await readFile(join(d, 'site/signals.json'), 'utf8'));
     expect(signals.popularity).toMatchObject({ c1: 2, c3: 6 });
