@@ -20,7 +20,8 @@ async function longestFrameGap(page: import('@playwright/test').Page, work: 'rec
     if (kind === 'recommend') {
       for (let i = 0; i < 20; i++) await rec.recommend({ k: 20 });
     } else {
-      const end = performance.now() + 120;
+      // Longer than any frame period headless Chromium uses (it slows rAF down under a software GPU).
+      const end = performance.now() + 400;
       while (performance.now() < end);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -34,6 +35,6 @@ async function longestFrameGap(page: import('@playwright/test').Page, work: 'rec
 test('recommend() never blocks the page for more than one frame', async ({ page }) => {
   await openDemo(page);
   // The detector must be able to see a blocked main thread, or the assertion below proves nothing.
-  expect(await longestFrameGap(page, 'busy-main-thread')).toBeGreaterThan(3);
+  expect(await longestFrameGap(page, 'busy-main-thread')).toBeGreaterThan(2);
   expect(await longestFrameGap(page, 'recommend')).toBeLessThan(2);
 });
