@@ -58,8 +58,8 @@ export function buildSignals(itemCount: number, sequences: readonly Sequence[], 
   const transitions = emptyLists(itemCount);
   for (let shard = 0; shard < shards; shard++) {
     const inShard = (item: number) => item % shards === shard;
-    const together = new Map<number, number>();
-    const next = new Map<number, number>();
+    const together = new EdgeList();
+    const next = new EdgeList();
     for (const s of sequences) {
       const items = s.items;
       for (let i = 0; i < items.length; i++) {
@@ -68,20 +68,16 @@ export function buildSignals(itemCount: number, sequences: readonly Sequence[], 
         for (let d = 1; d <= options.window; d++) {
           // Closer in the sequence, stronger the tie; both directions count for co-occurrence.
           const w = 1 / d;
-          if (i + d < items.length && items[i + d] !== a) bump(together, a * itemCount + items[i + d]!, w);
-          if (i - d >= 0 && items[i - d] !== a) bump(together, a * itemCount + items[i - d]!, w);
+          if (i + d < items.length && items[i + d] !== a) together.push(a, items[i + d]!, w);
+          if (i - d >= 0 && items[i - d] !== a) together.push(a, items[i - d]!, w);
         }
-        if (i + 1 < items.length && items[i + 1] !== a) bump(next, a * itemCount + items[i + 1]!, 1);
+        if (i + 1 < items.length && items[i + 1] !== a) next.push(a, items[i + 1]!, 1);
       }
     }
-    collect(together, itemCount, options.maxNeighbors, popularity, neighbors);
-    collect(next, itemCount, options.maxNeighbors, null, transitions);
+    together.collect(itemCount, options.maxNeighbors, popularity, neighbors);
+    next.collect(itemCount, options.maxNeighbors, null, transitions);
   }
   return { popularity, trending, neighbors, transitions };
-}
-
-function bump(map: Map<number, number>, key: number, w: number): void {
-  map.set(key, (map.get(key) ?? 0) + w);
 }
 
 function emptyLists(n: number): NeighborLists {
@@ -89,23 +85,56 @@ function emptyLists(n: number): NeighborLists {
 }
 
 /**
- * Turns pair counts into each source's top neighbours. Co-occurrence is divided by √(popularity of the target)
- * so that a blockbuster seen with everything does not become everyone's nearest neighbour.
+ * Weighted (source, target) pairs in flat typed arrays. Grouping by source is a counting sort, linear in the
+ * number of pairs, so even a shard of 10⁷ pairs costs seconds and a few hundred megabytes, not a hash map each.
  */
-function collect(pairs: Map<number, number>, itemCount: number, keep: number, popularity: Float64Array | null, out: NeighborLists): void {
-  const bySource = new Map<number, Array<[number, number]>>();
-  for (const [key, count] of pairs) {
-    const source = Math.floor(key / itemCount);
-    const target = key - source * itemCount;
-    const score = popularity ? count / Math.sqrt(Math.max(1, popularity[target]!)) : count;
-    let list = bySource.get(source);
-    if (!list) bySource.set(source, (list = []));
-    list.push([target, score]);
+class EdgeList {
+  private src = new Int32Array(1 << 16);
+  private dst = new Int32Array(1 << 16);
+  private w = new Float32Array(1 << 16);
+  private n = 0;
+
+  push(source: number, target: number, weight: number): void {
+    if (this.n === this.src.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T, make: (n: number) => T) => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.src = grow(this.src, (n) => new Int32Array(n));
+      this.dst = grow(this.dst, (n) => new Int32Array(n));
+      this.w = grow(this.w, (n) => new Float32Array(n));
+    }
+    this.src[this.n] = source;
+    this.dst[this.n] = target;
+    this.w[this.n] = weight;
+    this.n++;
   }
-  for (const [source, list] of bySource) {
-    list.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-    const top = list.slice(0, keep);
-    out.targets[source] = Int32Array.from(top, ([t]) => t);
-    out.weights[source] = Float32Array.from(top, ([, w]) => w);
+
+  /**
+   * Each source's top targets by summed weight. Co-occurrence is divided by √(popularity of the target) so
+   * that a blockbuster seen with everything does not become everyone's nearest neighbour.
+   */
+  collect(itemCount: number, keep: number, popularity: Float64Array | null, out: NeighborLists): void {
+    const start = new Uint32Array(itemCount + 1);
+    for (let e = 0; e < this.n; e++) start[this.src[e]! + 1]!++;
+    for (let i = 0; i < itemCount; i++) start[i + 1]! += start[i]!;
+    const fill = start.slice(0, itemCount);
+    const order = new Uint32Array(this.n);
+    for (let e = 0; e < this.n; e++) order[fill[this.src[e]!]!++] = e;
+    const sums = new Map<number, number>();
+    for (let source = 0; source < itemCount; source++) {
+      if (start[source] === start[source + 1]) continue;
+      sums.clear();
+      for (let p = start[source]!; p < start[source + 1]!; p++) {
+        const e = order[p]!;
+        sums.set(this.dst[e]!, (sums.get(this.dst[e]!) ?? 0) + this.w[e]!);
+      }
+      const list = [...sums].map(([target, count]) => [target, popularity ? count / Math.sqrt(Math.max(1, popularity[target]!)) : count] as const);
+      list.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+      const top = list.slice(0, keep);
+      out.targets[source] = Int32Array.from(top, ([t]) => t);
+      out.weights[source] = Float32Array.from(top, ([, w]) => w);
+    }
   }
 }
