@@ -1,0 +1,2 @@
+export { autoInit } from './auto-init';
+export { definePocketRecsElement } from './pocket-recs-element';
