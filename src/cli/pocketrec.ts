@@ -1,8 +1,11 @@
 import { checkKnown, parseArgs, requireString, UsageError } from './args';
+import { writeFile } from 'node:fs/promises';
 import { buildCatalog } from './build';
+import { runEval } from './eval';
 
 const USAGE = `usage:
-  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]`;
+  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]
+  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b]`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -23,6 +26,22 @@ async function main(argv: string[]): Promise<void> {
       const rss = process.resourceUsage().maxRSS / 1024;
       console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB`);
       console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    case 'eval': {
+      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models']);
+      const protocol = args.get('protocol');
+      const users = args.get('users');
+      const models = args.get('models');
+      const report = await runEval({
+        data: requireString(args, 'data'),
+        ...(typeof protocol === 'string' ? { protocol } : {}),
+        ...(typeof users === 'string' ? { users: Number(users) } : {}),
+        ...(typeof models === 'string' ? { models: models.split(',') } : {}),
+        log: (line) => console.error(`eval: ${line}`),
+      });
+      await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');
+      console.error(`eval: done in ${report.seconds.toFixed(0)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
       return;
     }
     default:

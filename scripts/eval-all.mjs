@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm run eval`: `pocketrec eval` on both shared data sets, results in eval/results/, a compact table at the end.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const shared = resolve(root, '../shared');
+const sets = [
+  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small'],
+  ['amazon-games', 'datasets/amazon-games', 'eval/amazon-games'],
+];
+if (!existsSync(shared)) {
+  console.log('eval: ../shared is absent; nothing to evaluate.');
+  process.exit(0);
+}
+mkdirSync(join(root, 'eval/results'), { recursive: true });
+const extra = process.argv.slice(2);
+for (const [name, data, protocol] of sets) {
+  const out = join(root, 'eval/results', `${name}.json`);
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/pocketrec.js'), 'eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, ...extra], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+console.log('\ndataset          model            full NDCG@10 (± se)   HR@10    MRR@10   cov@10   ILD@10   sampled NDCG@10');
+for (const [name] of sets) {
+  const report = JSON.parse(readFileSync(join(root, 'eval/results', `${name}.json`), 'utf8'));
+  for (const [model, r] of Object.entries(report.results)) {
+    const f = r.full;
+    const x = (v) => (v == null ? '   –  ' : v.toFixed(4));
+    console.log(`${name.padEnd(16)} ${model.padEnd(16)} ${x(f['NDCG@10'])} (± ${x(f['NDCG@10_se'])})   ${x(f['HR@10'])}   ${x(f['MRR@10'])}   ${x(f['coverage@10'])}   ${x(f['ILD@10'])}   ${x(r.sampled['NDCG@10'])}`);
+  }
+  console.log(`${name.padEnd(16)} split checksums ${report.split_sha256_ok ? 'reproduced' : 'NOT reproduced'}`);
+}

@@ -1,0 +1,83 @@
+import type { CatalogSignals, Item } from '../../catalog';
+import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
+import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
+import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, scoreItems, type RankModel, type RankSettings } from '../../rank';
+import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { topK } from '../../vector';
+import type { ScoringModel } from './baselines';
+import type { Dataset, UserSequence } from './datasets';
+
+export interface EngineEvalSettings {
+  rank: RankSettings;
+  profile: ProfileSettings;
+  /** Neighbours kept per item by the catalogue build. */
+  neighbors: number;
+  /** Co-occurrence window of the catalogue build, in positions. */
+  window: number;
+  useContent: boolean;
+}
+
+export const DEFAULT_ENGINE_EVAL: EngineEvalSettings = {
+  rank: DEFAULT_RANK_SETTINGS,
+  profile: DEFAULT_PROFILE_SETTINGS,
+  neighbors: DEFAULT_SIGNALS_OPTIONS.maxNeighbors,
+  window: DEFAULT_SIGNALS_OPTIONS.window,
+  useContent: true,
+};
+
+const HOUR = 3_600_000;
+
+/**
+ * The catalogue a site would build from TRAIN: items (titles and genres where the data set has them), content
+ * vectors from the lexical encoder, and the collaborative signals of `pocketrec build`.
+ */
+export async function buildEvalCatalog(data: Dataset, train: readonly UserSequence[], settings: EngineEvalSettings): Promise<RankModel> {
+  const n = data.itemIds.length;
+  const items: Item[] = data.itemIds.map((id, i) => ({
+    id: String(id),
+    title: data.meta?.titles[i] || `item ${id}`,
+    ...(data.meta ? { tags: data.meta.genres[i]!, category: data.meta.genres[i]![0]! } : {}),
+  }));
+  const sequences = train.map((u) => ({ items: u.items }));
+  const built = buildSignals(n, sequences, { window: settings.window, maxNeighbors: settings.neighbors, trendingDays: 7, now: 0 });
+  const lists = (l: NeighborLists) => Object.fromEntries(l.targets.map((t, i) => [items[i]!.id, Array.from(t, (j, k) => [items[j]!.id, l.weights[i]![k]!] as [string, number])]));
+  const signals: CatalogSignals = {
+    popularity: Object.fromEntries(items.map((it, i) => [it.id, built.popularity[i]!])),
+    neighbors: lists(built.neighbors),
+    transitions: lists(built.transitions),
+  };
+  if (!settings.useContent || !data.meta) {
+    // No text to understand: a one-dimensional zero space leaves scoring to the collaborative signals.
+    return createRankModel({ items, vectors: new Float32Array(n), dim: 1, signals });
+  }
+  const texts = items.map((it) => `${it.title}. ${it.tags?.join(' ')}`);
+  const encoder = createLexicalEncoder(fitLexicalModel(texts));
+  const vectors = new Float32Array(n * encoder.dim);
+  (await encoder.embed(texts)).forEach((v, i) => vectors.set(v, i * encoder.dim));
+  return createRankModel({ items, vectors, dim: encoder.dim, signals });
+}
+
+/**
+ * The engine as the worker runs it: each history item becomes a `view` event (one hour apart, so that order and
+ * recency mean what they mean on a site), folded into a fresh profile, then the hybrid score and MMR re-ranking.
+ */
+export function engineModel(model: RankModel, settings: EngineEvalSettings, name = 'engine'): ScoringModel {
+  const scores32 = new Float32Array(model.count);
+  return {
+    name,
+    score(history, out) {
+      const profile = createProfile(model.dim);
+      const now = history.length * HOUR;
+      history.forEach((index, p) =>
+        foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, categoryOf: (i) => model.categories[i] }, settings.profile),
+      );
+      scoreItems(model, profile, settings.rank, settings.profile, now, scores32);
+      for (let i = 0; i < model.count; i++) out[i] = scores32[i]!;
+    },
+    topK(scores, k) {
+      const pool = topK(scores, k * 5, (i) => scores[i] === -Infinity);
+      if (settings.rank.diversityLambda >= 1 && settings.rank.maxPerCategory === Infinity) return pool.slice(0, k);
+      return diversify(model, pool, Float32Array.from(scores), k, settings.rank.diversityLambda, settings.rank.maxPerCategory);
+    },
+  };
+}

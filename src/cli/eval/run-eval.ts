@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { coOccurrence, HALF_LIFE_GRID, itemKnn, mostPop, trainPopularity, type ScoringModel } from './baselines';
+import { loadDataset, type Dataset } from './datasets';
+import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
+import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
+import { drawNegatives } from './negatives';
+import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
+
+export interface EvalOptions {
+  data: string;
+  protocol?: string;
+  /** Evaluate only the first N users (smoke tests). */
+  users?: number;
+  models?: readonly string[];
+  log?: (line: string) => void;
+}
+
+export interface ModelResult {
+  full: RankMetrics & { 'coverage@10': number; 'ILD@10': number | null };
+  valid_full: RankMetrics;
+  sampled: { 'HR@10': number; 'NDCG@10': number; 'MRR@10': number };
+  settings?: Record<string, unknown>;
+}
+
+export interface EvalReport {
+  dataset: string;
+  n_users: number;
+  n_items: number;
+  split_sha256_ok: boolean | null;
+  split_sha256: Record<string, { computed: string; published: string | null; ok: boolean | null }>;
+  results: Record<string, ModelResult>;
+  seconds: number;
+}
+
+/** One model on one phase: VALID (history TRAIN, target VALID) or TEST (history TRAIN+VALID, target TEST). */
+function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: 'valid' | 'test', negatives: number[][], genres?: string[][]) {
+  const scores = new Float64Array(itemCount);
+  const ranks: number[] = [];
+  const sampled: number[] = [];
+  const lists: number[][] = [];
+  split.users.forEach((u, k) => {
+    const history = phase === 'valid' ? u.train : [...u.train, u.valid];
+    const target = phase === 'valid' ? u.valid : u.test;
+    model.score(history, scores);
+    if (phase === 'test') sampled.push(candidateRank(scores, target, negatives[k]!));
+    for (const h of history) if (h !== target) scores[h] = -Infinity;
+    const list = model.topK ? model.topK(scores, 10) : topList(scores, 10);
+    const position = list.indexOf(target);
+    // A re-ranked list decides the first ten places; beyond them the scores' tie-averaged rank stands.
+    ranks.push(model.topK ? (position >= 0 ? position + 1 : Math.max(11, tieAveragedRank(scores, target))) : tieAveragedRank(scores, target));
+    if (phase === 'test') lists.push(list);
+  });
+  const metrics = summarize(ranks);
+  if (phase === 'valid') return { metrics };
+  const s = summarize(sampled);
+  return {
+    metrics,
+    sampled: { 'HR@10': s['HR@10'], 'NDCG@10': s['NDCG@10'], 'MRR@10': s['MRR@10'] },
+    coverage: coverage(lists, itemCount),
+    ild: genres ? intraListDiversity(lists, genres) : null,
+  };
+}
+
+function validNdcg(model: ScoringModel, split: Split, n: number): number {
+  return evaluate(model, split, n, 'valid', [])['metrics']['NDCG@10'];
+}
+
+/** `pocketrec eval`: the split, its checksums, the baselines and the engine, on one data set. */
+export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const data: Dataset = await loadDataset(options.data);
+  const n = data.itemIds.length;
+  const fullSplit = splitLeaveOneOut(data);
+  const negatives = drawNegatives(fullSplit.users, n);
+
+  const files = splitFiles(data, fullSplit, negatives);
+  const protocolText = options.protocol && existsSync(join(options.protocol, 'PROTOCOL.md')) ? await readFile(join(options.protocol, 'PROTOCOL.md'), 'utf8') : '';
+  const published = publishedChecksums(protocolText);
+  const checks: EvalReport['split_sha256'] = {};
+  for (const [file, text] of Object.entries(files)) {
+    const computed = sha256(text);
+    const expected = published[file] ?? null;
+    checks[file] = { computed, published: expected, ok: expected === null ? null : computed === expected };
+  }
+  const verdicts = Object.values(checks).map((c) => c.ok).filter((ok) => ok !== null);
+  const splitOk = options.protocol ? verdicts.length > 0 && verdicts.every(Boolean) : null;
+  log(`${data.name}: ${fullSplit.users.length} users, ${n} items; split checksums ${splitOk === null ? 'not checked (no --protocol)' : splitOk ? 'match' : 'DO NOT match'}`);
+
+  const split: Split = options.users ? { ...fullSplit, users: fullSplit.users.slice(0, options.users) } : fullSplit;
+  const negs = negatives.slice(0, split.users.length);
+  const genres = data.meta?.genres;
+  const pop = trainPopularity(fullSplit.trainSequences, n);
+  const want = (name: string) => !options.models || options.models.includes(name);
+  const results: Record<string, ModelResult> = {};
+  const run = (model: ScoringModel, settings?: Record<string, unknown>) => {
+    const t = performance.now();
+    const valid = evaluate(model, split, n, 'valid', negs).metrics;
+    const test = evaluate(model, split, n, 'test', negs, genres);
+    results[model.name] = {
+      full: { ...test.metrics, 'coverage@10': test.coverage!, 'ILD@10': test.ild ?? null },
+      valid_full: valid,
+      sampled: test.sampled!,
+      ...(settings ? { settings } : {}),
+    };
+    log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}  test NDCG@10 ${test.metrics['NDCG@10'].toFixed(4)} ± ${test.metrics['NDCG@10_se'].toFixed(4)}  HR@10 ${test.metrics['HR@10'].toFixed(4)}  cov ${test.coverage!.toFixed(4)}${test.ild != null ? `  ILD ${test.ild.toFixed(4)}` : ''}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  };
+
+  if (want('MostPop')) run(mostPop(pop));
+  if (want('ItemKNN') || want('ItemKNN-recency')) {
+    const co = coOccurrence(fullSplit.trainSequences, n);
+    if (want('ItemKNN')) run(itemKnn(co, Infinity));
+    if (want('ItemKNN-recency')) {
+      let best: { h: number; v: number } = { h: Infinity, v: -1 };
+      for (const h of HALF_LIFE_GRID) {
+        const v = validNdcg(itemKnn(co, h), split, n);
+        if (v > best.v) best = { h, v };
+      }
+      run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
+    }
+  }
+  if (want('engine')) {
+    const settings: EngineEvalSettings = { ...DEFAULT_ENGINE_EVAL };
+    const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
+    run(engineModel(model, settings));
+  }
+  return {
+    dataset: data.name,
+    n_users: split.users.length,
+    n_items: n,
+    split_sha256_ok: splitOk,
+    split_sha256: checks,
+    results,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
