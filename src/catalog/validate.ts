@@ -48,19 +48,24 @@ export function validateItem(raw: unknown, place: RecordPlace, source: string): 
   return rec as Item;
 }
 
-/** Validates every record and rejects duplicate ids, naming both places. */
-export function validateItems(raws: readonly unknown[], placeOf: (i: number) => RecordPlace, source: string): Item[] {
-  const seen = new Map<string, number>();
-  return raws.map((raw, i) => {
-    const item = validateItem(raw, placeOf(i), source);
+/**
+ * A validator for one source's records, one at a time, that remembers ids to reject duplicates, naming both
+ * places. Streaming callers (`pocketrec build`) hold only the ids, never all records.
+ */
+export function createItemValidator(source: string): (raw: unknown, place: RecordPlace) => Item {
+  const seen = new Map<string, RecordPlace>();
+  return (raw, place) => {
+    const item = validateItem(raw, place, source);
     const first = seen.get(item.id);
-    if (first !== undefined) {
-      const firstPlace = describe(placeOf(first));
-      throw invalid(placeOf(i), 'id', `repeats the id "${item.id}" already used by the ${firstPlace}`, source);
-    }
-    seen.set(item.id, i);
+    if (first !== undefined) throw invalid(place, 'id', `repeats the id "${item.id}" already used by the ${describe(first)}`, source);
+    seen.set(item.id, place);
     return item;
-  });
+  };
+}
+
+export function validateItems(raws: readonly unknown[], placeOf: (i: number) => RecordPlace, source: string): Item[] {
+  const validate = createItemValidator(source);
+  return raws.map((raw, i) => validate(raw, placeOf(i)));
 }
 
 export function parseItemsText(text: string, source: string): Item[] {

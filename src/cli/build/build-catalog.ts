@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { itemText, validateItems, type CatalogManifest, type Item } from '../../catalog';
+import { createItemValidator, itemText, type CatalogManifest } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence } from '../../signals';
@@ -42,21 +42,13 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
-    const items = await readItems(options.items);
-    log(`items: ${items.length} valid`);
-    const index = new Map(items.map((item, i) => [item.id, i]));
-    const itemsHash = createHash('sha256');
-    await writeLines(join(tmp, 'items.ndjson'), (function* () {
-      for (const item of items) {
-        const line = JSON.stringify(item);
-        itemsHash.update(line + '\n');
-        yield line;
-      }
-    })());
+    const { ids, texts, hash: itemsHash } = await readItems(options.items, join(tmp, 'items.ndjson'));
+    log(`items: ${ids.length} valid`);
+    const index = new Map(ids.map((id, i) => [id, i]));
 
-    const encoder = createLexicalEncoder(fitLexicalModel(items.map(itemText)));
-    await writeEmbeddings(join(tmp, 'embeddings.bin'), items, encoder);
-    log(`embeddings: ${items.length} × ${encoder.dim} int8 (${encoder.id})`);
+    const encoder = createLexicalEncoder(fitLexicalModel(texts));
+    await writeEmbeddings(join(tmp, 'embeddings.bin'), texts, encoder);
+    log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
 
     let interactions = { count: 0, skipped: 0, users: 0 };
     let signalsHash = '';
@@ -65,15 +57,15 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       interactions = { count: log_.count, skipped: log_.skipped, users: log_.sequences.length };
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors`);
       const now = options.now ?? log_.latest;
-      const signals = buildSignals(items.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
-      signalsHash = await writeSignals(join(tmp, 'signals.json'), items, signals);
+      const signals = buildSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
+      signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, signals);
     }
 
-    const version = createHash('sha256').update(itemsHash.digest('hex')).update(encoder.id).update(signalsHash).digest('hex').slice(0, 16);
+    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).digest('hex').slice(0, 16);
     const manifest: CatalogManifest = {
       formatVersion: 1,
       version,
-      itemCount: items.length,
+      itemCount: ids.length,
       items: 'items.ndjson',
       embeddings: { url: 'embeddings.bin', model: encoder.id, dim: encoder.dim, dtype: 'int8' },
       ...(options.interactions ? { signals: 'signals.json' } : {}),
@@ -84,7 +76,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await rm(options.out, { recursive: true, force: true });
     await rename(tmp, options.out);
-    return { itemCount: items.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };
+    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
@@ -104,16 +96,30 @@ function fromCsvCells(value: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-async function readItems(file: string): Promise<Item[]> {
-  const raws: unknown[] = [];
-  const lines: number[] = [];
+/**
+ * Validates and rewrites the items as NDJSON in one streaming pass, keeping only ids and encoder texts in memory:
+ * a million items are a few hundred megabytes of text, not of objects.
+ */
+async function readItems(file: string, outFile: string): Promise<{ ids: string[]; texts: string[]; hash: string }> {
+  const validate = createItemValidator(file);
   const csv = file.toLowerCase().endsWith('.csv');
-  for await (const record of readRecords(file)) {
-    raws.push(csv ? fromCsvCells(record.value) : record.value);
-    lines.push(record.line);
-  }
   const json = file.toLowerCase().endsWith('.json');
-  return validateItems(raws, (i) => (json ? { kind: 'index', index: i } : { kind: 'line', line: lines[i]! }), file);
+  const ids: string[] = [];
+  const texts: string[] = [];
+  const hash = createHash('sha256');
+  const out = createWriteStream(outFile);
+  let n = 0;
+  for await (const record of readRecords(file)) {
+    const item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
+    n++;
+    ids.push(item.id);
+    texts.push(itemText(item));
+    const line = JSON.stringify(item) + '\n';
+    hash.update(line);
+    await writeAsync(out, line);
+  }
+  await close(out);
+  return { ids, texts, hash: hash.digest('hex') };
 }
 
 interface ParsedLog {
@@ -158,80 +164,83 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
   }
   const [us, is, ts, ws] = [user.view(), item.view(), time.view(), weight.view()];
   const order = Uint32Array.from({ length: us.length }, (_, k) => k).sort((a, b) => us[a]! - us[b]! || ts[a]! - ts[b]! || a - b);
+  // One permuted copy of each column; every visitor's sequence is then a view into it, not an array of its own.
+  const items = Int32Array.from(order, (k) => is[k]!);
+  const times = Float64Array.from(order, (k) => ts[k]!);
+  const weights = Float64Array.from(order, (k) => ws[k]!);
   const sequences: Sequence[] = [];
   for (let start = 0; start < order.length; ) {
     let end = start;
     while (end < order.length && us[order[end]!] === us[order[start]!]) end++;
-    const slice = order.subarray(start, end);
-    sequences.push({ items: Int32Array.from(slice, (k) => is[k]!), times: Float64Array.from(slice, (k) => ts[k]!), weights: Float64Array.from(slice, (k) => ws[k]!) });
+    sequences.push({ items: items.subarray(start, end), times: times.subarray(start, end), weights: weights.subarray(start, end) });
     start = end;
   }
   return { sequences, count: us.length, skipped, latest };
 }
 
-async function writeEmbeddings(file: string, items: readonly Item[], encoder: TextEncoder): Promise<void> {
-  const scales = new Float32Array(items.length);
-  const values = new Int8Array(items.length * encoder.dim);
-  for (let start = 0; start < items.length; start += EMBED_BATCH) {
-    const batch = items.slice(start, start + EMBED_BATCH);
-    const vectors = await encoder.embed(batch.map(itemText));
-    const flat = new Float32Array(batch.length * encoder.dim);
+/** Rows are quantised and written batch by batch; only the per-row scales wait in memory for the file's head. */
+async function writeEmbeddings(file: string, texts: readonly string[], encoder: TextEncoder): Promise<void> {
+  const scales = new Float32Array(texts.length);
+  const valuesFile = `${file}.values`;
+  const values = createWriteStream(valuesFile);
+  for (let start = 0; start < texts.length; start += EMBED_BATCH) {
+    const vectors = await encoder.embed(texts.slice(start, start + EMBED_BATCH));
+    const flat = new Float32Array(vectors.length * encoder.dim);
     vectors.forEach((v, i) => flat.set(v, i * encoder.dim));
     const q = quantizeRows(flat, encoder.dim);
     scales.set(q.scales, start);
-    values.set(q.values, start * encoder.dim);
+    await writeAsync(values, new Uint8Array(q.values.buffer));
   }
+  await close(values);
   const little = new DataView(new ArrayBuffer(scales.length * 4));
   scales.forEach((s, i) => little.setFloat32(i * 4, s, true));
-  await writeChunks(file, [new Uint8Array(little.buffer), new Uint8Array(values.buffer)]);
+  const out = createWriteStream(file);
+  await writeAsync(out, new Uint8Array(little.buffer));
+  for await (const chunk of createReadStream(valuesFile)) await writeAsync(out, chunk as Buffer);
+  await close(out);
+  await rm(valuesFile);
 }
 
 /** Written piece by piece: one JSON string of a 10⁶-item neighbour table would pass V8's string limit. */
-async function writeSignals(file: string, items: readonly Item[], signals: ReturnType<typeof buildSignals>): Promise<string> {
+async function writeSignals(file: string, ids: readonly string[], signals: ReturnType<typeof buildSignals>): Promise<string> {
   const hash = createHash('sha256');
-  const counts = (values: Float64Array) => {
-    const parts: string[] = [];
-    values.forEach((v, i) => v > 0 && parts.push(`${JSON.stringify(items[i]!.id)}:${+v.toFixed(4)}`));
-    return parts;
-  };
-  const lists = (l: NeighborLists) => {
-    const parts: string[] = [];
-    l.targets.forEach((t, i) => {
-      if (t.length === 0) return;
-      const pairs = Array.from(t, (j, n) => `[${JSON.stringify(items[j]!.id)},${+l.weights[i]![n]!.toFixed(4)}]`);
-      parts.push(`${JSON.stringify(items[i]!.id)}:[${pairs.join(',')}]`);
-    });
-    return parts;
-  };
-  const sections: Array<[string, string[]]> = [
-    ['popularity', counts(signals.popularity)],
-    ['trending', counts(signals.trending)],
-    ['neighbors', lists(signals.neighbors)],
-    ['transitions', lists(signals.transitions)],
-  ];
   const out = createWriteStream(file);
   const write = (s: string) => (hash.update(s), writeAsync(out, s));
-  await write('{');
-  for (const [n, [name, parts]] of sections.entries()) {
-    await write(`${n ? ',' : ''}\n${JSON.stringify(name)}:{`);
-    for (let p = 0; p < parts.length; p++) await write(`${p ? ',' : ''}\n${parts[p]}`);
+  const counts = async (name: string, values: Float64Array, first: boolean) => {
+    await write(`${first ? '' : ','}\n${JSON.stringify(name)}:{`);
+    let n = 0;
+    for (let i = 0; i < values.length; i++) if (values[i]! > 0) await write(`${n++ ? ',' : ''}\n${JSON.stringify(ids[i])}:${+values[i]!.toFixed(4)}`);
     await write('}');
-  }
+  };
+  const lists = async (name: string, l: NeighborLists) => {
+    await write(`,\n${JSON.stringify(name)}:{`);
+    let n = 0;
+    for (let i = 0; i < l.targets.length; i++) {
+      const t = l.targets[i]!;
+      if (t.length === 0) continue;
+      const pairs = Array.from(t, (j, k) => `[${JSON.stringify(ids[j])},${+l.weights[i]![k]!.toFixed(4)}]`);
+      await write(`${n++ ? ',' : ''}\n${JSON.stringify(ids[i])}:[${pairs.join(',')}]`);
+    }
+    await write('}');
+  };
+  await write('{');
+  await counts('popularity', signals.popularity, true);
+  await counts('trending', signals.trending, false);
+  await lists('neighbors', signals.neighbors);
+  await lists('transitions', signals.transitions);
   await write('\n}\n');
-  await new Promise<void>((ok, fail) => out.end((e?: Error | null) => (e ? fail(e) : ok())));
+  await close(out);
   return hash.digest('hex');
 }
 
 async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
   const out = createWriteStream(file);
   for (const line of lines) await writeAsync(out, line + '\n');
-  await new Promise<void>((ok, fail) => out.end((e?: Error | null) => (e ? fail(e) : ok())));
+  await close(out);
 }
 
-async function writeChunks(file: string, chunks: Uint8Array[]): Promise<void> {
-  const out = createWriteStream(file);
-  for (const c of chunks) await writeAsync(out, c);
-  await new Promise<void>((ok, fail) => out.end((e?: Error | null) => (e ? fail(e) : ok())));
+function close(out: WriteStream): Promise<void> {
+  return new Promise<void>((ok, fail) => out.end((e?: Error | null) => (e ? fail(e) : ok())));
 }
 
 /** Respects back-pressure, so a large output never piles up in memory. */
