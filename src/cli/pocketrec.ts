@@ -5,7 +5,7 @@ import { runEval } from './eval';
 
 const USAGE = `usage:
   pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]
-  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b]`;
+  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>']`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -29,15 +29,17 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'eval': {
-      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models']);
+      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine']);
       const protocol = args.get('protocol');
       const users = args.get('users');
       const models = args.get('models');
+      const engine = args.get('engine');
       const report = await runEval({
         data: requireString(args, 'data'),
         ...(typeof protocol === 'string' ? { protocol } : {}),
         ...(typeof users === 'string' ? { users: Number(users) } : {}),
         ...(typeof models === 'string' ? { models: models.split(',') } : {}),
+        ...(typeof engine === 'string' ? { engine: JSON.parse(engine) } : {}),
         log: (line) => console.error(`eval: ${line}`),
       });
       await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');

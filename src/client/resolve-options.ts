@@ -9,7 +9,7 @@ export const DEFAULTS = Object.freeze({
   defaultK: 10,
   halfLifeDays: 14,
   sessionTimeoutMinutes: 30,
-  diversity: 0.85,
+  diversity: 0.55,
 });
 
 function bad(option: string, value: unknown, expected: string): PocketRecError {

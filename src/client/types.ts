@@ -19,7 +19,7 @@ export interface RecommenderOptions {
   halfLifeDays?: number;
   /** A pause longer than this starts a new session. @defaultValue 30 */
   sessionTimeoutMinutes?: number;
-  /** 1 ranks by relevance alone; lower values trade relevance for variety (MMR λ). @defaultValue 0.85 */
+  /** 1 ranks by relevance alone; lower values trade relevance for variety (MMR λ). @defaultValue 0.55 */
   diversity?: number;
   onProgress?: (progress: Progress) => void;
   /** Aborts start-up; the promise rejects with code `aborted`. */

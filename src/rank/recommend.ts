@@ -6,6 +6,10 @@ import { reasonFor } from './explain';
 import { scoreItems } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
+/**
+ * Chosen on the MovieLens VALID split (`pocketrec eval --engine …`): lowering λ from 0.85 to 0.55 and capping a
+ * category at 4 of 10 kept VALID NDCG@10 (0.0649 → 0.0650) while raising VALID ILD@10 from 0.734 to 0.799.
+ */
 export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   sessionWeight: 0.6,
   intentWeight: 0.8,
@@ -17,8 +21,8 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   categoryWeight: 0.1,
   neighborWeight: 0.3,
   transitionWeight: 0.3,
-  diversityLambda: 0.85,
-  maxPerCategory: Infinity,
+  diversityLambda: 0.55,
+  maxPerCategory: 4,
 });
 
 /** How many candidates per requested result the diversity step may choose from. */

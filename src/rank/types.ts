@@ -41,9 +41,9 @@ export interface RankSettings {
   categoryWeight: number;
   neighborWeight: number;
   transitionWeight: number;
-  /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.85 */
+  /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.55 */
   diversityLambda: number;
-  /** At most this many results per category; Infinity for no cap. */
+  /** At most this many results per category; Infinity for no cap. @defaultValue 4 */
   maxPerCategory: number;
 }
 

@@ -14,12 +14,14 @@ export interface EvalOptions {
   /** Evaluate only the first N users (smoke tests). */
   users?: number;
   models?: readonly string[];
+  /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
+  engine?: Partial<{ rank: Partial<EngineEvalSettings['rank']>; profile: Partial<EngineEvalSettings['profile']>; neighbors: number; window: number; useContent: boolean }>;
   log?: (line: string) => void;
 }
 
 export interface ModelResult {
   full: RankMetrics & { 'coverage@10': number; 'ILD@10': number | null };
-  valid_full: RankMetrics;
+  valid_full: RankMetrics & { 'ILD@10': number | null };
   sampled: { 'HR@10': number; 'NDCG@10': number; 'MRR@10': number };
   settings?: Record<string, unknown>;
 }
@@ -50,10 +52,11 @@ function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: '
     const position = list.indexOf(target);
     // A re-ranked list decides the first ten places; beyond them the scores' tie-averaged rank stands.
     ranks.push(model.topK ? (position >= 0 ? position + 1 : Math.max(11, tieAveragedRank(scores, target))) : tieAveragedRank(scores, target));
-    if (phase === 'test') lists.push(list);
+    lists.push(list);
   });
   const metrics = summarize(ranks);
-  if (phase === 'valid') return { metrics };
+  // ILD on VALID is not part of the protocol; it lets diversity settings be chosen without looking at TEST.
+  if (phase === 'valid') return { metrics, ild: genres ? intraListDiversity(lists, genres) : null };
   const s = summarize(sampled);
   return {
     metrics,
@@ -97,7 +100,8 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const results: Record<string, ModelResult> = {};
   const run = (model: ScoringModel, settings?: Record<string, unknown>) => {
     const t = performance.now();
-    const valid = evaluate(model, split, n, 'valid', negs).metrics;
+    const validRun = evaluate(model, split, n, 'valid', negs, genres);
+    const valid = { ...validRun.metrics, 'ILD@10': validRun.ild ?? null };
     const test = evaluate(model, split, n, 'test', negs, genres);
     results[model.name] = {
       full: { ...test.metrics, 'coverage@10': test.coverage!, 'ILD@10': test.ild ?? null },
@@ -105,7 +109,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       sampled: test.sampled!,
       ...(settings ? { settings } : {}),
     };
-    log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}  test NDCG@10 ${test.metrics['NDCG@10'].toFixed(4)} ± ${test.metrics['NDCG@10_se'].toFixed(4)}  HR@10 ${test.metrics['HR@10'].toFixed(4)}  cov ${test.coverage!.toFixed(4)}${test.ild != null ? `  ILD ${test.ild.toFixed(4)}` : ''}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}${valid['ILD@10'] != null ? ` ILD ${valid['ILD@10'].toFixed(4)}` : ''}  test NDCG@10 ${test.metrics['NDCG@10'].toFixed(4)} ± ${test.metrics['NDCG@10_se'].toFixed(4)}  HR@10 ${test.metrics['HR@10'].toFixed(4)}  cov ${test.coverage!.toFixed(4)}${test.ild != null ? `  ILD ${test.ild.toFixed(4)}` : ''}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   };
 
   if (want('MostPop')) run(mostPop(pop));
@@ -122,9 +126,17 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     }
   }
   if (want('engine')) {
-    const settings: EngineEvalSettings = { ...DEFAULT_ENGINE_EVAL };
+    const o = options.engine ?? {};
+    const settings: EngineEvalSettings = {
+      ...DEFAULT_ENGINE_EVAL,
+      ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
+      ...(o.window !== undefined ? { window: o.window } : {}),
+      ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
+      rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
+      profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
+    };
     const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
-    run(engineModel(model, settings));
+    run(engineModel(model, settings), { ...settings, rank: { ...settings.rank, maxPerCategory: String(settings.rank.maxPerCategory) } });
   }
   return {
     dataset: data.name,
