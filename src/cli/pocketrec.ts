@@ -5,7 +5,7 @@ import { runEval } from './eval';
 
 const USAGE = `usage:
   pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]
-  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>']`;
+  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'eval': {
-      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine']);
+      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine', 'valid-only']);
       const protocol = args.get('protocol');
       const users = args.get('users');
       const models = args.get('models');
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
         ...(typeof users === 'string' ? { users: Number(users) } : {}),
         ...(typeof models === 'string' ? { models: models.split(',') } : {}),
         ...(typeof engine === 'string' ? { engine: JSON.parse(engine) } : {}),
+        ...(args.get('valid-only') === true ? { validOnly: true } : {}),
         log: (line) => console.error(`eval: ${line}`),
       });
       await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');

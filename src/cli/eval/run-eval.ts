@@ -14,6 +14,8 @@ export interface EvalOptions {
   /** Evaluate only the first N users (smoke tests). */
   users?: number;
   models?: readonly string[];
+  /** Score VALID only: for choosing settings without computing (or seeing) TEST. */
+  validOnly?: boolean;
   /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
   engine?: Partial<{ rank: Partial<EngineEvalSettings['rank']>; profile: Partial<EngineEvalSettings['profile']>; neighbors: number; window: number; useContent: boolean }>;
   log?: (line: string) => void;
@@ -102,6 +104,10 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     const t = performance.now();
     const validRun = evaluate(model, split, n, 'valid', negs, genres);
     const valid = { ...validRun.metrics, 'ILD@10': validRun.ild ?? null };
+    if (options.validOnly) {
+      log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}${valid['ILD@10'] != null ? ` ILD ${valid['ILD@10'].toFixed(4)}` : ''}`);
+      return;
+    }
     const test = evaluate(model, split, n, 'test', negs, genres);
     results[model.name] = {
       full: { ...test.metrics, 'coverage@10': test.coverage!, 'ILD@10': test.ild ?? null },
