@@ -1,5 +1,6 @@
 import { addDecayed, createDecayedSum } from './decayed-sum';
-import type { BehaviourEvent, EventType, ItemSpace, Profile, ProfileSettings } from './types';
+import { contextKeys } from './context';
+import type { BehaviourEvent, EventType, ItemAttributes, ItemSpace, Profile, ProfileSettings } from './types';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -25,6 +26,10 @@ export function createProfile(dim: number): Profile {
     seen: new Set(),
     viewCounts: new Map(),
     categoryAffinity: new Map(),
+    tagAffinity: new Map(),
+    brandAffinity: new Map(),
+    price: { weight: 0, sumLog: 0, sumLog2: 0 },
+    contextAffinity: new Map(),
     eventCount: 0,
     lastTs: 0,
   };
@@ -52,8 +57,8 @@ export function eventStrength(event: BehaviourEvent, weights: Readonly<Record<Ev
 
 export interface FoldInputs {
   space: ItemSpace;
-  /** Category of an item, for affinities; undefined when the item has none. */
-  categoryOf(index: number): string | undefined;
+  /** Category, tags, brand and price of an item, for affinities. */
+  attributesOf(index: number): ItemAttributes;
   /** Vector of the event's text (query or review), already embedded by the encoder. */
   textVector?: Float32Array;
 }
@@ -91,10 +96,31 @@ export function foldEvent(profile: Profile, event: BehaviourEvent, inputs: FoldI
     addDecayed(profile.longTerm, row, strength, event.ts, halfLife);
     addDecayed(profile.session, row, strength, event.ts, sessionHalfLife);
     profile.seen.add(index);
-    const category = inputs.categoryOf(index);
-    if (category !== undefined) profile.categoryAffinity.set(category, (profile.categoryAffinity.get(category) ?? 0) + strength);
+    foldAffinities(profile, inputs.attributesOf(index), strength, event);
   }
 
   profile.recent.push({ index, type: event.type, ts: event.ts, weight: strength });
   if (profile.recent.length > settings.recentLength) profile.recent.splice(0, profile.recent.length - settings.recentLength);
+}
+
+const bump = (map: Map<string, number>, key: string, w: number) => map.set(key, (map.get(key) ?? 0) + w);
+
+/** What the visitor likes beyond the item itself: its category, tags, brand, price band, and when they like it. */
+function foldAffinities(profile: Profile, a: ItemAttributes, strength: number, event: BehaviourEvent): void {
+  if (a.category !== undefined) {
+    bump(profile.categoryAffinity, a.category, strength);
+    for (const key of contextKeys(event.ts, event.context)) {
+      let byCategory = profile.contextAffinity.get(key);
+      if (!byCategory) profile.contextAffinity.set(key, (byCategory = new Map()));
+      bump(byCategory, a.category, strength);
+    }
+  }
+  for (const tag of a.tags ?? []) bump(profile.tagAffinity, tag, strength);
+  if (a.brand !== undefined) bump(profile.brandAffinity, a.brand, strength);
+  if (a.price !== undefined && a.price > 0) {
+    const l = Math.log(a.price);
+    profile.price.weight += strength;
+    profile.price.sumLog += strength * l;
+    profile.price.sumLog2 += strength * l * l;
+  }
 }

@@ -1,11 +1,19 @@
 export const EVENT_TYPES = Object.freeze(['view', 'click', 'add_to_cart', 'purchase', 'rate', 'review', 'search', 'dismiss', 'like'] as const);
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Optional situation of an event; used as a feature, never sent anywhere. */
+/** Optional situation of an event or a request; used as a feature, never sent anywhere. */
 export interface EventContext {
   device?: 'mobile' | 'tablet' | 'desktop';
   /** Page or placement the event came from, e.g. 'search-results'. */
   surface?: string;
+}
+
+/** What profile folding reads about an item besides its vector. */
+export interface ItemAttributes {
+  category?: string | undefined;
+  tags?: readonly string[] | undefined;
+  brand?: string | undefined;
+  price?: number | undefined;
 }
 
 /** What the host reports. Item events name an item; `search` carries a query; `review` may carry text. */
@@ -72,6 +80,12 @@ export interface Profile {
   /** Views of an item without a purchase; repeated ones cool it down. */
   viewCounts: Map<number, number>;
   categoryAffinity: Map<string, number>;
+  tagAffinity: Map<string, number>;
+  brandAffinity: Map<string, number>;
+  /** Weighted moments of log(price) over liked items: the visitor's price band. */
+  price: { weight: number; sumLog: number; sumLog2: number };
+  /** Category affinity per situation (`daypart:evening`, `week:weekend`, `device:mobile`) → category → weight. */
+  contextAffinity: Map<string, Map<string, number>>;
   eventCount: number;
   lastTs: number;
 }

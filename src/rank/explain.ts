@@ -66,6 +66,8 @@ export function explain(model: RankModel, reason: Reason): string {
       return `More in ${reason.category}`;
     case 'pinned':
       return 'Featured';
+    case 'explore':
+      return 'Something different for you';
     case 'catalog':
       return 'From the catalogue';
   }

@@ -3,7 +3,7 @@ import { dotRow, topK } from '../vector';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
 import { reasonFor } from './explain';
-import { scoreItems } from './score';
+import { addAttention, scoreItems } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -19,6 +19,11 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   freshnessWeight: 0.05,
   freshnessDays: 30,
   categoryWeight: 0.1,
+  tagWeight: 0.05,
+  brandWeight: 0.05,
+  priceWeight: 0.05,
+  contextWeight: 0.05,
+  attentionWeight: 0,
   neighborWeight: 0.3,
   transitionWeight: 0.3,
   diversityLambda: 0.55,
@@ -27,6 +32,8 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
 
 /** How many candidates per requested result the diversity step may choose from. */
 const POOL_FACTOR = 5;
+/** Candidates that attention re-scores: enough to lift a good item from beyond the first pool. */
+const ATTENTION_POOL = 200;
 
 export function passesFilter(model: RankModel, index: number, filter: RankFilter | undefined): boolean {
   if (!filter) return true;
@@ -37,19 +44,21 @@ export function passesFilter(model: RankModel, index: number, filter: RankFilter
   return true;
 }
 
+/** The ranking before words: final scores of every item and the chosen positions, in order. */
+export interface RankedIndices {
+  scores: Float32Array;
+  pinned: number[];
+  chosen: number[];
+  explored: number | undefined;
+}
+
 /**
- * The personal ranking: score → filter → diversify → explain. Purchased (unless repeatable), dismissed and
- * already-seen items are left out; with no history at all this is the cold-start ranking (popular, trending,
- * fresh).
+ * The personal ranking: score → attention over a candidate pool → filter → diversify. Purchased (unless
+ * repeatable), dismissed and already-seen items are left out; with no history this is the cold-start ranking
+ * (popular, trending, fresh, and the situation).
  */
-export function recommend(
-  model: RankModel,
-  profile: Profile,
-  request: RankRequest,
-  settings: RankSettings = DEFAULT_RANK_SETTINGS,
-  profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS,
-): Ranked[] {
-  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count));
+export function rankIndices(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): RankedIndices {
+  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count), request.context);
   const pinned = (request.pinned ?? []).filter((i) => i >= 0 && i < model.count).slice(0, request.k);
   const pinnedSet = new Set(pinned);
   const skip = (i: number) =>
@@ -59,13 +68,37 @@ export function recommend(
     (profile.purchased.has(i) && !model.repeatable[i]) ||
     (profile.seen.has(i) && !model.repeatable[i]) ||
     !passesFilter(model, i, request.filter);
-  const want = request.k - pinned.length;
-  const pool = topK(scores, want * POOL_FACTOR, skip);
+  const explore = request.explore === true && request.k - pinned.length >= 2;
+  const want = request.k - pinned.length - (explore ? 1 : 0);
+  let pool = topK(scores, settings.attentionWeight > 0 ? Math.max(want * POOL_FACTOR, ATTENTION_POOL) : want * POOL_FACTOR, skip);
+  if (settings.attentionWeight > 0) {
+    addAttention(model, profile, pool, settings.attentionWeight, scores);
+    pool = [...pool].sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, want * POOL_FACTOR);
+  }
   const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? pool.slice(0, want) : diversify(model, pool, scores, want, settings.diversityLambda, settings.maxPerCategory);
+  const explored = explore ? exploration(model, profile, scores, new Set([...pinned, ...chosen]), skip) : undefined;
+  return { scores, pinned, chosen, explored };
+}
+
+/** `rankIndices` with a reason per result, as the worker serves it. */
+export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
+  const { scores, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
   return [
     ...pinned.map((index) => ({ index, score: scores[index]!, reason: { kind: 'pinned' } as const })),
     ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now) })),
+    ...(explored === undefined ? [] : [{ index: explored, score: scores[explored]!, reason: { kind: 'explore' } as const }]),
   ];
+}
+
+/**
+ * The exploration slot: the best-scored item from a category the visitor has not shown interest in yet, so the
+ * feedback loop learns beyond what it already knows instead of narrowing into one corner of the catalogue.
+ */
+function exploration(model: RankModel, profile: Profile, scores: Float32Array, taken: ReadonlySet<number>, skip: (i: number) => boolean): number | undefined {
+  const known = new Set([...profile.categoryAffinity.keys()]);
+  for (const i of taken) if (model.categories[i] !== undefined) known.add(model.categories[i]!);
+  const [pick] = topK(scores, 1, (i) => taken.has(i) || skip(i) || model.categories[i] === undefined || known.has(model.categories[i]!));
+  return pick;
 }
 
 /** Items like one item: its content neighbours, nudged by what visitors chose together. */

@@ -1,4 +1,4 @@
-import type { Profile, ProfileSettings } from '../profile';
+import { contextKeys, type EventContext, type Profile, type ProfileSettings } from '../profile';
 import { dotRow, normalize } from '../vector';
 import type { RankModel, RankSettings } from './types';
 
@@ -19,17 +19,42 @@ export function tasteVector(profile: Profile, settings: RankSettings): Float32Ar
   return any ? normalize(out) : null;
 }
 
+/** Positive affinities as shares of their total, so each term lies in [0, 1] whatever the history length. */
+function shares(map: ReadonlyMap<string, number>): Map<string, number> {
+  let total = 0;
+  for (const v of map.values()) total += Math.max(0, v);
+  const out = new Map<string, number>();
+  if (total > 0) for (const [k, v] of map) if (v > 0) out.set(k, v / total);
+  return out;
+}
+
+/** Category shares in the request's situation, averaged over its keys (daypart, week part, device). */
+function contextShares(profile: Profile, now: number, context: EventContext | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  const keys = contextKeys(now, context).filter((k) => profile.contextAffinity.has(k));
+  for (const key of keys) for (const [c, v] of shares(profile.contextAffinity.get(key)!)) out.set(c, (out.get(c) ?? 0) + v / keys.length);
+  return out;
+}
+
 /**
  * Hybrid score of every item into `out`: content similarity to the taste vector, minus similarity to what was
- * dismissed, plus collaborative neighbours and next-item transitions of the recent sequence, popularity,
- * trend, freshness and category affinity. All terms are on comparable [0, 1]-ish scales so weights mean what
- * they say.
+ * dismissed, plus collaborative neighbours and next-item transitions of the recent sequence, popularity, trend,
+ * freshness, and affinities to category, tags, brand, price band and the current situation. Every term is on a
+ * comparable [0, 1]-ish scale so that weights mean what they say.
  */
-export function scoreItems(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, out: Float32Array): Float32Array {
+export function scoreItems(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, out: Float32Array, context?: EventContext): Float32Array {
   const taste = tasteVector(profile, settings);
   const negative = profile.negative.mass > 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
   const freshMs = settings.freshnessDays * DAY_MS;
-  const totalAffinity = [...profile.categoryAffinity.values()].reduce((a, b) => a + Math.max(0, b), 0);
+  const categories = shares(profile.categoryAffinity);
+  const tags = settings.tagWeight > 0 ? shares(profile.tagAffinity) : new Map<string, number>();
+  const brands = settings.brandWeight > 0 ? shares(profile.brandAffinity) : new Map<string, number>();
+  const situational = settings.contextWeight > 0 ? contextShares(profile, now, context) : new Map<string, number>();
+  const p = profile.price;
+  // A price band needs a few priced items; its width never drops below ±50 % so one purchase cannot pin it.
+  const priceMean = p.weight > 0 ? p.sumLog / p.weight : 0;
+  const priceSd = p.weight > 0 ? Math.max(0.4, Math.sqrt(Math.max(0, p.sumLog2 / p.weight - priceMean * priceMean))) : 0;
+  const usePrice = settings.priceWeight > 0 && p.weight >= 2;
 
   for (let i = 0; i < model.count; i++) {
     let s = 0;
@@ -39,21 +64,36 @@ export function scoreItems(model: RankModel, profile: Profile, settings: RankSet
     const age = now - model.publishedMs[i]!;
     if (age >= 0 && age < freshMs) s += settings.freshnessWeight * (1 - age / freshMs);
     const category = model.categories[i];
-    if (totalAffinity > 0 && category !== undefined) s += settings.categoryWeight * Math.max(0, profile.categoryAffinity.get(category) ?? 0) / totalAffinity;
+    if (category !== undefined) {
+      s += settings.categoryWeight * (categories.get(category) ?? 0);
+      s += settings.contextWeight * (situational.get(category) ?? 0);
+    }
+    if (tags.size > 0) {
+      let t = 0;
+      for (const tag of model.tags[i]!) t += tags.get(tag) ?? 0;
+      s += settings.tagWeight * Math.min(1, t);
+    }
+    const brand = model.brands[i];
+    if (brand !== undefined) s += settings.brandWeight * (brands.get(brand) ?? 0);
+    const price = model.prices[i]!;
+    if (usePrice && price > 0) {
+      const z = (Math.log(price) - priceMean) / priceSd;
+      s += settings.priceWeight * Math.exp(-0.5 * z * z);
+    }
     out[i] = s;
   }
 
   const halfLife = profileSettings.halfLifeDays * DAY_MS;
-  addSequenceSignal(model.neighbors, profile, settings.neighborWeight, now, halfLife, out);
+  addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLife, out);
   // Transitions speak about what comes right after the latest items, so only the last few count.
-  addSequenceSignal(model.transitions, { ...profile, recent: profile.recent.slice(-3) }, settings.transitionWeight, now, halfLife, out);
+  addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLife, out);
   return out;
 }
 
-function addSequenceSignal(rows: RankModel['neighbors'], profile: Pick<Profile, 'recent'>, weight: number, now: number, halfLifeMs: number, out: Float32Array): void {
-  if (!rows || weight === 0 || profile.recent.length === 0) return;
-  const n = profile.recent.length;
-  profile.recent.forEach((event, position) => {
+function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, out: Float32Array): void {
+  if (!rows || weight === 0 || recent.length === 0) return;
+  const n = recent.length;
+  recent.forEach((event, position) => {
     if (event.weight <= 0) return;
     // Later events count more, both by position in the sequence and by age.
     const recency = Math.pow(2, -(now - event.ts) / halfLifeMs) * ((position + 1) / n);
@@ -61,4 +101,32 @@ function addSequenceSignal(rows: RankModel['neighbors'], profile: Pick<Profile, 
       out[rows.targets[p]!]! += weight * recency * rows.weights[p]!;
     }
   });
+}
+
+/**
+ * Candidate-aware attention over the recent sequence, for a candidate pool only: each candidate attends to the
+ * recent items most like it (softmax over similarities), so a visitor with two interests gets both served
+ * instead of one blurred average. Adds to `scores` in place.
+ */
+export function addAttention(model: RankModel, profile: Profile, pool: readonly number[], weight: number, scores: Float32Array): void {
+  const recent = profile.recent.filter((e) => e.weight > 0).slice(-20);
+  if (weight === 0 || recent.length === 0) return;
+  const TEMPERATURE = 0.1;
+  const sims = new Float64Array(recent.length);
+  for (const c of pool) {
+    const row = model.vectors.subarray(c * model.dim, (c + 1) * model.dim);
+    let max = -Infinity;
+    recent.forEach((e, p) => {
+      sims[p] = e.index === c ? 0 : dotRow(model.vectors, e.index, row);
+      max = Math.max(max, sims[p]!);
+    });
+    let z = 0;
+    let att = 0;
+    for (let p = 0; p < recent.length; p++) {
+      const a = Math.exp((sims[p]! - max) / TEMPERATURE) * ((p + 1) / recent.length);
+      z += a;
+      att += a * sims[p]!;
+    }
+    scores[c]! += weight * (z > 0 ? att / z : 0);
+  }
 }

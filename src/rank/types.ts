@@ -1,4 +1,4 @@
-import type { ItemSpace } from '../profile';
+import type { EventContext, ItemAttributes, ItemSpace } from '../profile';
 import type { LexicalIndex } from './lexical-index';
 
 /** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`. */
@@ -14,6 +14,9 @@ export interface RankModel extends ItemSpace {
   readonly ids: readonly string[];
   readonly titles: readonly string[];
   readonly categories: readonly (string | undefined)[];
+  readonly tags: readonly (readonly string[])[];
+  readonly brands: readonly (string | undefined)[];
+  attributesOf(index: number): ItemAttributes;
   /** NaN where an item has no price. */
   readonly prices: Float64Array;
   /** Publication time in ms; NaN where unknown. */
@@ -39,6 +42,14 @@ export interface RankSettings {
   /** Items younger than this get the freshness bonus, fading linearly. @defaultValue 30 */
   freshnessDays: number;
   categoryWeight: number;
+  tagWeight: number;
+  brandWeight: number;
+  /** Bonus for items inside the visitor's price band (log-normal fit of liked items' prices). */
+  priceWeight: number;
+  /** Bonus for categories the visitor favours in the current situation (daypart, weekend, device). */
+  contextWeight: number;
+  /** Candidate-aware attention: how much a candidate's closest recent items (recency-weighted) add. */
+  attentionWeight: number;
   neighborWeight: number;
   transitionWeight: number;
   /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.55 */
@@ -61,6 +72,10 @@ export interface RankRequest {
   filter?: RankFilter;
   /** Item positions that must come first, in this order (host merchandising). */
   pinned?: readonly number[];
+  /** The situation of the request, for context-aware scoring. */
+  context?: EventContext;
+  /** Reserve the last slot for an item outside the visitor's usual categories (exploration). */
+  explore?: boolean;
 }
 
 /** Why an item was chosen, as data; `explain()` turns it into words. */
@@ -75,6 +90,7 @@ export type Reason =
   | { kind: 'fresh' }
   | { kind: 'category'; category: string }
   | { kind: 'pinned' }
+  | { kind: 'explore' }
   | { kind: 'catalog' };
 
 export interface Ranked {

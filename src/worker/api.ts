@@ -1,6 +1,6 @@
 import type { Item, LoadProgress } from '../catalog';
 import type { Device } from '../encoder';
-import type { BehaviourEvent } from '../profile';
+import type { BehaviourEvent, EventContext } from '../profile';
 import type { RankFilter } from '../rank';
 import type { HistoryExport, Retention } from '../store';
 
@@ -17,6 +17,10 @@ export interface RecommendRequest {
   pinned?: string[];
   /** The moment to rank for, in ms. @defaultValue now */
   now?: number;
+  /** The situation (device, surface) for context-aware ranking; daypart and weekday come from `now`. */
+  context?: EventContext;
+  /** Reserve the last slot for something outside the visitor's usual categories. @defaultValue false */
+  explore?: boolean;
 }
 
 /** One result: the host's own item record, a score, and why it was chosen. */

@@ -53,7 +53,7 @@ export function createEngine(): EngineApi {
   const fold = async (s: Ready, event: BehaviourEvent) => {
     const text = event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined;
     const textVector = text ? (await s.encoder.embed([text]))[0] : undefined;
-    foldEvent(s.profile, event, { space: s.model, categoryOf: (i) => s.model.categories[i], ...(textVector ? { textVector } : {}) }, s.profileSettings);
+    foldEvent(s.profile, event, { space: s.model, attributesOf: (i) => s.model.attributesOf(i), ...(textVector ? { textVector } : {}) }, s.profileSettings);
   };
 
   const rankFor = (s: Ready, request: RecommendRequest): Recommendation[] => {
@@ -68,6 +68,8 @@ export function createEngine(): EngineApi {
         exclude: new Set(toIndexes(request.exclude)),
         pinned: toIndexes(request.pinned),
         ...(request.filter ? { filter: request.filter } : {}),
+        ...(request.context ? { context: request.context } : {}),
+        ...(request.explore ? { explore: true } : {}),
       },
       s.rankSettings,
       s.profileSettings,

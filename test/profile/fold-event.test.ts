@@ -8,7 +8,7 @@ const space: ItemSpace = {
   vectors: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
   indexOf: (id) => ({ a: 0, b: 1, c: 2 })[id],
 };
-const inputs = { space, categoryOf: (i: number) => ['x', 'x', 'y'][i] };
+const inputs = { space, attributesOf: (i: number) => ({ category: ['x', 'x', 'y'][i] }) };
 
 describe('decayed sum', () => {
   it('halves a term after one half-life and keeps the direction of older sums', () => {

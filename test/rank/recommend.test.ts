@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/catalog';
-import { createProfile, foldEvent } from '../../src/profile';
-import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, recommend, similarTo, type RankSettings } from '../../src/rank';
+import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
+import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, scoreItems, similarTo, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -15,8 +15,22 @@ const items: Item[] = [
 const s = Math.SQRT1_2;
 const vectors = Float32Array.from([1, 0, 1, 0, s, s, 0, 1]);
 const model = createRankModel({ items, vectors, dim: 2, signals: { popularity: { tent: 100, tea: 10 } } });
-const plain: RankSettings = { ...DEFAULT_RANK_SETTINGS, popularityWeight: 0, trendingWeight: 0, freshnessWeight: 0, categoryWeight: 0, diversityLambda: 1 };
-const fold = (p: ReturnType<typeof createProfile>, e: Parameters<typeof foldEvent>[1]) => foldEvent(p, e, { space: model, categoryOf: (i) => model.categories[i] });
+// Similarity alone: every other term of the hybrid score switched off (each has its own test below).
+const plain: RankSettings = {
+  ...DEFAULT_RANK_SETTINGS,
+  popularityWeight: 0,
+  trendingWeight: 0,
+  freshnessWeight: 0,
+  categoryWeight: 0,
+  tagWeight: 0,
+  brandWeight: 0,
+  priceWeight: 0,
+  contextWeight: 0,
+  attentionWeight: 0,
+  diversityLambda: 1,
+  maxPerCategory: Infinity,
+};
+const fold = (p: ReturnType<typeof createProfile>, e: Parameters<typeof foldEvent>[1]) => foldEvent(p, e, { space: model, attributesOf: (i) => model.attributesOf(i) });
 
 describe('recommend', () => {
   it('ranks by similarity to the history and says why', () => {
@@ -57,6 +71,76 @@ describe('recommend', () => {
   it('puts pinned items first', () => {
     const out = recommend(model, createProfile(2), { k: 2, now: NOW, pinned: [1] }, plain);
     expect(out[0]).toMatchObject({ index: 1, reason: { kind: 'pinned' } });
+  });
+});
+
+describe('affinities, context, attention and exploration', () => {
+  const shop: Item[] = [
+    { id: 'cheap-mug', title: 'Mug', category: 'home', brand: 'Acme', tags: ['ceramic'], price: 10 },
+    { id: 'posh-mug', title: 'Mug', category: 'home', brand: 'Luxe', tags: ['ceramic'], price: 200 },
+    { id: 'cheap-cup', title: 'Cup', category: 'home', brand: 'Acme', tags: ['glass'], price: 12 },
+    { id: 'tent', title: 'Tent', category: 'outdoor', price: 150 },
+  ];
+  // All vectors equal: only the affinity terms can separate the items.
+  const flat = createRankModel({ items: shop, vectors: new Float32Array(8).fill(Math.SQRT1_2), dim: 2 });
+  const only = (weights: Partial<RankSettings>): RankSettings => ({ ...plain, ...weights });
+  const bought = () => {
+    const p = createProfile(2);
+    for (const id of ['cheap-mug', 'cheap-cup']) foldEvent(p, { type: 'purchase', itemId: id, ts: NOW }, { space: flat, attributesOf: (i) => flat.attributesOf(i) });
+    return p;
+  };
+  const scores = (p: ReturnType<typeof createProfile>, s: RankSettings, context?: { device: 'mobile' }) => Array.from(scoreItems(flat, p, s, DEFAULT_PROFILE_SETTINGS, NOW, new Float32Array(4), context));
+
+  it('prefers the brand and the price band the visitor buys', () => {
+    const base = scores(bought(), only({}));
+    const brand = scores(bought(), only({ brandWeight: 1 }));
+    // Both purchases are Acme: posh-mug (Luxe) gets nothing, tent (no brand) nothing.
+    expect(brand[1]! - base[1]!).toBe(0);
+    const price = scores(bought(), only({ priceWeight: 1 }));
+    // Bought at 10 and 12: a 200 mug is far outside the band, a 150 tent too; the 10 mug is inside.
+    expect(price[0]! - base[0]!).toBeGreaterThan(0.9);
+    expect(price[1]! - base[1]!).toBeLessThan(0.01);
+  });
+
+  it('counts tags as shares of the visitor\'s tag interest', () => {
+    const withTags = scores(bought(), only({ tagWeight: 1 }));
+    const base = scores(bought(), only({}));
+    expect(withTags[0]! - base[0]!).toBeCloseTo(0.5, 5);
+    expect(withTags[2]! - base[2]!).toBeCloseTo(0.5, 5);
+    expect(withTags[3]! - base[3]!).toBe(0);
+  });
+
+  it('favours what the visitor chooses in the same situation', () => {
+    const p = createProfile(2);
+    const inputs = { space: flat, attributesOf: (i: number) => flat.attributesOf(i) };
+    foldEvent(p, { type: 'view', itemId: 'tent', ts: NOW, context: { device: 'mobile' } }, inputs);
+    foldEvent(p, { type: 'view', itemId: 'cheap-mug', ts: NOW }, inputs);
+    const s = scores(p, only({ contextWeight: 1 }), { device: 'mobile' });
+    // Daypart and week part hold both categories equally; on mobile only the tent was seen.
+    expect(s[3]! - s[1]!).toBeCloseTo(1 / 3, 5);
+  });
+
+  it('fills an exploration slot from a category the visitor has not touched', () => {
+    const p = createProfile(2);
+    foldEvent(p, { type: 'view', itemId: 'posh-mug', ts: NOW }, { space: flat, attributesOf: (i) => flat.attributesOf(i) });
+    const out = recommend(flat, p, { k: 3, now: NOW, explore: true }, plain);
+    expect(out).toHaveLength(3);
+    expect(out.at(-1)).toMatchObject({ index: 3, reason: { kind: 'explore' } });
+    expect(explain(flat, out.at(-1)!.reason)).toBe('Something different for you');
+  });
+
+  it('lets attention lift the candidate closest to one of two interests', () => {
+    const p = createProfile(2);
+    fold(p, { type: 'view', itemId: 'espresso', ts: NOW });
+    fold(p, { type: 'view', itemId: 'tent', ts: NOW });
+    const without = recommend(model, p, { k: 2, now: NOW }, plain).map((r) => r.index);
+    const withAttention = rankIndices(model, p, { k: 2, now: NOW }, { ...plain, attentionWeight: 2 });
+    // The averaged taste points between the two interests, where the tea sits: tea 1.0, grinder 0.71.
+    expect(without).toEqual([2, 1]);
+    // The grinder attends to the espresso (cos 1): +2·1; the tea attends to both halfway: +2·0.71.
+    // 0.7071 + 1.9998 = 2.7069 against 1 + 1.4142 = 2.4142.
+    expect(withAttention.chosen[0]).toBe(1);
+    expect(withAttention.scores[1]! - withAttention.scores[2]!).toBeCloseTo(0.2927, 3);
   });
 });
 

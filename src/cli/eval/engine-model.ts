@@ -1,9 +1,8 @@
 import type { CatalogSignals, Item } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
-import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, scoreItems, type RankModel, type RankSettings } from '../../rank';
+import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
-import { topK } from '../../vector';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
@@ -62,22 +61,20 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
  * recency mean what they mean on a site), folded into a fresh profile, then the hybrid score and MMR re-ranking.
  */
 export function engineModel(model: RankModel, settings: EngineEvalSettings, name = 'engine'): ScoringModel {
-  const scores32 = new Float32Array(model.count);
+  let chosen: number[] = [];
   return {
     name,
     score(history, out) {
       const profile = createProfile(model.dim);
-      const now = history.length * HOUR;
+      const now = (history.length + 1) * HOUR;
       history.forEach((index, p) =>
-        foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, categoryOf: (i) => model.categories[i] }, settings.profile),
+        foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, attributesOf: (i) => model.attributesOf(i) }, settings.profile),
       );
-      scoreItems(model, profile, settings.rank, settings.profile, now, scores32);
-      for (let i = 0; i < model.count; i++) out[i] = scores32[i]!;
+      const ranked = rankIndices(model, profile, { k: 10, now }, settings.rank, settings.profile);
+      chosen = ranked.chosen;
+      for (let i = 0; i < model.count; i++) out[i] = ranked.scores[i]!;
     },
-    topK(scores, k) {
-      const pool = topK(scores, k * 5, (i) => scores[i] === -Infinity);
-      if (settings.rank.diversityLambda >= 1 && settings.rank.maxPerCategory === Infinity) return pool.slice(0, k);
-      return diversify(model, pool, Float32Array.from(scores), k, settings.rank.diversityLambda, settings.rank.maxPerCategory);
-    },
+    // The list the engine would show: its own re-ranked top ten (history already left out by the profile).
+    topK: (_scores, k) => chosen.slice(0, k),
   };
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { coOccurrence, HALF_LIFE_GRID, itemKnn, mostPop, trainPopularity, type ScoringModel } from './baselines';
 import { loadDataset, type Dataset } from './datasets';
+import type { RankModel } from '../../rank';
 import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
@@ -142,7 +143,23 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
     };
     const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
-    run(engineModel(model, settings), { ...settings, rank: { ...settings.rank, maxPerCategory: String(settings.rank.maxPerCategory) } });
+    const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
+    run(engineModel(model, settings), describe(settings));
+    if (!options.validOnly && want('ablations')) {
+      // Each ablation switches one family of signals off and keeps everything else as chosen on VALID.
+      const off = (rank: Partial<EngineEvalSettings['rank']>, profile: Partial<EngineEvalSettings['profile']> = {}): EngineEvalSettings => ({
+        ...settings,
+        rank: { ...settings.rank, ...rank },
+        profile: { ...settings.profile, ...profile },
+      });
+      const ablations: Array<[string, EngineEvalSettings, RankModel]> = [
+        ['engine-content-only', off({ neighborWeight: 0, transitionWeight: 0, popularityWeight: 0, trendingWeight: 0 }), model],
+        ['engine-collab-only', off({ categoryWeight: 0, tagWeight: 0, brandWeight: 0, contextWeight: 0, attentionWeight: 0 }), await buildEvalCatalog(data, fullSplit.trainSequences, { ...settings, useContent: false })],
+        ['engine-no-sequence', off({ transitionWeight: 0, sessionWeight: 0, attentionWeight: 0 }, { halfLifeDays: 1e9 }), model],
+        ['engine-no-diversity', off({ diversityLambda: 1, maxPerCategory: Infinity }), model],
+      ];
+      for (const [name, s, m] of ablations) run(engineModel(m, s, name), describe(s));
+    }
   }
   return {
     dataset: data.name,
