@@ -41,7 +41,11 @@ export interface Signals {
 
 export const DEFAULT_SIGNALS_OPTIONS = Object.freeze({ window: 5, maxNeighbors: 50, trendingDays: 7 });
 
-export function buildSignals(itemCount: number, sequences: readonly Sequence[], options: SignalsOptions): Signals {
+/** Receives each item's top neighbours as they are found, shard by shard (so in no particular item order). */
+export type NeighborSink = (kind: 'neighbors' | 'transitions', source: number, targets: Int32Array, weights: Float32Array) => void;
+
+/** Popularity (all events) and trend (events of the last `trendingDays` before `now`), weighted. */
+export function countPopularity(itemCount: number, sequences: readonly Sequence[], options: Pick<SignalsOptions, 'trendingDays' | 'now'>): { popularity: Float64Array; trending: Float64Array } {
   const popularity = new Float64Array(itemCount);
   const trending = new Float64Array(itemCount);
   const since = options.now - options.trendingDays * 86_400_000;
@@ -53,9 +57,15 @@ export function buildSignals(itemCount: number, sequences: readonly Sequence[], 
       if (t !== undefined && t >= since && t <= options.now) trending[s.items[i]!]! += w;
     }
   }
+  return { popularity, trending };
+}
+
+/**
+ * Streams every item's top co-occurrence neighbours and next-item transitions to `sink`. Nothing but the current
+ * shard's pairs is held, so a 10⁶-item catalogue never has all its neighbour lists in memory at once.
+ */
+export function streamNeighbors(itemCount: number, sequences: readonly Sequence[], popularity: Float64Array, options: SignalsOptions, sink: NeighborSink): void {
   const shards = Math.max(1, options.shards ?? 1 + Math.floor(itemCount / 50_000));
-  const neighbors = emptyLists(itemCount);
-  const transitions = emptyLists(itemCount);
   for (let shard = 0; shard < shards; shard++) {
     const inShard = (item: number) => item % shards === shard;
     const together = new EdgeList();
@@ -74,9 +84,21 @@ export function buildSignals(itemCount: number, sequences: readonly Sequence[], 
         if (i + 1 < items.length && items[i + 1] !== a) next.push(a, items[i + 1]!, 1);
       }
     }
-    together.collect(itemCount, options.maxNeighbors, popularity, neighbors);
-    next.collect(itemCount, options.maxNeighbors, null, transitions);
+    together.collect(itemCount, options.maxNeighbors, popularity, (source, t, w) => sink('neighbors', source, t, w));
+    next.collect(itemCount, options.maxNeighbors, null, (source, t, w) => sink('transitions', source, t, w));
   }
+}
+
+/** All signals in memory: for catalogues that fit (the evaluation, tests); `pocketrec build` streams instead. */
+export function buildSignals(itemCount: number, sequences: readonly Sequence[], options: SignalsOptions): Signals {
+  const { popularity, trending } = countPopularity(itemCount, sequences, options);
+  const neighbors = emptyLists(itemCount);
+  const transitions = emptyLists(itemCount);
+  streamNeighbors(itemCount, sequences, popularity, options, (kind, source, t, w) => {
+    const lists = kind === 'neighbors' ? neighbors : transitions;
+    lists.targets[source] = t;
+    lists.weights[source] = w;
+  });
   return { popularity, trending, neighbors, transitions };
 }
 
@@ -115,7 +137,7 @@ class EdgeList {
    * Each source's top targets by summed weight. Co-occurrence is divided by √(popularity of the target) so
    * that a blockbuster seen with everything does not become everyone's nearest neighbour.
    */
-  collect(itemCount: number, keep: number, popularity: Float64Array | null, out: NeighborLists): void {
+  collect(itemCount: number, keep: number, popularity: Float64Array | null, emit: (source: number, targets: Int32Array, weights: Float32Array) => void): void {
     const start = new Uint32Array(itemCount + 1);
     for (let e = 0; e < this.n; e++) start[this.src[e]! + 1]!++;
     for (let i = 0; i < itemCount; i++) start[i + 1]! += start[i]!;
@@ -133,8 +155,7 @@ class EdgeList {
       const list = [...sums].map(([target, count]) => [target, popularity ? count / Math.sqrt(Math.max(1, popularity[target]!)) : count] as const);
       list.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
       const top = list.slice(0, keep);
-      out.targets[source] = Int32Array.from(top, ([t]) => t);
-      out.weights[source] = Float32Array.from(top, ([, w]) => w);
+      emit(source, Int32Array.from(top, ([t]) => t), Float32Array.from(top, ([, w]) => w));
     }
   }
 }

@@ -1,1 +1,11 @@
-export { buildSignals, DEFAULT_SIGNALS_OPTIONS, type Sequence, type Signals, type SignalsOptions, type NeighborLists } from './build-signals';
+export {
+  buildSignals,
+  countPopularity,
+  streamNeighbors,
+  DEFAULT_SIGNALS_OPTIONS,
+  type NeighborLists,
+  type NeighborSink,
+  type Sequence,
+  type Signals,
+  type SignalsOptions,
+} from './build-signals';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createItemValidator, itemText, type CatalogManifest } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
-import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence } from '../../signals';
+import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { quantizeRows } from '../../vector';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
@@ -42,13 +42,16 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
-    const { ids, texts, hash: itemsHash } = await readItems(options.items, join(tmp, 'items.ndjson'));
+    const read = await readItems(options.items, join(tmp, 'items.ndjson'));
+    const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
-    const index = new Map(ids.map((id, i) => [id, i]));
 
-    const encoder = createLexicalEncoder(fitLexicalModel(texts));
-    await writeEmbeddings(join(tmp, 'embeddings.bin'), texts, encoder);
+    const encoder = createLexicalEncoder(fitLexicalModel(read.texts));
+    await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder);
+    // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
+    read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
+    const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };
     let signalsHash = '';
@@ -57,8 +60,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       interactions = { count: log_.count, skipped: log_.skipped, users: log_.sequences.length };
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors`);
       const now = options.now ?? log_.latest;
-      const signals = buildSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
-      signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, signals);
+      signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
     }
 
     const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).digest('hex').slice(0, 16);
@@ -134,7 +136,7 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
   const user = new Column((n) => new Int32Array(n));
   const item = new Column((n) => new Int32Array(n));
   const time = new Column((n) => new Float64Array(n));
-  const weight = new Column((n) => new Float64Array(n));
+  const weight = new Column((n) => new Float32Array(n));
   let skipped = 0;
   let latest = 0;
   for await (const { value, line } of readRecords(file)) {
@@ -167,7 +169,7 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
   // One permuted copy of each column; every visitor's sequence is then a view into it, not an array of its own.
   const items = Int32Array.from(order, (k) => is[k]!);
   const times = Float64Array.from(order, (k) => ts[k]!);
-  const weights = Float64Array.from(order, (k) => ws[k]!);
+  const weights = Float32Array.from(order, (k) => ws[k]!);
   const sequences: Sequence[] = [];
   for (let start = 0; start < order.length; ) {
     let end = start;
@@ -201,33 +203,40 @@ async function writeEmbeddings(file: string, texts: readonly string[], encoder: 
   await rm(valuesFile);
 }
 
-/** Written piece by piece: one JSON string of a 10⁶-item neighbour table would pass V8's string limit. */
-async function writeSignals(file: string, ids: readonly string[], signals: ReturnType<typeof buildSignals>): Promise<string> {
+/**
+ * Written piece by piece: neighbour rows go to one part file per kind as each shard finds them, and the parts
+ * are joined at the end, so neither all lists nor one giant JSON string is ever in memory.
+ */
+async function writeSignals(file: string, ids: readonly string[], sequences: readonly Sequence[], options: SignalsOptions): Promise<string> {
   const hash = createHash('sha256');
+  const { popularity, trending } = countPopularity(ids.length, sequences, options);
+  const parts = { neighbors: `${file}.neighbors`, transitions: `${file}.transitions` };
+  const fds = { neighbors: openSync(parts.neighbors, 'w'), transitions: openSync(parts.transitions, 'w') };
+  const rows = { neighbors: 0, transitions: 0 };
+  streamNeighbors(ids.length, sequences, popularity, options, (kind, source, targets, weights) => {
+    const pairs = Array.from(targets, (j, k) => `[${JSON.stringify(ids[j])},${+weights[k]!.toFixed(4)}]`);
+    writeSync(fds[kind], `${rows[kind]++ ? ',' : ''}\n${JSON.stringify(ids[source])}:[${pairs.join(',')}]`);
+  });
+  closeSync(fds.neighbors);
+  closeSync(fds.transitions);
+
   const out = createWriteStream(file);
-  const write = (s: string) => (hash.update(s), writeAsync(out, s));
+  const write = (s: string | Buffer) => (hash.update(s), writeAsync(out, s));
   const counts = async (name: string, values: Float64Array, first: boolean) => {
     await write(`${first ? '' : ','}\n${JSON.stringify(name)}:{`);
     let n = 0;
     for (let i = 0; i < values.length; i++) if (values[i]! > 0) await write(`${n++ ? ',' : ''}\n${JSON.stringify(ids[i])}:${+values[i]!.toFixed(4)}`);
     await write('}');
   };
-  const lists = async (name: string, l: NeighborLists) => {
-    await write(`,\n${JSON.stringify(name)}:{`);
-    let n = 0;
-    for (let i = 0; i < l.targets.length; i++) {
-      const t = l.targets[i]!;
-      if (t.length === 0) continue;
-      const pairs = Array.from(t, (j, k) => `[${JSON.stringify(ids[j])},${+l.weights[i]![k]!.toFixed(4)}]`);
-      await write(`${n++ ? ',' : ''}\n${JSON.stringify(ids[i])}:[${pairs.join(',')}]`);
-    }
-    await write('}');
-  };
   await write('{');
-  await counts('popularity', signals.popularity, true);
-  await counts('trending', signals.trending, false);
-  await lists('neighbors', signals.neighbors);
-  await lists('transitions', signals.transitions);
+  await counts('popularity', popularity, true);
+  await counts('trending', trending, false);
+  for (const kind of ['neighbors', 'transitions'] as const) {
+    await write(`,\n${JSON.stringify(kind)}:{`);
+    for await (const chunk of createReadStream(parts[kind])) await write(chunk as Buffer);
+    await write('}');
+    await rm(parts[kind]);
+  }
   await write('\n}\n');
   await close(out);
   return hash.digest('hex');
