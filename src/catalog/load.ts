@@ -166,7 +166,7 @@ function tryParse(text: string): unknown {
 }
 
 /** A short content hash: identical catalogues share cached vectors, changed ones never do. */
-export async function contentVersion(text: string): Promise<string> {
+async function contentVersion(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new globalThis.TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -15,7 +15,7 @@ export interface LexicalModel {
   readonly fingerprint: string;
 }
 
-export const LEXICAL_DEFAULT_DIM = 512;
+const DEFAULT_DIM = 512;
 
 export function tokenize(text: string): string[] {
   return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -43,7 +43,7 @@ function hash(feature: string): number {
   return h >>> 0;
 }
 
-export function fitLexicalModel(texts: Iterable<string>, dim = LEXICAL_DEFAULT_DIM): LexicalModel {
+export function fitLexicalModel(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalModel {
   const df = new Float64Array(dim);
   let docs = 0;
   for (const text of texts) {
@@ -61,7 +61,7 @@ export function fitLexicalModel(texts: Iterable<string>, dim = LEXICAL_DEFAULT_D
   return { dim, idf, fingerprint: `${docs}-${(fp >>> 0).toString(16)}` };
 }
 
-export function embedLexical(model: LexicalModel, text: string): Float32Array {
+function embedLexical(model: LexicalModel, text: string): Float32Array {
   const v = new Float32Array(model.dim);
   for (const f of features(text)) {
     const h = hash(f);

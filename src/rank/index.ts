@@ -1,7 +1,7 @@
 export type { RankModel, RankSettings, RankFilter, RankRequest, Ranked, Reason, SparseRows } from './types';
 export { createRankModel, type RankModelInput } from './rank-model';
-export { recommend, rankIndices, similarTo, searchItems, passesFilter, DEFAULT_RANK_SETTINGS, type RankedIndices } from './recommend';
+export { recommend, rankIndices, similarTo, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices } from './recommend';
 export { tasteVector, scoreItems, addAttention } from './score';
 export { diversify } from './diversify';
-export { explain, reasonFor } from './explain';
+export { explain } from './explain';
 export { buildLexicalIndex, scoreLexical, type LexicalIndex } from './lexical-index';

@@ -22,17 +22,3 @@ export function normalize(v: Float32Array): Float32Array {
   for (let i = 0; i < v.length; i++) v[i]! *= inv;
   return v;
 }
-
-/** `target += weight * row` for row `row` of `matrix`. */
-export function addScaledRow(target: Float32Array, matrix: Float32Array, row: number, weight: number): void {
-  const dim = target.length;
-  const base = row * dim;
-  for (let i = 0; i < dim; i++) target[i]! += weight * matrix[base + i]!;
-}
-
-/** Scores every row of `matrix` against `query` into `out` (length rows). */
-export function scoreAll(matrix: Float32Array, query: Float32Array, out: Float32Array): Float32Array {
-  const rows = out.length;
-  for (let r = 0; r < rows; r++) out[r] = dotRow(matrix, r, query);
-  return out;
-}

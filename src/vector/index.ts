@@ -1,3 +1,3 @@
-export { dot, dotRow, normalize, addScaledRow, scoreAll } from './dot';
+export { dot, dotRow, normalize } from './dot';
 export { quantizeRows, dequantizeRows, type Int8Rows } from './quantize';
 export { topK } from './top-k';
