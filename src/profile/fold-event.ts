@@ -48,6 +48,9 @@ export function eventStrength(event: BehaviourEvent, weights: Readonly<Record<Ev
   switch (event.type) {
     case 'rate':
       return weights.rate * ratingWeight(event.rating ?? 2.5);
+    case 'review':
+      // A review with stars speaks with their sentiment; without them, writing one at all is strong interest.
+      return event.rating === undefined ? weights.review : weights.review * ratingWeight(event.rating);
     case 'dismiss':
       return -weights.dismiss;
     default:

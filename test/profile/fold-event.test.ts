@@ -45,6 +45,14 @@ describe('foldEvent', () => {
     expect(p.negative.vector[2]).toBeCloseTo(2, 6);
     expect(p.negative.vector[0]).toBeCloseTo(3 * -ratingWeight(1), 6);
   });
+  it('reads a review by its stars when it has them', () => {
+    const p = createProfile(3);
+    foldEvent(p, { type: 'review', itemId: 'a', rating: 1, text: 'broke after a day', ts: 1 }, inputs);
+    foldEvent(p, { type: 'review', itemId: 'b', text: 'lovely', ts: 1 }, inputs);
+    expect(p.negative.vector[0]).toBeCloseTo(3 * 0.6, 6);
+    expect(p.longTerm.vector[1]).toBeCloseTo(3, 6);
+  });
+
   it('cools down repeated views without a purchase', () => {
     const p = createProfile(3);
     for (let i = 0; i < 3; i++) foldEvent(p, { type: 'view', itemId: 'a', ts: 1 }, inputs);
