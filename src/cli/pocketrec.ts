@@ -2,9 +2,11 @@ import { checkKnown, parseArgs, requireString, UsageError } from './args';
 import { writeFile } from 'node:fs/promises';
 import { buildCatalog } from './build';
 import { runEval } from './eval';
+import { buildModel } from './model';
 
 const USAGE = `usage:
   pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]
+  pocketrec build-model [--out models/build]
   pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
 
 async function main(argv: string[]): Promise<void> {
@@ -26,6 +28,13 @@ async function main(argv: string[]): Promise<void> {
       const rss = process.resourceUsage().maxRSS / 1024;
       console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB`);
       console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    case 'build-model': {
+      checkKnown(args, ['out']);
+      const out = args.get('out');
+      const manifest = await buildModel(typeof out === 'string' ? out : 'models/build');
+      console.log(JSON.stringify(manifest, null, 2));
       return;
     }
     case 'eval': {

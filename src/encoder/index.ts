@@ -5,3 +5,5 @@ export {
   tokenize,
   type LexicalModel,
 } from './lexical-encoder';
+export { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from './sentencepiece';
+export { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions, type OnnxEncoderSource } from './onnx-encoder';

@@ -1,0 +1,1 @@
+export { buildModel, convertUseLite, sourceDir, SOURCE_PACKAGE, type ModelManifest } from './build-model';
