@@ -24,6 +24,10 @@ export default defineConfig(({ mode }) => {
   if (!build) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
   return {
     publicDir: false,
+    // onnxruntime-web's default bundle references its .wasm through `new URL(…, import.meta.url)`, which library
+    // mode would inline as 28 MB of base64. The "extern wasm" entry loads the runtime files from `wasmPaths`
+    // instead: finish-build.mjs copies them next to the worker.
+    resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'] },
     build: { ...build, outDir: 'dist', emptyOutDir: false, sourcemap: true, target: 'es2022', minify: true },
   };
 });

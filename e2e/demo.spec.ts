@@ -35,6 +35,29 @@ test.describe('demo page (script-tag build)', () => {
     expect(foreign).toEqual([]);
   });
 
+  test('the text encoder runs on the device this browser offers, with no request leaving the site', async ({ page, baseURL }, testInfo) => {
+    const foreign = forbidForeignRequests(page, baseURL!);
+    await openDemo(page);
+    // Project "webgpu" starts Chromium with --enable-unsafe-webgpu (a software adapter); "wasm" without it.
+    const device = testInfo.project.name === 'webgpu' ? 'webgpu' : 'wasm';
+    await expect(page.locator('[data-testid="device"]')).toContainText(`use-lite-int8@`);
+    await expect(page.locator('[data-testid="device"]')).toContainText(`on ${device}`);
+    // Meaning, not shared words: nothing in the query appears in a tent's title.
+    await page.locator('input[name="q"]').fill('somewhere to sleep outdoors');
+    await page.locator('[data-testid="search"] button[type="submit"]').click();
+    await expect(page.locator('[data-testid="product"]').first()).toHaveAttribute('data-category', /Outdoor/);
+    expect(foreign).toEqual([]);
+  });
+
+  test('a second visit downloads no model', async ({ page }) => {
+    await openDemo(page);
+    const modelRequests: string[] = [];
+    page.on('request', (r) => r.url().includes('/models/') && r.url().endsWith('.onnx') && modelRequests.push(r.url()));
+    await page.reload();
+    await openDemo(page);
+    expect(modelRequests).toEqual([]);
+  });
+
   test('the ES module build loads from a plain page too', async ({ page }) => {
     await page.goto('/esm.html');
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });

@@ -5,7 +5,7 @@ import { runEval } from './eval';
 import { buildModel } from './model';
 
 const USAGE = `usage:
-  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>]
+  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build]
   pocketrec build-model [--out models/build]
   pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
 
@@ -14,7 +14,10 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(rest);
   switch (command) {
     case 'build': {
-      checkKnown(args, ['items', 'interactions', 'out', 'now']);
+      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir']);
+      const encoder = args.get('encoder');
+      const modelDir = args.get('model-dir');
+      if (encoder !== undefined && encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
       const started = performance.now();
       const interactions = args.get('interactions');
       const now = args.get('now');
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<void> {
         out: requireString(args, 'out'),
         ...(typeof interactions === 'string' ? { interactions } : {}),
         ...(typeof now === 'string' ? { now: Number(now) } : {}),
+        ...(encoder ? { encoder } : {}),
+        ...(typeof modelDir === 'string' ? { modelDir } : {}),
         log: (line) => console.error(`build: ${line}`),
       });
       const rss = process.resourceUsage().maxRSS / 1024;

@@ -18,8 +18,10 @@ import { defaultWorkerUrl } from './worker-url';
  */
 export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
   installErrorTransfer();
-  const config = resolveOptions(options, globalThis.location?.href ?? 'http://localhost/');
-  const worker = new Worker(options.workerUrl ?? defaultWorkerUrl(), { type: 'module', name: 'pocketrec' });
+  const pageUrl = globalThis.location?.href ?? 'http://localhost/';
+  const workerUrl = new URL(String(options.workerUrl ?? defaultWorkerUrl()), pageUrl);
+  const config = resolveOptions(options, pageUrl, workerUrl.href);
+  const worker = new Worker(workerUrl, { type: 'module', name: 'pocketrec' });
   const engine: Remote<EngineApi> = wrap<EngineApi>(worker);
   const listeners = new Set<(update: Update) => void>();
   const pending = new Set<(error: PocketRecError) => void>();
@@ -86,6 +88,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     recommend: (request = {}, opts: CallOptions = {}) => call(() => engine.recommend(request), opts.signal),
     similar: (itemId, k = config.defaultK, opts = {}) => call(() => engine.similar(itemId, k, opts.filter), opts.signal),
     search: (query, k = config.defaultK, opts = {}) => call(() => engine.search(query, k, opts.filter), opts.signal),
+    embed: (texts) => call(() => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

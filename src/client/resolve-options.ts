@@ -10,6 +10,8 @@ export const DEFAULTS = Object.freeze({
   halfLifeDays: 14,
   sessionTimeoutMinutes: 30,
   diversity: 0.55,
+  encoder: 'auto',
+  devices: Object.freeze(['webgpu', 'wasm'] as const),
 });
 
 function bad(option: string, value: unknown, expected: string): PocketRecError {
@@ -25,7 +27,7 @@ function positive(option: string, value: unknown, fallback: number, integer = fa
 }
 
 /** Validates the host's options once, at the boundary, and fills every default. */
-export function resolveOptions(options: RecommenderOptions, baseUrl: string): EngineConfig {
+export function resolveOptions(options: RecommenderOptions, baseUrl: string, workerUrl: string): EngineConfig {
   if (typeof options !== 'object' || options === null) throw bad('(options)', options, 'an object with at least { catalog }');
   const { catalog } = options;
   let resolvedCatalog: EngineConfig['catalog'];
@@ -36,6 +38,10 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
   } else throw bad('catalog', catalog, 'a URL (manifest, JSON array or NDJSON) or an array of items');
   const diversity = options.diversity ?? DEFAULTS.diversity;
   if (typeof diversity !== 'number' || !(diversity >= 0 && diversity <= 1)) throw bad('diversity', diversity, 'a number from 0 to 1');
+  const encoder = options.encoder ?? DEFAULTS.encoder;
+  if (encoder !== 'auto' && encoder !== 'lexical') throw bad('encoder', encoder, '"auto" or "lexical"');
+  const devices = options.devices ?? [...DEFAULTS.devices];
+  if (!Array.isArray(devices) || devices.length === 0 || !devices.every((d) => d === 'webgpu' || d === 'wasm')) throw bad('devices', devices, 'a non-empty array of "webgpu" and "wasm"');
   if (options.dbName !== undefined && (typeof options.dbName !== 'string' || options.dbName === '')) throw bad('dbName', options.dbName, 'a non-empty string');
   return {
     catalog: resolvedCatalog,
@@ -48,5 +54,9 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
     halfLifeDays: positive('halfLifeDays', options.halfLifeDays, DEFAULTS.halfLifeDays),
     sessionTimeoutMinutes: positive('sessionTimeoutMinutes', options.sessionTimeoutMinutes, DEFAULTS.sessionTimeoutMinutes),
     diversity,
+    encoder,
+    modelBaseUrl: new URL(String(options.modelBaseUrl ?? 'models/'), options.modelBaseUrl ? baseUrl : workerUrl).href,
+    wasmBaseUrl: new URL('./', workerUrl).href,
+    devices: [...devices],
   };
 }

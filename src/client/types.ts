@@ -19,6 +19,15 @@ export interface RecommenderOptions {
   halfLifeDays?: number;
   /** A pause longer than this starts a new session. @defaultValue 30 */
   sessionTimeoutMinutes?: number;
+  /**
+   * `'auto'`: the bundled neural text encoder (Universal Sentence Encoder Lite, int8 ONNX) on the first device
+   * that runs it, else the lexical encoder; `'lexical'`: no model download at all. @defaultValue 'auto'
+   */
+  encoder?: 'auto' | 'lexical';
+  /** Folder with the model's `manifest.json`. @defaultValue `models/` next to the worker bundle */
+  modelBaseUrl?: string | URL;
+  /** Devices to try for the model, in order. @defaultValue ['webgpu', 'wasm'] */
+  devices?: Array<'webgpu' | 'wasm'>;
   /** 1 ranks by relevance alone; lower values trade relevance for variety (MMR λ). @defaultValue 0.55 */
   diversity?: number;
   onProgress?: (progress: Progress) => void;
@@ -37,6 +46,8 @@ export interface Recommender {
   recommend(request?: RecommendRequest, options?: CallOptions): Promise<Recommendation[]>;
   similar(itemId: string, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
   search(query: string, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
+  /** Unit vectors for texts from the recommender's encoder, in the catalogue's space. */
+  embed(texts: string[]): Promise<Float32Array[]>;
   /** Called with fresh recommendations after every tracked event. Returns the unsubscribe function. */
   subscribe(listener: (update: Update) => void): () => void;
   status(): Promise<Status>;

@@ -7,3 +7,4 @@ export {
 } from './lexical-encoder';
 export { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 export { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions, type OnnxEncoderSource } from './onnx-encoder';
+export { loadEncoder, type EncoderChoice, type EncoderConfig, type LoadedEncoder, type ModelProgress } from './load-encoder';

@@ -1,5 +1,5 @@
 import type { Item, LoadProgress } from '../catalog';
-import type { Device } from '../encoder';
+import type { Device, EncoderChoice, ModelProgress } from '../encoder';
 import type { BehaviourEvent, EventContext } from '../profile';
 import type { RankFilter } from '../rank';
 import type { HistoryExport, Retention } from '../store';
@@ -31,7 +31,7 @@ export interface Recommendation {
   reason: string;
 }
 
-export type Progress = LoadProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
+export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
 
 export interface Update {
   recommendations: Recommendation[];
@@ -57,6 +57,12 @@ export interface EngineConfig {
   halfLifeDays: number;
   sessionTimeoutMinutes: number;
   diversity: number;
+  encoder: EncoderChoice;
+  /** Absolute URL of the folder with the model's `manifest.json`. */
+  modelBaseUrl: string;
+  /** Absolute URL of the folder with onnxruntime-web's `.wasm` files. */
+  wasmBaseUrl: string;
+  devices: Array<'webgpu' | 'wasm'>;
 }
 
 /** The one sink the client registers: the worker pushes progress and updates through it. */
@@ -75,6 +81,8 @@ export interface EngineApi {
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
   search(query: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
+  /** The encoder's unit vectors for texts (the same space as the catalogue's). */
+  embed(texts: string[]): Promise<Float32Array[]>;
   status(): Promise<Status>;
   exportHistory(): Promise<HistoryExport>;
   forget(): Promise<void>;

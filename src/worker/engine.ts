@@ -1,5 +1,6 @@
+import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
-import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../encoder';
+import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
@@ -14,6 +15,7 @@ interface Ready {
   fromCache: boolean;
   staleBecause: string | null;
   encoder: TextEncoder;
+  skipped: Array<{ device: Device; reason: string }>;
   model: RankModel;
   profile: Profile;
   profileSettings: ProfileSettings;
@@ -90,7 +92,11 @@ export function createEngine(): EngineApi {
       });
       const catalogLoadMs = performance.now() - started;
       const { catalog } = loaded;
-      const encoder = createLexicalEncoder(fitLexicalModel(catalog.items.map(itemText)));
+      const { encoder, skipped } = await loadEncoder(
+        { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, wasmBaseUrl: config.wasmBaseUrl, devices: config.devices },
+        () => catalog.items.map(itemText),
+        (p) => events.progress(p),
+      );
       const embedStarted = performance.now();
       const vectors = await itemVectors(catalog, encoder, store, events);
       const embedMs = performance.now() - embedStarted;
@@ -109,6 +115,7 @@ export function createEngine(): EngineApi {
         fromCache: loaded.fromCache,
         staleBecause: loaded.staleBecause ?? null,
         encoder,
+        skipped,
         model,
         profile: createProfile(encoder.dim),
         profileSettings,
@@ -166,11 +173,18 @@ export function createEngine(): EngineApi {
       return toResults(s, searchItems(s.model, vector!, query, k, tasteVector(s.profile, s.rankSettings), filter));
     },
 
+    async embed(texts) {
+      const s = state();
+      if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
+      const vectors = await s.encoder.embed(texts);
+      return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
+    },
+
     async status() {
       const s = state();
       return {
         catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
-        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: [] },
+        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
         historySize: s.historySize,
         sessionId: s.session.id,
         timings: { ...s.timings },

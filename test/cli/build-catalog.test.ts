@@ -22,7 +22,7 @@ describe('pocketrec build', () => {
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
     const log = ['userId,itemId,type,timestamp', 'u1,c1,view,1000', 'u1,c3,purchase,2000', 'u2,c1,view,1500', 'u2,c3,view,1600', 'u2,gone,view,1700', 'u3,t1,view,1000'];
     await writeFile(join(d, 'log.csv'), log.join('\n'));
-    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site') });
+    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical' });
     expect(report).toMatchObject({ itemCount: 20, interactions: 5, skippedUnknownItems: 1, users: 3 });
 
     const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
@@ -57,7 +57,7 @@ describe('pocketrec build', () => {
   it('reads CSV items with quoted fields and typed columns', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.csv'), ['id,title,price,tags', 'a,"Tent, 2 person",99.5,camping|outdoor', 'b,"The ""Best"" Mug",12,'].join('\n'));
-    const report = await buildCatalog({ items: join(d, 'items.csv'), out: join(d, 'site') });
+    const report = await buildCatalog({ items: join(d, 'items.csv'), out: join(d, 'site'), encoder: 'lexical' });
     expect(report.itemCount).toBe(2);
     const items = parseItemsText(await readFile(join(d, 'site/items.ndjson'), 'utf8'), 'x');
     expect(items).toEqual([

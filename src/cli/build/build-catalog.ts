@@ -7,6 +7,7 @@ import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../e
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { quantizeRows } from '../../vector';
+import { loadNodeEncoder } from '../model';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 
@@ -16,6 +17,13 @@ export interface BuildOptions {
   out: string;
   /** Reference time for trending. @defaultValue the latest interaction */
   now?: number;
+  /**
+   * `auto`: the bundled neural encoder when `modelDir` holds it (what browsers run by default), else lexical.
+   * @defaultValue 'auto'
+   */
+  encoder?: 'auto' | 'lexical';
+  /** Output of `npm run build:model`. @defaultValue 'models/build' */
+  modelDir?: string;
   log?: (line: string) => void;
 }
 
@@ -46,11 +54,13 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
 
-    const encoder = createLexicalEncoder(fitLexicalModel(read.texts));
+    const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(options.modelDir ?? 'models/build');
+    const encoder = neural ?? createLexicalEncoder(fitLexicalModel(read.texts));
     await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
+    await encoder.dispose();
     const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };

@@ -1,0 +1,117 @@
+import { PocketRecError } from '../errors';
+import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
+import { createOnnxEncoder } from './onnx-encoder';
+import type { Vocabulary } from './sentencepiece';
+import type { Device, TextEncoder } from './types';
+
+/** Which encoder to run: the bundled neural model with the lexical fallback, or the lexical encoder alone. */
+export type EncoderChoice = 'auto' | 'lexical';
+
+export interface EncoderConfig {
+  choice: EncoderChoice;
+  /** Folder (URL) holding `manifest.json` and the files it names, as written by `npm run build:model`. */
+  modelBaseUrl: string;
+  /** Folder (URL) holding onnxruntime-web's `.wasm` files. */
+  wasmBaseUrl: string;
+  devices: ReadonlyArray<Extract<Device, 'webgpu' | 'wasm'>>;
+}
+
+export interface LoadedEncoder {
+  encoder: TextEncoder;
+  skipped: Array<{ device: Device; reason: string }>;
+}
+
+export type ModelProgress = { phase: 'model-download'; loaded: number; total: number };
+
+interface ModelManifest {
+  model: string;
+  files: { int8: { file: string; bytes: number; sha256: string }; vocabulary: { file: string; bytes: number; sha256: string } };
+}
+
+const CACHE_NAME = 'pocketrec-models-v1';
+
+/**
+ * Resolves the encoder in order — neural model on WebGPU, on WASM, then the lexical encoder — and records why
+ * each skipped step failed. The lexical encoder cannot fail, so the engine always starts.
+ */
+export async function loadEncoder(config: EncoderConfig, catalogTexts: () => string[], onProgress: (p: ModelProgress) => void): Promise<LoadedEncoder> {
+  const skipped: LoadedEncoder['skipped'] = [];
+  if (config.choice === 'auto') {
+    try {
+      const manifest = (await (await fetchOrFail(new URL('manifest.json', config.modelBaseUrl).href)).json()) as ModelManifest;
+      const [model, vocabularyBytes] = await Promise.all([
+        fetchVerified(new URL(manifest.files.int8.file, config.modelBaseUrl).href, manifest.files.int8.sha256, manifest.files.int8.bytes, onProgress),
+        fetchVerified(new URL(manifest.files.vocabulary.file, config.modelBaseUrl).href, manifest.files.vocabulary.sha256, manifest.files.vocabulary.bytes, () => {}),
+      ]);
+      const vocabulary = JSON.parse(new TextDecoder().decode(vocabularyBytes)) as Vocabulary;
+      // Loaded only when a model is used: the runtime is most of the worker's weight.
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.wasmPaths = config.wasmBaseUrl;
+      // Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages.
+      ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+      ort.env.logLevel = 'error';
+      const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort, devices: config.devices });
+      return { encoder, skipped: [...skipped, ...encoder.skipped] };
+    } catch (error) {
+      const reasons = error instanceof PocketRecError && error.code === 'encoder-unavailable' ? error.message : `model: ${(error as Error).message ?? String(error)}`;
+      skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason: reasons });
+    }
+  }
+  return { encoder: createLexicalEncoder(fitLexicalModel(catalogTexts())), skipped };
+}
+
+async function fetchOrFail(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  return response;
+}
+
+/**
+ * A model file from Cache Storage when a verified copy is there, else from the network with progress; either way
+ * its sha256 must match the manifest, so a truncated or stale file is never run.
+ */
+async function fetchVerified(url: string, sha256: string, bytes: number, onProgress: (p: ModelProgress) => void): Promise<Uint8Array> {
+  const cache = await openCache();
+  const key = `${url}#${sha256}`;
+  const cached = await cache?.match(key).catch(() => undefined);
+  if (cached) {
+    const data = new Uint8Array(await cached.arrayBuffer());
+    if ((await digest(data)) === sha256) {
+      onProgress({ phase: 'model-download', loaded: bytes, total: bytes });
+      return data;
+    }
+  }
+  const response = await fetchOrFail(url);
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress({ phase: 'model-download', loaded: 0, total: bytes });
+  if (reader) {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      chunks.push(r.value);
+      loaded += r.value.byteLength;
+      onProgress({ phase: 'model-download', loaded: Math.min(loaded, bytes), total: bytes });
+    }
+  } else chunks.push(new Uint8Array(await response.arrayBuffer()));
+  const data = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
+  const actual = await digest(data);
+  if (actual !== sha256) throw new Error(`${url} has sha256 ${actual.slice(0, 12)}…, the manifest says ${sha256.slice(0, 12)}…; rebuild the model files together`);
+  await cache?.put(key, new Response(data)).catch((error: unknown) => console.warn(`encoder: could not cache ${url}; the next visit downloads it again.`, error));
+  return data;
+}
+
+async function openCache(): Promise<Cache | undefined> {
+  try {
+    return await globalThis.caches?.open(CACHE_NAME);
+  } catch {
+    // Cache Storage is missing on insecure origins and in some private modes: a slower start, not a failure.
+    return undefined;
+  }
+}
+
+async function digest(data: Uint8Array): Promise<string> {
+  const hash = await crypto.subtle.digest('SHA-256', data as BufferSource);
+  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, '0')).join('');
+}
