@@ -16,6 +16,6 @@ export default defineConfig({
   webServer: { command: `node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
   projects: [
     { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) } },
-    { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() } },
+    { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() }, testIgnore: 'encoder-devices.spec.ts' },
   ],
 });
