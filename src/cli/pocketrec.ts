@@ -2,11 +2,13 @@ import { checkKnown, parseArgs, requireString, UsageError } from './args';
 import { writeFile } from 'node:fs/promises';
 import { buildCatalog } from './build';
 import { runEval } from './eval';
-import { buildModel } from './model';
+import { createInterface } from 'node:readline';
+import { buildModel, loadNodeEncoder } from './model';
 
 const USAGE = `usage:
   pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build]
   pocketrec build-model [--out models/build]
+  pocketrec embed [--model-dir models/build]        (lines on stdin → one JSON vector per line on stdout)
   pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
 
 async function main(argv: string[]): Promise<void> {
@@ -40,6 +42,25 @@ async function main(argv: string[]): Promise<void> {
       const out = args.get('out');
       const manifest = await buildModel(typeof out === 'string' ? out : 'models/build');
       console.log(JSON.stringify(manifest, null, 2));
+      return;
+    }
+    case 'embed': {
+      checkKnown(args, ['model-dir']);
+      const dir = args.get('model-dir');
+      const encoder = await loadNodeEncoder(typeof dir === 'string' ? dir : 'models/build');
+      if (!encoder) throw new UsageError('no model found; run `npm run build:model` or pass --model-dir');
+      // Lines are embedded in batches as they arrive, so a long stream starts printing before it ends.
+      let batch: string[] = [];
+      const flush = async () => {
+        for (const v of await encoder.embed(batch)) process.stdout.write(JSON.stringify(Array.from(v, (x) => +x.toFixed(7))) + '\n');
+        batch = [];
+      };
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        batch.push(line);
+        if (batch.length === 32) await flush();
+      }
+      if (batch.length) await flush();
+      await encoder.dispose();
       return;
     }
     case 'eval': {
