@@ -40,18 +40,36 @@ const ml = movieLens();
 if (ml) scenarios.push({ name: 'movielens-9.7k', items: ml, events: 200, calls: 200 });
 else console.log('bench: ../shared/datasets/ml-latest-small not found; MovieLens scenario skipped.');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const results = [];
-try {
+const launch = (webgpu) =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'] : [])],
+  });
+const openPage = async (browser) => {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return page;
+};
+
+// 32 product titles and 32 descriptions of about 60 words, from the synthetic shop.
+const shop = syntheticShop(64);
+const titles = shop.slice(0, 32).map((i) => i.title);
+const descriptions = shop.slice(0, 32).map((i) => Array.from({ length: 6 }, () => i.description).join(' '));
+
+const results = [];
+const encoders = [];
+try {
+  let browser = await launch(false);
+  const page = await openPage(browser);
   for (const scenario of scenarios) results.push(await page.evaluate((s) => window.runBench(s), scenario));
-} finally {
+  encoders.push(await page.evaluate((a) => window.runEncoderBench(a), { device: 'wasm', titles, descriptions }));
   await browser.close();
+  // WebGPU here is SwiftShader, a CPU emulation: its numbers show the path works, not how fast a GPU is.
+  browser = await launch(true);
+  encoders.push(await (await openPage(browser)).evaluate((a) => window.runEncoderBench(a), { device: 'webgpu', titles, descriptions }));
+  await browser.close();
+} finally {
   server.kill();
 }
 
@@ -63,7 +81,12 @@ for (const r of results) {
       `${f(r.trackMs.p50)}/${f(r.trackMs.p95)}ms   ${f(r.recommendMs.p50)}/${f(r.recommendMs.p95)}ms (${f(r.recommendInWorkerMs.p95)}ms)   ${f(r.searchMs.p50)}/${f(r.searchMs.p95)}ms`,
   );
 }
+console.log('\nencoder  device   cold load  warm load  query p50/p95       titles/s  descriptions/s');
+for (const e of encoders) {
+  console.log(`${e.model.slice(0, 8).padEnd(8)} ${e.device.padEnd(7)} ${f(e.coldLoadMs).padStart(8)}ms ${f(e.warmLoadMs).padStart(8)}ms  ${f(e.queryMs.p50)}/${f(e.queryMs.p95)}ms  ${f(e.titlesPerSecond).padStart(9)} ${f(e.descriptionsPerSecond).padStart(14)}`);
+  if (e.skipped.length) console.log(`         skipped: ${e.skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')}`);
+}
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const out = join(root, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), results }, null, 2));
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), results, encoders }, null, 2));
 console.log(`\nbench: wrote ${out}`);
