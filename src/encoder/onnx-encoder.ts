@@ -59,7 +59,7 @@ export async function createOnnxEncoder(source: OnnxEncoderSource, options: Onnx
     return texts.map((_, i) => data.slice(i * DIM, (i + 1) * DIM));
   };
 
-  for (const device of options.devices ?? (['webgpu', 'wasm'] as const)) {
+  const open = async (device: Extract<Device, 'webgpu' | 'wasm'>): Promise<Ort.InferenceSession> => {
     let session: Ort.InferenceSession | undefined;
     try {
       if (device === 'webgpu') {
@@ -75,24 +75,50 @@ export async function createOnnxEncoder(source: OnnxEncoderSource, options: Onnx
         extra: { session: { disable_quant_qdq: '1' } },
       });
       await run(session, ['warm up']);
+      return session;
     } catch (error) {
       await session?.release().catch(() => {});
+      throw error;
+    }
+  };
+
+  const devices = [...(options.devices ?? (['webgpu', 'wasm'] as const))];
+  while (devices.length > 0) {
+    const device = devices.shift()!;
+    let session: Ort.InferenceSession;
+    try {
+      session = await open(device);
+    } catch (error) {
       skipped.push({ device, reason: (error as Error).message ?? String(error) });
       continue;
     }
-    const ready = session;
-    return {
+    const encoder: OnnxEncoder & { device: Device } = {
       id: source.id,
       dim: DIM,
       device,
       skipped,
       async embed(texts) {
         const out: Float32Array[] = [];
-        for (let i = 0; i < texts.length; i += BATCH) out.push(...(await run(ready, texts.slice(i, i + BATCH))));
+        for (let i = 0; i < texts.length; i += BATCH) {
+          const batch = texts.slice(i, i + BATCH);
+          try {
+            out.push(...(await run(session, batch)));
+          } catch (error) {
+            // A GPU can be lost mid-session: move to the next device and answer this very request there.
+            const next = devices.shift();
+            if (encoder.device !== 'webgpu' || !next) throw error;
+            skipped.push({ device: encoder.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
+            await session.release().catch(() => {});
+            session = await open(next);
+            encoder.device = next;
+            out.push(...(await run(session, batch)));
+          }
+        }
         return out;
       },
-      dispose: () => ready.release(),
+      dispose: () => session.release(),
     };
+    return encoder;
   }
   throw new PocketRecError('encoder-unavailable', `encoder: no device could run ${source.id} (${skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')}). The lexical encoder remains available.`, {
     details: { model: source.id },
