@@ -45,6 +45,8 @@ test.describe('demo page (script-tag build)', () => {
     // Meaning, not shared words: nothing in the query appears in a tent's title.
     await page.locator('input[name="q"]').fill('somewhere to sleep outdoors');
     await page.locator('[data-testid="search"] button[type="submit"]').click();
+    // A software GPU is slow: wait for the results themselves, then look at what came first.
+    await expect(page.locator('[data-testid="grid-title"]')).toContainText('Results for', { timeout: 60_000 });
     await expect(page.locator('[data-testid="product"]').first()).toHaveAttribute('data-category', /Outdoor/);
     expect(foreign).toEqual([]);
   });
