@@ -1,15 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { loadNodeEncoder } from '../src/cli/model';
+import { cosine } from '../test/helpers/cosine';
 
 const TEXTS = ['camping stove', 'a warm sleeping bag for winter nights', 'espresso', '', 'Would buy again!'];
-
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!);
-  return ab / Math.sqrt(aa * bb);
-};
 
 // Runs in the "webgpu" project only (see playwright.config.ts): it needs the adapter that project exposes.
 test('WebGPU, WASM in the browser and WASM in Node give the same vectors', async ({ page }) => {

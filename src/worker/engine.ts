@@ -52,10 +52,19 @@ export function createEngine(): EngineApi {
   const toResults = (s: Ready, ranked: Ranked[]): Recommendation[] =>
     ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.items[r.index] as Item, score: r.score, reason: explain(s.model, r.reason) }));
 
-  const fold = async (s: Ready, event: BehaviourEvent) => {
-    const text = event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined;
-    const textVector = text ? (await s.encoder.embed([text]))[0] : undefined;
+  const textOf = (event: BehaviourEvent) => (event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined);
+  const fold = (s: Ready, event: BehaviourEvent, textVector: Float32Array | undefined) =>
     foldEvent(s.profile, event, { space: s.model, attributesOf: (i) => s.model.attributesOf(i), ...(textVector ? { textVector } : {}) }, s.profileSettings);
+  const foldLive = async (s: Ready, event: BehaviourEvent) => {
+    const text = textOf(event);
+    fold(s, event, text ? (await s.encoder.embed([text]))[0] : undefined);
+  };
+  /** Replays a stored history; its texts are embedded in one batched call, not one model run per event. */
+  const replay = async (s: Ready, history: readonly BehaviourEvent[]) => {
+    const texts = history.map(textOf);
+    const vectors = await s.encoder.embed(texts.filter((t): t is string => !!t));
+    let next = 0;
+    for (const [i, event] of history.entries()) fold(s, event, texts[i] ? vectors[next++] : undefined);
   };
 
   const rankFor = (s: Ready, request: RecommendRequest): Recommendation[] => {
@@ -124,7 +133,7 @@ export function createEngine(): EngineApi {
         session,
         timings: { catalogLoadMs, embedMs, lastRecommendMs: null },
       };
-      for (const event of history) await fold(s, event);
+      await replay(s, history);
       ready = s;
       events.progress({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
@@ -146,7 +155,7 @@ export function createEngine(): EngineApi {
         await s.store.append(stored);
         await s.store.putSetting('session', s.session);
         s.historySize++;
-        await fold(s, event);
+        await foldLive(s, event);
         if (++appendsSincePrune >= PRUNE_EVERY) {
           appendsSincePrune = 0;
           s.historySize -= await s.store.prune(Date.now());

@@ -59,12 +59,16 @@ describe('recommender (client ⇄ worker ⇄ IndexedDB)', () => {
     const dbName = `rec-keep-${Date.now()}`;
     const first = await start({ dbName });
     await first.track({ type: 'purchase', itemId: 'c1' });
+    await first.track({ type: 'search', query: 'camping' });
     await first.track({ type: 'view', itemId: 'c2' });
+    const before = await first.recommend({ k: 5 });
     first.dispose();
     const second = await start({ dbName });
-    expect((await second.status()).historySize).toBe(2);
+    expect((await second.status()).historySize).toBe(3);
+    // The replayed history (its search embedded again) gives the same ranking as the live one did.
+    expect(await second.recommend({ k: 5, now: Date.now() })).toEqual(before);
     expect((await second.recommend({ k: 20 })).map((r) => r.id)).not.toContain('c1');
-    expect((await second.exportHistory()).events.map((e) => e.itemId)).toEqual(['c1', 'c2']);
+    expect((await second.exportHistory()).events.map((e) => e.itemId ?? e.query)).toEqual(['c1', 'camping', 'c2']);
     await second.forget();
     expect((await second.status()).historySize).toBe(0);
     expect((await second.exportHistory()).events).toEqual([]);
@@ -77,7 +81,9 @@ describe('recommender (client ⇄ worker ⇄ IndexedDB)', () => {
     expect(found[0]!.id).toBe('t3');
     const status = await rec.status();
     expect(status.catalog.itemCount).toBe(20);
+    // No model is served next to this test's worker: the lexical encoder takes over and the reason is reported.
     expect(status.encoder.device).toBe('lexical');
+    expect(status.encoder.skipped[0]!.reason).toContain('manifest.json');
     expect(status.timings.lastRecommendMs).toBeNull();
     await rec.recommend();
     expect((await rec.status()).timings.lastRecommendMs).toBeGreaterThanOrEqual(0);

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertUseLite, sourceDir } from '../../src/cli/model';
 import { createOnnxEncoder, createSentencePieceTokenizer, type OnnxEncoder, type Vocabulary } from '../../src/encoder';
+import { cosine } from '../helpers/cosine';
 
 // The original pipeline, run as its authors ship it (TF.js, pure JS backend): the reference for tokens and vectors.
 const require = createRequire(import.meta.url);
@@ -48,14 +49,6 @@ beforeAll(async () => {
 async function referenceVector(text: string): Promise<number[]> {
   return (await reference.embed([text, '.']))[0]!;
 }
-
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!);
-  return ab / Math.sqrt(aa * bb);
-};
 
 describe('Universal Sentence Encoder Lite on ONNX', () => {
   it(`tokenizes ${INPUTS.length} inputs exactly like the original`, () => {
