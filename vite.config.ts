@@ -28,6 +28,8 @@ export default defineConfig(({ mode }) => {
     // mode would inline as 28 MB of base64. The "extern wasm" entry loads the runtime files from `wasmPaths`
     // instead: finish-build.mjs copies them next to the worker.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'] },
+    // A classic script has no `import.meta`; the script-tag build finds its URL through `document.currentScript`.
+    ...(mode === 'iife' ? { define: { 'import.meta.url': 'undefined' } } : {}),
     build: { ...build, outDir: 'dist', emptyOutDir: false, sourcemap: true, target: 'es2022', minify: true },
   };
 });
