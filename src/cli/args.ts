@@ -22,3 +22,10 @@ export function requireString(args: Map<string, string | true>, name: string): s
 export function checkKnown(args: Map<string, string | true>, known: readonly string[]): void {
   for (const name of args.keys()) if (!known.includes(name)) throw new UsageError(`unknown option --${name}; known: ${known.map((k) => `--${k}`).join(', ')}`);
 }
+
+/** The value of `--name value`, or undefined when the option was not given. */
+export function optionalString(args: Map<string, string | true>, name: string): string | undefined {
+  const v = args.get(name);
+  if (v === true) throw new UsageError(`--${name} needs a value`);
+  return v;
+}

@@ -1,4 +1,4 @@
-import { checkKnown, parseArgs, requireString, UsageError } from './args';
+import { checkKnown, optionalString, parseArgs, requireString, UsageError } from './args';
 import { writeFile } from 'node:fs/promises';
 import { buildCatalog } from './build';
 import { runEval } from './eval';
@@ -39,15 +39,13 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'build-model': {
       checkKnown(args, ['out']);
-      const out = args.get('out');
-      const manifest = await buildModel(typeof out === 'string' ? out : 'models/build');
+      const manifest = await buildModel(optionalString(args, 'out') ?? 'models/build');
       console.log(JSON.stringify(manifest, null, 2));
       return;
     }
     case 'embed': {
       checkKnown(args, ['model-dir']);
-      const dir = args.get('model-dir');
-      const encoder = await loadNodeEncoder(typeof dir === 'string' ? dir : 'models/build');
+      const encoder = await loadNodeEncoder(optionalString(args, 'model-dir') ?? 'models/build');
       if (!encoder) throw new UsageError('no model found; run `npm run build:model` or pass --model-dir');
       // Lines are embedded in batches as they arrive, so a long stream starts printing before it ends.
       let batch: string[] = [];
