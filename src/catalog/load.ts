@@ -3,6 +3,8 @@ import type { Catalog, CatalogManifest, Item, LoadProgress } from './types';
 
 /** Where the host's catalogue comes from: a manifest, JSON-array or NDJSON URL, or the items themselves. */
 export type CatalogSource = string | URL | readonly Item[];
+import { loadSequenceModel } from './load-sequence-model';
+import { sha256Hex } from './sha256';
 import { decodeEmbeddings, isManifest, parseItemsText, validateItems, validateManifest, validateSignals } from './validate';
 
 /** Where loaded catalogues are kept between visits. `store/` provides the IndexedDB one. */
@@ -112,6 +114,7 @@ async function loadFromManifest(manifest: CatalogManifest, manifestUrl: string, 
     if (parsed === undefined) throw new PocketRecError('catalog-invalid', `catalog: signals file ${sigUrl} is not valid JSON. Rebuild it with \`pocketrec build\`.`, { details: { source: sigUrl } });
     catalog.signals = validateSignals(parsed, sigUrl);
   }
+  if (manifest.sequence) catalog.sequence = await loadSequenceModel(manifest.sequence, manifestUrl, items, (url) => get(doFetch, url));
   return catalog;
 }
 
@@ -167,8 +170,7 @@ function tryParse(text: string): unknown {
 
 /** A short content hash: identical catalogues share cached vectors, changed ones never do. */
 async function contentVersion(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new globalThis.TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  return (await sha256Hex(new globalThis.TextEncoder().encode(text))).slice(0, 16);
 }
 
 // A cache that fails is a slower visit, not a broken one: warn and go on.

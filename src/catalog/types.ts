@@ -29,6 +29,22 @@ export interface CatalogManifest {
   embeddings?: EmbeddingsRef;
   /** Optional aggregate signals from the site's own logs (JSON, see `CatalogSignals`). */
   signals?: string;
+  /** Optional next-item model trained on the site's logs by `pocketrec build`. */
+  sequence?: SequenceModelRef;
+}
+
+/** A trained sequence model (SASRec) shipped with the catalogue; only weights travel, never a user's history. */
+export interface SequenceModelRef {
+  /** ONNX graph: `items` int64 [batch, maxLen] (left-padded, 0 = none, else row + 1) → `scores` [batch, itemCount]. */
+  url: string;
+  bytes: number;
+  sha256: string;
+  /** JSON array: the item id of every model row. A model is used only when it equals the catalogue's id order. */
+  items: string;
+  dtype: 'float32' | 'int8';
+  maxLen: number;
+  /** How training went, for `status()` and the curious. */
+  training?: { sequences: number; bestEpoch: number; validNdcg10: number };
 }
 
 export interface EmbeddingsRef {
@@ -57,6 +73,8 @@ export interface Catalog {
   /** Present when the catalogue shipped vectors; `model` names their encoder. */
   readonly embeddings?: { readonly model: string; readonly dim: number; readonly vectors: Float32Array };
   readonly signals?: CatalogSignals;
+  /** Present when the catalogue shipped a sequence model whose items match its own. */
+  readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array };
 }
 
 export type LoadProgress =

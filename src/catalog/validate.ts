@@ -115,6 +115,16 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${JSON.stringify(e.dtype)}; valid values: "int8", "f32"`);
   }
   if (m.signals !== undefined && typeof m.signals !== 'string') throw bad('signals', 'must be the URL of the signals file');
+  if (m.sequence !== undefined) {
+    const q = m.sequence as Record<string, unknown>;
+    if (typeof q !== 'object' || q === null) throw bad('sequence', 'must be an object');
+    if (typeof q.url !== 'string') throw bad('sequence.url', 'must be the URL of the ONNX model');
+    if (typeof q.items !== 'string') throw bad('sequence.items', 'must be the URL of the item id list');
+    if (typeof q.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(q.sha256)) throw bad('sequence.sha256', 'must be 64 hex digits');
+    if (typeof q.bytes !== 'number' || !Number.isInteger(q.bytes) || q.bytes <= 0) throw bad('sequence.bytes', 'must be a positive integer');
+    if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${JSON.stringify(q.dtype)}; valid values: "float32", "int8"`);
+    if (typeof q.maxLen !== 'number' || !Number.isInteger(q.maxLen) || q.maxLen <= 0) throw bad('sequence.maxLen', 'must be a positive integer');
+  }
   return m as unknown as CatalogManifest;
 }
 

@@ -62,17 +62,19 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'eval': {
-      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine', 'valid-only']);
+      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine', 'sequence', 'valid-only']);
       const protocol = args.get('protocol');
       const users = args.get('users');
       const models = args.get('models');
       const engine = args.get('engine');
+      const sequence = args.get('sequence');
       const report = await runEval({
         data: requireString(args, 'data'),
         ...(typeof protocol === 'string' ? { protocol } : {}),
         ...(typeof users === 'string' ? { users: Number(users) } : {}),
         ...(typeof models === 'string' ? { models: models.split(',') } : {}),
         ...(typeof engine === 'string' ? { engine: JSON.parse(engine) } : {}),
+        ...(typeof sequence === 'string' ? { sequence: JSON.parse(sequence) } : {}),
         ...(args.get('valid-only') === true ? { validOnly: true } : {}),
         log: (line) => console.error(`eval: ${line}`),
       });
@@ -88,5 +90,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) console.error(`pocketrec: ${error.message}\n${USAGE}`);
   else console.error(`pocketrec: ${(error as Error).message ?? error}`);
+  // The stack helps whoever debugs the tool itself; users get the message alone.
+  if (process.env['POCKETREC_DEBUG']) console.error((error as Error).stack);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });

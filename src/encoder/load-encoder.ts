@@ -1,4 +1,5 @@
 import { PocketRecError } from '../errors';
+import { loadOrt } from '../onnx';
 import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
 import { createOnnxEncoder } from './onnx-encoder';
 import type { Vocabulary } from './sentencepiece';
@@ -44,12 +45,7 @@ export async function loadEncoder(config: EncoderConfig, catalogTexts: () => str
         fetchVerified(new URL(manifest.files.vocabulary.file, config.modelBaseUrl).href, manifest.files.vocabulary.sha256, manifest.files.vocabulary.bytes, () => {}),
       ]);
       const vocabulary = JSON.parse(new TextDecoder().decode(vocabularyBytes)) as Vocabulary;
-      // Loaded only when a model is used: the runtime is most of the worker's weight.
-      const ort = await import('onnxruntime-web');
-      ort.env.wasm.wasmPaths = config.wasmBaseUrl;
-      // Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages.
-      ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
-      ort.env.logLevel = 'error';
+      const ort = await loadOrt(config.wasmBaseUrl);
       const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort, devices: config.devices });
       return { encoder, skipped: [...skipped, ...encoder.skipped] };
     } catch (error) {

@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
 import { PocketRecError } from '../errors';
+import { openDeviceSession, type DeviceSession, type Skipped } from '../onnx';
 import { createSentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 import type { Device, TextEncoder } from './types';
 
@@ -19,7 +20,7 @@ export interface OnnxEncoderOptions {
 
 export interface OnnxEncoder extends TextEncoder {
   /** Devices tried before the one in use, with the reason each was skipped. */
-  readonly skipped: ReadonlyArray<{ device: Device; reason: string }>;
+  readonly skipped: readonly Skipped[];
 }
 
 const DIM = 512;
@@ -36,7 +37,6 @@ const SENTINEL = '.';
 export async function createOnnxEncoder(source: OnnxEncoderSource, options: OnnxEncoderOptions): Promise<OnnxEncoder> {
   const { ort } = options;
   const tokenizer = createSentencePieceTokenizer(source.vocabulary);
-  const skipped: Array<{ device: Device; reason: string }> = [];
 
   const run = async (session: Ort.InferenceSession, texts: readonly string[]): Promise<Float32Array[]> => {
     const rows = [...texts, SENTINEL].map((t) => tokenizer.encode(t));
@@ -59,68 +59,29 @@ export async function createOnnxEncoder(source: OnnxEncoderSource, options: Onnx
     return texts.map((_, i) => data.slice(i * DIM, (i + 1) * DIM));
   };
 
-  const open = async (device: Extract<Device, 'webgpu' | 'wasm'>): Promise<Ort.InferenceSession> => {
-    let session: Ort.InferenceSession | undefined;
-    try {
-      if (device === 'webgpu') {
-        const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
-        if (!gpu) throw new Error('navigator.gpu is not available');
-        if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter was found');
-      }
-      session = await ort.InferenceSession.create(source.model, {
-        executionProviders: [device],
-        graphOptimizationLevel: 'all',
-        // The int8 weights exist to make the download small. Treating DequantizeLinear as a plain operator lets
-        // constant folding turn them back into float weights once, at load, instead of on every run (10× faster).
-        extra: { session: { disable_quant_qdq: '1' } },
-      });
-      await run(session, ['warm up']);
-      return session;
-    } catch (error) {
-      await session?.release().catch(() => {});
-      throw error;
-    }
-  };
-
-  const devices = [...(options.devices ?? (['webgpu', 'wasm'] as const))];
-  while (devices.length > 0) {
-    const device = devices.shift()!;
-    let session: Ort.InferenceSession;
-    try {
-      session = await open(device);
-    } catch (error) {
-      skipped.push({ device, reason: (error as Error).message ?? String(error) });
-      continue;
-    }
-    const encoder: OnnxEncoder & { device: Device } = {
-      id: source.id,
-      dim: DIM,
-      device,
-      skipped,
-      async embed(texts) {
-        const out: Float32Array[] = [];
-        for (let i = 0; i < texts.length; i += BATCH) {
-          const batch = texts.slice(i, i + BATCH);
-          try {
-            out.push(...(await run(session, batch)));
-          } catch (error) {
-            // A GPU can be lost mid-session: move to the next device and answer this very request there.
-            const next = devices.shift();
-            if (encoder.device !== 'webgpu' || !next) throw error;
-            skipped.push({ device: encoder.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
-            await session.release().catch(() => {});
-            session = await open(next);
-            encoder.device = next;
-            out.push(...(await run(session, batch)));
-          }
-        }
-        return out;
-      },
-      dispose: () => session.release(),
-    };
-    return encoder;
+  let device: DeviceSession;
+  try {
+    device = await openDeviceSession({ ort, model: source.model, devices: options.devices ?? ['webgpu', 'wasm'], warmUp: (session) => run(session, ['warm up']) });
+  } catch (error) {
+    throw new PocketRecError('encoder-unavailable', `encoder: no device could run ${source.id} (${(error as Error).message}). The lexical encoder remains available.`, {
+      details: { model: source.id },
+    });
   }
-  throw new PocketRecError('encoder-unavailable', `encoder: no device could run ${source.id} (${skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')}). The lexical encoder remains available.`, {
-    details: { model: source.id },
-  });
+  return {
+    id: source.id,
+    dim: DIM,
+    get device() {
+      return device.device;
+    },
+    skipped: device.skipped,
+    async embed(texts) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += BATCH) {
+        const batch = texts.slice(i, i + BATCH);
+        out.push(...(await device.use((session) => run(session, batch))));
+      }
+      return out;
+    },
+    dispose: () => device.release(),
+  };
 }

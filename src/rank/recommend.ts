@@ -26,6 +26,7 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   attentionWeight: 0,
   neighborWeight: 0.3,
   transitionWeight: 0.3,
+  sequenceWeight: 1,
   diversityLambda: 0.55,
   maxPerCategory: 4,
 });
@@ -58,7 +59,7 @@ export interface RankedIndices {
  * (popular, trending, fresh, and the situation).
  */
 export function rankIndices(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): RankedIndices {
-  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count), request.context);
+  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count), request.context, request.sequence);
   const pinned = (request.pinned ?? []).filter((i) => i >= 0 && i < model.count).slice(0, request.k);
   const pinnedSet = new Set(pinned);
   const skip = (i: number) =>

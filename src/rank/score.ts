@@ -39,10 +39,11 @@ function contextShares(profile: Profile, now: number, context: EventContext | un
 /**
  * Hybrid score of every item into `out`: content similarity to the taste vector, minus similarity to what was
  * dismissed, plus collaborative neighbours and next-item transitions of the recent sequence, popularity, trend,
- * freshness, and affinities to category, tags, brand, price band and the current situation. Every term is on a
+ * freshness, affinities to category, tags, brand, price band and the current situation, and the trained sequence
+ * model's next-item probabilities when the catalogue ships one. Every term is on a
  * comparable [0, 1]-ish scale so that weights mean what they say.
  */
-export function scoreItems(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, out: Float32Array, context?: EventContext): Float32Array {
+export function scoreItems(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, out: Float32Array, context?: EventContext, sequence?: Float32Array): Float32Array {
   const taste = tasteVector(profile, settings);
   const negative = profile.negative.mass > 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
   const freshMs = settings.freshnessDays * DAY_MS;
@@ -87,7 +88,18 @@ export function scoreItems(model: RankModel, profile: Profile, settings: RankSet
   addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLife, out);
   // Transitions speak about what comes right after the latest items, so only the last few count.
   addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLife, out);
+  if (sequence && settings.sequenceWeight !== 0) addModelScores(sequence, settings.sequenceWeight, out);
   return out;
+}
+
+/**
+ * The sequence model was trained with softmax cross-entropy, so exp(logit − top logit) is each item's probability
+ * relative to the likeliest one: 1 for its first choice, fading fast, on the same [0, 1] scale as the other terms.
+ */
+function addModelScores(logits: Float32Array, weight: number, out: Float32Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < out.length; i++) max = Math.max(max, logits[i]!);
+  for (let i = 0; i < out.length; i++) out[i]! += weight * Math.exp(logits[i]! - max);
 }
 
 function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, out: Float32Array): void {

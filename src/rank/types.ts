@@ -52,6 +52,8 @@ export interface RankSettings {
   attentionWeight: number;
   neighborWeight: number;
   transitionWeight: number;
+  /** The trained sequence model's next-item probability, relative to its top item (so in [0, 1]). */
+  sequenceWeight: number;
   /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.55 */
   diversityLambda: number;
   /** At most this many results per category; Infinity for no cap. @defaultValue 4 */
@@ -76,6 +78,8 @@ export interface RankRequest {
   context?: EventContext;
   /** Reserve the last slot for an item outside the visitor's usual categories (exploration). */
   explore?: boolean;
+  /** Next-item scores (logits) of every item from the catalogue's sequence model; absent without one. */
+  sequence?: Float32Array;
 }
 
 /** Why an item was chosen, as data; `explain()` turns it into words. */

@@ -7,6 +7,7 @@ import type { RankModel } from '../../rank';
 import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
+import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
 
 export interface EvalOptions {
@@ -19,6 +20,8 @@ export interface EvalOptions {
   validOnly?: boolean;
   /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
   engine?: Partial<{ rank: Partial<EngineEvalSettings['rank']>; profile: Partial<EngineEvalSettings['profile']>; neighbors: number; window: number; useContent: boolean }>;
+  /** Training settings of the sequence model (`sasrec`, and the engine's sequence signal). */
+  sequence?: Partial<Omit<TrainOptions, 'model' | 'log'> & TrainOptions['model']>;
   log?: (line: string) => void;
 }
 
@@ -131,6 +134,19 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       }
       run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
+  }
+  if (want('sasrec')) {
+    const o = options.sequence ?? {};
+    const trained = await trainSasrec(
+      { itemCount: n, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) },
+      {
+        ...DEFAULT_TRAINING,
+        ...o,
+        model: { maxLen: o.maxLen ?? DEFAULT_SASREC.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? DEFAULT_SASREC.dropout },
+        log: (line) => log(`sasrec: ${line}`),
+      },
+    );
+    log(`sasrec: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}`);
   }
   if (want('engine')) {
     const o = options.engine ?? {};

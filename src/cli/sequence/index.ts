@@ -1,0 +1,2 @@
+export { trainSasrec, DEFAULT_TRAINING, type TrainData, type TrainOptions, type TrainResult } from './train';
+export { DEFAULT_SASREC, type SasrecConfig, type Weights } from './sasrec';
