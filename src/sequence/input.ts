@@ -1,3 +1,5 @@
+import type { Profile } from '../profile/types';
+
 /**
  * The model's input for one history of catalogue indices, oldest first: its last `maxLen` entries as model ids
  * (index + 1; 0 pads), padded on the left so that the latest event always sits in the last position. Training,
@@ -16,4 +18,9 @@ export function collapseRepeats(indices: readonly number[]): number[] {
   const out: number[] = [];
   for (const i of indices) if (out[out.length - 1] !== i) out.push(i);
   return out;
+}
+
+/** The history the sequence model reads: the profile's recent positive item events, repeats collapsed. */
+export function sequenceHistory(profile: Profile): number[] {
+  return collapseRepeats(profile.recent.filter((e) => e.weight > 0).map((e) => e.index));
 }

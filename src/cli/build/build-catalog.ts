@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createItemValidator, itemText, type CatalogManifest } from '../../catalog';
+import { createItemValidator, itemText, type CatalogManifest, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
@@ -10,6 +10,7 @@ import { quantizeRows } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
+import { writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 
 export interface BuildOptions {
   items: string;
@@ -24,6 +25,8 @@ export interface BuildOptions {
   encoder?: 'auto' | 'lexical';
   /** Output of `npm run build:model`. @defaultValue 'models/build' */
   modelDir?: string;
+  /** The next-item model trained from the interactions. @defaultValue { mode: 'auto' } */
+  sequence?: SequenceBuildOptions;
   log?: (line: string) => void;
 }
 
@@ -40,7 +43,8 @@ export interface BuildReport {
 const EMBED_BATCH = 256;
 
 /**
- * `pocketrec build`: items (+ optional aggregate log) → manifest, items.ndjson, int8 embeddings, signals.json.
+ * `pocketrec build`: items (+ optional aggregate log) → manifest, items.ndjson, int8 embeddings, signals.json and
+ * the trained sequence model.
  * Everything is written to a temporary folder that replaces `out` only when all of it succeeded, so a bad row
  * never leaves a half-written catalogue behind.
  */
@@ -65,15 +69,17 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
 
     let interactions = { count: 0, skipped: 0, users: 0 };
     let signalsHash = '';
+    let sequence: SequenceModelRef | null = null;
     if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
       interactions = { count: log_.count, skipped: log_.skipped, users: log_.sequences.length };
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors`);
       const now = options.now ?? log_.latest;
       signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
+      sequence = await writeSequenceModel(tmp, ids, log_.sequences, options.sequence ?? { mode: 'auto' }, log);
     }
 
-    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).digest('hex').slice(0, 16);
+    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
     const manifest: CatalogManifest = {
       formatVersion: 1,
       version,
@@ -81,11 +87,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       items: 'items.ndjson',
       embeddings: { url: 'embeddings.bin', model: encoder.id, dim: encoder.dim, dtype: 'int8' },
       ...(options.interactions ? { signals: 'signals.json' } : {}),
+      ...(sequence ? { sequence } : {}),
     };
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
 
     const files: Record<string, number> = {};
-    for (const f of ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : [])]) files[f] = (await stat(join(tmp, f))).size;
+    for (const f of ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : []), ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await rm(options.out, { recursive: true, force: true });
     await rename(tmp, options.out);
     return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };

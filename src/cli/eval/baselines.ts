@@ -3,7 +3,8 @@ import type { UserSequence } from './datasets';
 /** A model of the harness: scores every item for one input history (chronological dense indices). */
 export interface ScoringModel {
   name: string;
-  score(history: readonly number[], out: Float64Array): void;
+  /** May be async: the sequence model runs on onnxruntime, as in the worker. */
+  score(history: readonly number[], out: Float64Array): void | Promise<void>;
   /**
    * The final top-k list when the model re-ranks beyond its scores (the engine's diversity step); by default the
    * list is the scores' own order.

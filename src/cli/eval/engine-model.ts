@@ -3,6 +3,7 @@ import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { sequenceHistory, type SequenceModel } from '../../sequence';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
@@ -58,19 +59,22 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
 
 /**
  * The engine as the worker runs it: each history item becomes a `view` event (one hour apart, so that order and
- * recency mean what they mean on a site), folded into a fresh profile, then the hybrid score and MMR re-ranking.
+ * recency mean what they mean on a site), folded into a fresh profile, then the sequence model over that profile's
+ * history when one is given, the hybrid score and MMR re-ranking.
  */
-export function engineModel(model: RankModel, settings: EngineEvalSettings, name = 'engine'): ScoringModel {
+export function engineModel(model: RankModel, settings: EngineEvalSettings, name = 'engine', sequence?: SequenceModel): ScoringModel {
   let chosen: number[] = [];
   return {
     name,
-    score(history, out) {
+    async score(history, out) {
       const profile = createProfile(model.dim);
       const now = (history.length + 1) * HOUR;
       history.forEach((index, p) =>
         foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, attributesOf: (i) => model.attributesOf(i) }, settings.profile),
       );
-      const ranked = rankIndices(model, profile, { k: 10, now }, settings.rank, settings.profile);
+      // The worker's own path: the sequence model reads the history the profile kept, not the raw list.
+      const scores = sequence && settings.rank.sequenceWeight !== 0 ? await sequence.score(sequenceHistory(profile)) : undefined;
+      const ranked = rankIndices(model, profile, { k: 10, now, ...(scores ? { sequence: scores } : {}) }, settings.rank, settings.profile);
       chosen = ranked.chosen;
       for (let i = 0; i < model.count; i++) out[i] = ranked.scores[i]!;
     },

@@ -7,7 +7,9 @@ import type { RankModel } from '../../rank';
 import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
+import { createSequenceModel, type SequenceModel } from '../../sequence';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
+import { exportSasrecOnnx } from '../sequence/export-onnx';
 import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
 
 export interface EvalOptions {
@@ -43,15 +45,15 @@ export interface EvalReport {
 }
 
 /** One model on one phase: VALID (history TRAIN, target VALID) or TEST (history TRAIN+VALID, target TEST). */
-function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: 'valid' | 'test', negatives: number[][], genres?: string[][]) {
+async function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: 'valid' | 'test', negatives: number[][], genres?: string[][]) {
   const scores = new Float64Array(itemCount);
   const ranks: number[] = [];
   const sampled: number[] = [];
   const lists: number[][] = [];
-  split.users.forEach((u, k) => {
+  for (const [k, u] of split.users.entries()) {
     const history = phase === 'valid' ? u.train : [...u.train, u.valid];
     const target = phase === 'valid' ? u.valid : u.test;
-    model.score(history, scores);
+    await model.score(history, scores);
     if (phase === 'test') sampled.push(candidateRank(scores, target, negatives[k]!));
     for (const h of history) if (h !== target) scores[h] = -Infinity;
     const list = model.topK ? model.topK(scores, 10) : topList(scores, 10);
@@ -59,7 +61,7 @@ function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: '
     // A re-ranked list decides the first ten places; beyond them the scores' tie-averaged rank stands.
     ranks.push(model.topK ? (position >= 0 ? position + 1 : Math.max(11, tieAveragedRank(scores, target))) : tieAveragedRank(scores, target));
     lists.push(list);
-  });
+  }
   const metrics = summarize(ranks);
   // ILD on VALID is not part of the protocol; it lets diversity settings be chosen without looking at TEST.
   if (phase === 'valid') return { metrics, ild: genres ? intraListDiversity(lists, genres) : null };
@@ -72,8 +74,8 @@ function evaluate(model: ScoringModel, split: Split, itemCount: number, phase: '
   };
 }
 
-function validNdcg(model: ScoringModel, split: Split, n: number): number {
-  return evaluate(model, split, n, 'valid', [])['metrics']['NDCG@10'];
+async function validNdcg(model: ScoringModel, split: Split, n: number): Promise<number> {
+  return (await evaluate(model, split, n, 'valid', []))['metrics']['NDCG@10'];
 }
 
 /** `pocketrec eval`: the split, its checksums, the baselines and the engine, on one data set. */
@@ -104,15 +106,15 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const pop = trainPopularity(fullSplit.trainSequences, n);
   const want = (name: string) => !options.models || options.models.includes(name);
   const results: Record<string, ModelResult> = {};
-  const run = (model: ScoringModel, settings?: Record<string, unknown>) => {
+  const run = async (model: ScoringModel, settings?: Record<string, unknown>) => {
     const t = performance.now();
-    const validRun = evaluate(model, split, n, 'valid', negs, genres);
+    const validRun = await evaluate(model, split, n, 'valid', negs, genres);
     const valid = { ...validRun.metrics, 'ILD@10': validRun.ild ?? null };
     if (options.validOnly) {
       log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}${valid['ILD@10'] != null ? ` ILD ${valid['ILD@10'].toFixed(4)}` : ''}`);
       return;
     }
-    const test = evaluate(model, split, n, 'test', negs, genres);
+    const test = await evaluate(model, split, n, 'test', negs, genres);
     results[model.name] = {
       full: { ...test.metrics, 'coverage@10': test.coverage!, 'ILD@10': test.ild ?? null },
       valid_full: valid,
@@ -122,32 +124,23 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     log(`${model.name.padEnd(16)} valid NDCG@10 ${valid['NDCG@10'].toFixed(4)}${valid['ILD@10'] != null ? ` ILD ${valid['ILD@10'].toFixed(4)}` : ''}  test NDCG@10 ${test.metrics['NDCG@10'].toFixed(4)} ± ${test.metrics['NDCG@10_se'].toFixed(4)}  HR@10 ${test.metrics['HR@10'].toFixed(4)}  cov ${test.coverage!.toFixed(4)}${test.ild != null ? `  ILD ${test.ild.toFixed(4)}` : ''}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   };
 
-  if (want('MostPop')) run(mostPop(pop));
+  if (want('MostPop')) await run(mostPop(pop));
   if (want('ItemKNN') || want('ItemKNN-recency')) {
     const co = coOccurrence(fullSplit.trainSequences, n);
-    if (want('ItemKNN')) run(itemKnn(co, Infinity));
+    if (want('ItemKNN')) await run(itemKnn(co, Infinity));
     if (want('ItemKNN-recency')) {
       let best: { h: number; v: number } = { h: Infinity, v: -1 };
       for (const h of HALF_LIFE_GRID) {
-        const v = validNdcg(itemKnn(co, h), split, n);
+        const v = await validNdcg(itemKnn(co, h), split, n);
         if (v > best.v) best = { h, v };
       }
-      run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
+      await run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
   }
-  if (want('sasrec')) {
-    const o = options.sequence ?? {};
-    const trained = await trainSasrec(
-      { itemCount: n, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) },
-      {
-        ...DEFAULT_TRAINING,
-        ...o,
-        model: { maxLen: o.maxLen ?? DEFAULT_SASREC.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? DEFAULT_SASREC.dropout },
-        log: (line) => log(`sasrec: ${line}`),
-      },
-    );
-    log(`sasrec: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}`);
-  }
+  // The sequence model is trained once on TRAIN (early-stopped on VALID), then scored through onnxruntime exactly
+  // as the worker runs it: alone as `sasrec`, and inside the engine.
+  const sequence = options.sequence && (want('sasrec') || want('engine')) ? await trainedSequenceModel(n, fullSplit, split, options.sequence, log) : null;
+  if (sequence && want('sasrec')) await run(sequenceOnly(sequence.model, n), sequence.settings);
   if (want('engine')) {
     const o = options.engine ?? {};
     const settings: EngineEvalSettings = {
@@ -160,7 +153,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     };
     const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
     const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
-    run(engineModel(model, settings), describe(settings));
+    await run(engineModel(model, settings, 'engine', sequence?.model), { ...describe(settings), ...(sequence ? { sequence: sequence.settings } : {}) });
     if (!options.validOnly && want('ablations')) {
       // Each ablation switches one family of signals off and keeps everything else as chosen on VALID.
       const off = (rank: Partial<EngineEvalSettings['rank']>, profile: Partial<EngineEvalSettings['profile']> = {}): EngineEvalSettings => ({
@@ -169,12 +162,13 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         profile: { ...settings.profile, ...profile },
       });
       const ablations: Array<[string, EngineEvalSettings, RankModel]> = [
-        ['engine-content-only', off({ neighborWeight: 0, transitionWeight: 0, popularityWeight: 0, trendingWeight: 0 }), model],
+        ['engine-content-only', off({ neighborWeight: 0, transitionWeight: 0, popularityWeight: 0, trendingWeight: 0, sequenceWeight: 0 }), model],
         ['engine-collab-only', off({ categoryWeight: 0, tagWeight: 0, brandWeight: 0, contextWeight: 0, attentionWeight: 0 }), await buildEvalCatalog(data, fullSplit.trainSequences, { ...settings, useContent: false })],
-        ['engine-no-sequence', off({ transitionWeight: 0, sessionWeight: 0, attentionWeight: 0 }, { halfLifeDays: 1e9 }), model],
+        ['engine-no-sequence', off({ transitionWeight: 0, sessionWeight: 0, attentionWeight: 0, sequenceWeight: 0 }, { halfLifeDays: 1e9 }), model],
         ['engine-no-diversity', off({ diversityLambda: 1, maxPerCategory: Infinity }), model],
       ];
-      for (const [name, s, m] of ablations) run(engineModel(m, s, name), describe(s));
+      for (const [name, s, m] of ablations) await run(engineModel(m, s, name, sequence?.model), describe(s));
+      if (sequence) await run(engineModel(model, settings, 'engine-no-seq-model'), describe(settings));
     }
   }
   return {
@@ -185,5 +179,37 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     split_sha256: checks,
     results,
     seconds: (performance.now() - started) / 1000,
+  };
+}
+
+type SequenceEvalSettings = NonNullable<EvalOptions['sequence']>;
+
+async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: Split, o: SequenceEvalSettings, log: (line: string) => void) {
+  const model = { maxLen: o.maxLen ?? DEFAULT_SASREC.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? DEFAULT_SASREC.dropout };
+  const training = { ...DEFAULT_TRAINING, ...o, model };
+  const started = performance.now();
+  const trained = await trainSasrec(
+    // Every TRAIN sequence teaches; early stopping looks at the evaluated users' VALID items, never at TEST.
+    { itemCount, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) },
+    { ...training, log: (line) => log(`sasrec: ${line}`) },
+  );
+  const bytes = exportSasrecOnnx(trained.config, trained.weights, 'int8');
+  log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes.byteLength / 1e6).toFixed(2)} MB int8 ONNX, trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  const sequenceModel = await createSequenceModel({ model: bytes, itemCount, maxLen: model.maxLen }, { ort, devices: ['wasm'] });
+  const { checkpoint: _checkpoint, ...settings } = training;
+  return { model: sequenceModel, settings: { ...settings, bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes: bytes.byteLength } };
+}
+
+/** The sequence model alone: its next-item scores for the history, nothing else. */
+function sequenceOnly(model: SequenceModel, itemCount: number): ScoringModel {
+  return {
+    name: 'sasrec',
+    async score(history, out) {
+      const scores = await model.score(history);
+      for (let i = 0; i < itemCount; i++) out[i] = scores[i]!;
+    },
   };
 }

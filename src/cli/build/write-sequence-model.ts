@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SequenceModelRef } from '../../catalog';
+import { collapseRepeats } from '../../sequence';
+import type { Sequence } from '../../signals';
+import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
+import { exportSasrecOnnx } from '../sequence/export-onnx';
+
+export interface SequenceBuildOptions {
+  /** `auto` trains when the log has enough visitors and the catalogue is small enough for full softmax. */
+  mode: 'auto' | 'off';
+  epochs?: number;
+  /** Resumable training: see `TrainOptions.checkpoint`. */
+  checkpoint?: string;
+  dtype?: 'float32' | 'int8';
+}
+
+/** Full-softmax training costs grow with the catalogue; past this size `auto` leaves the model out. */
+export const MAX_FULL_SOFTMAX_ITEMS = 50_000;
+/** Fewer visitors than this with a held-out next item give no trustworthy early stopping. */
+const MIN_VALID_VISITORS = 20;
+
+/**
+ * Trains the catalogue's sequence model from the aggregate log and writes `sequence.onnx` and
+ * `sequence-items.json` into `dir`. Each visitor's last item is held out for early stopping (the rest teaches),
+ * so the shipped weights are the epoch that best predicted what visitors did next. Returns null, with the
+ * reason logged, when there is too little to learn from.
+ */
+export async function writeSequenceModel(dir: string, ids: readonly string[], log: readonly Sequence[], options: SequenceBuildOptions, say: (line: string) => void): Promise<SequenceModelRef | null> {
+  if (options.mode === 'off') return null;
+  if (ids.length > MAX_FULL_SOFTMAX_ITEMS) {
+    say(`sequence model: skipped; ${ids.length} items is more than full-softmax training handles here (${MAX_FULL_SOFTMAX_ITEMS})`);
+    return null;
+  }
+  const sequences: number[][] = [];
+  const valid: Array<{ history: number[]; target: number }> = [];
+  for (const visitor of log) {
+    const items = collapseRepeats(Array.from(visitor.items));
+    if (items.length >= 3) {
+      sequences.push(items.slice(0, -1));
+      valid.push({ history: items.slice(0, -1), target: items[items.length - 1]! });
+    } else sequences.push(items);
+  }
+  if (valid.length < MIN_VALID_VISITORS) {
+    say(`sequence model: skipped; only ${valid.length} visitors have three or more items (at least ${MIN_VALID_VISITORS} are needed)`);
+    return null;
+  }
+  const training: TrainOptions = {
+    ...DEFAULT_TRAINING,
+    model: DEFAULT_SASREC,
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    log: (line) => say(`sequence model: ${line}`),
+  };
+  const trained = await trainSasrec({ itemCount: ids.length, sequences, valid }, training);
+  const dtype = options.dtype ?? 'int8';
+  const bytes = exportSasrecOnnx(trained.config, trained.weights, dtype);
+  await writeFile(join(dir, 'sequence.onnx'), bytes);
+  await writeFile(join(dir, 'sequence-items.json'), JSON.stringify(ids) + '\n');
+  say(`sequence model: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${bytes.byteLength} bytes ${dtype} ONNX`);
+  return {
+    url: 'sequence.onnx',
+    bytes: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    items: 'sequence-items.json',
+    dtype,
+    maxLen: trained.config.maxLen,
+    training: { sequences: sequences.length, bestEpoch: trained.bestEpoch, validNdcg10: +trained.validNdcg.toFixed(4) },
+  };
+}
