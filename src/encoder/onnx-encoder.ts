@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
 import { PocketRecError } from '../errors';
+import { requireWebGpuAdapter } from './device-probe';
 import { createSentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 import type { Device, TextEncoder } from './types';
 
@@ -62,11 +63,7 @@ export async function createOnnxEncoder(source: OnnxEncoderSource, options: Onnx
   const open = async (device: Extract<Device, 'webgpu' | 'wasm'>): Promise<Ort.InferenceSession> => {
     let session: Ort.InferenceSession | undefined;
     try {
-      if (device === 'webgpu') {
-        const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
-        if (!gpu) throw new Error('navigator.gpu is not available');
-        if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter was found');
-      }
+      if (device === 'webgpu') await requireWebGpuAdapter();
       session = await ort.InferenceSession.create(source.model, {
         executionProviders: [device],
         graphOptimizationLevel: 'all',
