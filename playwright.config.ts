@@ -13,7 +13,8 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: { baseURL: `http://127.0.0.1:${PORT}` },
-  webServer: { command: `node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
+  // The tiny BERT fixture is generated (never committed), so the server's start makes sure it exists.
+  webServer: { command: `node scripts/generate-bert-fixture.mjs && node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
   projects: [
     { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) } },
     { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() }, testIgnore: 'encoder-devices.spec.ts' },

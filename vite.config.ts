@@ -26,7 +26,9 @@ export default defineConfig(({ mode }) => {
     publicDir: false,
     // onnxruntime-web's default bundle references its .wasm through `new URL(…, import.meta.url)`, which library
     // mode would inline as 28 MB of base64. The "extern wasm" entry loads the runtime files from `wasmPaths`
-    // instead: finish-build.mjs copies them next to the worker.
+    // instead: finish-build.mjs copies them next to the worker. The same condition applies to the onnxruntime-web
+    // that @huggingface/transformers pins (its chunk is split off by the worker's dynamic import); its files go to
+    // `transformers-ort/`.
     resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'] },
     // A classic script has no `import.meta`; the script-tag build finds its URL through `document.currentScript`.
     ...(mode === 'iife' ? { define: { 'import.meta.url': 'undefined' } } : {}),

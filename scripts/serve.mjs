@@ -12,10 +12,12 @@ const port = Number(value('--port', process.env.PORT ?? 8080));
 const host = '127.0.0.1';
 const root = resolve(import.meta.dirname, '..');
 
-// URL prefix → folder. The demo page lives in public/, the builds in dist/, the model files in models/build/.
+// URL prefix → folder. The demo page lives in public/, the builds in dist/, the model files in models/build/,
+// generated test models (scripts/generate-bert-fixture.mjs) in test/fixtures/generated/.
 const mounts = [
   ['/dist/', join(root, 'dist')],
   ['/models/', join(root, 'models', 'build')],
+  ['/fixtures/', join(root, 'test', 'fixtures', 'generated')],
   ['/bench/', join(root, 'bench')],
   ['/', join(root, 'public')],
 ];

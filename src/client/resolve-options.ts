@@ -1,7 +1,8 @@
 import type { Item } from '../catalog';
+import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
 import { PocketRecError } from '../errors';
 import type { EngineConfig } from '../worker';
-import type { RecommenderOptions } from './types';
+import type { RecommenderOptions, TransformersEncoderOptions } from './types';
 
 export const DEFAULTS = Object.freeze({
   dbName: 'pocketrec',
@@ -12,7 +13,13 @@ export const DEFAULTS = Object.freeze({
   diversity: 0.55,
   encoder: 'auto',
   devices: Object.freeze(['webgpu', 'wasm'] as const),
+  transformersDtype: 'fp32' as TransformersDtype,
 });
+
+// A hub repository id: `name` or `owner/name`, letters, digits, `_`, `-` and `.`, as the hub allows them.
+const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
+const TRANSFORMERS_FIELDS = ['type', 'model', 'dtype', 'device'];
+
 
 function bad(option: string, value: unknown, expected: string): PocketRecError {
   return new PocketRecError('invalid-option', `createRecommender: option "${option}" is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`, { details: { option } });
@@ -39,9 +46,13 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
   const diversity = options.diversity ?? DEFAULTS.diversity;
   if (typeof diversity !== 'number' || !(diversity >= 0 && diversity <= 1)) throw bad('diversity', diversity, 'a number from 0 to 1');
   const encoder = options.encoder ?? DEFAULTS.encoder;
-  if (encoder !== 'auto' && encoder !== 'lexical') throw bad('encoder', encoder, '"auto" or "lexical"');
+  let resolvedEncoder: EngineConfig['encoder'];
+  if (encoder === 'auto' || encoder === 'lexical') resolvedEncoder = encoder;
+  else if (typeof encoder === 'object' && encoder !== null && (encoder as { type?: unknown }).type === 'transformers') resolvedEncoder = resolveTransformers(encoder, baseUrl);
+  else throw bad('encoder', encoder, '"auto", "lexical" or { type: "transformers", model }');
   const devices = options.devices ?? [...DEFAULTS.devices];
   if (!Array.isArray(devices) || devices.length === 0 || !devices.every((d) => d === 'webgpu' || d === 'wasm')) throw bad('devices', devices, 'a non-empty array of "webgpu" and "wasm"');
+  const device = typeof encoder === 'object' ? encoder.device : undefined;
   if (options.dbName !== undefined && (typeof options.dbName !== 'string' || options.dbName === '')) throw bad('dbName', options.dbName, 'a non-empty string');
   return {
     catalog: resolvedCatalog,
@@ -54,9 +65,44 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
     halfLifeDays: positive('halfLifeDays', options.halfLifeDays, DEFAULTS.halfLifeDays),
     sessionTimeoutMinutes: positive('sessionTimeoutMinutes', options.sessionTimeoutMinutes, DEFAULTS.sessionTimeoutMinutes),
     diversity,
-    encoder,
+    encoder: resolvedEncoder,
     modelBaseUrl: new URL(String(options.modelBaseUrl ?? 'models/'), options.modelBaseUrl ? baseUrl : workerUrl).href,
     wasmBaseUrl: new URL('./', workerUrl).href,
-    devices: [...devices],
+    devices: device ? [device] : [...devices],
   };
+}
+
+/**
+ * A transformers.js model: a hub id stays as it is, anything that looks like a URL becomes an absolute folder URL
+ * (ending in `/`) resolved against the page. Relative URLs must start with `/`, `./` or `../`, because
+ * `owner/name` is a hub id.
+ */
+function resolveTransformers(encoder: TransformersEncoderOptions, baseUrl: string): TransformersModel {
+  // A misspelt field (`dtypes`, `devices`) would otherwise be ignored without a word.
+  const unknown = Object.keys(encoder).find((field) => !TRANSFORMERS_FIELDS.includes(field));
+  if (unknown !== undefined) {
+    throw new PocketRecError('invalid-option', `createRecommender: option "encoder" has no field "${unknown}"; a transformers encoder takes ${TRANSFORMERS_FIELDS.join(', ')}.`, {
+      details: { option: `encoder.${unknown}` },
+    });
+  }
+  const { model, dtype = DEFAULTS.transformersDtype, device } = encoder;
+  const expected = 'a hub id such as "Xenova/all-MiniLM-L6-v2", or the URL of a model folder (absolute, or starting with "/", "./" or "../")';
+  let folderUrl: string | null = null;
+  if (model instanceof URL || (typeof model === 'string' && /^(?:[a-z][a-z0-9+.-]*:|\.{0,2}\/)/i.test(model))) {
+    let url: URL;
+    try {
+      url = new URL(String(model), baseUrl);
+    } catch {
+      throw bad('encoder.model', String(model), expected);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad('encoder.model', String(model), `an http(s) URL; ${expected}`);
+    if (url.search || url.hash) throw bad('encoder.model', String(model), 'a folder URL without "?" or "#": model files are fetched from <folder>/config.json, <folder>/onnx/…');
+    if (!url.pathname.endsWith('/')) url.pathname += '/';
+    folderUrl = url.href;
+  } else if (typeof model !== 'string' || !HUB_ID.test(model) || model.includes('..') || model.includes('--')) {
+    throw bad('encoder.model', model, expected);
+  }
+  if (!(TRANSFORMERS_DTYPES as readonly unknown[]).includes(dtype)) throw bad('encoder.dtype', dtype, `one of ${TRANSFORMERS_DTYPES.map((d) => `"${d}"`).join(', ')}`);
+  if (device !== undefined && device !== 'webgpu' && device !== 'wasm') throw bad('encoder.device', device, '"webgpu" or "wasm" (or leave it out to try `devices` in order)');
+  return { type: 'transformers', model: String(model), folderUrl, dtype };
 }

@@ -1,4 +1,5 @@
 import type { CatalogSource } from '../catalog';
+import type { TransformersDtype } from '../encoder';
 import type { HistoryExport, Retention } from '../store';
 import type { Progress, Recommendation, RecommendRequest, Status, TrackEvent, Update } from '../worker';
 import type { RankFilter } from '../rank';
@@ -20,19 +21,56 @@ export interface RecommenderOptions {
   /** A pause longer than this starts a new session. @defaultValue 30 */
   sessionTimeoutMinutes?: number;
   /**
-   * `'auto'`: the bundled neural text encoder (Universal Sentence Encoder Lite, int8 ONNX) on the first device
-   * that runs it, else the lexical encoder; `'lexical'`: no model download at all. @defaultValue 'auto'
+   * The text encoder.
+   * - `'auto'`: the bundled neural encoder (Universal Sentence Encoder Lite, int8 ONNX) on the first device that
+   *   runs it, else the lexical encoder;
+   * - `'lexical'`: no model download at all;
+   * - `{ type: 'transformers', model, dtype?, device? }`: any transformers.js feature-extraction model (mean
+   *   pooling, then L2 normalisation), from the Hugging Face hub by id or from a folder the site serves; see
+   *   {@link TransformersEncoderOptions}. Falls back to the lexical encoder, with the reasons in
+   *   `status().encoder.skipped`, when no device can run it.
+   *
+   * Catalogue embeddings shipped in a manifest are used only when they were made by the same encoder
+   * (`status().encoder.id`); otherwise the worker embeds the catalogue once and caches the vectors.
+   * @defaultValue 'auto'
+   * @throws `invalid-option` naming the field (`encoder`, `encoder.model`, `encoder.dtype`, `encoder.device`)
+   * @example
+   * ```js
+   * // A self-hosted copy of a hub repository (config.json, tokenizer.json, onnx/model_quantized.onnx):
+   * await createRecommender({ catalog: '/catalog.json', encoder: { type: 'transformers', model: '/models/all-MiniLM-L6-v2/', dtype: 'q8' } });
+   * // Straight from the hub:
+   * await createRecommender({ catalog: '/catalog.json', encoder: { type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2' } });
+   * ```
    */
-  encoder?: 'auto' | 'lexical';
+  encoder?: 'auto' | 'lexical' | TransformersEncoderOptions;
   /** Folder with the model's `manifest.json`. @defaultValue `models/` next to the worker bundle */
   modelBaseUrl?: string | URL;
-  /** Devices to try for the model, in order. @defaultValue ['webgpu', 'wasm'] */
+  /** Devices to try for the model, in order; `encoder.device`, when given, replaces them. @defaultValue ['webgpu', 'wasm'] */
   devices?: Array<'webgpu' | 'wasm'>;
   /** 1 ranks by relevance alone; lower values trade relevance for variety (MMR λ). @defaultValue 0.55 */
   diversity?: number;
   onProgress?: (progress: Progress) => void;
   /** Aborts start-up; the promise rejects with code `aborted`. */
   signal?: AbortSignal;
+}
+
+/**
+ * A transformers.js feature-extraction model as the recommender's encoder. Nothing comes from a CDN: the ONNX
+ * Runtime files are served with the worker (`transformers-ort/`), and the model from the one host `model` names.
+ * Model files are kept in Cache Storage (`transformers-cache`), so later visits download nothing.
+ */
+export interface TransformersEncoderOptions {
+  type: 'transformers';
+  /**
+   * A hub id (`'Xenova/all-MiniLM-L6-v2'`, downloaded from https://huggingface.co), or the URL of a folder laid
+   * out like a hub repository: absolute (`https://…/`) or relative to the page, starting with `/`, `./` or `../`.
+   * It needs `config.json`, `tokenizer.json`, `tokenizer_config.json` and `onnx/model<suffix>.onnx` for `dtype`.
+   */
+  model: string | URL;
+  /** Which weight file to load (`fp32` → `onnx/model.onnx`, `q8` → `onnx/model_quantized.onnx`, …). @defaultValue 'fp32' */
+  dtype?: TransformersDtype;
+  /** Run only on this device instead of trying `devices` in order. @defaultValue undefined */
+  device?: 'webgpu' | 'wasm';
 }
 
 export interface CallOptions {

@@ -1,4 +1,4 @@
-export { DEVICES, type Device, type TextEncoder } from './types';
+export { DEVICES, TRANSFORMERS_DTYPES, type Device, type TextEncoder, type TransformersDtype, type TransformersModel } from './types';
 export {
   createLexicalEncoder,
   fitLexicalModel,
@@ -7,4 +7,11 @@ export {
 } from './lexical-encoder';
 export { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 export { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions, type OnnxEncoderSource } from './onnx-encoder';
+export {
+  createTransformersEncoder,
+  HUB_HOST,
+  type TransformersEncoder,
+  type TransformersEncoderOptions,
+  type TransformersLibrary,
+} from './transformers-encoder';
 export { loadEncoder, type EncoderChoice, type EncoderConfig, type LoadedEncoder, type ModelProgress } from './load-encoder';

@@ -1,18 +1,33 @@
 import { PocketRecError } from '../errors';
-import { loadOrt } from '../onnx';
+import { loadOrt, wasmThreads } from '../onnx';
 import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
 import { createOnnxEncoder } from './onnx-encoder';
 import type { Vocabulary } from './sentencepiece';
-import type { Device, TextEncoder } from './types';
+import { createTransformersEncoder, type TransformersLibrary } from './transformers-encoder';
+import type { Device, TextEncoder, TransformersModel } from './types';
 
-/** Which encoder to run: the bundled neural model with the lexical fallback, or the lexical encoder alone. */
-export type EncoderChoice = 'auto' | 'lexical';
+/**
+ * Which encoder to run: the bundled neural model, a transformers.js model, or the lexical encoder alone. The
+ * first two fall back to the lexical encoder when no device can run them.
+ */
+export type EncoderChoice = 'auto' | 'lexical' | TransformersModel;
+
+/**
+ * The ONNX Runtime files that transformers.js' own runtime (its WebGPU build, which also runs WASM) loads, served
+ * from `transformers-ort/` next to the worker. transformers.js pins its own onnxruntime-web, whose files differ
+ * from the bundled encoder's; finish-build.mjs copies these and fails if that build asks for other names.
+ */
+export const TRANSFORMERS_WASM_FILES = Object.freeze({
+  folder: 'transformers-ort/',
+  wasm: 'ort-wasm-simd-threaded.asyncify.wasm',
+  mjs: 'ort-wasm-simd-threaded.asyncify.mjs',
+});
 
 export interface EncoderConfig {
   choice: EncoderChoice;
   /** Folder (URL) holding `manifest.json` and the files it names, as written by `npm run build:model`. */
   modelBaseUrl: string;
-  /** Folder (URL) holding onnxruntime-web's `.wasm` files. */
+  /** Folder (URL) holding onnxruntime-web's `.wasm` files (and, under `transformers-ort/`, transformers.js' ones). */
   wasmBaseUrl: string;
   devices: ReadonlyArray<Extract<Device, 'webgpu' | 'wasm'>>;
 }
@@ -37,7 +52,16 @@ const CACHE_NAME = 'pocketrec-models-v1';
  */
 export async function loadEncoder(config: EncoderConfig, catalogTexts: () => string[], onProgress: (p: ModelProgress) => void): Promise<LoadedEncoder> {
   const skipped: LoadedEncoder['skipped'] = [];
-  if (config.choice === 'auto') {
+  if (typeof config.choice === 'object') {
+    try {
+      return await loadTransformersEncoder(config.choice, config, skipped, onProgress);
+    } catch (error) {
+      // Devices that failed are in `skipped` already; anything else (the runtime chunk did not load) is added here.
+      if (!(error instanceof PocketRecError && error.code === 'encoder-unavailable')) {
+        skipped.push({ device: config.devices[0] ?? 'wasm', reason: `transformers.js: ${(error as Error).message ?? String(error)}` });
+      }
+    }
+  } else if (config.choice === 'auto') {
     try {
       const manifest = (await (await fetchOrFail(new URL('manifest.json', config.modelBaseUrl).href)).json()) as ModelManifest;
       const [model, vocabularyBytes] = await Promise.all([
@@ -54,6 +78,26 @@ export async function loadEncoder(config: EncoderConfig, catalogTexts: () => str
     }
   }
   return { encoder: createLexicalEncoder(fitLexicalModel(catalogTexts())), skipped };
+}
+
+/** A transformers.js model; its runtime is a separate chunk, downloaded only when a host chooses this encoder. */
+async function loadTransformersEncoder(
+  model: TransformersModel,
+  config: EncoderConfig,
+  skipped: LoadedEncoder['skipped'],
+  onProgress: (p: ModelProgress) => void,
+): Promise<LoadedEncoder> {
+  const transformers: TransformersLibrary = await import('@huggingface/transformers');
+  const base = new URL(TRANSFORMERS_WASM_FILES.folder, config.wasmBaseUrl);
+  const encoder = await createTransformersEncoder(model, {
+    transformers,
+    devices: config.devices,
+    wasmPaths: { wasm: new URL(TRANSFORMERS_WASM_FILES.wasm, base).href, mjs: new URL(TRANSFORMERS_WASM_FILES.mjs, base).href },
+    numThreads: wasmThreads(),
+    onProgress: ({ loaded, total }) => onProgress({ phase: 'model-download', loaded, total }),
+    skipped,
+  });
+  return { encoder, skipped };
 }
 
 async function fetchOrFail(url: string): Promise<Response> {

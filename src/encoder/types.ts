@@ -15,3 +15,20 @@ export interface TextEncoder {
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }
+
+/**
+ * Weight precisions a transformers.js model folder may ship, each one file `onnx/model<suffix>.onnx`
+ * (`fp32` → `model.onnx`, `q8` → `model_quantized.onnx`, `fp16` → `model_fp16.onnx`, …).
+ */
+export const TRANSFORMERS_DTYPES = Object.freeze(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const);
+export type TransformersDtype = (typeof TRANSFORMERS_DTYPES)[number];
+
+/** A transformers.js feature-extraction model, resolved by the client: what to load, from where, at which precision. */
+export interface TransformersModel {
+  type: 'transformers';
+  /** The model as the host named it: a hub id (`Xenova/all-MiniLM-L6-v2`) or a folder URL. Part of the encoder id. */
+  model: string;
+  /** Absolute URL of a self-hosted model folder, ending in `/`; `null` when `model` is a hub id. */
+  folderUrl: string | null;
+  dtype: TransformersDtype;
+}

@@ -1,4 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
+import { requireWebGpuAdapter } from './device-probe';
 
 /** Where an ONNX model can run in the browser, in order of preference. */
 export type OnnxDevice = 'webgpu' | 'wasm';
@@ -41,11 +42,7 @@ export async function openDeviceSession({ ort, model, devices, warmUp }: DeviceS
   const open = async (device: OnnxDevice): Promise<Ort.InferenceSession> => {
     let session: Ort.InferenceSession | undefined;
     try {
-      if (device === 'webgpu') {
-        const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
-        if (!gpu) throw new Error('navigator.gpu is not available');
-        if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter was found');
-      }
+      if (device === 'webgpu') await requireWebGpuAdapter();
       session = await ort.InferenceSession.create(model, {
         executionProviders: [device],
         graphOptimizationLevel: 'all',

@@ -1,2 +1,3 @@
 export { openDeviceSession, type DeviceSession, type DeviceSessionOptions, type OnnxDevice, type Skipped } from './device-session';
-export { loadOrt } from './runtime';
+export { loadOrt, wasmThreads } from './runtime';
+export { requireWebGpuAdapter } from './device-probe';

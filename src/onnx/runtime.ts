@@ -7,8 +7,12 @@ import type * as Ort from 'onnxruntime-web';
 export async function loadOrt(wasmBaseUrl: string): Promise<typeof Ort> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.wasmPaths = wasmBaseUrl;
-  // Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages.
-  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+  ort.env.wasm.numThreads = wasmThreads();
   ort.env.logLevel = 'error';
   return ort;
+}
+
+/** Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages. */
+export function wasmThreads(): number {
+  return globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
 }

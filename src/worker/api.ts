@@ -57,6 +57,7 @@ export interface EngineConfig {
   halfLifeDays: number;
   sessionTimeoutMinutes: number;
   diversity: number;
+  /** `'auto'`, `'lexical'`, or a transformers.js model with its folder URL resolved against the page. */
   encoder: EncoderChoice;
   /** Absolute URL of the folder with the model's `manifest.json`. */
   modelBaseUrl: string;

@@ -24,4 +24,54 @@ describe('resolveOptions', () => {
   ])('rejects %j naming the option', (options, option) => {
     expect(() => resolveOptions(options as never, 'http://x/', 'http://x/w.js')).toThrow(expect.objectContaining({ code: 'invalid-option', details: { option } }));
   });
+
+  describe('encoder: { type: "transformers" }', () => {
+    const page = 'https://shop.example/a/page.html';
+    const resolve = (encoder: unknown, extra: object = {}) => resolveOptions({ catalog: 'c.json', encoder, ...extra } as never, page, 'https://cdn.shop.example/pr/w.js');
+
+    it('keeps a hub id as it is, with fp32 and the devices in order by default', () => {
+      const c = resolve({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2' });
+      expect(c.encoder).toEqual({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2', folderUrl: null, dtype: 'fp32' });
+      expect(c.devices).toEqual(['webgpu', 'wasm']);
+      expect(resolve({ type: 'transformers', model: 'bert-base-uncased' }).encoder).toMatchObject({ folderUrl: null });
+    });
+
+    it('resolves a folder URL against the page and ends it with a slash', () => {
+      expect(resolve({ type: 'transformers', model: '/models/minilm' }).encoder).toMatchObject({ model: '/models/minilm', folderUrl: 'https://shop.example/models/minilm/' });
+      expect(resolve({ type: 'transformers', model: './m/' }).encoder).toMatchObject({ folderUrl: 'https://shop.example/a/m/' });
+      expect(resolve({ type: 'transformers', model: '../m/' }).encoder).toMatchObject({ folderUrl: 'https://shop.example/m/' });
+      expect(resolve({ type: 'transformers', model: 'https://models.example/bge/' }).encoder).toMatchObject({ folderUrl: 'https://models.example/bge/' });
+      expect(resolve({ type: 'transformers', model: new URL('https://models.example/bge') }).encoder).toMatchObject({ model: 'https://models.example/bge', folderUrl: 'https://models.example/bge/' });
+    });
+
+    it('passes dtype through, and lets encoder.device replace the device list', () => {
+      const c = resolve({ type: 'transformers', model: 'org/m', dtype: 'q8', device: 'wasm' }, { devices: ['webgpu', 'wasm'] });
+      expect(c.encoder).toMatchObject({ dtype: 'q8' });
+      expect(c.devices).toEqual(['wasm']);
+    });
+
+    it.each([
+      [{ type: 'onnx', model: 'org/m' }, 'encoder', /"auto", "lexical" or \{ type: "transformers", model \}/],
+      [{ model: 'org/m' }, 'encoder', /expected "auto"/],
+      [{ type: 'transformers' }, 'encoder.model', /hub id/],
+      [{ type: 'transformers', model: '' }, 'encoder.model', /hub id/],
+      [{ type: 'transformers', model: 42 }, 'encoder.model', /hub id/],
+      [{ type: 'transformers', model: 'a/b/c' }, 'encoder.model', /starting with "\/", "\.\/" or "\.\.\/"/],
+      [{ type: 'transformers', model: 'org/../m' }, 'encoder.model', /hub id/],
+      [{ type: 'transformers', model: 'ftp://models.example/m/' }, 'encoder.model', /an http\(s\) URL/],
+      [{ type: 'transformers', model: 'https://models.example/m/?token=1' }, 'encoder.model', /without "\?" or "#"/],
+      [{ type: 'transformers', model: 'org/m', dtype: 'float32' }, 'encoder.dtype', /one of "fp32", "fp16", "q8"/],
+      [{ type: 'transformers', model: 'org/m', device: 'cuda' }, 'encoder.device', /"webgpu" or "wasm"/],
+      [{ type: 'transformers', model: 'org/m', dtypes: 'q8' }, 'encoder.dtypes', /has no field "dtypes"; a transformers encoder takes type, model, dtype, device/],
+    ])('rejects encoder %j naming %s', (encoder, option, message) => {
+      let error: unknown;
+      try {
+        resolve(encoder);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'invalid-option', details: { option } });
+      expect((error as Error).message).toMatch(message);
+    });
+  });
 });
