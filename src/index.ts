@@ -9,9 +9,9 @@ export { DEVICES } from './encoder';
 // Types
 export type { Recommender, RecommenderOptions, CallOptions } from './client';
 export type { ErrorCode, ErrorDetails } from './errors';
-export type { Item, CatalogManifest, CatalogSignals, EmbeddingsRef, CatalogSource } from './catalog';
+export type { Item, CatalogManifest, CatalogSignals, EmbeddingsRef, SequenceModelRef, CatalogSource } from './catalog';
 export type { EventType, EventContext, BehaviourEvent } from './profile';
 export type { Device } from './encoder';
 export type { RankFilter } from './rank';
 export type { Retention, HistoryExport, StoredEvent } from './store';
-export type { Progress, Recommendation, RecommendRequest, Status, TrackEvent, Update } from './worker';
+export type { Progress, Recommendation, RecommendRequest, SequenceStatus, Status, TrackEvent, Update } from './worker';

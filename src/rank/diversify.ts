@@ -14,18 +14,24 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
   const perCategory = new Map<string, number>();
   const maxSim = new Float32Array(pool.length);
   const used = new Uint8Array(pool.length);
+  let cap = maxPerCategory;
   while (picked.length < k) {
     let best = -1;
     let bestValue = -Infinity;
     for (let c = 0; c < pool.length; c++) {
       if (used[c]) continue;
       const category = model.categories[pool[c]!];
-      if (category !== undefined && (perCategory.get(category) ?? 0) >= maxPerCategory) continue;
+      if (category !== undefined && (perCategory.get(category) ?? 0) >= cap) continue;
       const relevance = (scores[pool[c]!]! - bottom) / span;
       const value = lambda * relevance - (1 - lambda) * maxSim[c]!;
       if (value > bestValue) (bestValue = value), (best = c);
     }
-    if (best < 0) break;
+    if (best < 0) {
+      // The cap shapes the list; it must not shorten it. When only capped categories are left, they fill it.
+      if (cap === Infinity || picked.length === pool.length) break;
+      cap = Infinity;
+      continue;
+    }
     used[best] = 1;
     const item = pool[best]!;
     picked.push(item);

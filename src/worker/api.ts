@@ -42,9 +42,22 @@ export interface Update {
 export interface Status {
   catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
   encoder: { id: string; device: Device; dim: number; skipped: Array<{ device: Device; reason: string }> };
+  /** The catalogue's trained next-item model; null when the catalogue ships none. */
+  sequence: SequenceStatus | null;
   historySize: number;
   sessionId: string;
-  timings: { catalogLoadMs: number | null; embedMs: number | null; lastRecommendMs: number | null };
+  timings: { catalogLoadMs: number | null; embedMs: number | null; lastRecommendMs: number | null; lastSequenceMs: number | null };
+}
+
+export interface SequenceStatus {
+  /** First 12 hex digits of the model file's sha256. */
+  version: string;
+  bytes: number;
+  dtype: 'float32' | 'int8';
+  /** `none` when no device could run it: recommendations then come from the other signals alone. */
+  device: 'webgpu' | 'wasm' | 'none';
+  skipped: Array<{ device: 'webgpu' | 'wasm'; reason: string }>;
+  training: { sequences: number; bestEpoch: number; validNdcg10: number } | null;
 }
 
 /** Fully resolved engine settings; the client fills every default before they cross. */

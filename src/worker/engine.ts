@@ -5,7 +5,9 @@ import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, Status } from './api';
+import { loadOrt } from '../onnx';
+import { createSequenceModel, sequenceHistory, type SequenceModel } from '../sequence';
+import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
 
 interface Ready {
   config: EngineConfig;
@@ -17,6 +19,9 @@ interface Ready {
   encoder: TextEncoder;
   skipped: Array<{ device: Device; reason: string }>;
   model: RankModel;
+  sequence: { model: SequenceModel | null; status: SequenceStatus } | null;
+  /** The sequence model's scores for the current history; recomputed after every event. */
+  sequenceScores: Float32Array | undefined;
   profile: Profile;
   profileSettings: ProfileSettings;
   rankSettings: RankSettings;
@@ -81,12 +86,34 @@ export function createEngine(): EngineApi {
         ...(request.filter ? { filter: request.filter } : {}),
         ...(request.context ? { context: request.context } : {}),
         ...(request.explore ? { explore: true } : {}),
+        ...(s.sequenceScores ? { sequence: s.sequenceScores } : {}),
       },
       s.rankSettings,
       s.profileSettings,
     );
     s.timings.lastRecommendMs = performance.now() - started;
     return toResults(s, ranked);
+  };
+
+  /** Runs the sequence model over the profile's history. A model that fails on every device is dropped, not fatal. */
+  const refreshSequence = async (s: Ready) => {
+    const model = s.sequence?.model;
+    const history = sequenceHistory(s.profile);
+    if (!model || history.length === 0) {
+      s.sequenceScores = undefined;
+      return;
+    }
+    const started = performance.now();
+    try {
+      s.sequenceScores = await model.score(history);
+      s.timings.lastSequenceMs = performance.now() - started;
+    } catch (error) {
+      console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
+      s.sequence!.status = { ...s.sequence!.status, device: 'none', skipped: [...model.skipped, { device: model.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` }] };
+      s.sequence!.model = null;
+      s.sequenceScores = undefined;
+      await model.dispose().catch(() => {});
+    }
   };
 
   return {
@@ -110,6 +137,7 @@ export function createEngine(): EngineApi {
       const vectors = await itemVectors(catalog, encoder, store, events);
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ items: catalog.items, vectors, dim: encoder.dim, ...(catalog.signals ? { signals: catalog.signals } : {}) });
+      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.items.length, config) : null;
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
       await store.prune(Date.now());
@@ -126,14 +154,17 @@ export function createEngine(): EngineApi {
         encoder,
         skipped,
         model,
+        sequence,
+        sequenceScores: undefined,
         profile: createProfile(encoder.dim),
         profileSettings,
         rankSettings,
         historySize: history.length,
         session,
-        timings: { catalogLoadMs, embedMs, lastRecommendMs: null },
+        timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null },
       };
       await replay(s, history);
+      await refreshSequence(s);
       ready = s;
       events.progress({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
@@ -156,6 +187,7 @@ export function createEngine(): EngineApi {
         await s.store.putSetting('session', s.session);
         s.historySize++;
         await foldLive(s, event);
+        await refreshSequence(s);
         if (++appendsSincePrune >= PRUNE_EVERY) {
           appendsSincePrune = 0;
           s.historySize -= await s.store.prune(Date.now());
@@ -194,6 +226,7 @@ export function createEngine(): EngineApi {
       return {
         catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
+        sequence: s.sequence ? { ...s.sequence.status, ...(s.sequence.model ? { device: s.sequence.model.device, skipped: [...s.sequence.model.skipped] } : {}) } : null,
         historySize: s.historySize,
         sessionId: s.session.id,
         timings: { ...s.timings },
@@ -209,6 +242,7 @@ export function createEngine(): EngineApi {
         const s = state();
         await s.store.forget();
         s.profile = createProfile(s.encoder.dim);
+        s.sequenceScores = undefined;
         s.historySize = 0;
         s.session = { id: newSessionId(), lastTs: 0 };
       });
@@ -220,6 +254,7 @@ export function createEngine(): EngineApi {
       await queue;
       ready?.store.close();
       await ready?.encoder.dispose();
+      await ready?.sequence?.model?.dispose();
       ready = null;
     },
   };
@@ -241,6 +276,24 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
   }
   await store.putCached(key, out).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
   return out;
+}
+
+/**
+ * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
+ * status says why, and ranking uses every other signal.
+ */
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<NonNullable<Ready['sequence']>> {
+  const { ref } = shipped;
+  const status: SequenceStatus = { version: ref.sha256.slice(0, 12), bytes: ref.bytes, dtype: ref.dtype, device: 'none', skipped: [], training: ref.training ?? null };
+  try {
+    const ort = await loadOrt(config.wasmBaseUrl);
+    const model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort, devices: config.devices });
+    return { model, status: { ...status, device: model.device } };
+  } catch (error) {
+    const reason = (error as Error).message ?? String(error);
+    console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
+    return { model: null, status: { ...status, skipped: [{ device: config.devices[config.devices.length - 1] ?? 'wasm', reason }] } };
+  }
 }
 
 function newSessionId(): string {

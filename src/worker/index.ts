@@ -1,1 +1,1 @@
-export type { EngineApi, EngineConfig, EngineEvents, Progress, Recommendation, RecommendRequest, Status, TrackEvent, Update } from './api';
+export type { EngineApi, EngineConfig, EngineEvents, Progress, Recommendation, RecommendRequest, SequenceStatus, Status, TrackEvent, Update } from './api';

@@ -71,4 +71,34 @@ describe('catalogue loading with the IndexedDB cache', () => {
     expect(s.requests).toEqual([`${base}catalog.json`]);
     store.close();
   });
+
+  it('ships a sequence model with the catalogue, and keeps the previous one when an update was trained for other items', async () => {
+    const store = openStore(`cat-${Date.now()}-seq`, { maxEvents: 10, maxAgeDays: 1 });
+    const model = new TextEncoder().encode('onnx bytes stand-in');
+    const sha = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', model)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const manifest = (version: string, sha256 = sha) =>
+      JSON.stringify({ formatVersion: 1, version, itemCount: 2, items: 'items.json', sequence: { url: 'seq.onnx', items: 'seq-items.json', bytes: model.byteLength, sha256, dtype: 'int8', maxLen: 50 } });
+    const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}seq.onnx`]: model.buffer, [`${base}seq-items.json`]: '["a","b"]' });
+    const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(v1.catalog.sequence?.ref.maxLen).toBe(50);
+    expect(Array.from(v1.catalog.sequence!.model)).toEqual(Array.from(model));
+
+    // v2's model rows are in another order: it would score the wrong items.
+    s.files[`${base}catalog.json`] = manifest('v2');
+    s.files[`${base}seq-items.json`] = '["b","a"]';
+    const v2 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(v2.catalog.version).toBe('v1');
+    expect(v2.catalog.sequence?.ref.sha256).toBe(sha);
+    expect(v2.staleBecause).toContain('trained for another catalogue: its row 0 is item "b", the catalogue\'s item 0 is "a"');
+    // Without a good copy to fall back on, the same update is refused with a coded error.
+    await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { field: 'sequence.items' } });
+
+    s.files[`${base}catalog.json`] = manifest('v3');
+    s.files[`${base}seq-items.json`] = '["a"]';
+    expect((await loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch }).catch((e: Error) => e)).message).toContain('trained for 1 items; this catalogue has 2');
+    s.files[`${base}catalog.json`] = manifest('v4', 'f'.repeat(64));
+    s.files[`${base}seq-items.json`] = '["a","b"]';
+    expect((await loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch }).catch((e: Error) => e)).message).toMatch(/seq\.onnx has sha256 [0-9a-f]{12}…, the manifest says ffffffffffff/);
+    store.close();
+  });
 });

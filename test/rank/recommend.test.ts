@@ -33,6 +33,21 @@ const plain: RankSettings = {
 const fold = (p: ReturnType<typeof createProfile>, e: Parameters<typeof foldEvent>[1]) => foldEvent(p, e, { space: model, attributesOf: (i) => model.attributesOf(i) });
 
 describe('recommend', () => {
+  it("adds the sequence model's next-item probability, relative to its first choice", () => {
+    const p = createProfile(2);
+    fold(p, { type: 'view', itemId: 'espresso', ts: NOW });
+    // Content alone puts the grinder first; the model is sure the tent comes next.
+    const logits = Float32Array.from([0, 1, 1, 4]);
+    const without = rankIndices(model, p, { k: 3, now: NOW }, plain);
+    const withModel = rankIndices(model, p, { k: 3, now: NOW, sequence: logits }, { ...plain, sequenceWeight: 2 });
+    expect(without.chosen[0]).toBe(1);
+    expect(withModel.chosen[0]).toBe(3);
+    expect(withModel.scores[3]! - without.scores[3]!).toBeCloseTo(2, 5);
+    expect(withModel.scores[1]! - without.scores[1]!).toBeCloseTo(2 * Math.exp(-3), 5);
+    // Weight 0 switches the model off entirely.
+    expect(Array.from(rankIndices(model, p, { k: 3, now: NOW, sequence: logits }, { ...plain, sequenceWeight: 0 }).scores)).toEqual(Array.from(without.scores));
+  });
+
   it('ranks by similarity to the history and says why', () => {
     const p = createProfile(2);
     fold(p, { type: 'view', itemId: 'espresso', ts: NOW });
@@ -152,6 +167,11 @@ describe('diversify', () => {
   });
   it('caps results per category', () => {
     expect(diversify(model, [0, 1, 2, 3], Float32Array.from([1, 0.9, 0.8, 0.7]), 3, 1, 1)).toEqual([0, 2, 3]);
+  });
+  it('fills the list from capped categories rather than return fewer than asked', () => {
+    // Only coffee and one tea in the pool, at most one per category: the second coffee still takes the last place.
+    expect(diversify(model, [0, 1, 2], Float32Array.from([1, 0.9, 0.8]), 3, 1, 1)).toEqual([0, 2, 1]);
+    expect(diversify(model, [0, 1], Float32Array.from([1, 0.9]), 5, 1, 1)).toEqual([0, 1]);
   });
 });
 

@@ -27,7 +27,7 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_TRAINING: Omit<TrainOptions, 'model' | 'checkpoint' | 'log'> = Object.freeze({ epochs: 200, batchSize: 128, learningRate: 0.001, patience: 8, seed: 42 });
+export const DEFAULT_TRAINING: Omit<TrainOptions, 'model' | 'checkpoint' | 'log'> = Object.freeze({ epochs: 200, batchSize: 64, learningRate: 0.002, patience: 10, seed: 42 });
 
 export interface TrainResult {
   config: SasrecConfig;
