@@ -42,6 +42,8 @@ test.describe('demo page (script-tag build)', () => {
     const device = testInfo.project.name === 'webgpu' ? 'webgpu' : 'wasm';
     await expect(page.locator('[data-testid="device"]')).toContainText(`use-lite-int8@`);
     await expect(page.locator('[data-testid="device"]')).toContainText(`on ${device}`);
+    // The demo's own sequence model, trained at build time from the logs the demo generates, runs there too.
+    await expect(page.locator('[data-testid="sequence"]')).toContainText(`int8 on ${device}, trained here at build time`);
     // Meaning, not shared words: nothing in the query appears in a tent's title.
     await page.locator('input[name="q"]').fill('somewhere to sleep outdoors');
     await page.locator('[data-testid="search"] button[type="submit"]').click();

@@ -80,6 +80,10 @@ function showRecommendations(recommendations) {
 async function refreshStatus() {
   const s = await rec.status();
   $('[data-testid="device"]').textContent = `${s.encoder.id} on ${s.encoder.device}`;
+  const q = s.sequence;
+  $('[data-testid="sequence"]').textContent = q
+    ? `${(q.bytes / 1024).toFixed(0)} kB ${q.dtype} on ${q.device}${q.training ? `, trained here at build time (VALID NDCG@10 ${q.training.validNdcg10.toFixed(2)})` : ''}`
+    : 'none in this catalogue';
   $('[data-testid="catalog"]').textContent = `${s.catalog.itemCount} items, version ${s.catalog.version.slice(0, 8)}${s.catalog.fromCache ? ' (cached)' : ''}`;
   $('[data-testid="history-size"]').textContent = `${s.historySize} events`;
 }

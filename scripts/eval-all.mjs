@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(root, '../shared');
-// Engine settings per data set, chosen on VALID only (`pocketrec eval --valid-only --engine …`); the library's
-// defaults are MovieLens' choice. Games has no text, so its engine leans on transitions and a longer neighbour list.
+// Engine and sequence-model settings per data set, chosen on VALID only (`pocketrec eval --valid-only --engine …
+// --sequence …`); the library's defaults are MovieLens' choice. Games has no text, so its engine leans on
+// transitions and a longer neighbour list, and its sparser histories want SASRec's stronger dropout.
 const sets = [
-  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', {}],
-  ['amazon-games', 'datasets/amazon-games', 'eval/amazon-games', { neighbors: 100, rank: { transitionWeight: 0.6 } }],
+  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', {}, {}],
+  ['amazon-games', 'datasets/amazon-games', 'eval/amazon-games', { neighbors: 100, rank: { transitionWeight: 0.6 } }, { dropout: 0.5 }],
 ];
 if (!existsSync(shared)) {
   console.log('eval: ../shared is absent; nothing to evaluate.');
@@ -18,9 +19,13 @@ if (!existsSync(shared)) {
 }
 mkdirSync(join(root, 'eval/results'), { recursive: true });
 const extra = process.argv.slice(2);
-for (const [name, data, protocol, engine] of sets) {
+for (const [name, data, protocol, engine, sequence] of sets) {
   const out = join(root, 'eval/results', `${name}.json`);
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/pocketrec.js'), 'eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--engine', JSON.stringify(engine), ...extra], { stdio: 'inherit' });
+  // Training checkpoints make a second run (other engine weights, say) resume instead of training again.
+  mkdirSync(join(root, 'eval/results/checkpoints'), { recursive: true });
+  const withCheckpoint = { ...sequence, checkpoint: join(root, 'eval/results/checkpoints', name) };
+  const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--engine', JSON.stringify(engine), '--sequence', JSON.stringify(withCheckpoint), ...extra];
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/pocketrec.js'), ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 console.log('\ndataset          model            full NDCG@10 (± se)   HR@10    MRR@10   cov@10   ILD@10   sampled NDCG@10');
