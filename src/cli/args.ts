@@ -29,3 +29,12 @@ export function optionalString(args: Map<string, string | true>, name: string): 
   if (v === true) throw new UsageError(`--${name} needs a value`);
   return v;
 }
+
+/** The value of `--name N` as a positive integer, or undefined when the option was not given. */
+export function positiveInteger(args: Map<string, string | true>, name: string): number | undefined {
+  const v = optionalString(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, not ${JSON.stringify(v)}`);
+  return n;
+}

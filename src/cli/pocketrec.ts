@@ -1,4 +1,4 @@
-import { checkKnown, optionalString, parseArgs, requireString, UsageError } from './args';
+import { checkKnown, optionalString, parseArgs, positiveInteger, requireString, UsageError } from './args';
 import { writeFile } from 'node:fs/promises';
 import { buildCatalog } from './build';
 import { runEval } from './eval';
@@ -7,7 +7,7 @@ import { buildModel, loadNodeEncoder } from './model';
 
 const USAGE = `usage:
   pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build]
-                  [--sequence auto|off] [--sequence-epochs N] [--sequence-checkpoint <path prefix>]
+                  [--sequence auto|off] [--sequence-epochs N] [--sequence-negatives N] [--sequence-checkpoint <path prefix>]
   pocketrec build-model [--out models/build]
   pocketrec embed [--model-dir models/build]        (lines on stdin → one JSON vector per line on stdout)
   pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
@@ -17,14 +17,14 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(rest);
   switch (command) {
     case 'build': {
-      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir', 'sequence', 'sequence-epochs', 'sequence-checkpoint']);
+      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir', 'sequence', 'sequence-epochs', 'sequence-negatives', 'sequence-checkpoint']);
       const encoder = args.get('encoder');
       const modelDir = args.get('model-dir');
       if (encoder !== undefined && encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
       const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
       if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
-      const epochs = optionalString(args, 'sequence-epochs');
-      if (epochs !== undefined && !(Number.isInteger(Number(epochs)) && Number(epochs) > 0)) throw new UsageError('--sequence-epochs must be a positive integer');
+      const epochs = positiveInteger(args, 'sequence-epochs');
+      const negatives = positiveInteger(args, 'sequence-negatives');
       const checkpoint = optionalString(args, 'sequence-checkpoint');
       const started = performance.now();
       const interactions = args.get('interactions');
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
         ...(typeof now === 'string' ? { now: Number(now) } : {}),
         ...(encoder ? { encoder } : {}),
         ...(typeof modelDir === 'string' ? { modelDir } : {}),
-        sequence: { mode: sequenceMode, ...(epochs ? { epochs: Number(epochs) } : {}), ...(checkpoint ? { checkpoint } : {}) },
+        sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
         log: (line) => console.error(`build: ${line}`),
       });
       const rss = process.resourceUsage().maxRSS / 1024;

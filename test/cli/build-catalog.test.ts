@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,30 @@ describe('pocketrec build', () => {
     expect(signals.transitions.c1[0][0]).toBe('c3');
     expect(signals.neighbors.c3.map((p: [string, number]) => p[0])).toContain('c1');
   });
+
+  it('trains the sequence model from a log with enough visitors and ships it with an item mapping', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    const ids = SMALL_CATALOG.map((i) => i.id);
+    // 40 visitors walking the catalogue in order: the next item always follows from the last.
+    const rows = ['userId,itemId,type,timestamp'];
+    for (let u = 0; u < 40; u++) for (let k = 0; k < 6; k++) rows.push(`v${u},${ids[(u + k) % ids.length]},view,${1000 * (u * 10 + k)}`);
+    await writeFile(join(d, 'log.csv'), rows.join('\n'));
+    const lines: string[] = [];
+    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical', sequence: { mode: 'auto', epochs: 3 }, log: (l) => lines.push(l) });
+    const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
+    expect(manifest.sequence).toMatchObject({ url: 'sequence.onnx', items: 'sequence-items.json', dtype: 'int8', maxLen: 50, training: { sequences: 40, bestEpoch: expect.any(Number) } });
+    const model = await readFile(join(d, 'site/sequence.onnx'));
+    expect(model.byteLength).toBe(manifest.sequence!.bytes);
+    expect(createHash('sha256').update(model).digest('hex')).toBe(manifest.sequence!.sha256);
+    expect(JSON.parse(await readFile(join(d, 'site/sequence-items.json'), 'utf8'))).toEqual(ids);
+    expect(report.files['sequence.onnx']).toBe(model.byteLength);
+    expect(lines.filter((l) => /^sequence model: epoch \d+\/3 +loss [\d.]+ +valid NDCG@10 [\d.]+ .*ETA/.test(l))).toHaveLength(3);
+
+    await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'off'), encoder: 'lexical', sequence: { mode: 'off' } });
+    expect(JSON.parse(await readFile(join(d, 'off/catalog.json'), 'utf8')).sequence).toBeUndefined();
+    expect(existsSync(join(d, 'off/sequence.onnx'))).toBe(false);
+  }, 120_000);
 
   it('fails on a bad row, naming file and line, and leaves no catalogue behind', async () => {
     const d = await dir();

@@ -28,6 +28,12 @@ describe('trainSasrec', () => {
     expect(result.validNdcg).toBeGreaterThan(0.8);
   }, 120_000);
 
+  it('learns the same rule with sampled softmax, for catalogues too large for the full one', async () => {
+    const result = await trainSasrec(ringData(200, 400), { model, epochs: 30, batchSize: 32, learningRate: 0.01, patience: 30, seed: 7, sampledNegatives: 20 });
+    // Chance is about 0.02 for 200 items.
+    expect(result.validNdcg).toBeGreaterThan(0.5);
+  }, 120_000);
+
   it('is deterministic for a seed, and a run resumed from its checkpoint ends exactly where an unbroken one does', async () => {
     const data = ringData(30, 64);
     const options = { model, epochs: 4, batchSize: 16, learningRate: 0.01, patience: 10, seed: 11 };

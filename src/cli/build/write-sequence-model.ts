@@ -14,6 +14,8 @@ export interface SequenceBuildOptions {
   /** Resumable training: see `TrainOptions.checkpoint`. */
   checkpoint?: string;
   dtype?: 'float32' | 'int8';
+  /** Sampled softmax with this many negatives per step; lets catalogues past `MAX_FULL_SOFTMAX_ITEMS` train. */
+  negatives?: number;
 }
 
 /** Full-softmax training costs grow with the catalogue; past this size `auto` leaves the model out. */
@@ -29,8 +31,8 @@ const MIN_VALID_VISITORS = 20;
  */
 export async function writeSequenceModel(dir: string, ids: readonly string[], log: readonly Sequence[], options: SequenceBuildOptions, say: (line: string) => void): Promise<SequenceModelRef | null> {
   if (options.mode === 'off') return null;
-  if (ids.length > MAX_FULL_SOFTMAX_ITEMS) {
-    say(`sequence model: skipped; ${ids.length} items is more than full-softmax training handles here (${MAX_FULL_SOFTMAX_ITEMS})`);
+  if (ids.length > MAX_FULL_SOFTMAX_ITEMS && !options.negatives) {
+    say(`sequence model: skipped; ${ids.length} items is more than full-softmax training handles here (${MAX_FULL_SOFTMAX_ITEMS}); --sequence-negatives <n> trains with sampled softmax`);
     return null;
   }
   const sequences: number[][] = [];
@@ -51,6 +53,7 @@ export async function writeSequenceModel(dir: string, ids: readonly string[], lo
     model: DEFAULT_SASREC,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(options.negatives ? { sampledNegatives: options.negatives } : {}),
     log: (line) => say(`sequence model: ${line}`),
   };
   const trained = await trainSasrec({ itemCount: ids.length, sequences, valid }, training);

@@ -22,6 +22,11 @@ export interface TrainOptions {
   /** Evaluations without a better VALID NDCG@10 before training stops. */
   patience: number;
   seed: number;
+  /**
+   * Sampled softmax: score each position against the batch's own targets plus this many items drawn uniformly
+   * per step, instead of the whole catalogue. For catalogues too large for full softmax; off by default.
+   */
+  sampledNegatives?: number;
   /** Path prefix of a checkpoint (`.json` + `.bin`), written after every epoch and resumed from when present. */
   checkpoint?: string;
   log?: (line: string) => void;
@@ -97,12 +102,15 @@ export async function trainSasrec(data: TrainData, options: TrainOptions): Promi
       const targets: number[] = [];
       for (let i = 0; i < batch * L; i++) if (target[i]! > 0) (positions.push(i), targets.push(target[i]! - 1));
       const step = ++state.step;
+      const classes = options.sampledNegatives ? sampleClasses(targets, options.sampledNegatives, config.itemCount, mulberry32(options.seed * 7_919 + step)) : null;
       let dropCall = 0;
       const dropout = (x: Tensor) => tf.dropout(x, config.dropout, undefined, `${options.seed}:${step}:${dropCall++}`);
       const { value, grads } = tf.variableGrads(() => {
         const hidden = tf.reshape(encode(tf, params, config, input.subarray(0, batch * L), batch, dropout), [batch * L, config.dim]) as Tensor2D;
+        const rows = gatherRows(tf, hidden, Int32Array.from(positions));
+        if (classes) return softmaxCrossEntropy(tf, rows, gatherRows(tf, params.get('item')! as Tensor2D, classes.modelIds), classes.targets);
         const items = tf.slice(params.get('item')!, [1, 0], [config.itemCount, config.dim]) as Tensor2D;
-        return softmaxCrossEntropy(tf, gatherRows(tf, hidden, Int32Array.from(positions)), items, Int32Array.from(targets));
+        return softmaxCrossEntropy(tf, rows, items, Int32Array.from(targets));
       }, [...params.values()]);
       adamStep(tf, params, names, moments, grads, options.learningRate, step);
       lossSum += (await value.data())[0]!;
@@ -203,6 +211,20 @@ async function readCheckpoint(prefix: string, config: SasrecConfig, seed: number
   }
   if (offset !== all.length) throw new Error(`sequence model: checkpoint ${prefix}.bin has ${all.length} values, expected ${offset}`);
   return { state, ...out };
+}
+
+/**
+ * The classes one sampled-softmax step scores: every target of the batch plus `negatives` uniform draws, each once.
+ * Returns their model ids (rows of the item table) and each target's position among them.
+ */
+function sampleClasses(targets: readonly number[], negatives: number, itemCount: number, random: () => number): { modelIds: Int32Array; targets: Int32Array } {
+  const slot = new Map<number, number>();
+  for (const t of targets) if (!slot.has(t)) slot.set(t, slot.size);
+  for (let n = 0; n < negatives; n++) {
+    const item = Math.floor(random() * itemCount);
+    if (!slot.has(item)) slot.set(item, slot.size);
+  }
+  return { modelIds: Int32Array.from(slot.keys(), (i) => i + 1), targets: Int32Array.from(targets, (t) => slot.get(t)!) };
 }
 
 function shuffled(n: number, random: () => number): number[] {
