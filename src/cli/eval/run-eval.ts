@@ -22,8 +22,12 @@ export interface EvalOptions {
   validOnly?: boolean;
   /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
   engine?: Partial<{ rank: Partial<EngineEvalSettings['rank']>; profile: Partial<EngineEvalSettings['profile']>; neighbors: number; window: number; useContent: boolean }>;
-  /** Training settings of the sequence model (`sasrec`, and the engine's sequence signal). */
-  sequence?: Partial<Omit<TrainOptions, 'model' | 'log'> & TrainOptions['model']>;
+  /**
+   * Training settings of the sequence model (`sasrec`, and the engine's sequence signal). `heldOut: 'train-last'`
+   * early-stops on each user's last TRAIN item instead of VALID and trains without it, so that scores on VALID are
+   * measured the way TEST will be: one step past the items used for stopping. That is how weights are chosen.
+   */
+  sequence?: Partial<Omit<TrainOptions, 'model' | 'log' | 'itemVectors'> & TrainOptions['model'] & { heldOut: 'valid' | 'train-last'; textInit: boolean }>;
   log?: (line: string) => void;
 }
 
@@ -137,21 +141,21 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       await run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
   }
+  const o = options.engine ?? {};
+  const settings: EngineEvalSettings = {
+    ...DEFAULT_ENGINE_EVAL,
+    ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
+    ...(o.window !== undefined ? { window: o.window } : {}),
+    ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
+    rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
+    profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
+  };
+  const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
   // The sequence model is trained once on TRAIN (early-stopped on VALID), then scored through onnxruntime exactly
   // as the worker runs it: alone as `sasrec`, and inside the engine.
-  const sequence = options.sequence && (want('sasrec') || want('engine')) ? await trainedSequenceModel(n, fullSplit, split, options.sequence, log) : null;
+  const sequence = options.sequence && (want('sasrec') || want('engine')) ? await trainedSequenceModel(n, fullSplit, split, options.sequence, model, log) : null;
   if (sequence && want('sasrec')) await run(sequenceOnly(sequence.model, n), sequence.settings);
   if (want('engine')) {
-    const o = options.engine ?? {};
-    const settings: EngineEvalSettings = {
-      ...DEFAULT_ENGINE_EVAL,
-      ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
-      ...(o.window !== undefined ? { window: o.window } : {}),
-      ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
-      rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
-      profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
-    };
-    const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
     const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
     await run(engineModel(model, settings, 'engine', sequence?.model), { ...describe(settings), ...(sequence ? { sequence: sequence.settings } : {}) });
     if (!options.validOnly && want('ablations')) {
@@ -184,15 +188,23 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
 
 type SequenceEvalSettings = NonNullable<EvalOptions['sequence']>;
 
-async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: Split, o: SequenceEvalSettings, log: (line: string) => void) {
+async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: Split, o: SequenceEvalSettings, content: RankModel, log: (line: string) => void) {
+  const { heldOut = 'valid', textInit = false, ...rest } = o;
   const model = { maxLen: o.maxLen ?? DEFAULT_SASREC.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? DEFAULT_SASREC.dropout };
-  const training = { ...DEFAULT_TRAINING, ...o, model };
+  const training = { ...DEFAULT_TRAINING, ...rest, model };
   const started = performance.now();
-  const trained = await trainSasrec(
-    // Every TRAIN sequence teaches; early stopping looks at the evaluated users' VALID items, never at TEST.
-    { itemCount, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) },
-    { ...training, log: (line) => log(`sasrec: ${line}`) },
-  );
+  // Every TRAIN sequence teaches; early stopping looks at the evaluated users' VALID items, never at TEST.
+  let data = { itemCount, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) };
+  if (heldOut === 'train-last') {
+    const stopUsers = new Set(split.users.filter((u) => u.train.length >= 2).map((u) => u.userId));
+    data = {
+      itemCount,
+      sequences: fullSplit.trainSequences.map((u) => (stopUsers.has(u.userId) ? u.items.slice(0, -1) : u.items)),
+      valid: split.users.filter((u) => stopUsers.has(u.userId)).map((u) => ({ history: u.train.slice(0, -1), target: u.train[u.train.length - 1]! })),
+    };
+  }
+  const itemVectors = textInit && content.dim > 1 ? { itemVectors: { vectors: content.vectors, dim: content.dim } } : {};
+  const trained = await trainSasrec(data, { ...training, ...itemVectors, log: (line) => log(`sasrec: ${line}`) });
   const bytes = exportSasrecOnnx(trained.config, trained.weights, 'int8');
   log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes.byteLength / 1e6).toFixed(2)} MB int8 ONNX, trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const ort = await import('onnxruntime-web');
@@ -200,7 +212,7 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   ort.env.logLevel = 'error';
   const sequenceModel = await createSequenceModel({ model: bytes, itemCount, maxLen: model.maxLen }, { ort, devices: ['wasm'] });
   const { checkpoint: _checkpoint, ...settings } = training;
-  return { model: sequenceModel, settings: { ...settings, bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes: bytes.byteLength } };
+  return { model: sequenceModel, settings: { ...settings, heldOut, textInit, bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes: bytes.byteLength } };
 }
 
 /** The sequence model alone: its next-item scores for the history, nothing else. */

@@ -27,6 +27,11 @@ export interface TrainOptions {
    * per step, instead of the whole catalogue. For catalogues too large for full softmax; off by default.
    */
   sampledNegatives?: number;
+  /**
+   * Start the item embeddings from the text encoder's item vectors (rows in catalogue order), through a fixed random
+   * projection to the model's width: items with similar texts start close, items without interactions get a place.
+   */
+  itemVectors?: { vectors: Float32Array; dim: number };
   /** Path prefix of a checkpoint (`.json` + `.bin`), written after every epoch and resumed from when present. */
   checkpoint?: string;
   log?: (line: string) => void;
@@ -71,7 +76,7 @@ export async function trainSasrec(data: TrainData, options: TrainOptions): Promi
 
   const resumed = options.checkpoint ? await readCheckpoint(options.checkpoint, config, options.seed) : null;
   const state: Checkpoint = resumed?.state ?? { config, seed: options.seed, epoch: 0, step: 0, best: { epoch: 0, ndcg: -1 }, history: [] };
-  const params = toParams(tf, config, resumed?.weights ?? initialWeights(config, mulberry32(options.seed)));
+  const params = toParams(tf, config, resumed?.weights ?? startingWeights(config, options));
   const names = [...params.keys()];
   const moments = names.map((n) => ({ m: tf.variable(tf.zerosLike(params.get(n)!)), v: tf.variable(tf.zerosLike(params.get(n)!)) }));
   if (resumed) names.forEach((n, i) => (moments[i]!.m.assign(tf.tensor(resumed.m.get(n)!, params.get(n)!.shape)), moments[i]!.v.assign(tf.tensor(resumed.v.get(n)!, params.get(n)!.shape))));
@@ -133,6 +138,31 @@ export async function trainSasrec(data: TrainData, options: TrainOptions): Promi
   }
   tf.dispose([...params.values(), ...moments.flatMap((m) => [m.m, m.v])]);
   return { config, weights: best, bestEpoch: state.best.epoch, validNdcg: state.best.ndcg, epochs: state.history };
+}
+
+function startingWeights(config: SasrecConfig, options: TrainOptions): Weights {
+  const random = mulberry32(options.seed);
+  const weights = initialWeights(config, random);
+  if (!options.itemVectors) return weights;
+  const { vectors, dim } = options.itemVectors;
+  const d = config.dim;
+  // Gaussian projection (Box–Muller), scaled so rows keep the spread of the usual Xavier start.
+  const projection = new Float32Array(dim * d);
+  for (let i = 0; i < projection.length; i++) projection[i] = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const table = weights.get('item')!;
+  const limit = Math.sqrt(6 / (config.itemCount + 1 + d));
+  for (let item = 0; item < config.itemCount; item++) {
+    const row = new Float32Array(d);
+    let norm = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = vectors[item * dim + k]!;
+      if (v !== 0) for (let j = 0; j < d; j++) row[j]! += v * projection[k * d + j]!;
+    }
+    for (let j = 0; j < d; j++) norm += row[j]! * row[j]!;
+    const scale = norm > 0 ? (limit * Math.sqrt(d / 3)) / Math.sqrt(norm) : 0;
+    for (let j = 0; j < d; j++) table[(item + 1) * d + j] = row[j]! * scale;
+  }
+  return weights;
 }
 
 function adamStep(tf: Tf, params: Params, names: string[], moments: Array<{ m: Tensor & { assign(t: Tensor): void }; v: Tensor & { assign(t: Tensor): void } }>, grads: Record<string, Tensor>, lr: number, step: number): void {
