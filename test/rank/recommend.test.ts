@@ -44,6 +44,9 @@ describe('recommend', () => {
     expect(withModel.chosen[0]).toBe(3);
     expect(withModel.scores[3]! - without.scores[3]!).toBeCloseTo(2, 5);
     expect(withModel.scores[1]! - without.scores[1]!).toBeCloseTo(2 * Math.exp(-3), 5);
+    // The model's vote is the reason when content does not explain the item.
+    const [first] = recommend(model, p, { k: 1, now: NOW, sequence: logits }, { ...plain, sequenceWeight: 2 });
+    expect(explain(model, first!.reason)).toBe('Often comes after “Espresso beans”');
     // Weight 0 switches the model off entirely.
     expect(Array.from(rankIndices(model, p, { k: 3, now: NOW, sequence: logits }, { ...plain, sequenceWeight: 0 }).scores)).toEqual(Array.from(without.scores));
   });
