@@ -71,6 +71,21 @@ describe('SASRec exported to ONNX', () => {
     expect(shared / (10 * heldOut.length)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('scores short histories identically with fewer positions (padding is masked everywhere)', async () => {
+    const tf = await loadTf();
+    const params = toParams(tf, trained.config, trained.weights);
+    const short = heldOut.map((h, k) => [h, k] as const).filter(([h]) => h.length <= 8);
+    expect(short.length).toBeGreaterThan(5);
+    const input = new Int32Array(short.length * 8);
+    short.forEach(([h], k) => writeInput(h, 8, input, k * 8));
+    const scores = scoreNext(tf, params, trained.config, input, short.length, 8);
+    const data = scores.dataSync() as Float32Array;
+    let worst = 0;
+    short.forEach(([, index], k) => reference[index]!.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - data[k * ITEMS + i]!)))));
+    expect(worst).toBeLessThan(1e-4);
+    tf.dispose([scores, ...params.values()]);
+  });
+
   it('int8 stores the item table (most of a real model) in about a quarter of the bytes', () => {
     const f32 = exportSasrecOnnx(trained.config, trained.weights, 'float32').byteLength;
     const int8 = exportSasrecOnnx(trained.config, trained.weights, 'int8').byteLength;

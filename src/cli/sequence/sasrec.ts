@@ -122,6 +122,25 @@ export function softmaxCrossEntropy(tf: Tf, hidden: Tensor2D, items: Tensor2D, t
   return loss(hidden, items) as Scalar;
 }
 
+/**
+ * `a · b` (2-D, or batched 3-D) whose gradient multiplies by operands transposed beforehand: TF.js' own matMul
+ * gradient passes transpose flags, which its WASM backend runs about 10× slower.
+ */
+export function matMul(tf: Tf, a: Tensor, b: Tensor): Tensor {
+  const flip = (t: Tensor) => (t.rank === 3 ? tf.transpose(t, [0, 2, 1]) : tf.transpose(t));
+  const product = tf.customGrad(((x: Tensor, y: Tensor, save: (tensors: Tensor[]) => void) => {
+    save([x, y]);
+    return {
+      value: tf.matMul(x as Tensor2D, y as Tensor2D),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, ys] = saved as [Tensor2D, Tensor2D];
+        return [tf.matMul(dy as Tensor2D, flip(ys) as Tensor2D), tf.matMul(flip(xs) as Tensor2D, dy as Tensor2D)];
+      },
+    };
+  }) as never);
+  return product(a, b);
+}
+
 /** Dropout with a fresh, reproducible seed per call; `null` at inference. */
 export type Dropout = ((x: Tensor) => Tensor) | null;
 
@@ -132,18 +151,23 @@ function layerNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor): Tensor {
 
 function dense(tf: Tf, x: Tensor, w: Tensor, b: Tensor): Tensor {
   const [batch, length, width] = x.shape as [number, number, number];
-  return tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * length, width]) as Tensor2D, w as Tensor2D), b), [batch, length, -1]);
+  return tf.reshape(tf.add(matMul(tf, tf.reshape(x, [batch * length, width]), w), b), [batch, length, -1]);
 }
 
-/** Hidden states [batch, maxLen, dim] of left-padded model-id sequences [batch, maxLen]. */
-export function encode(tf: Tf, params: Params, c: SasrecConfig, input: Int32Array, batch: number, dropout: Dropout): Tensor3D {
+/**
+ * Hidden states [batch, length, dim] of left-padded model-id sequences [batch, length]. `length` may be shorter
+ * than maxLen when every sequence is: the rows then take the last `length` positions, and since padding is
+ * masked out everywhere, the hidden states of real positions are exactly those of the full-length input.
+ */
+export function encode(tf: Tf, params: Params, c: SasrecConfig, input: Int32Array, batch: number, dropout: Dropout, length = c.maxLen): Tensor3D {
   const p = (name: string) => params.get(name)!;
-  const L = c.maxLen;
+  const L = length;
   const drop = (x: Tensor) => (dropout ? dropout(x) : x);
   const ids = tf.tensor2d(input, [batch, L], 'int32');
   const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), 2);
   let x: Tensor = tf.reshape(gatherRows(tf, p('item') as Tensor2D, input), [batch, L, c.dim]);
-  x = tf.mul(drop(tf.add(tf.mul(x, Math.sqrt(c.dim)), p('position'))), mask);
+  const positions = L === c.maxLen ? p('position') : tf.slice(p('position'), [c.maxLen - L, 0], [L, c.dim]);
+  x = tf.mul(drop(tf.add(tf.mul(x, Math.sqrt(c.dim)), positions)), mask);
   const causal = new Float32Array(L * L);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) causal[i * L + j] = MASKED;
   const bias = tf.add(tf.mul(tf.sub(1, tf.reshape(mask, [batch, 1, L])), MASKED), tf.tensor2d(causal, [L, L]));
@@ -153,8 +177,8 @@ export function encode(tf: Tf, params: Params, c: SasrecConfig, input: Int32Arra
     const query = dense(tf, q, w('query.w'), w('query.b'));
     const key = dense(tf, x, w('key.w'), w('key.b'));
     const value = dense(tf, x, w('value.w'), w('value.b'));
-    const logits = tf.add(tf.mul(tf.matMul(query, tf.transpose(key, [0, 2, 1])), 1 / Math.sqrt(c.dim)), bias);
-    const attended = dense(tf, tf.matMul(drop(tf.softmax(logits)), value), w('out.w'), w('out.b'));
+    const logits = tf.add(tf.mul(matMul(tf, query, tf.transpose(key, [0, 2, 1])), 1 / Math.sqrt(c.dim)), bias);
+    const attended = dense(tf, matMul(tf, drop(tf.softmax(logits)), value), w('out.w'), w('out.b'));
     x = layerNorm(tf, tf.add(q, attended), w('norm2.gamma'), w('norm2.beta'));
     const ff = drop(dense(tf, drop(tf.relu(dense(tf, x, w('ff1.w'), w('ff1.b')))), w('ff2.w'), w('ff2.b')));
     x = tf.mul(tf.add(x, ff), mask);
@@ -163,10 +187,10 @@ export function encode(tf: Tf, params: Params, c: SasrecConfig, input: Int32Arra
 }
 
 /** Scores [batch, itemCount] for the next item after each sequence: last hidden state · item embeddings. */
-export function scoreNext(tf: Tf, params: Params, c: SasrecConfig, input: Int32Array, batch: number): Tensor2D {
+export function scoreNext(tf: Tf, params: Params, c: SasrecConfig, input: Int32Array, batch: number, length = c.maxLen): Tensor2D {
   return tf.tidy(() => {
-    const hidden = encode(tf, params, c, input, batch, null);
-    const last = tf.reshape(tf.slice(hidden, [0, c.maxLen - 1, 0], [batch, 1, c.dim]), [batch, c.dim]) as Tensor2D;
+    const hidden = encode(tf, params, c, input, batch, null, length);
+    const last = tf.reshape(tf.slice(hidden, [0, length - 1, 0], [batch, 1, c.dim]), [batch, c.dim]) as Tensor2D;
     const items = tf.slice(params.get('item')!, [1, 0], [c.itemCount, c.dim]) as Tensor2D;
     return tf.matMul(last, tf.transpose(items));
   });

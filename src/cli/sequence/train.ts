@@ -91,27 +91,27 @@ export async function trainSasrec(data: TrainData, options: TrainOptions): Promi
   while (state.epoch < options.epochs && stale < options.patience) {
     const started = performance.now();
     const epoch = state.epoch + 1;
-    const order = shuffled(sequences.length, mulberry32(options.seed * 1_000_003 + epoch));
+    const batches = lengthBuckets(sequences, B, mulberry32(options.seed * 1_000_003 + epoch));
     let lossSum = 0;
-    let batches = 0;
-    for (let start = 0; start < order.length; start += B) {
-      const rows = order.slice(start, start + B);
+    for (const rows of batches) {
       const batch = rows.length;
+      // Batches hold sequences of similar length, so most need far fewer than maxLen positions (see `encode`).
+      const length = Math.min(L, Math.max(...rows.map((r) => sequences[r]!.length - 1)));
       rows.forEach((r, k) => {
         const s = sequences[r]!;
         // Input: every item but the last; target at each position: the item that follows it.
-        writeInput(s.slice(0, -1), L, input, k * L);
-        writeInput(s.slice(1), L, target, k * L);
+        writeInput(s.slice(0, -1), length, input, k * length);
+        writeInput(s.slice(1), length, target, k * length);
       });
       const positions: number[] = [];
       const targets: number[] = [];
-      for (let i = 0; i < batch * L; i++) if (target[i]! > 0) (positions.push(i), targets.push(target[i]! - 1));
+      for (let i = 0; i < batch * length; i++) if (target[i]! > 0) (positions.push(i), targets.push(target[i]! - 1));
       const step = ++state.step;
       const classes = options.sampledNegatives ? sampleClasses(targets, options.sampledNegatives, config.itemCount, mulberry32(options.seed * 7_919 + step)) : null;
       let dropCall = 0;
       const dropout = (x: Tensor) => tf.dropout(x, config.dropout, undefined, `${options.seed}:${step}:${dropCall++}`);
       const { value, grads } = tf.variableGrads(() => {
-        const hidden = tf.reshape(encode(tf, params, config, input.subarray(0, batch * L), batch, dropout), [batch * L, config.dim]) as Tensor2D;
+        const hidden = tf.reshape(encode(tf, params, config, input.subarray(0, batch * length), batch, dropout, length), [batch * length, config.dim]) as Tensor2D;
         const rows = gatherRows(tf, hidden, Int32Array.from(positions));
         if (classes) return softmaxCrossEntropy(tf, rows, gatherRows(tf, params.get('item')! as Tensor2D, classes.modelIds), classes.targets);
         const items = tf.slice(params.get('item')!, [1, 0], [config.itemCount, config.dim]) as Tensor2D;
@@ -121,19 +121,18 @@ export async function trainSasrec(data: TrainData, options: TrainOptions): Promi
       lossSum += (await value.data())[0]!;
       value.dispose();
       tf.dispose(grads);
-      batches++;
     }
     const ndcg = validNdcg(tf, params, config, data.valid);
     const seconds = (performance.now() - started) / 1000;
     state.epoch = epoch;
-    state.history.push({ epoch, loss: lossSum / batches, validNdcg: ndcg, seconds });
+    state.history.push({ epoch, loss: lossSum / batches.length, validNdcg: ndcg, seconds });
     if (ndcg > state.best.ndcg) {
       state.best = { epoch, ndcg };
       best = readWeights(params);
       stale = 0;
     } else stale++;
     const eta = Math.max(0, options.epochs - epoch) * seconds;
-    log(`epoch ${epoch}/${options.epochs}  loss ${(lossSum / batches).toFixed(4)}  valid NDCG@10 ${ndcg.toFixed(4)} (best ${state.best.ndcg.toFixed(4)} @${state.best.epoch})  ${seconds.toFixed(1)} s/epoch  ETA ≤ ${formatDuration(eta)}`);
+    log(`epoch ${epoch}/${options.epochs}  loss ${(lossSum / batches.length).toFixed(4)}  valid NDCG@10 ${ndcg.toFixed(4)} (best ${state.best.ndcg.toFixed(4)} @${state.best.epoch})  ${seconds.toFixed(1)} s/epoch  ETA ≤ ${formatDuration(eta)}`);
     if (options.checkpoint) await writeCheckpoint(options.checkpoint, state, params, moments, best);
   }
   tf.dispose([...params.values(), ...moments.flatMap((m) => [m.m, m.v])]);
@@ -187,10 +186,13 @@ export function validNdcg(tf: Tf, params: Params, config: SasrecConfig, valid: T
   if (valid.length === 0) return 0;
   let sum = 0;
   const input = new Int32Array(EVAL_BATCH * config.maxLen);
-  for (let start = 0; start < valid.length; start += EVAL_BATCH) {
-    const rows = valid.slice(start, start + EVAL_BATCH);
-    rows.forEach((r, k) => writeInput(r.history, config.maxLen, input, k * config.maxLen));
-    const scores = scoreNext(tf, params, config, input.subarray(0, rows.length * config.maxLen), rows.length);
+  // Shortest histories first, so that each batch needs only as many positions as its longest history.
+  const byLength = [...valid].sort((a, b) => a.history.length - b.history.length);
+  for (let start = 0; start < byLength.length; start += EVAL_BATCH) {
+    const rows = byLength.slice(start, start + EVAL_BATCH);
+    const length = Math.max(1, Math.min(config.maxLen, rows[rows.length - 1]!.history.length));
+    rows.forEach((r, k) => writeInput(r.history, length, input, k * length));
+    const scores = scoreNext(tf, params, config, input.subarray(0, rows.length * length), rows.length, length);
     const data = scores.dataSync() as Float32Array;
     scores.dispose();
     rows.forEach((r, k) => {
@@ -255,6 +257,17 @@ function sampleClasses(targets: readonly number[], negatives: number, itemCount:
     if (!slot.has(item)) slot.set(item, slot.size);
   }
   return { modelIds: Int32Array.from(slot.keys(), (i) => i + 1), targets: Int32Array.from(targets, (t) => slot.get(t)!) };
+}
+
+/**
+ * One epoch's batches: sequences sorted by length (ties in random order), cut into batches, and the batches
+ * shuffled. Similar lengths share a batch, so padding (and its cost) stays small; the order still varies by epoch.
+ */
+function lengthBuckets(sequences: ReadonlyArray<readonly number[]>, size: number, random: () => number): number[][] {
+  const order = shuffled(sequences.length, random).sort((a, b) => sequences[a]!.length - sequences[b]!.length);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
+  return shuffled(batches.length, random).map((i) => batches[i]!);
 }
 
 function shuffled(n: number, random: () => number): number[] {
