@@ -51,7 +51,7 @@ ort.env.wasm.numThreads = 1;
 const session = await ort.InferenceSession.create(await readFile(join(root, 'models/build/use-lite-int8.onnx')), {
   executionProviders: ['wasm'],
   graphOptimizationLevel: 'all',
-  extra: { session: { disable_quant_qdq: '1' } }, // as the worker does: fold the int8 weights to float once, at load
+  extra: { session: { disable_quant_qdq: '1' } }, // as the worker does: fold the int8 embedding table to float once, at load
 });
 const ours = async (texts) => {
   const { indices, values } = sparse(texts);

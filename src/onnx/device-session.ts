@@ -46,8 +46,10 @@ export async function openDeviceSession({ ort, model, devices, warmUp }: DeviceS
       session = await ort.InferenceSession.create(model, {
         executionProviders: [device],
         graphOptimizationLevel: 'all',
-        // int8 weights exist to make the download small. Treating DequantizeLinear as a plain operator lets
-        // constant folding turn them back into float weights once, at load, instead of on every run (10× faster).
+        // int8 weights exist to make the download small. Where a model dequantizes them (embedding tables),
+        // treating DequantizeLinear as a plain operator lets constant folding turn them back into float weights
+        // once, at load, instead of on every run (10× faster). The sentence encoder's MatMul weights stay int8
+        // and feed integer MatMuls instead (see src/cli/model/tfjs-to-onnx.ts).
         extra: { session: { disable_quant_qdq: '1' } },
       });
       await warmUp(session);
