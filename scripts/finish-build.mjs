@@ -11,7 +11,8 @@ writeFileSync(join(dist, 'pocketrec.d.ts'), "export * from './types/index';\n");
 
 const root = resolve(import.meta.dirname, '..');
 // The WebGPU-capable WASM build of onnxruntime-web and its loader, fetched by the worker from `wasmPaths`.
-for (const file of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) copyFileSync(join(root, 'node_modules/onnxruntime-web/dist', file), join(dist, file));
+// The WebGPU-capable build (JSEP) for browsers with an adapter, the plain WASM build for the rest.
+for (const file of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) copyFileSync(join(root, 'node_modules/onnxruntime-web/dist', file), join(dist, file));
 
 // transformers.js pins its own onnxruntime-web (a different version from ours) and runs its WebGPU build, which
 // loads the "asyncify" WASM variant. Those files go to their own folder, where load-encoder.ts points
@@ -34,7 +35,7 @@ for (const file of ['manifest.json', 'use-lite-int8.onnx', 'use-lite-vocab.json'
 
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
 console.log('file                                  raw        gzip     brotli');
-for (const file of ['pocketrec.js', 'pocketrec.iife.js', 'pocketrec.worker.js', 'models/use-lite-int8.onnx', 'ort-wasm-simd-threaded.jsep.wasm', transformersChunk(), 'transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']) {
+for (const file of ['pocketrec.js', 'pocketrec.iife.js', 'pocketrec.worker.js', 'models/use-lite-int8.onnx', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.wasm', transformersChunk(), 'transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']) {
   const bytes = readFileSync(join(dist, file));
   console.log(`${file.padEnd(34)} ${kb(bytes.length).padStart(9)} ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} ${kb(brotliCompressSync(bytes).length).padStart(9)}`);
 }

@@ -1,5 +1,5 @@
 import { PocketRecError } from '../errors';
-import { loadOrt, wasmThreads } from '../onnx';
+import { loadRuntime, wasmThreads } from '../onnx';
 import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
 import { createOnnxEncoder } from './onnx-encoder';
 import type { Vocabulary } from './sentencepiece';
@@ -69,8 +69,9 @@ export async function loadEncoder(config: EncoderConfig, catalogTexts: () => str
         fetchVerified(new URL(manifest.files.vocabulary.file, config.modelBaseUrl).href, manifest.files.vocabulary.sha256, manifest.files.vocabulary.bytes, () => {}),
       ]);
       const vocabulary = JSON.parse(new TextDecoder().decode(vocabularyBytes)) as Vocabulary;
-      const ort = await loadOrt(config.wasmBaseUrl);
-      const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort, devices: config.devices });
+      const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
+      skipped.push(...runtime.skipped);
+      const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort: runtime.ort, devices: runtime.devices });
       return { encoder, skipped: [...skipped, ...encoder.skipped] };
     } catch (error) {
       const reasons = error instanceof PocketRecError && error.code === 'encoder-unavailable' ? error.message : `model: ${(error as Error).message ?? String(error)}`;

@@ -1,3 +1,3 @@
 export { openDeviceSession, type DeviceSession, type DeviceSessionOptions, type OnnxDevice, type Skipped } from './device-session';
-export { loadOrt, wasmThreads } from './runtime';
+export { loadRuntime, wasmThreads, type Runtime } from './runtime';
 export { requireWebGpuAdapter } from './device-probe';

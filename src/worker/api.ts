@@ -46,7 +46,14 @@ export interface Status {
   sequence: SequenceStatus | null;
   historySize: number;
   sessionId: string;
-  timings: { catalogLoadMs: number | null; embedMs: number | null; lastRecommendMs: number | null; lastSequenceMs: number | null };
+  timings: {
+    catalogLoadMs: number | null;
+    embedMs: number | null;
+    lastRecommendMs: number | null;
+    lastSequenceMs: number | null;
+    /** The last `embed()` call inside the worker: the encoder alone, without the message round trip. */
+    lastEmbedMs: number | null;
+  };
 }
 
 export interface SequenceStatus {

@@ -5,7 +5,7 @@ import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { loadOrt } from '../onnx';
+import { loadRuntime } from '../onnx';
 import { createSequenceModel, sequenceHistory, type SequenceModel } from '../sequence';
 import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
 
@@ -161,7 +161,7 @@ export function createEngine(): EngineApi {
         rankSettings,
         historySize: history.length,
         session,
-        timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null },
+        timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null, lastEmbedMs: null },
       };
       await replay(s, history);
       await refreshSequence(s);
@@ -217,7 +217,9 @@ export function createEngine(): EngineApi {
     async embed(texts) {
       const s = state();
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
+      const started = performance.now();
       const vectors = await s.encoder.embed(texts);
+      s.timings.lastEmbedMs = performance.now() - started;
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
 
@@ -226,7 +228,7 @@ export function createEngine(): EngineApi {
       return {
         catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
-        sequence: s.sequence ? { ...s.sequence.status, ...(s.sequence.model ? { device: s.sequence.model.device, skipped: [...s.sequence.model.skipped] } : {}) } : null,
+        sequence: s.sequence ? { ...s.sequence.status, ...(s.sequence.model ? { device: s.sequence.model.device, skipped: [...s.sequence.status.skipped, ...s.sequence.model.skipped] } : {}) } : null,
         historySize: s.historySize,
         sessionId: s.session.id,
         timings: { ...s.timings },
@@ -285,14 +287,14 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
 async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<NonNullable<Ready['sequence']>> {
   const { ref } = shipped;
   const status: SequenceStatus = { version: ref.sha256.slice(0, 12), bytes: ref.bytes, dtype: ref.dtype, device: 'none', skipped: [], training: ref.training ?? null };
+  const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
   try {
-    const ort = await loadOrt(config.wasmBaseUrl);
-    const model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort, devices: config.devices });
-    return { model, status: { ...status, device: model.device } };
+    const model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
+    return { model, status: { ...status, device: model.device, skipped: [...runtime.skipped] } };
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
-    return { model: null, status: { ...status, skipped: [{ device: config.devices[config.devices.length - 1] ?? 'wasm', reason }] } };
+    return { model: null, status: { ...status, skipped: [...runtime.skipped, { device: config.devices[config.devices.length - 1] ?? 'wasm', reason }] } };
   }
 }
 
