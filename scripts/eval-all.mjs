@@ -10,9 +10,10 @@ const shared = resolve(root, '../shared');
 // --sequence …`); the library's defaults are MovieLens' choice. Games has no text, so its engine leans on
 // transitions and a longer neighbour list; its sparser histories want SASRec's stronger dropout, and its 23.7k
 // items sampled softmax (2,048 negatives) to train within this machine's time. The sequence model early-stops on
-// each user's last TRAIN item, so that VALID scores it one step later, as TEST does.
+// each user's last TRAIN item, so that VALID scores it one step later, as TEST does; on MovieLens its item
+// embeddings start from the content vectors (VALID NDCG@10 of the model alone 0.050 against 0.045 without).
 const sets = [
-  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', {}, { heldOut: 'train-last' }],
+  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', {}, { heldOut: 'train-last', textInit: true }],
   [
     'amazon-games',
     'datasets/amazon-games',

@@ -26,7 +26,7 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   attentionWeight: 0,
   neighborWeight: 0.3,
   transitionWeight: 0.3,
-  sequenceWeight: 0.5,
+  sequenceWeight: 1,
   diversityLambda: 0.55,
   maxPerCategory: 4,
 });

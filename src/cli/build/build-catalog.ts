@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createItemValidator, itemText, type CatalogManifest, type SequenceModelRef } from '../../catalog';
+import { createItemValidator, decodeEmbeddings, itemText, type CatalogManifest, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
@@ -10,7 +10,7 @@ import { quantizeRows } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
-import { writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
+import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 
 export interface BuildOptions {
   items: string;
@@ -76,7 +76,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors`);
       const now = options.now ?? log_.latest;
       signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
-      sequence = await writeSequenceModel(tmp, ids, log_.sequences, options.sequence ?? { mode: 'auto' }, log);
+      const itemVectors = ids.length * encoder.dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, encoder.dim) : undefined;
+      sequence = await writeSequenceModel(tmp, ids, log_.sequences, options.sequence ?? { mode: 'auto' }, log, itemVectors);
     }
 
     const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
@@ -100,6 +101,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */
+async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
+  const bytes = await readFile(file);
+  return { vectors: decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file), dim };
 }
 
 /** CSV cells are strings: give numbers, lists and booleans their JSON types before validation. */

