@@ -10,6 +10,7 @@ import { drawNegatives } from './negatives';
 import { createSequenceModel, type SequenceModel } from '../../sequence';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportSasrecOnnx } from '../sequence/export-onnx';
+import { loadNodeOrt } from '../model';
 import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
 
 export interface EvalOptions {
@@ -209,10 +210,7 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   const trained = await trainSasrec(data, { ...training, ...itemVectors, log: (line) => log(`sasrec: ${line}`) });
   const bytes = exportSasrecOnnx(trained.config, trained.weights, 'int8');
   log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes.byteLength / 1e6).toFixed(2)} MB int8 ONNX, trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'error';
-  const sequenceModel = await createSequenceModel({ model: bytes, itemCount, maxLen: model.maxLen }, { ort, devices: ['wasm'] });
+  const sequenceModel = await createSequenceModel({ model: bytes, itemCount, maxLen: model.maxLen }, { ort: await loadNodeOrt(), devices: ['wasm'] });
   const { checkpoint: _checkpoint, ...settings } = training;
   return { model: sequenceModel, settings: { ...settings, heldOut, textInit, ...(stopUsers ? { stopUsers } : {}), bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes: bytes.byteLength } };
 }

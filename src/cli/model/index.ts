@@ -1,2 +1,2 @@
 export { buildModel, convertUseLite, sourceDir, SOURCE_PACKAGE, type ModelManifest } from './build-model';
-export { loadNodeEncoder } from './node-encoder';
+export { loadNodeEncoder, loadNodeOrt } from './node-encoder';

@@ -11,9 +11,15 @@ import type { ModelManifest } from './build-model';
 export async function loadNodeEncoder(modelDir: string): Promise<OnnxEncoder | null> {
   if (!existsSync(join(modelDir, 'manifest.json'))) return null;
   const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')) as ModelManifest;
+  const ort = await loadNodeOrt();
+  const [model, vocabulary] = await Promise.all([readFile(join(modelDir, manifest.files.int8.file)), readFile(join(modelDir, manifest.files.vocabulary.file), 'utf8')]);
+  return createOnnxEncoder({ id: manifest.model, model: new Uint8Array(model), vocabulary: JSON.parse(vocabulary) as Vocabulary }, { ort, devices: ['wasm'] });
+}
+
+/** onnxruntime-web's WASM backend in Node, one thread, quiet: what the CLI runs models on. */
+export async function loadNodeOrt(): Promise<typeof import('onnxruntime-web')> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
-  const [model, vocabulary] = await Promise.all([readFile(join(modelDir, manifest.files.int8.file)), readFile(join(modelDir, manifest.files.vocabulary.file), 'utf8')]);
-  return createOnnxEncoder({ id: manifest.model, model: new Uint8Array(model), vocabulary: JSON.parse(vocabulary) as Vocabulary }, { ort, devices: ['wasm'] });
+  return ort;
 }

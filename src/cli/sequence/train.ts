@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { writeInput } from '../../sequence/input';
+import { tieAveragedRank } from '../eval/metrics';
 import { encode, gatherRows, initialWeights, parameterShapes, readWeights, scoreNext, softmaxCrossEntropy, toParams, type Params, type SasrecConfig, type Weights } from './sasrec';
 import { loadTf, type Tf } from './tf';
 
@@ -196,17 +197,10 @@ export function validNdcg(tf: Tf, params: Params, config: SasrecConfig, valid: T
     const data = scores.dataSync() as Float32Array;
     scores.dispose();
     rows.forEach((r, k) => {
+      // The protocol's rule: the history is left out of the ranking, ties count half.
       const row = data.subarray(k * config.itemCount, (k + 1) * config.itemCount);
-      const seen = new Set(r.history);
-      const t = row[r.target]!;
-      let above = 0;
-      let ties = 0;
-      for (let i = 0; i < row.length; i++) {
-        if (i === r.target || seen.has(i)) continue;
-        if (row[i]! > t) above++;
-        else if (row[i] === t) ties++;
-      }
-      const rank = 1 + above + ties / 2;
+      for (const h of r.history) if (h !== r.target) row[h] = -Infinity;
+      const rank = tieAveragedRank(row, r.target);
       if (rank <= 10) sum += 1 / Math.log2(rank + 1);
     });
   }
