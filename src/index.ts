@@ -9,7 +9,7 @@ export { DEVICES } from './encoder';
 // Types
 export type { Recommender, RecommenderOptions, CallOptions } from './client';
 export type { ErrorCode, ErrorDetails } from './errors';
-export type { Item, CatalogManifest, CatalogSignals, EmbeddingsRef, SequenceModelRef, CatalogSource } from './catalog';
+export type { Item, CatalogManifest, CatalogSignals, EmbeddingsRef, SequenceModelRef, SequenceTraining, CatalogSource } from './catalog';
 export type { EventType, EventContext, BehaviourEvent } from './profile';
 export type { Device } from './encoder';
 export type { RankFilter } from './rank';

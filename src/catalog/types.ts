@@ -33,6 +33,15 @@ export interface CatalogManifest {
   sequence?: SequenceModelRef;
 }
 
+/** What a sequence model was trained on and with. */
+export interface SequenceTraining {
+  sequences: number;
+  bestEpoch: number;
+  validNdcg10: number;
+  /** Architecture and optimiser settings: dim, blocks, dropout, learningRate, batchSize, seed, sampledNegatives. */
+  settings?: Record<string, number>;
+}
+
 /** A trained sequence model (SASRec) shipped with the catalogue; only weights travel, never a user's history. */
 export interface SequenceModelRef {
   /** ONNX graph: `items` int64 [batch, maxLen] (left-padded, 0 = none, else row + 1) → `scores` [batch, itemCount]. */
@@ -44,7 +53,7 @@ export interface SequenceModelRef {
   dtype: 'float32' | 'int8';
   maxLen: number;
   /** How training went, for `status()` and the curious. */
-  training?: { sequences: number; bestEpoch: number; validNdcg10: number };
+  training?: SequenceTraining;
 }
 
 export interface EmbeddingsRef {

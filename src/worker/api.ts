@@ -1,4 +1,4 @@
-import type { Item, LoadProgress } from '../catalog';
+import type { Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { Device, EncoderChoice, ModelProgress } from '../encoder';
 import type { BehaviourEvent, EventContext } from '../profile';
 import type { RankFilter } from '../rank';
@@ -64,7 +64,7 @@ export interface SequenceStatus {
   /** `none` when no device could run it: recommendations then come from the other signals alone. */
   device: 'webgpu' | 'wasm' | 'none';
   skipped: Array<{ device: 'webgpu' | 'wasm'; reason: string }>;
-  training: { sequences: number; bestEpoch: number; validNdcg10: number } | null;
+  training: SequenceTraining | null;
 }
 
 /** Fully resolved engine settings; the client fills every default before they cross. */

@@ -55,7 +55,7 @@ describe('pocketrec build', () => {
     const lines: string[] = [];
     const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical', sequence: { mode: 'auto', epochs: 3 }, log: (l) => lines.push(l) });
     const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
-    expect(manifest.sequence).toMatchObject({ url: 'sequence.onnx', items: 'sequence-items.json', dtype: 'int8', maxLen: 50, training: { sequences: 40, bestEpoch: expect.any(Number) } });
+    expect(manifest.sequence).toMatchObject({ url: 'sequence.onnx', items: 'sequence-items.json', dtype: 'int8', maxLen: 50, training: { sequences: 40, bestEpoch: expect.any(Number), settings: { dim: 64, blocks: 2, seed: 42 } } });
     const model = await readFile(join(d, 'site/sequence.onnx'));
     expect(model.byteLength).toBe(manifest.sequence!.bytes);
     expect(createHash('sha256').update(model).digest('hex')).toBe(manifest.sequence!.sha256);

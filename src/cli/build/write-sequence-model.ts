@@ -81,6 +81,19 @@ export async function writeSequenceModel(
     items: 'sequence-items.json',
     dtype,
     maxLen: trained.config.maxLen,
-    training: { sequences: sequences.length, bestEpoch: trained.bestEpoch, validNdcg10: +trained.validNdcg.toFixed(4) },
+    training: {
+      sequences: sequences.length,
+      bestEpoch: trained.bestEpoch,
+      validNdcg10: +trained.validNdcg.toFixed(4),
+      settings: {
+        dim: trained.config.dim,
+        blocks: trained.config.blocks,
+        dropout: trained.config.dropout,
+        learningRate: training.learningRate,
+        batchSize: training.batchSize,
+        seed: training.seed,
+        ...(training.sampledNegatives ? { sampledNegatives: training.sampledNegatives } : {}),
+      },
+    },
   };
 }
