@@ -20,10 +20,9 @@ const CLOSE_RESEMBLANCE = 0.5;
 /**
  * Picks the evidence that best explains a personalised result: the recent item most similar to it
  * (candidate-aware, so each result names its own cause), what the sequence model expects next, a search intent,
- * or a non-personal signal. `sequenceShare` is the sequence model's probability for the item relative to its
- * first choice, when a model ran.
+ * or a non-personal signal. `sequence` holds the sequence model's relative probabilities, when a model ran.
  */
-export function reasonFor(model: RankModel, profile: Profile, index: number, now: number, sequenceShare?: (index: number) => number): Reason {
+export function reasonFor(model: RankModel, profile: Profile, index: number, now: number, sequence?: Float32Array): Reason {
   const row = model.vectors.subarray(index * model.dim, (index + 1) * model.dim);
   let best: Reason | null = null;
   // A weak but real resemblance still beats a generic reason; sharing the category counts as resemblance.
@@ -35,7 +34,7 @@ export function reasonFor(model: RankModel, profile: Profile, index: number, now
     if (sim > bestSim) (bestSim = sim), (best = { kind: 'history', source: event.index, eventType: event.type });
   }
   const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
-  if (latest && bestSim < CLOSE_RESEMBLANCE && (sequenceShare?.(index) ?? 0) >= SEQUENCE_EVIDENCE) best = { kind: 'next', source: latest.index };
+  if (latest && bestSim < CLOSE_RESEMBLANCE && (sequence?.[index] ?? 0) >= SEQUENCE_EVIDENCE) best = { kind: 'next', source: latest.index };
   if (profile.lastQuery && profile.intents.mass > 0) {
     const query = Float32Array.from(profile.intents.vector);
     let norm = 0;

@@ -84,12 +84,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
 /** `rankIndices` with a reason per result, as the worker serves it. */
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
   const { scores, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
-  const logits = settings.sequenceWeight !== 0 ? request.sequence : undefined;
-  const top = logits ? logits.reduce((m, v) => Math.max(m, v), -Infinity) : 0;
-  const sequenceShare = logits ? (i: number) => Math.exp(logits[i]! - top) : undefined;
+  const sequence = settings.sequenceWeight !== 0 ? request.sequence : undefined;
   return [
     ...pinned.map((index) => ({ index, score: scores[index]!, reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now, sequenceShare) })),
+    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now, sequence) })),
     ...(explored === undefined ? [] : [{ index: explored, score: scores[explored]!, reason: { kind: 'explore' } as const }]),
   ];
 }

@@ -88,18 +88,8 @@ export function scoreItems(model: RankModel, profile: Profile, settings: RankSet
   addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLife, out);
   // Transitions speak about what comes right after the latest items, so only the last few count.
   addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLife, out);
-  if (sequence && settings.sequenceWeight !== 0) addModelScores(sequence, settings.sequenceWeight, out);
+  if (sequence && settings.sequenceWeight !== 0) for (let i = 0; i < model.count; i++) out[i]! += settings.sequenceWeight * sequence[i]!;
   return out;
-}
-
-/**
- * The sequence model was trained with softmax cross-entropy, so exp(logit − top logit) is each item's probability
- * relative to the likeliest one: 1 for its first choice, fading fast, on the same [0, 1] scale as the other terms.
- */
-function addModelScores(logits: Float32Array, weight: number, out: Float32Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < out.length; i++) max = Math.max(max, logits[i]!);
-  for (let i = 0; i < out.length; i++) out[i]! += weight * Math.exp(logits[i]! - max);
 }
 
 function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, out: Float32Array): void {

@@ -52,7 +52,7 @@ export interface RankSettings {
   attentionWeight: number;
   neighborWeight: number;
   transitionWeight: number;
-  /** The trained sequence model's next-item probability, relative to its top item (so in [0, 1]). */
+  /** The trained sequence model's next-item probability, relative to its first choice (so in [0, 1]). */
   sequenceWeight: number;
   /** MMR trade-off: 1 ranks by score alone, lower values trade score for variety. @defaultValue 0.55 */
   diversityLambda: number;
@@ -78,7 +78,10 @@ export interface RankRequest {
   context?: EventContext;
   /** Reserve the last slot for an item outside the visitor's usual categories (exploration). */
   explore?: boolean;
-  /** Next-item scores (logits) of every item from the catalogue's sequence model; absent without one. */
+  /**
+   * Every item's next-item probability from the catalogue's sequence model, relative to its first choice (in
+   * [0, 1], see `relativeProbabilities`); absent without a model.
+   */
   sequence?: Float32Array;
 }
 

@@ -1,2 +1,2 @@
-export { writeInput, collapseRepeats, sequenceHistory } from './input';
+export { writeInput, collapseRepeats, relativeProbabilities, sequenceHistory } from './input';
 export { createSequenceModel, SEQUENCE_INPUT, SEQUENCE_OUTPUT, type SequenceModel, type SequenceModelSource } from './sequence-model';

@@ -20,6 +20,17 @@ export function collapseRepeats(indices: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * The model was trained with softmax cross-entropy, so exp(logit − top logit) is each item's next-item probability
+ * relative to its first choice: 1 for that item, fading fast, on the [0, 1] scale of the ranking's other terms.
+ * Computed once per model run, so that ranking requests only read it.
+ */
+export function relativeProbabilities(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  return logits.map((v) => Math.exp(v - max));
+}
+
 /** The history the sequence model reads: the profile's recent positive item events, repeats collapsed. */
 export function sequenceHistory(profile: Profile): number[] {
   return collapseRepeats(profile.recent.filter((e) => e.weight > 0).map((e) => e.index));

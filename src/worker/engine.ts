@@ -1,12 +1,12 @@
 import { transfer } from 'comlink';
-import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
+import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef } from '../catalog';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { loadRuntime } from '../onnx';
-import { createSequenceModel, sequenceHistory, type SequenceModel } from '../sequence';
+import { createSequenceModel, relativeProbabilities, sequenceHistory, type SequenceModel } from '../sequence';
 import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
 
 interface Ready {
@@ -19,15 +19,25 @@ interface Ready {
   encoder: TextEncoder;
   skipped: Array<{ device: Device; reason: string }>;
   model: RankModel;
-  sequence: { model: SequenceModel | null; status: SequenceStatus } | null;
-  /** The sequence model's scores for the current history; recomputed after every event. */
-  sequenceScores: Float32Array | undefined;
+  sequence: SequenceSlot | null;
   profile: Profile;
   profileSettings: ProfileSettings;
   rankSettings: RankSettings;
   historySize: number;
   session: { id: string; lastTs: number };
   timings: Status['timings'];
+}
+
+/** The catalogue's sequence model and what it last said about this visitor's history. */
+interface SequenceSlot {
+  ref: SequenceModelRef;
+  /** Null once no device can run it. */
+  model: SequenceModel | null;
+  /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
+  skipped: SequenceStatus['skipped'];
+  /** The history the probabilities belong to: an event that leaves it unchanged needs no new model run. */
+  history: readonly number[];
+  probabilities: Float32Array | undefined;
 }
 
 const EMBED_BATCH = 64;
@@ -86,7 +96,7 @@ export function createEngine(): EngineApi {
         ...(request.filter ? { filter: request.filter } : {}),
         ...(request.context ? { context: request.context } : {}),
         ...(request.explore ? { explore: true } : {}),
-        ...(s.sequenceScores ? { sequence: s.sequenceScores } : {}),
+        ...(s.sequence?.probabilities ? { sequence: s.sequence.probabilities } : {}),
       },
       s.rankSettings,
       s.profileSettings,
@@ -95,23 +105,27 @@ export function createEngine(): EngineApi {
     return toResults(s, ranked);
   };
 
-  /** Runs the sequence model over the profile's history. A model that fails on every device is dropped, not fatal. */
+  /**
+   * Runs the sequence model over the profile's history when that history changed (a search or a dismissal leaves
+   * it as it was). A model that fails on every device is dropped, not fatal.
+   */
   const refreshSequence = async (s: Ready) => {
-    const model = s.sequence?.model;
+    const slot = s.sequence;
+    const model = slot?.model;
+    if (!slot || !model) return;
     const history = sequenceHistory(s.profile);
-    if (!model || history.length === 0) {
-      s.sequenceScores = undefined;
-      return;
-    }
+    if (history.length === slot.history.length && history.every((index, i) => index === slot.history[i])) return;
+    slot.history = history;
+    slot.probabilities = undefined;
+    if (history.length === 0) return;
     const started = performance.now();
     try {
-      s.sequenceScores = await model.score(history);
+      slot.probabilities = relativeProbabilities(await model.score(history));
       s.timings.lastSequenceMs = performance.now() - started;
     } catch (error) {
       console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
-      s.sequence!.status = { ...s.sequence!.status, device: 'none', skipped: [...model.skipped, { device: model.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` }] };
-      s.sequence!.model = null;
-      s.sequenceScores = undefined;
+      slot.skipped.push(...model.skipped, { device: model.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
+      slot.model = null;
       await model.dispose().catch(() => {});
     }
   };
@@ -155,7 +169,6 @@ export function createEngine(): EngineApi {
         skipped,
         model,
         sequence,
-        sequenceScores: undefined,
         profile: createProfile(encoder.dim),
         profileSettings,
         rankSettings,
@@ -228,7 +241,7 @@ export function createEngine(): EngineApi {
       return {
         catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
-        sequence: s.sequence ? { ...s.sequence.status, ...(s.sequence.model ? { device: s.sequence.model.device, skipped: [...s.sequence.status.skipped, ...s.sequence.model.skipped] } : {}) } : null,
+        sequence: s.sequence ? sequenceStatus(s.sequence) : null,
         historySize: s.historySize,
         sessionId: s.session.id,
         timings: { ...s.timings },
@@ -244,7 +257,7 @@ export function createEngine(): EngineApi {
         const s = state();
         await s.store.forget();
         s.profile = createProfile(s.encoder.dim);
-        s.sequenceScores = undefined;
+        await refreshSequence(s);
         s.historySize = 0;
         s.session = { id: newSessionId(), lastTs: 0 };
       });
@@ -284,18 +297,29 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
  * status says why, and ranking uses every other signal.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<NonNullable<Ready['sequence']>> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
-  const status: SequenceStatus = { version: ref.sha256.slice(0, 12), bytes: ref.bytes, dtype: ref.dtype, device: 'none', skipped: [], training: ref.training ?? null };
   const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
+  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped], history: [], probabilities: undefined };
   try {
-    const model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
-    return { model, status: { ...status, device: model.device, skipped: [...runtime.skipped] } };
+    slot.model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
-    return { model: null, status: { ...status, skipped: [...runtime.skipped, { device: config.devices[config.devices.length - 1] ?? 'wasm', reason }] } };
+    slot.skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason });
   }
+  return slot;
+}
+
+function sequenceStatus({ ref, model, skipped }: SequenceSlot): SequenceStatus {
+  return {
+    version: ref.sha256.slice(0, 12),
+    bytes: ref.bytes,
+    dtype: ref.dtype,
+    device: model?.device ?? 'none',
+    skipped: [...skipped, ...(model?.skipped ?? [])],
+    training: ref.training ?? null,
+  };
 }
 
 function newSessionId(): string {

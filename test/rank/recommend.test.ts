@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
+import { relativeProbabilities } from '../../src/sequence/input';
 import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, scoreItems, similarTo, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
@@ -37,7 +38,7 @@ describe('recommend', () => {
     const p = createProfile(2);
     fold(p, { type: 'view', itemId: 'espresso', ts: NOW });
     // Content alone puts the grinder first; the model is sure the tent comes next.
-    const logits = Float32Array.from([0, 1, 1, 4]);
+    const logits = relativeProbabilities(Float32Array.from([0, 1, 1, 4]));
     const without = rankIndices(model, p, { k: 3, now: NOW }, plain);
     const withModel = rankIndices(model, p, { k: 3, now: NOW, sequence: logits }, { ...plain, sequenceWeight: 2 });
     expect(without.chosen[0]).toBe(1);

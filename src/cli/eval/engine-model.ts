@@ -3,7 +3,7 @@ import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
-import { sequenceHistory, type SequenceModel } from '../../sequence';
+import { relativeProbabilities, sequenceHistory, type SequenceModel } from '../../sequence';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
@@ -73,7 +73,7 @@ export function engineModel(model: RankModel, settings: EngineEvalSettings, name
         foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, attributesOf: (i) => model.attributesOf(i) }, settings.profile),
       );
       // The worker's own path: the sequence model reads the history the profile kept, not the raw list.
-      const scores = sequence && settings.rank.sequenceWeight !== 0 ? await sequence.score(sequenceHistory(profile)) : undefined;
+      const scores = sequence && settings.rank.sequenceWeight !== 0 ? relativeProbabilities(await sequence.score(sequenceHistory(profile))) : undefined;
       const ranked = rankIndices(model, profile, { k: 10, now, ...(scores ? { sequence: scores } : {}) }, settings.rank, settings.profile);
       chosen = ranked.chosen;
       for (let i = 0; i < model.count; i++) out[i] = ranked.scores[i]!;
