@@ -1,7 +1,7 @@
 // Types and pure functions only, from their own files: the core must not pull in a model runtime.
 import { itemText } from '../catalog/item-text';
 import type { Item } from '../catalog/types';
-import { tokenize } from '../encoder/lexical-encoder';
+import { tokenize } from '../encoder/tokenize';
 
 /**
  * An exact inverted index with BM25 scoring. Vectors carry meaning; this carries the literal words a visitor
