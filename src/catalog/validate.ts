@@ -112,7 +112,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     new PocketRecError('catalog-invalid', `catalog: manifest field "${field}" ${problem} (${source}). Rebuild the catalogue with \`pocketrec build\`.`, { details: { source, field } });
   if (!isManifest(raw)) throw bad('formatVersion', 'is missing');
   const m = raw as Record<string, unknown>;
-  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${JSON.stringify(m.formatVersion)}, this version reads 1`);
+  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${showValue(m.formatVersion)}, this version reads 1`);
   if (typeof m.version !== 'string' || m.version === '') throw bad('version', 'must be a non-empty string');
   if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
   if (typeof m.itemCount !== 'number' || !Number.isInteger(m.itemCount) || m.itemCount < 0) throw bad('itemCount', 'must be a non-negative integer');
@@ -122,7 +122,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (typeof e.url !== 'string') throw bad('embeddings.url', 'must be a string');
     if (typeof e.model !== 'string') throw bad('embeddings.model', 'must be a string');
     if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('embeddings.dim', 'must be a positive integer');
-    if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${JSON.stringify(e.dtype)}; valid values: "int8", "f32"`);
+    if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${showValue(e.dtype)}; valid values: "int8", "f32"`);
   }
   if (m.signals !== undefined && typeof m.signals !== 'string') throw bad('signals', 'must be the URL of the signals file');
   if (m.sequence !== undefined) {
@@ -132,7 +132,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (typeof q.items !== 'string') throw bad('sequence.items', 'must be the URL of the item id list');
     if (typeof q.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(q.sha256)) throw bad('sequence.sha256', 'must be 64 hex digits');
     if (typeof q.bytes !== 'number' || !Number.isInteger(q.bytes) || q.bytes <= 0) throw bad('sequence.bytes', 'must be a positive integer');
-    if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${JSON.stringify(q.dtype)}; valid values: "float32", "int8"`);
+    if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${showValue(q.dtype)}; valid values: "float32", "int8"`);
     if (typeof q.maxLen !== 'number' || !Number.isInteger(q.maxLen) || q.maxLen <= 0) throw bad('sequence.maxLen', 'must be a positive integer');
     if (q.training !== undefined) validateTraining(q.training, bad);
   }

@@ -5,9 +5,12 @@
 
 /** The closest known name to a misspelt one, or undefined when none is close enough to be a likely typo. */
 export function closestName(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  // A name cut short of its unit (`halfLife` for `halfLifeDays`) is a likely slip, however many letters are missing.
+  const extended = lower.length >= 4 ? known.find((candidate) => candidate.toLowerCase().startsWith(lower)) : undefined;
+  if (extended !== undefined) return extended;
   let best: string | undefined;
   let bestDistance = Infinity;
-  const lower = name.toLowerCase();
   for (const candidate of known) {
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
