@@ -45,6 +45,8 @@ export interface Status {
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
   historySize: number;
+  /** `persistent: false` when IndexedDB could not be opened: the history then lives in memory for this visit only. */
+  store: { persistent: boolean };
   sessionId: string;
   timings: {
     catalogLoadMs: number | null;

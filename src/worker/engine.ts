@@ -238,6 +238,7 @@ export function createEngine(): EngineApi {
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
         sequence: s.sequence ? sequenceStatus(s.sequence) : null,
         historySize: s.historySize,
+        store: { persistent: s.store.persistent },
         sessionId: s.session.id,
         timings: { ...s.timings },
       };
@@ -284,7 +285,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
     (await encoder.embed(batch)).forEach((v, i) => out.set(v, (start + i) * encoder.dim));
     events.progress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
   }
-  await store.putCached(key, out).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
+  await store.putCached(key, out, { replacesPrefix: 'vectors:' }).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
   return out;
 }
 

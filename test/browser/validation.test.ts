@@ -26,6 +26,7 @@ describe('validation at the boundaries, through the real client and worker', () 
       expect(error).toMatchObject({ code: 'invalid-event', details: { field: 'rating' } });
     }
     expect((await rec.exportHistory()).events).toHaveLength(0);
+    expect((await rec.status()).store).toEqual({ persistent: true });
     await rec.track({ type: 'review', itemId: id, rating: 5, text: 'great' });
     const results = await rec.recommend();
     expect(results.length).toBeGreaterThan(0);
