@@ -84,3 +84,15 @@ export function validateContext(raw: unknown, field: string, fail: (field: strin
   }
   return context;
 }
+
+/**
+ * Whether a stored event may be replayed into a profile. Histories written before ratings were checked can hold a
+ * `review` with a NaN or out-of-range rating, which would turn the profile into NaN on every start; such records
+ * are skipped. Only what would poison the profile is checked: an older record with, say, a `query` on a `view`
+ * was harmless and still counts.
+ */
+export function isReplayable(stored: BehaviourEvent): boolean {
+  const { type, ts, rating } = stored;
+  if (!EVENT_TYPES.includes(type) || typeof ts !== 'number' || !Number.isFinite(ts)) return false;
+  return rating === undefined || (typeof rating === 'number' && rating >= 0 && rating <= 5);
+}

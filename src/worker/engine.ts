@@ -2,7 +2,7 @@ import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef } from '../catalog';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
-import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
+import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, isReplayable, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { loadRuntime } from '../onnx';
@@ -156,7 +156,7 @@ export function createEngine(): EngineApi {
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
       await store.prune(Date.now());
-      const history = await store.events();
+      const history = (await store.events()).filter(isReplayable);
       const last = history[history.length - 1];
       const session = (await store.getSetting<Ready['session']>('session')) ?? { id: newSessionId(), lastTs: last?.ts ?? 0 };
       const s: Ready = {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender, PocketRecError, type Recommender } from '../../src';
+import { openStore } from '../../src/store';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 
 // The real worker module, served by vite, behind the real client: both boundaries as a host meets them.
@@ -31,6 +32,26 @@ describe('validation at the boundaries, through the real client and worker', () 
     const results = await rec.recommend();
     expect(results.length).toBeGreaterThan(0);
     expect(results.every((r) => Number.isFinite(r.score))).toBe(true);
+  });
+
+  it('skips a NaN-rated review an older version stored, instead of replaying it into the profile on every start', async () => {
+    const [a, b] = SMALL_CATALOG;
+    const ts = Date.now() - 60_000;
+    const seed = async (dbName: string, poisoned: boolean) => {
+      const legacy = openStore(dbName, { maxEvents: 100, maxAgeDays: 365 });
+      await legacy.append({ type: 'view', itemId: a!.id, ts, sessionId: 'old' });
+      // What the previous validator let through.
+      if (poisoned) await legacy.append({ type: 'review', itemId: b!.id, rating: Number.NaN, ts: ts + 1, sessionId: 'old' });
+      legacy.close();
+      return start({ dbName });
+    };
+    const poisoned = await seed(`val-replay-nan-${Date.now()}`, true);
+    const clean = await seed(`val-replay-clean-${Date.now()}`, false);
+    const request = { k: 5, now: ts + 10_000 };
+    const got = await poisoned.recommend(request);
+    expect(got.every((r) => Number.isFinite(r.score))).toBe(true);
+    // The skipped record leaves no trace: the same ranking as a history without it.
+    expect(got.map((r) => [r.id, r.score.toFixed(6)])).toEqual((await clean.recommend(request)).map((r) => [r.id, r.score.toFixed(6)]));
   });
 
   it('handles numeric ids the same way in the catalogue and in events', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PocketRecError } from '../../src/errors';
-import { createProfile, foldEvent, validateEvent, type ItemSpace } from '../../src/profile';
+import { createProfile, foldEvent, isReplayable, validateEvent, type ItemSpace } from '../../src/profile';
 
 const space: ItemSpace = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1]), indexOf: (id) => ({ a: 0, '42': 1 })[id] };
 const known = (id: string) => space.indexOf(id) !== undefined;
@@ -68,5 +68,15 @@ describe('validateEvent: every field of every type', () => {
     }
     expect(Number.isFinite(p.longTerm.mass)).toBe(true);
     expect([...p.categoryAffinity.values()].every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('isReplayable', () => {
+  it('skips stored events that would poison the profile, keeps older but harmless ones', () => {
+    expect(isReplayable({ type: 'review', itemId: 'a', rating: Number.NaN, ts: 1 })).toBe(false);
+    expect(isReplayable({ type: 'review', itemId: 'a', rating: 40, ts: 1 })).toBe(false);
+    expect(isReplayable({ type: 'view', itemId: 'a', ts: Number.NaN })).toBe(false);
+    expect(isReplayable({ type: 'view', itemId: 'a', query: 'from search', ts: 1 })).toBe(true);
+    expect(isReplayable({ type: 'rate', itemId: 'a', rating: 4, ts: 1 })).toBe(true);
   });
 });
