@@ -35,26 +35,26 @@ export function validateItem(raw: unknown, place: RecordPlace, source: string): 
   // Numbers name the same item as their decimal string, here and in `track()` events alike.
   const id = toItemId(rec.id);
   if (id === undefined) throw invalid(place, 'id', `has no id (a non-empty string or a number is required, got ${showValue(rec.id)})`, source);
-  rec.id = id;
   // Whatever the host adds travels to the worker, IndexedDB and back: it must be data, and not absurdly deep.
   const nonData = findNonData(rec, MAX_ITEM_DEPTH);
   if (nonData) throw invalid(place, nonData.path.startsWith('(') ? '(record)' : nonData.path.split(/[.[]/)[0]!, `"${id}": ${nonData.path} ${nonData.problem}`, source);
-  if (typeof rec.title !== 'string' || rec.title.trim() === '') throw invalid(place, 'title', `"${rec.id}" has no title (a non-empty string is required)`, source);
+  if (typeof rec.title !== 'string' || rec.title.trim() === '') throw invalid(place, 'title', `"${id}" has no title (a non-empty string is required)`, source);
   for (const field of OPTIONAL_STRINGS) {
-    if (rec[field] !== undefined && typeof rec[field] !== 'string') throw invalid(place, field, `"${rec.id}" has a non-string ${field}`, source);
+    if (rec[field] !== undefined && typeof rec[field] !== 'string') throw invalid(place, field, `"${id}" has a non-string ${field}`, source);
   }
   if (rec.tags !== undefined && !(Array.isArray(rec.tags) && rec.tags.every((t) => typeof t === 'string'))) {
-    throw invalid(place, 'tags', `"${rec.id}" has tags that are not an array of strings`, source);
+    throw invalid(place, 'tags', `"${id}" has tags that are not an array of strings`, source);
   }
   if (rec.price !== undefined && !(typeof rec.price === 'number' && Number.isFinite(rec.price) && rec.price >= 0)) {
-    throw invalid(place, 'price', `"${rec.id}" has a price that is not a non-negative number`, source);
+    throw invalid(place, 'price', `"${id}" has a price that is not a non-negative number`, source);
   }
   if (typeof rec.publishedAt === 'string' && Number.isNaN(Date.parse(rec.publishedAt))) {
-    throw invalid(place, 'publishedAt', `"${rec.id}" has a publishedAt that is not a date`, source);
+    throw invalid(place, 'publishedAt', `"${id}" has a publishedAt that is not a date`, source);
   }
-  if (rec.attributes !== undefined && !isPlainObject(rec.attributes)) throw invalid(place, 'attributes', `"${rec.id}" has attributes that are not an object`, source);
-  if (rec.repeatable !== undefined && typeof rec.repeatable !== 'boolean') throw invalid(place, 'repeatable', `"${rec.id}" has a non-boolean repeatable`, source);
-  return rec as Item;
+  if (rec.attributes !== undefined && !isPlainObject(rec.attributes)) throw invalid(place, 'attributes', `"${id}" has attributes that are not an object`, source);
+  if (rec.repeatable !== undefined && typeof rec.repeatable !== 'boolean') throw invalid(place, 'repeatable', `"${id}" has a non-boolean repeatable`, source);
+  // A copy only when the id was a number: the host's own inline objects are never changed behind its back.
+  return (rec.id === id ? rec : { ...rec, id }) as Item;
 }
 
 /**

@@ -11,7 +11,7 @@ import { defaultWorkerUrl } from './worker-url';
  * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
  * the encoder. Resolves once the first recommendation can be served.
  *
- * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-fetch-failed`, `store-unavailable`,
+ * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-empty`, `catalog-fetch-failed`, `store-unavailable`,
  *   `worker-crashed`, `aborted`
  * @example
  * const rec = await createRecommender({ catalog: '/catalog.json' });

@@ -150,3 +150,11 @@ describe('validateManifest: sequence training and embeddings values', () => {
     expect(error(() => decodeEmbeddings(buf, 2, 2, 'int8', 'e.bin')).details).toMatchObject({ row: 1 });
   });
 });
+
+describe('inline items are never changed behind the host', () => {
+  it('copies a record whose numeric id becomes a string', () => {
+    const host = [{ id: 7, title: 'Seven' }];
+    expect(validateItems(host, (index) => ({ kind: 'inline', index }), 'inline')[0]!.id).toBe('7');
+    expect(host[0]!.id).toBe(7);
+  });
+});
