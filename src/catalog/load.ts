@@ -5,7 +5,7 @@ import type { Catalog, CatalogManifest, Item, LoadProgress } from './types';
 export type CatalogSource = string | URL | readonly Item[];
 import { loadSequenceModel } from './load-sequence-model';
 import { sha256Hex } from './sha256';
-import { decodeEmbeddings, isManifest, parseItemsText, validateItems, validateManifest, validateSignals } from './validate';
+import { checkNotEmpty, decodeEmbeddings, isManifest, parseItemsText, validateItems, validateManifest, validateSignals } from './validate';
 
 /** Where loaded catalogues are kept between visits. `store/` provides the IndexedDB one. */
 export interface CatalogCache {
@@ -26,6 +26,8 @@ export interface LoadCatalogOptions {
   cache?: CatalogCache;
   onProgress?: (p: LoadProgress) => void;
   fetch?: typeof fetch;
+  /** Accept a catalogue without items instead of rejecting it with `catalog-empty`. @defaultValue false */
+  allowEmpty?: boolean;
 }
 
 export interface LoadedCatalog {
@@ -43,6 +45,7 @@ export interface LoadedCatalog {
 export async function loadCatalog(source: CatalogSource, options: LoadCatalogOptions): Promise<LoadedCatalog> {
   if (typeof source !== 'string' && !(source instanceof URL)) {
     const items = validateItems(source, (index) => ({ kind: 'inline', index }), 'the inline catalog option');
+    checkNotEmpty(items, 'the inline catalog option', options.allowEmpty ?? false);
     return { catalog: { version: await contentVersion(JSON.stringify(items)), items }, fromCache: false };
   }
   const url = new URL(String(source), options.baseUrl).href;
@@ -82,6 +85,7 @@ async function fetchAndValidate(url: string, doFetch: typeof fetch, conditional:
     const items = parseItemsText(text, url);
     catalog = { version: await contentVersion(text), items };
   }
+  checkNotEmpty(catalog.items, url, options.allowEmpty ?? false);
   options.onProgress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
   const fresh: CachedCatalog = { catalog };
   const etag = response.headers.get('ETag');

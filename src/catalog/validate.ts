@@ -1,4 +1,4 @@
-import { PocketRecError } from '../errors';
+import { findNonData, findUnknownKey, isPlainObject, PocketRecError, showValue, toItemId, unknownKeyHint } from '../errors';
 import type { CatalogManifest, CatalogSignals, Item } from './types';
 
 /** Names a record the way a person finds it in the file: array index or NDJSON line. */
@@ -22,6 +22,9 @@ function invalid(place: RecordPlace, field: string, problem: string, source: str
   });
 }
 
+/** Deeper records are a mistake or an attack; structured cloning them overflows the stack with an uncoded RangeError. */
+export const MAX_ITEM_DEPTH = 32;
+
 const OPTIONAL_STRINGS = ['description', 'category', 'brand', 'url', 'imageUrl', 'publishedAt'] as const;
 
 export function validateItem(raw: unknown, place: RecordPlace, source: string): Item {
@@ -29,23 +32,29 @@ export function validateItem(raw: unknown, place: RecordPlace, source: string): 
     throw invalid(place, '(record)', 'is not a JSON object', source);
   }
   const rec = raw as Record<string, unknown>;
-  if (typeof rec.id === 'number' && Number.isFinite(rec.id)) rec.id = String(rec.id);
-  if (typeof rec.id !== 'string' || rec.id.trim() === '') throw invalid(place, 'id', 'has no id (a non-empty string is required)', source);
-  if (typeof rec.title !== 'string' || rec.title.trim() === '') throw invalid(place, 'title', `"${rec.id}" has no title (a non-empty string is required)`, source);
+  // Numbers name the same item as their decimal string, here and in `track()` events alike.
+  const id = toItemId(rec.id);
+  if (id === undefined) throw invalid(place, 'id', `has no id (a non-empty string or a number is required, got ${showValue(rec.id)})`, source);
+  // Whatever the host adds travels to the worker, IndexedDB and back: it must be data, and not absurdly deep.
+  const nonData = findNonData(rec, MAX_ITEM_DEPTH);
+  if (nonData) throw invalid(place, nonData.path.startsWith('(') ? '(record)' : nonData.path.split(/[.[]/)[0]!, `"${id}": ${nonData.path} ${nonData.problem}`, source);
+  if (typeof rec.title !== 'string' || rec.title.trim() === '') throw invalid(place, 'title', `"${id}" has no title (a non-empty string is required)`, source);
   for (const field of OPTIONAL_STRINGS) {
-    if (rec[field] !== undefined && typeof rec[field] !== 'string') throw invalid(place, field, `"${rec.id}" has a non-string ${field}`, source);
+    if (rec[field] !== undefined && typeof rec[field] !== 'string') throw invalid(place, field, `"${id}" has a non-string ${field}`, source);
   }
   if (rec.tags !== undefined && !(Array.isArray(rec.tags) && rec.tags.every((t) => typeof t === 'string'))) {
-    throw invalid(place, 'tags', `"${rec.id}" has tags that are not an array of strings`, source);
+    throw invalid(place, 'tags', `"${id}" has tags that are not an array of strings`, source);
   }
   if (rec.price !== undefined && !(typeof rec.price === 'number' && Number.isFinite(rec.price) && rec.price >= 0)) {
-    throw invalid(place, 'price', `"${rec.id}" has a price that is not a non-negative number`, source);
+    throw invalid(place, 'price', `"${id}" has a price that is not a non-negative number`, source);
   }
   if (typeof rec.publishedAt === 'string' && Number.isNaN(Date.parse(rec.publishedAt))) {
-    throw invalid(place, 'publishedAt', `"${rec.id}" has a publishedAt that is not a date`, source);
+    throw invalid(place, 'publishedAt', `"${id}" has a publishedAt that is not a date`, source);
   }
-  if (rec.repeatable !== undefined && typeof rec.repeatable !== 'boolean') throw invalid(place, 'repeatable', `"${rec.id}" has a non-boolean repeatable`, source);
-  return rec as Item;
+  if (rec.attributes !== undefined && !isPlainObject(rec.attributes)) throw invalid(place, 'attributes', `"${id}" has attributes that are not an object`, source);
+  if (rec.repeatable !== undefined && typeof rec.repeatable !== 'boolean') throw invalid(place, 'repeatable', `"${id}" has a non-boolean repeatable`, source);
+  // A copy only when the id was a number: the host's own inline objects are never changed behind its back.
+  return (rec.id === id ? rec : { ...rec, id }) as Item;
 }
 
 /**
@@ -77,7 +86,8 @@ export function parseItemsText(text: string, source: string): Item[] {
     } catch (cause) {
       throw new PocketRecError('catalog-invalid', `catalog: ${source} is not valid JSON (${(cause as Error).message}). Check the file; the previous catalogue stays in use.`, { details: { source }, cause });
     }
-    return validateItems(parsed as unknown[], (index) => ({ kind: 'index', index }), source);
+    if (!Array.isArray(parsed)) throw new PocketRecError('catalog-invalid', `catalog: ${source} is not a JSON array of items. Check the file; the previous catalogue stays in use.`, { details: { source } });
+    return validateItems(parsed, (index) => ({ kind: 'index', index }), source);
   }
   const raws: unknown[] = [];
   const lines: number[] = [];
@@ -102,7 +112,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     new PocketRecError('catalog-invalid', `catalog: manifest field "${field}" ${problem} (${source}). Rebuild the catalogue with \`pocketrec build\`.`, { details: { source, field } });
   if (!isManifest(raw)) throw bad('formatVersion', 'is missing');
   const m = raw as Record<string, unknown>;
-  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${JSON.stringify(m.formatVersion)}, this version reads 1`);
+  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${showValue(m.formatVersion)}, this version reads 1`);
   if (typeof m.version !== 'string' || m.version === '') throw bad('version', 'must be a non-empty string');
   if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
   if (typeof m.itemCount !== 'number' || !Number.isInteger(m.itemCount) || m.itemCount < 0) throw bad('itemCount', 'must be a non-negative integer');
@@ -112,7 +122,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (typeof e.url !== 'string') throw bad('embeddings.url', 'must be a string');
     if (typeof e.model !== 'string') throw bad('embeddings.model', 'must be a string');
     if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('embeddings.dim', 'must be a positive integer');
-    if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${JSON.stringify(e.dtype)}; valid values: "int8", "f32"`);
+    if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${showValue(e.dtype)}; valid values: "int8", "f32"`);
   }
   if (m.signals !== undefined && typeof m.signals !== 'string') throw bad('signals', 'must be the URL of the signals file');
   if (m.sequence !== undefined) {
@@ -122,10 +132,30 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (typeof q.items !== 'string') throw bad('sequence.items', 'must be the URL of the item id list');
     if (typeof q.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(q.sha256)) throw bad('sequence.sha256', 'must be 64 hex digits');
     if (typeof q.bytes !== 'number' || !Number.isInteger(q.bytes) || q.bytes <= 0) throw bad('sequence.bytes', 'must be a positive integer');
-    if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${JSON.stringify(q.dtype)}; valid values: "float32", "int8"`);
+    if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${showValue(q.dtype)}; valid values: "float32", "int8"`);
     if (typeof q.maxLen !== 'number' || !Number.isInteger(q.maxLen) || q.maxLen <= 0) throw bad('sequence.maxLen', 'must be a positive integer');
+    if (q.training !== undefined) validateTraining(q.training, bad);
   }
   return m as unknown as CatalogManifest;
+}
+
+/** The sequence model's training record reaches `status()` as it is: it must be numbers where numbers are promised. */
+function validateTraining(raw: unknown, bad: (field: string, problem: string) => PocketRecError): void {
+  if (!isPlainObject(raw)) throw bad('sequence.training', 'must be an object');
+  const count = (field: 'sequences' | 'bestEpoch') => {
+    const v = raw[field];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`sequence.training.${field}`, `must be a non-negative integer, got ${showValue(v)}`);
+  };
+  count('sequences');
+  count('bestEpoch');
+  const ndcg = raw.validNdcg10;
+  if (typeof ndcg !== 'number' || !(ndcg >= 0 && ndcg <= 1)) throw bad('sequence.training.validNdcg10', `must be a number from 0 to 1, got ${showValue(ndcg)}`);
+  if (raw.settings !== undefined) {
+    if (!isPlainObject(raw.settings)) throw bad('sequence.training.settings', 'must be an object of numbers');
+    for (const [key, v] of Object.entries(raw.settings)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`sequence.training.settings.${key}`, `must be a finite number, got ${showValue(v)}`);
+    }
+  }
 }
 
 /** Decodes the binary embeddings file and checks its size against the manifest before anything is replaced. */
@@ -136,20 +166,72 @@ export function decodeEmbeddings(bytes: ArrayBuffer, itemCount: number, dim: num
       details: { source, bytes: bytes.byteLength, expected },
     });
   }
-  if (dtype === 'f32') return new Float32Array(bytes.slice(0));
+  // A NaN or infinite value would make every score it touches NaN, silently reordering all results.
+  const notFinite = (row: number) =>
+    new PocketRecError('catalog-invalid', `catalog: embeddings file ${source} has a value that is not a finite number in row ${row} (${dtype}). Rebuild the embeddings for this catalogue.`, {
+      details: { source, row },
+    });
+  if (dtype === 'f32') {
+    const out = new Float32Array(bytes.slice(0));
+    const bad = out.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw notFinite(Math.floor(bad / dim));
+    return out;
+  }
   const view = new DataView(bytes);
   const values = new Int8Array(bytes, itemCount * 4);
   const out = new Float32Array(itemCount * dim);
   for (let r = 0; r < itemCount; r++) {
     const scale = view.getFloat32(r * 4, true);
+    if (!Number.isFinite(scale)) throw notFinite(r);
     for (let i = 0; i < dim; i++) out[r * dim + i] = values[r * dim + i]! * scale;
   }
   return out;
 }
 
+const SIGNAL_COUNTS = ['popularity', 'trending'] as const;
+const SIGNAL_LISTS = ['neighbors', 'transitions'] as const;
+const SIGNAL_FIELDS = [...SIGNAL_COUNTS, ...SIGNAL_LISTS];
+
+/**
+ * Checks every value of a signals file before it is cached: a malformed list would otherwise be cached as valid
+ * and fail on every start with an uncoded TypeError, and the good catalogue it replaced would be gone.
+ * Ids of items outside the catalogue are allowed (a log may name since-removed items); ranking skips them.
+ */
 export function validateSignals(raw: unknown, source: string): CatalogSignals {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PocketRecError('catalog-invalid', `catalog: signals file ${source} is not a JSON object. Rebuild it with \`pocketrec build\`.`, { details: { source } });
+  const bad = (field: string, problem: string) =>
+    new PocketRecError('catalog-invalid', `catalog: signals file ${source}: ${field} ${problem}. Rebuild it with \`pocketrec build\`; the previous catalogue stays in use.`, { details: { source, field } });
+  if (!isPlainObject(raw)) throw bad('(file)', `is ${showValue(raw)}, not a JSON object`);
+  const unknown = findUnknownKey(raw, SIGNAL_FIELDS);
+  if (unknown) throw bad(unknown.key, `is not a signal; ${unknownKeyHint(unknown.suggestion, SIGNAL_FIELDS)}`);
+  for (const name of SIGNAL_COUNTS) {
+    const counts = raw[name];
+    if (counts === undefined) continue;
+    if (!isPlainObject(counts)) throw bad(name, 'must be an object of item id → count');
+    for (const [id, c] of Object.entries(counts)) {
+      if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) throw bad(`${name}["${id}"]`, `is ${showValue(c)}, not a non-negative number`);
+    }
+  }
+  for (const name of SIGNAL_LISTS) {
+    const lists = raw[name];
+    if (lists === undefined) continue;
+    if (!isPlainObject(lists)) throw bad(name, 'must be an object of item id → [[item id, weight], …]');
+    for (const [id, list] of Object.entries(lists)) {
+      if (!Array.isArray(list)) throw bad(`${name}["${id}"]`, `is ${showValue(list)}, not an array of [item id, weight] pairs`);
+      list.forEach((pair: unknown, i) => {
+        const ok = Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'number' && Number.isFinite(pair[1]) && pair[1] >= 0;
+        if (!ok) throw bad(`${name}["${id}"][${i}]`, `is ${showValue(pair)}, not an [item id, non-negative weight] pair`);
+      });
+    }
   }
   return raw as CatalogSignals;
+}
+
+/**
+ * An empty catalogue (an empty file, whitespace, `[]`, itemCount 0) is almost always a broken deploy: it would start
+ * a recommender that silently returns nothing. Only a host that says so gets one.
+ * @throws `catalog-empty` unless `allowEmpty`
+ */
+export function checkNotEmpty(items: readonly Item[], source: string, allowEmpty: boolean): void {
+  if (items.length > 0 || allowEmpty) return;
+  throw new PocketRecError('catalog-empty', `catalog: ${source} has no items. Check the deploy, or pass allowEmptyCatalog: true to start with an empty catalogue on purpose.`, { details: { source } });
 }

@@ -1,7 +1,9 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer, PocketRecError } from '../errors';
 import type { EngineApi, EngineEvents, Update } from '../worker';
+import { validateEvent } from '../profile';
 import { resolveOptions } from './resolve-options';
+import { checked, sendSafely, validateCallOptions, validateItemId, validateK, validateQuery, validateRecommendRequest } from './validate-request';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
 import { defaultWorkerUrl } from './worker-url';
 
@@ -9,7 +11,7 @@ import { defaultWorkerUrl } from './worker-url';
  * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
  * the encoder. Resolves once the first recommendation can be served.
  *
- * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-fetch-failed`, `store-unavailable`,
+ * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-empty`, `catalog-fetch-failed`, `store-unavailable`,
  *   `worker-crashed`, `aborted`
  * @example
  * const rec = await createRecommender({ catalog: '/catalog.json' });
@@ -51,7 +53,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       };
       pending.add(reject);
       signal?.addEventListener('abort', onAbort, { once: true });
-      run().then(
+      sendSafely(run).then(
         (value) => settle(() => resolve(value)),
         (error: unknown) => settle(() => reject(error)),
       );
@@ -84,10 +86,14 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   }
 
   return {
-    track: (event) => call(() => engine.track(event)),
-    recommend: (request = {}, opts: CallOptions = {}) => call(() => engine.recommend(request), opts.signal),
-    similar: (itemId, k = config.defaultK, opts = {}) => call(() => engine.similar(itemId, k, opts.filter), opts.signal),
-    search: (query, k = config.defaultK, opts = {}) => call(() => engine.search(query, k, opts.filter), opts.signal),
+    // The shape is checked here, before the event crosses (a hostile value could not even be cloned); the worker
+    // checks it again against the catalogue.
+    track: (event) => checked(() => validateEvent(event, Date.now(), () => true), () => call(() => engine.track(event))),
+    recommend: (request, opts?: CallOptions) => checked(() => [validateRecommendRequest(request), validateCallOptions('recommend', opts)] as const, ([r, o]) => call(() => engine.recommend(r), o.signal)),
+    similar: (itemId, k = config.defaultK, opts) =>
+      checked(() => [validateItemId('similar', itemId), validateK('similar', k), validateCallOptions('similar', opts)] as const, ([id, n, o]) => call(() => engine.similar(id, n, o.filter), o.signal)),
+    search: (query, k = config.defaultK, opts) =>
+      checked(() => [validateQuery(query), validateK('search', k), validateCallOptions('search', opts)] as const, ([q, n, o]) => call(() => engine.search(q, n, o.filter), o.signal)),
     embed: (texts) => call(() => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);

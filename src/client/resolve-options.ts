@@ -1,6 +1,6 @@
-import type { Item } from '../catalog';
+import { validateItems, type Item } from '../catalog';
 import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
-import { PocketRecError } from '../errors';
+import { findUnknownKey, PocketRecError, showValue } from '../errors';
 import type { EngineConfig } from '../worker';
 import type { RecommenderOptions, TransformersEncoderOptions } from './types';
 
@@ -19,10 +19,43 @@ export const DEFAULTS = Object.freeze({
 // A hub repository id: `name` or `owner/name`, letters, digits, `_`, `-` and `.`, as the hub allows them.
 const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
 const TRANSFORMERS_FIELDS = ['type', 'model', 'dtype', 'device'];
+const RETENTION_FIELDS = ['maxEvents', 'maxAgeDays'];
 
+/** Every option `createRecommender` reads; the type check below fails when an option is added but not listed. */
+const OPTION_NAMES = [
+  'catalog',
+  'workerUrl',
+  'dbName',
+  'retention',
+  'defaultK',
+  'halfLifeDays',
+  'sessionTimeoutMinutes',
+  'encoder',
+  'modelBaseUrl',
+  'devices',
+  'diversity',
+  'allowEmptyCatalog',
+  'onProgress',
+  'signal',
+] as const satisfies ReadonlyArray<keyof RecommenderOptions>;
+const allOptionsListed: Exclude<keyof RecommenderOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true;
+void allOptionsListed;
+
+/** A misspelt option would otherwise be ignored without a word, and the default silently used instead. */
+function rejectUnknown(value: object, known: readonly string[], parent: string | null, takes: string): void {
+  const unknown = findUnknownKey(value, known);
+  if (unknown === undefined) return;
+  const prefix = parent === null ? '' : `${parent}.`;
+  const option = `${prefix}${unknown.key}`;
+  const intro = parent === null ? `there is no option "${unknown.key}"` : `option "${parent}" has no field "${unknown.key}"`;
+  const hint = unknown.suggestion !== undefined ? ` Did you mean "${prefix}${unknown.suggestion}"?` : '';
+  throw new PocketRecError('invalid-option', `createRecommender: ${intro}; ${takes} ${known.join(', ')}.${hint}`, {
+    details: { option, ...(unknown.suggestion !== undefined ? { suggestion: `${prefix}${unknown.suggestion}` } : {}) },
+  });
+}
 
 function bad(option: string, value: unknown, expected: string): PocketRecError {
-  return new PocketRecError('invalid-option', `createRecommender: option "${option}" is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`, { details: { option } });
+  return new PocketRecError('invalid-option', `createRecommender: option "${option}" is ${showValue(value)}; expected ${expected}.`, { details: { option } });
 }
 
 function positive(option: string, value: unknown, fallback: number, integer = false): number {
@@ -35,10 +68,17 @@ function positive(option: string, value: unknown, fallback: number, integer = fa
 
 /** Validates the host's options once, at the boundary, and fills every default. */
 export function resolveOptions(options: RecommenderOptions, baseUrl: string, workerUrl: string): EngineConfig {
-  if (typeof options !== 'object' || options === null) throw bad('(options)', options, 'an object with at least { catalog }');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw bad('(options)', options, 'an object with at least { catalog }');
+  rejectUnknown(options, OPTION_NAMES, null, 'the options are');
+  if (options.retention !== undefined) {
+    if (typeof options.retention !== 'object' || options.retention === null) throw bad('retention', options.retention, 'an object like { maxEvents: 5000, maxAgeDays: 365 }');
+    rejectUnknown(options.retention, RETENTION_FIELDS, 'retention', 'retention takes');
+  }
   const { catalog } = options;
   let resolvedCatalog: EngineConfig['catalog'];
-  if (Array.isArray(catalog)) resolvedCatalog = [...(catalog as readonly Item[])];
+  // Inline items are checked here, before they cross to the worker: a function or a deeply nested value in a record
+  // would otherwise fail inside postMessage as an uncoded DataCloneError or RangeError. The worker checks again.
+  if (Array.isArray(catalog)) resolvedCatalog = validateItems(catalog as readonly Item[], (index) => ({ kind: 'inline', index }), 'the inline catalog option');
   else if (typeof catalog === 'string' || catalog instanceof URL) {
     if (String(catalog) === '') throw bad('catalog', catalog, 'a URL or an array of items');
     resolvedCatalog = new URL(String(catalog), baseUrl).href;
@@ -54,6 +94,13 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
   if (!Array.isArray(devices) || devices.length === 0 || !devices.every((d) => d === 'webgpu' || d === 'wasm')) throw bad('devices', devices, 'a non-empty array of "webgpu" and "wasm"');
   const device = typeof encoder === 'object' ? encoder.device : undefined;
   if (options.dbName !== undefined && (typeof options.dbName !== 'string' || options.dbName === '')) throw bad('dbName', options.dbName, 'a non-empty string');
+  if (options.allowEmptyCatalog !== undefined && typeof options.allowEmptyCatalog !== 'boolean') throw bad('allowEmptyCatalog', options.allowEmptyCatalog, 'true or false');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw bad('onProgress', options.onProgress, 'a function');
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw bad('signal', options.signal, 'an AbortSignal');
+  if (options.workerUrl !== undefined && typeof options.workerUrl !== 'string' && !(options.workerUrl instanceof URL)) throw bad('workerUrl', options.workerUrl, 'a URL string or URL');
+  if (options.modelBaseUrl !== undefined && (options.modelBaseUrl === '' || (typeof options.modelBaseUrl !== 'string' && !(options.modelBaseUrl instanceof URL)))) {
+    throw bad('modelBaseUrl', options.modelBaseUrl, 'a URL string or URL');
+  }
   return {
     catalog: resolvedCatalog,
     dbName: options.dbName ?? DEFAULTS.dbName,
@@ -69,7 +116,12 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
     modelBaseUrl: new URL(String(options.modelBaseUrl ?? 'models/'), options.modelBaseUrl ? baseUrl : workerUrl).href,
     wasmBaseUrl: new URL('./', workerUrl).href,
     devices: device ? [device] : [...devices],
+    allowEmptyCatalog: options.allowEmptyCatalog ?? false,
   };
+}
+
+function isAbortSignal(value: unknown): boolean {
+  return typeof AbortSignal !== 'undefined' ? value instanceof AbortSignal : typeof (value as { aborted?: unknown } | null)?.aborted === 'boolean';
 }
 
 /**
@@ -78,13 +130,7 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
  * `owner/name` is a hub id.
  */
 function resolveTransformers(encoder: TransformersEncoderOptions, baseUrl: string): TransformersModel {
-  // A misspelt field (`dtypes`, `devices`) would otherwise be ignored without a word.
-  const unknown = Object.keys(encoder).find((field) => !TRANSFORMERS_FIELDS.includes(field));
-  if (unknown !== undefined) {
-    throw new PocketRecError('invalid-option', `createRecommender: option "encoder" has no field "${unknown}"; a transformers encoder takes ${TRANSFORMERS_FIELDS.join(', ')}.`, {
-      details: { option: `encoder.${unknown}` },
-    });
-  }
+  rejectUnknown(encoder, TRANSFORMERS_FIELDS, 'encoder', 'a transformers encoder takes');
   const { model, dtype = DEFAULTS.transformersDtype, device } = encoder;
   const expected = 'a hub id such as "Xenova/all-MiniLM-L6-v2", or the URL of a model folder (absolute, or starting with "/", "./" or "../")';
   let folderUrl: string | null = null;

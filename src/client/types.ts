@@ -49,6 +49,12 @@ export interface RecommenderOptions {
   devices?: Array<'webgpu' | 'wasm'>;
   /** 1 ranks by relevance alone; lower values trade relevance for variety (MMR λ). @defaultValue 0.55 */
   diversity?: number;
+  /**
+   * Start even when the catalogue has no items (an empty file, whitespace, `[]` or `itemCount: 0`). Without it such a
+   * catalogue is rejected with `catalog-empty`, because it is almost always a broken deploy that would make every
+   * call return `[]` without a word. @defaultValue false
+   */
+  allowEmptyCatalog?: boolean;
   onProgress?: (progress: Progress) => void;
   /** Aborts start-up; the promise rejects with code `aborted`. */
   signal?: AbortSignal;
@@ -82,7 +88,7 @@ export interface Recommender {
   /** Records one behaviour event; pushes fresh results to subscribers. @throws `invalid-event` */
   track(event: TrackEvent): Promise<void>;
   recommend(request?: RecommendRequest, options?: CallOptions): Promise<Recommendation[]>;
-  similar(itemId: string, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
+  similar(itemId: string | number, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
   search(query: string, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
   /** Unit vectors for texts from the recommender's encoder, in the catalogue's space. */
   embed(texts: string[]): Promise<Float32Array[]>;

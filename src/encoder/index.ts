@@ -10,4 +10,4 @@ export {
   type TransformersEncoderOptions,
   type TransformersLibrary,
 } from './transformers-encoder';
-export { loadEncoder, type EncoderChoice, type EncoderConfig, type LoadedEncoder, type ModelProgress } from './load-encoder';
+export { loadEncoder, MODEL_CACHE_NAME, type EncoderChoice, type EncoderConfig, type LoadedEncoder, type ModelProgress } from './load-encoder';

@@ -44,7 +44,8 @@ interface ModelManifest {
   files: { int8: { file: string; bytes: number; sha256: string }; vocabulary: { file: string; bytes: number; sha256: string } };
 }
 
-const CACHE_NAME = 'pocketrec-models-v1';
+/** Cache Storage of the bundled model's files; `forget()` deletes it with the database. */
+export const MODEL_CACHE_NAME = 'pocketrec-models-v1';
 
 /**
  * Resolves the encoder in order — neural model on WebGPU, on WASM, then the lexical encoder — and records why
@@ -145,7 +146,7 @@ async function fetchVerified(url: string, sha256: string, bytes: number, onProgr
 
 async function openCache(): Promise<Cache | undefined> {
   try {
-    return await globalThis.caches?.open(CACHE_NAME);
+    return await globalThis.caches?.open(MODEL_CACHE_NAME);
   } catch {
     // Cache Storage is missing on insecure origins and in some private modes: a slower start, not a failure.
     return undefined;

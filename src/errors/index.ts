@@ -1,2 +1,3 @@
 export { PocketRecError, isPocketRecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './pocketrec-error';
 export { installErrorTransfer } from './comlink-transfer';
+export { closestName, findUnknownKey, unknownKeyHint, toItemId, showValue, isPlainObject, findNonData } from './checks';

@@ -6,6 +6,7 @@ export const ERROR_CODES = Object.freeze([
   'invalid-option',
   'invalid-event',
   'catalog-invalid',
+  'catalog-empty',
   'catalog-fetch-failed',
   'store-unavailable',
   'store-quota',

@@ -1,3 +1,4 @@
-export { openStore, deleteStore, type HistoryStore } from './open-store';
+export { openStore, deleteStore } from './open-store';
+export { createMemoryStore } from './memory-store';
 export { SCHEMA_VERSION } from './schema';
-export type { StoredEvent, Retention, HistoryExport } from './types';
+export type { HistoryStore, PutCachedOptions, StoredEvent, Retention, HistoryExport } from './types';

@@ -1,3 +1,4 @@
+import type { CatalogCache } from '../catalog';
 import type { BehaviourEvent } from '../profile';
 
 /** An event as kept in IndexedDB: the host's event plus what the engine stamped on it. */
@@ -18,4 +19,35 @@ export interface HistoryExport {
   formatVersion: 1;
   exportedAt: number;
   events: StoredEvent[];
+}
+
+export interface PutCachedOptions {
+  /**
+   * Deletes every other cache entry whose key starts with this prefix in the same write, so a cache keyed by
+   * version (`vectors:<catalogue version>:…`) holds only the current one instead of growing with every deploy.
+   */
+  replacesPrefix?: string;
+}
+
+/** The visitor's history, settings and caches. */
+export interface HistoryStore {
+  /**
+   * False once IndexedDB could not be opened (private modes, disabled storage, an opaque origin): the store then
+   * keeps everything in memory, for this page's lifetime only.
+   */
+  readonly persistent: boolean;
+  append(event: StoredEvent): Promise<StoredEvent>;
+  /** All kept events, oldest first. */
+  events(): Promise<StoredEvent[]>;
+  /** Deletes what the retention policy no longer allows; returns how many events went. */
+  prune(now: number): Promise<number>;
+  getSetting<T>(key: string): Promise<T | undefined>;
+  putSetting(key: string, value: unknown): Promise<void>;
+  readonly catalogCache: CatalogCache;
+  getCached<T>(key: string): Promise<T | undefined>;
+  putCached(key: string, value: unknown, options?: PutCachedOptions): Promise<void>;
+  exportHistory(): Promise<HistoryExport>;
+  /** Deletes the database itself (history, settings, catalogue and vector caches) and the bundled model's cache. */
+  forget(): Promise<void>;
+  close(): void;
 }

@@ -4,8 +4,8 @@ import type { BehaviourEvent, EventContext } from '../profile';
 import type { RankFilter } from '../rank';
 import type { HistoryExport, Retention } from '../store';
 
-/** What the host passes to `track`; `ts` defaults to now. */
-export type TrackEvent = Omit<BehaviourEvent, 'ts'> & { ts?: number };
+/** What the host passes to `track`; `ts` defaults to now; a numeric `itemId` means its decimal string, as in catalogues. */
+export type TrackEvent = Omit<BehaviourEvent, 'ts' | 'itemId'> & { ts?: number; itemId?: string | number };
 
 export interface RecommendRequest {
   /** How many results. @defaultValue the recommender's `defaultK` */
@@ -45,6 +45,8 @@ export interface Status {
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
   historySize: number;
+  /** `persistent: false` when IndexedDB could not be opened: the history then lives in memory for this visit only. */
+  store: { persistent: boolean };
   sessionId: string;
   timings: {
     catalogLoadMs: number | null;
@@ -84,6 +86,7 @@ export interface EngineConfig {
   /** Absolute URL of the folder with onnxruntime-web's `.wasm` files. */
   wasmBaseUrl: string;
   devices: Array<'webgpu' | 'wasm'>;
+  allowEmptyCatalog: boolean;
 }
 
 /** The one sink the client registers: the worker pushes progress and updates through it. */

@@ -2,7 +2,7 @@ import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef } from '../catalog';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
-import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
+import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, isReplayable, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { loadRuntime } from '../onnx';
@@ -139,6 +139,7 @@ export function createEngine(): EngineApi {
         baseUrl: self.location.href,
         cache: store.catalogCache,
         onProgress: (p) => events.progress(p),
+        allowEmpty: config.allowEmptyCatalog,
       });
       const catalogLoadMs = performance.now() - started;
       const { catalog } = loaded;
@@ -155,7 +156,7 @@ export function createEngine(): EngineApi {
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
       await store.prune(Date.now());
-      const history = await store.events();
+      const history = (await store.events()).filter(isReplayable);
       const last = history[history.length - 1];
       const session = (await store.getSetting<Ready['session']>('session')) ?? { id: newSessionId(), lastTs: last?.ts ?? 0 };
       const s: Ready = {
@@ -186,13 +187,7 @@ export function createEngine(): EngineApi {
     track(input) {
       return serial(async () => {
         const s = state();
-        let event: BehaviourEvent;
-        try {
-          event = validateEvent(input, Date.now(), (id) => s.model.indexOf(id) !== undefined);
-        } catch (error) {
-          if (!(error instanceof InvalidEventError)) throw error;
-          throw new PocketRecError('invalid-event', `track: ${error.message} (field "${error.field}"). Nothing was stored.`, { details: { field: error.field } });
-        }
+        const event = validateEvent(input, Date.now(), (id) => s.model.indexOf(id) !== undefined);
         if (event.ts - s.session.lastTs > s.config.sessionTimeoutMinutes * 60_000) s.session = { id: newSessionId(), lastTs: event.ts };
         s.session.lastTs = Math.max(s.session.lastTs, event.ts);
         const stored: StoredEvent = { ...event, sessionId: s.session.id };
@@ -243,6 +238,7 @@ export function createEngine(): EngineApi {
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
         sequence: s.sequence ? sequenceStatus(s.sequence) : null,
         historySize: s.historySize,
+        store: { persistent: s.store.persistent },
         sessionId: s.session.id,
         timings: { ...s.timings },
       };
@@ -289,7 +285,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
     (await encoder.embed(batch)).forEach((v, i) => out.set(v, (start + i) * encoder.dim));
     events.progress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
   }
-  await store.putCached(key, out).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
+  await store.putCached(key, out, { replacesPrefix: 'vectors:' }).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
   return out;
 }
 

@@ -40,6 +40,7 @@ describe('catalogue loading with the IndexedDB cache', () => {
     ['malformed JSON', '[{"id":"a","title":"A"},'],
     ['a missing id', JSON.stringify([{ id: 'a', title: 'A' }, { title: 'no id' }])],
     ['a duplicate id', JSON.stringify([{ id: 'a', title: 'A' }, { id: 'a', title: 'again' }])],
+    ['an item nested too deep', `[{"id":"a","title":"A","x":${'['.repeat(5000)}${']'.repeat(5000)}}]`],
   ])('keeps the previous catalogue when an update has %s', async (_, broken) => {
     const store = openStore(`cat-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
     const s = site({ [`${base}items.json`]: good });
@@ -69,6 +70,43 @@ describe('catalogue loading with the IndexedDB cache', () => {
     s.requests.length = 0;
     await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
     expect(s.requests).toEqual([`${base}catalog.json`]);
+    store.close();
+  });
+
+  it('keeps the previous catalogue when a manifest update ships malformed signals', async () => {
+    const store = openStore(`cat-${Date.now()}-sig`, { maxEvents: 10, maxAgeDays: 1 });
+    const manifest = (version: string) => JSON.stringify({ formatVersion: 1, version, itemCount: 2, items: 'items.json', signals: 'signals.json' });
+    const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}signals.json`]: '{"neighbors":{"a":[["b",1]]}}' });
+    const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(v1.catalog.signals?.neighbors?.a).toEqual([['b', 1]]);
+    // Before the fix this update was cached as valid, replacing v1, and every later start failed with a TypeError.
+    s.files[`${base}catalog.json`] = manifest('v2');
+    s.files[`${base}signals.json`] = '{"neighbors":{"a":5}}';
+    const v2 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(v2).toMatchObject({ fromCache: true, catalog: { version: 'v1' } });
+    expect(v2.staleBecause).toContain('neighbors["a"]');
+    const again = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(again.catalog.signals?.neighbors?.a).toEqual([['b', 1]]);
+    await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { field: 'neighbors["a"]' } });
+    store.close();
+  });
+
+  it.each([
+    ['an empty file', ''],
+    // Spaces only: the fake server puts the body's start in an ETag, where a newline is not allowed.
+    ['whitespace', '     '],
+    ['an empty array', '[]'],
+  ])('rejects %s with catalog-empty unless allowEmpty, and keeps a good cached copy', async (_, empty) => {
+    const store = openStore(`cat-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
+    const s = site({ [`${base}items.json`]: empty });
+    await expect(loadCatalog('items.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-empty' });
+    expect((await loadCatalog('items.json', { baseUrl: base, fetch: s.fetch, allowEmpty: true })).catalog.items).toEqual([]);
+    s.files[`${base}items.json`] = good;
+    const before = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    s.files[`${base}items.json`] = empty;
+    const after = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(after).toMatchObject({ fromCache: true, catalog: { version: before.catalog.version } });
+    expect(after.staleBecause).toContain('has no items');
     store.close();
   });
 

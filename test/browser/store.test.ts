@@ -114,4 +114,77 @@ describe('history store (IndexedDB)', () => {
     await deleteStore(name);
     expect((await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
   });
+
+  it('forget() deletes the database itself and the model cache, and the store still works afterwards', async () => {
+    const { name, store } = fresh();
+    await store.append(ev(Date.now()));
+    const models = await caches.open('pocketrec-models-v1');
+    await models.put('https://shop.test/models/model.onnx', new Response('weights'));
+    // Before the fix the emptied database and the model cache stayed on the device.
+    await store.forget();
+    expect((await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
+    expect(await caches.has('pocketrec-models-v1')).toBe(false);
+    await store.append(ev(Date.now(), 'after'));
+    expect((await store.events()).map((e) => e.itemId)).toEqual(['after']);
+  });
+
+  it('forget() is not blocked by another tab holding the database open', async () => {
+    const { name, store: a } = fresh();
+    const b = openStore(name, retention);
+    open.push(b);
+    await a.append(ev(Date.now(), 'a'));
+    expect(await b.events()).toHaveLength(1);
+    await a.forget();
+    expect((await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
+    // The other tab reopens an empty database on its next call.
+    expect(await b.events()).toEqual([]);
+  });
+
+  it('keeps only the current version of a versioned cache', async () => {
+    const { store } = fresh();
+    await store.putCached('catalog:https://shop.test/c.json', { v: 1 });
+    await store.putCached('vectors:v1:enc', new Float32Array([1]), { replacesPrefix: 'vectors:' });
+    await store.putCached('vectors:v1:other-enc', new Float32Array([2]));
+    // Before the fix every deploy's vectors stayed: storage grew with each catalogue version.
+    await store.putCached('vectors:v2:enc', new Float32Array([3]), { replacesPrefix: 'vectors:' });
+    expect(await store.getCached('vectors:v1:enc')).toBeUndefined();
+    expect(await store.getCached('vectors:v1:other-enc')).toBeUndefined();
+    expect(Array.from((await store.getCached<Float32Array>('vectors:v2:enc'))!)).toEqual([3]);
+    expect(await store.getCached('catalog:https://shop.test/c.json')).toEqual({ v: 1 });
+  });
+
+  it('falls back to memory when IndexedDB cannot be opened (private modes, opaque origins)', async () => {
+    // What an opaque origin or disabled storage does: reading `indexedDB` throws a SecurityError.
+    const own = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+    Object.defineProperty(globalThis, 'indexedDB', {
+      configurable: true,
+      get() {
+        throw new DOMException('Access to the IndexedDB API is denied in this context.', 'SecurityError');
+      },
+    });
+    const warn = console.warn;
+    const warnings: unknown[] = [];
+    console.warn = (...args: unknown[]) => void warnings.push(args[0]);
+    try {
+      const store = openStore(`store-memory-${Date.now()}`, { maxEvents: 2, maxAgeDays: 30 });
+      expect(store.persistent).toBe(true);
+      // Before the fix this rejected with store-unavailable, and so did createRecommender.
+      await store.append(ev(Date.now(), 'a'));
+      expect(store.persistent).toBe(false);
+      await store.append(ev(Date.now(), 'b'));
+      await store.append(ev(Date.now(), 'c'));
+      expect(await store.prune(Date.now())).toBe(1);
+      expect((await store.events()).map((e) => e.itemId)).toEqual(['b', 'c']);
+      await store.putSetting('session', { id: 's' });
+      expect(await store.getSetting('session')).toEqual({ id: 's' });
+      await store.forget();
+      expect(await store.events()).toEqual([]);
+      expect(String(warnings[0])).toContain('in memory only');
+    } finally {
+      console.warn = warn;
+      if (own) Object.defineProperty(globalThis, 'indexedDB', own);
+      else delete (globalThis as { indexedDB?: unknown }).indexedDB;
+    }
+    expect(typeof indexedDB.open).toBe('function');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEmbeddings, parseItemsText, validateManifest } from '../../src/catalog';
+import { checkNotEmpty, decodeEmbeddings, MAX_ITEM_DEPTH, parseItemsText, validateItems, validateManifest, validateSignals } from '../../src/catalog';
 import { PocketRecError } from '../../src/errors';
 
 function error(fn: () => unknown): PocketRecError {
@@ -58,5 +58,103 @@ describe('decodeEmbeddings', () => {
   });
   it('rejects a file of the wrong size', () => {
     expect(error(() => decodeEmbeddings(new ArrayBuffer(10), 2, 2, 'int8', 'e.bin')).details).toMatchObject({ expected: 12 });
+  });
+});
+
+describe('validateSignals', () => {
+  it.each([
+    // Before the fix this was cached as valid and then failed with an uncoded TypeError in the rank model.
+    [{ neighbors: { a: 5 } }, 'neighbors["a"]'],
+    [{ neighbors: { a: [['b']] } }, 'neighbors["a"][0]'],
+    [{ neighbors: { a: [['b', Number.NaN]] } }, 'neighbors["a"][0]'],
+    [{ transitions: { a: [[3, 1]] } }, 'transitions["a"][0]'],
+    [{ transitions: [] }, 'transitions'],
+    [{ popularity: { a: '12' } }, 'popularity["a"]'],
+    [{ trending: { a: -1 } }, 'trending["a"]'],
+    [{ neighbours: {} }, 'neighbours'],
+    [[], '(file)'],
+  ])('rejects %j naming %s', (raw, field) => {
+    const e = error(() => validateSignals(raw, 's.json'));
+    expect(e.code).toBe('catalog-invalid');
+    expect(e.details).toMatchObject({ source: 's.json', field });
+  });
+  it('suggests the signal that was meant', () => {
+    expect(error(() => validateSignals({ neighbours: {} }, 's.json')).message).toContain('did you mean "neighbors"?');
+  });
+  it('accepts what pocketrec build writes, including ids outside the catalogue', () => {
+    const signals = { popularity: { a: 3 }, trending: { gone: 1 }, neighbors: { a: [['b', 0.5]] }, transitions: {} };
+    expect(validateSignals(signals, 's.json')).toEqual(signals);
+  });
+});
+
+describe('items: ids and values', () => {
+  it('takes a numeric id as its decimal string, as events do', () => {
+    expect(parseItemsText('[{"id":42,"title":"A"}]', 'x.json')[0]!.id).toBe('42');
+  });
+  it('rejects deep nesting with a coded error naming the item and field', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = { deep };
+    // Before the fix an inline catalogue like this reached postMessage and failed with an uncoded RangeError.
+    const e = error(() => validateItems([{ id: 'a', title: 'A', extra: deep }], (index) => ({ kind: 'inline', index }), 'inline'));
+    expect(e.code).toBe('catalog-invalid');
+    expect(e.details).toMatchObject({ field: 'extra', index: 0 });
+    expect(e.message).toContain(`deeper than ${MAX_ITEM_DEPTH} levels`);
+  });
+  it('rejects values that are not data: functions, cycles, class instances, non-finite numbers', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const extra of [() => 1, cyclic, new Map(), Number.NaN]) {
+      expect(error(() => validateItems([{ id: 'a', title: 'A', extra }], (index) => ({ kind: 'inline', index }), 'inline')).details).toMatchObject({ field: 'extra' });
+    }
+  });
+  it('accepts a shared (acyclic) object', () => {
+    const shared = { colour: 'red' };
+    expect(validateItems([{ id: 'a', title: 'A', x: shared, y: shared }], (index) => ({ kind: 'inline', index }), 'inline')).toHaveLength(1);
+  });
+  it('rejects a JSON file that is not an array of items', () => {
+    expect(error(() => parseItemsText('[1]', 'x.json')).details).toMatchObject({ index: 0 });
+  });
+});
+
+describe('checkNotEmpty', () => {
+  it.each([[''], ['   \n\n'], ['[]']])('rejects the empty catalogue %j with catalog-empty unless the host opts in', (text) => {
+    const items = parseItemsText(text, 'x.json');
+    expect(error(() => checkNotEmpty(items, 'x.json', false)).code).toBe('catalog-empty');
+    expect(() => checkNotEmpty(items, 'x.json', true)).not.toThrow();
+  });
+});
+
+describe('validateManifest: sequence training and embeddings values', () => {
+  const manifest = (training: unknown) => ({
+    formatVersion: 1,
+    version: 'v',
+    items: 'i.json',
+    itemCount: 1,
+    sequence: { url: 's.onnx', items: 's.json', sha256: 'a'.repeat(64), bytes: 10, dtype: 'float32', maxLen: 50, training },
+  });
+  it.each([
+    [{ sequences: -1, bestEpoch: 1, validNdcg10: 0.1 }, 'sequence.training.sequences'],
+    [{ sequences: 10, bestEpoch: 1, validNdcg10: 'good' }, 'sequence.training.validNdcg10'],
+    [{ sequences: 10, bestEpoch: 1, validNdcg10: 0.2, settings: { dim: 'big' } }, 'sequence.training.settings.dim'],
+    ['fast', 'sequence.training'],
+  ])('rejects training %j naming %s', (training, field) => {
+    expect(error(() => validateManifest(manifest(training), 'c.json')).details).toMatchObject({ field });
+  });
+  it('accepts a real training record', () => {
+    expect(() => validateManifest(manifest({ sequences: 10, bestEpoch: 3, validNdcg10: 0.2, settings: { dim: 64 } }), 'c.json')).not.toThrow();
+  });
+  it('rejects embeddings with a NaN value or scale', () => {
+    expect(error(() => decodeEmbeddings(new Float32Array([1, Number.NaN, 0, 1]).buffer, 2, 2, 'f32', 'e.bin')).details).toMatchObject({ row: 0 });
+    const buf = new ArrayBuffer(2 * 4 + 2 * 2);
+    new DataView(buf).setFloat32(4, Number.POSITIVE_INFINITY, true);
+    expect(error(() => decodeEmbeddings(buf, 2, 2, 'int8', 'e.bin')).details).toMatchObject({ row: 1 });
+  });
+});
+
+describe('inline items are never changed behind the host', () => {
+  it('copies a record whose numeric id becomes a string', () => {
+    const host = [{ id: 7, title: 'Seven' }];
+    expect(validateItems(host, (index) => ({ kind: 'inline', index }), 'inline')[0]!.id).toBe('7');
+    expect(host[0]!.id).toBe(7);
   });
 });

@@ -75,3 +75,39 @@ describe('resolveOptions', () => {
     });
   });
 });
+
+describe('resolveOptions: unknown and misspelt options', () => {
+  const resolve = (options: object) => resolveOptions(options as never, 'http://x/', 'http://x/w.js');
+  it.each([
+    // Before the fix each of these was ignored and the default used.
+    [{ catalog: 'c.json', defaultk: 4 }, 'defaultk', 'defaultK'],
+    [{ catalog: 'c.json', halfLife: 4 }, 'halfLife', 'halfLifeDays'],
+    [{ catalog: 'c.json', retention: { maxEvent: 4 } }, 'retention.maxEvent', 'retention.maxEvents'],
+    [{ catalog: 'c.json', allowEmptyCatalogue: true }, 'allowEmptyCatalogue', 'allowEmptyCatalog'],
+  ])('rejects %j naming %s and suggesting %s', (options, option, suggestion) => {
+    let error: unknown;
+    try {
+      resolve(options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'invalid-option', details: { option, suggestion } });
+    expect((error as Error).message).toContain(`Did you mean "${suggestion}"?`);
+  });
+  it('lists the options when nothing is close', () => {
+    expect(() => resolve({ catalog: 'c.json', zzzzzzzzzz: 1 })).toThrow(/the options are catalog, workerUrl/);
+  });
+  it('checks allowEmptyCatalog, onProgress and signal', () => {
+    expect(resolve({ catalog: 'c.json' }).allowEmptyCatalog).toBe(false);
+    expect(resolve({ catalog: 'c.json', allowEmptyCatalog: true }).allowEmptyCatalog).toBe(true);
+    expect(() => resolve({ catalog: 'c.json', allowEmptyCatalog: 'yes' })).toThrow(expect.objectContaining({ details: { option: 'allowEmptyCatalog' } }));
+    expect(() => resolve({ catalog: 'c.json', onProgress: 'log' })).toThrow(expect.objectContaining({ details: { option: 'onProgress' } }));
+    expect(() => resolve({ catalog: 'c.json', signal: {} })).toThrow(expect.objectContaining({ details: { option: 'signal' } }));
+  });
+  it('rejects inline items that could not cross to the worker, with a coded error', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => resolve({ catalog: [{ id: 'a', title: 'A', deep }] })).toThrow(expect.objectContaining({ code: 'catalog-invalid', details: expect.objectContaining({ field: 'deep', index: 0 }) }));
+    expect(() => resolve({ catalog: [{ id: 'a', title: 'A', onClick: () => 1 }] })).toThrow(expect.objectContaining({ code: 'catalog-invalid' }));
+  });
+});

@@ -81,6 +81,6 @@ describe('validateEvent', () => {
     [{ type: 'rate', itemId: 'a', rating: 7 }, 'rating'],
     [{ type: 'view', itemId: 'a', ts: 'yesterday' }, 'ts'],
   ])('rejects %j naming the field', (event, field) => {
-    expect(() => validateEvent(event, 0, known)).toThrow(expect.objectContaining({ field }));
+    expect(() => validateEvent(event, 0, known)).toThrow(expect.objectContaining({ code: 'invalid-event', details: { field } }));
   });
 });
