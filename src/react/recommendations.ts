@@ -31,11 +31,15 @@ export function Recommendations(props: RecommendationsProps): ReactElement | nul
   const track = useTrack();
   const list = useRef<HTMLOListElement>(null);
   const onError = useRef(props.onError);
+  // Each error is reported once, though StrictMode runs the effect twice on mount.
+  const reported = useRef<Error | null>(null);
   useEffect(() => {
     onError.current = props.onError;
   });
   useEffect(() => {
-    if (error) onError.current?.(error);
+    if (!error || reported.current === error) return;
+    reported.current = error;
+    onError.current?.(error);
   }, [error]);
 
   if (status === 'error' || !data?.length) return null;
