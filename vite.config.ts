@@ -26,7 +26,8 @@ const builds: Record<string, UserConfig['build']> = {
     lib: { entry: 'src/react/index.ts', formats: ['es'], fileName: () => 'react.js' },
     rollupOptions: {
       external: (id) => id === 'react' || id.startsWith('react/') || id === 'react-dom' || id.startsWith('react-dom/') || id === publicEntry,
-      output: { paths: (id) => (id === publicEntry ? './pocketrec.js' : id) },
+      // Frameworks with server components (Next.js) must treat the hooks as client code.
+      output: { paths: (id) => (id === publicEntry ? './pocketrec.js' : id), banner: "'use client';" },
     },
   },
 };

@@ -33,11 +33,11 @@ test('a widget is walked with Tab and the arrow keys, and Enter opens the item, 
   const selected = page.evaluate(() => new Promise<string>((ok) => document.addEventListener('pocketrec-select', (e) => ok((e as CustomEvent<{ id: string }>).detail.id), { once: true })));
   await page.keyboard.press('Enter');
   expect(await selected).toBe(ids[1]);
-  await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#open-${ids[1]}`);
+  await expect.poll(() => page.evaluate(() => location.hash), { timeout: 15_000 }).toBe(`#open-${ids[1]}`);
   const history = await page.evaluate(async () => (await (window as unknown as { recReady: Promise<{ exportHistory(): Promise<{ events: Array<{ type: string; itemId?: string }> }> }> }).recReady).exportHistory());
   expect(history.events.map((e) => `${e.type}:${e.itemId}`)).toEqual([`click:${ids[1]}`]);
   // The refresh that followed the click kept the keyboard user in the list.
-  await expect.poll(() => focusedId(page, 'related')).not.toBeNull();
+  await expect.poll(() => focusedId(page, 'related'), { timeout: 15_000 }).not.toBeNull();
 });
 
 test('entries carry links and images, and take ::part styles from the page', async ({ page }) => {
@@ -52,7 +52,7 @@ test('entries carry links and images, and take ::part styles from the page', asy
 });
 
 test('kinds the engine cannot compute yet, and a misspelt kind, render nothing and say why with a code', async ({ page }) => {
-  await expect.poll(() => page.evaluate(() => (window as unknown as { widgetErrors: unknown[] }).widgetErrors.length)).toBe(3);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { widgetErrors: unknown[] }).widgetErrors.length), { timeout: 15_000 }).toBe(3);
   const errors = await page.evaluate(() => (window as unknown as { widgetErrors: Array<{ id: string; code: string }> }).widgetErrors);
   expect(errors).toEqual(expect.arrayContaining([{ id: 'trending', code: 'unsupported' }, { id: 'cart', code: 'unsupported' }, { id: 'typo', code: 'invalid-option' }]));
   for (const id of ['trending', 'cart', 'typo']) {
@@ -62,6 +62,6 @@ test('kinds the engine cannot compute yet, and a misspelt kind, render nothing a
   // Tracking does not make them try again: the update that refreshes the feed brings no new errors.
   const feed = await entryIds(page, 'for-you');
   await page.evaluate(async () => (await (window as unknown as { recReady: Promise<{ track(e: unknown): Promise<void> }> }).recReady).track({ type: 'add_to_cart', itemId: 't2' }));
-  await expect.poll(() => entryIds(page, 'for-you')).not.toEqual(feed);
+  await expect.poll(() => entryIds(page, 'for-you'), { timeout: 15_000 }).not.toEqual(feed);
   expect(await page.evaluate(() => (window as unknown as { widgetErrors: unknown[] }).widgetErrors.length)).toBe(3);
 });

@@ -60,7 +60,8 @@ export function PocketRecProvider(props: PocketRecProviderProps): ReactElement {
         handle = owned.current = { start: createRecommender({ ...options, onProgress }), progressSink, disposeTimer: null };
       }
       handle.disposeTimer = null;
-      handle.progressSink.current = (progress) => setState((s) => (s.status === 'loading' ? { ...s, progress } : s));
+      // Kept after start-up too: parts that load lazily (the encoder, the sequence model) report later.
+      handle.progressSink.current = (progress) => setState((s) => ({ ...s, progress }));
       start = handle.start;
     }
     start.then(

@@ -12,7 +12,7 @@ export interface QueryState<T> {
   /** The answer; null until the first one arrives. */
   data: T | null;
   status: QueryStatus;
-  /** The recommender's latest start-up progress; null when the provider was handed a ready recommender. */
+  /** The recommender's latest loading progress; null when the provider was handed a recommender it did not start. */
   progress: Progress | null;
   /** Why `status` is `error`: a `PocketRecError` (start-up failure, bad arguments, …). */
   error: Error | null;
