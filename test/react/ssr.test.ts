@@ -1,5 +1,6 @@
 import { createElement, StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // What would start work in a browser: a server render must not even look these up. `window` and `document` stay
@@ -45,6 +46,17 @@ describe('pocketrec/react on the server', () => {
     const html = renderToString(createElement(StrictMode, null, createElement(PocketRecProvider, { options: { catalog: '/catalog.json' } }, createElement(Page))));
     expect(html).toBe('<main>loading</main>');
     expect(seen.at(-1)).toBe('loading/loading/idle/loading');
+    expect(touched).toEqual([]);
+  });
+
+  it('so does the built bundle, dist/react.js, with React and PocketRec as its imports', async () => {
+    const built = new URL('../../dist/react.js', import.meta.url);
+    expect(existsSync(built), 'dist/react.js is missing: run `npm run build:lib` first').toBe(true);
+    installTripwires();
+    const { PocketRecProvider, Recommendations, useRecommendations } = (await import(/* @vite-ignore */ built.href)) as typeof import('../../src/react');
+    const Page = () => createElement('p', null, useRecommendations().status, createElement(Recommendations, { kind: 'for-you' }));
+    const html = renderToString(createElement(StrictMode, null, createElement(PocketRecProvider, { options: { catalog: '/catalog.json' } }, createElement(Page))));
+    expect(html).toBe('<p>loading</p>');
     expect(touched).toEqual([]);
   });
 
