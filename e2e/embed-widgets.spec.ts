@@ -30,9 +30,10 @@ test('a widget is walked with Tab and the arrow keys, and Enter opens the item, 
   expect(await focusedId(page, 'related')).toBe(ids[0]);
   await page.keyboard.press('ArrowRight');
 
-  const selected = page.evaluate(() => new Promise<string>((ok) => document.addEventListener('pocketrec-select', (e) => ok((e as CustomEvent<{ id: string }>).detail.id), { once: true })));
+  // The listener is in place before the key is pressed.
+  await page.evaluate(() => document.addEventListener('pocketrec-select', (e) => ((window as unknown as { selected: string }).selected = (e as CustomEvent<{ id: string }>).detail.id)));
   await page.keyboard.press('Enter');
-  expect(await selected).toBe(ids[1]);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { selected?: string }).selected), { timeout: 15_000 }).toBe(ids[1]);
   await expect.poll(() => page.evaluate(() => location.hash), { timeout: 15_000 }).toBe(`#open-${ids[1]}`);
   const history = await page.evaluate(async () => (await (window as unknown as { recReady: Promise<{ exportHistory(): Promise<{ events: Array<{ type: string; itemId?: string }> }> }> }).recReady).exportHistory());
   expect(history.events.map((e) => `${e.type}:${e.itemId}`)).toEqual([`click:${ids[1]}`]);
@@ -64,4 +65,14 @@ test('kinds the engine cannot compute yet, and a misspelt kind, render nothing a
   await page.evaluate(async () => (await (window as unknown as { recReady: Promise<{ track(e: unknown): Promise<void> }> }).recReady).track({ type: 'add_to_cart', itemId: 't2' }));
   await expect.poll(() => entryIds(page, 'for-you'), { timeout: 15_000 }).not.toEqual(feed);
   expect(await page.evaluate(() => (window as unknown as { widgetErrors: unknown[] }).widgetErrors.length)).toBe(3);
+});
+
+test('a host that cancels pocketrec-select routes the visit itself: the link is not followed, the click still tracked', async ({ page }) => {
+  await page.evaluate(() => document.addEventListener('pocketrec-select', (e) => e.preventDefault()));
+  const first = (await entryIds(page, 'related'))[0];
+  await page.locator('#related a').first().click();
+  type Rec = { exportHistory(): Promise<{ events: Array<{ type: string; itemId?: string }> }> };
+  const clicks = () => page.evaluate(async () => (await (window as unknown as { recReady: Promise<Rec> }).recReady).exportHistory()).then((h) => h.events.map((e) => `${e.type}:${e.itemId}`));
+  await expect.poll(clicks, { timeout: 15_000 }).toEqual([`click:${first}`]);
+  expect(await page.evaluate(() => location.hash)).toBe('');
 });
