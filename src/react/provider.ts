@@ -1,4 +1,4 @@
-import { createContext, createElement, useContext, useEffect, useMemo, useState, type ReactElement } from 'react';
+import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { createRecommender, PocketRecError, type Progress, type Recommender } from '../index';
 import type { PocketRecProviderProps, QueryState } from './types';
 
@@ -39,7 +39,7 @@ export function PocketRecProvider(props: PocketRecProviderProps): ReactElement {
   const [state, setState] = useState<QueryState<Recommender>>({ data: null, status: 'loading', progress: null, error: null });
   // One settle-once promise per recommender source; creating it in render has no side effect.
   const deferred = useMemo(createDeferred, [given]);
-  const [owned] = useState<{ current: OwnedStart | null }>(() => ({ current: null }));
+  const owned = useRef<OwnedStart | null>(null);
 
   useEffect(() => {
     let isCurrent = true;
@@ -86,7 +86,7 @@ export function PocketRecProvider(props: PocketRecProviderProps): ReactElement {
       }, 0);
     };
     // `options` are read once by design (documented on the prop); only a different given recommender restarts.
-  }, [given, deferred, owned]);
+  }, [given, deferred]);
 
   const value = useMemo<ProviderValue>(() => ({ state, ready: deferred.promise }), [state, deferred]);
   return createElement(PocketRecContext.Provider, { value }, props.children);
