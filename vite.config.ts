@@ -1,10 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type UserConfig } from 'vite';
 
+const publicEntry = fileURLToPath(new URL('src/index.ts', import.meta.url));
+
 /**
- * One config, three library builds (run in sequence by `npm run build`):
+ * One config, four library builds (run in sequence by `npm run build:lib`):
  * - `esm`: `dist/pocketrec.js`, the ES module for bundlers and `<script type="module">`;
  * - `iife`: `dist/pocketrec.iife.js`, the script-tag build defining the global `PocketRec`;
- * - `worker`: `dist/pocketrec.worker.js`, the self-contained module worker both of them spawn.
+ * - `worker`: `dist/pocketrec.worker.js`, the self-contained module worker both of them spawn;
+ * - `react`: `dist/react.js`, the React bindings. React is the site's own (a peer dependency), and the bindings
+ *   import PocketRec itself from `./pocketrec.js`, so a page holds one client and one `PocketRecError` class.
  * They are separate builds so that the worker carries no client code and each output is one file.
  */
 const builds: Record<string, UserConfig['build']> = {
@@ -16,6 +21,14 @@ const builds: Record<string, UserConfig['build']> = {
   },
   worker: {
     lib: { entry: 'src/worker/main.ts', formats: ['es'], fileName: () => 'pocketrec.worker.js' },
+  },
+  react: {
+    lib: { entry: 'src/react/index.ts', formats: ['es'], fileName: () => 'react.js' },
+    rollupOptions: {
+      external: (id) => id === 'react' || id.startsWith('react/') || id === 'react-dom' || id.startsWith('react-dom/') || id === publicEntry,
+      // Frameworks with server components (Next.js) must treat the hooks as client code.
+      output: { paths: (id) => (id === publicEntry ? './pocketrec.js' : id), banner: "'use client';" },
+    },
   },
 };
 

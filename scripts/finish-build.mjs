@@ -8,6 +8,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 writeFileSync(join(dist, 'pocketrec.d.ts'), "export * from './types/index';\n");
+writeFileSync(join(dist, 'react.d.ts'), "export * from './types/react/index';\n");
 
 const root = resolve(import.meta.dirname, '..');
 // The WebGPU-capable WASM build of onnxruntime-web and its loader, fetched by the worker from `wasmPaths`.
