@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 writeFileSync(join(dist, 'pocketrec.d.ts'), "export * from './types/index';\n");
+// The worker entries export nothing: a module that imports them gets their URL from its bundler, not bindings.
+writeFileSync(join(dist, 'worker.d.ts'), 'export {};\n');
 
 const root = resolve(import.meta.dirname, '..');
 // The WebGPU-capable WASM build of onnxruntime-web and its loader, fetched by the worker from `wasmPaths`.
