@@ -2,7 +2,7 @@
 // After the three vite builds: give the ES module its `.d.ts` entry, put the runtime's WASM and the model files
 // next to the worker (so a site serves one folder and nothing comes from a CDN). `npm run size` reports what each
 // file weighs compressed: brotli at the highest level takes minutes, too long for every build.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
@@ -38,6 +38,23 @@ const models = join(root, 'models/build');
 if (!existsSync(join(models, 'manifest.json'))) throw new Error('finish-build: models/build/manifest.json is missing; run `npm run build:model` first.');
 mkdirSync(join(dist, 'models'), { recursive: true });
 for (const file of ['manifest.json', 'use-lite-int8.onnx', 'use-lite-vocab.json']) copyFileSync(join(models, file), join(dist, 'models', file));
+
+// What a site deploys next to pocketrec.js: the worker and every file it loads relative to itself. The README's
+// "Deploying" table, `pocketrec/vite` and `npm run size` all read this list, so it cannot drift from the build.
+// Not listed: the client entries themselves, declarations, source maps, the Node-only plugin, the worker variant
+// for bundlers that resolve transformers.js, and the optional WebGPU runtime (left out of the package for size).
+const NOT_DEPLOYED = /^(pocketrec\.js|pocketrec\.iife\.js|pocketrec\.transformers\.worker\.js|vite\.js|assets\.json|ort-wasm-simd-threaded\.jsep\..*)$|\.(map|d\.ts)$/;
+const deployed = [
+  ...readdirSync(dist).filter((f) => statSync(join(dist, f)).isFile() && !NOT_DEPLOYED.test(f)),
+  ...readdirSync(join(dist, 'models')).map((f) => `models/${f}`),
+].sort();
+const files = deployed.map((file) => ({ file, bytes: statSync(join(dist, file)).size }));
+writeFileSync(join(dist, 'assets.json'), JSON.stringify({ files }, null, 2) + '\n');
+writeFileSync(
+  join(dist, 'vite.d.ts'),
+  "import type { Plugin } from 'vite';\n/** Serves and bundles PocketRec's worker and runtime files (see the README, \"Vite\"). */\nexport default function pocketrec(): Plugin;\n",
+);
+console.log(`finish-build: ${files.length} files to deploy, ${(files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(1)} MB (dist/assets.json)`);
 
 /** The folder of `name` as Node would resolve it from `from`: its own node_modules first, then each parent's. */
 function findPackage(name, from) {

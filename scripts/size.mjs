@@ -8,7 +8,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 // What is not served: declarations, source maps, and the folders package.json `files` leaves out.
-const NOT_SERVED = /(\.d\.ts|\.map)$|^(types|cli|demo-source|test-worker)\//;
+const NOT_SERVED = /(\.d\.ts|\.map)$|^(types|cli|research|demo-source|test-worker)\/|^(vite\.js|assets\.json)$/;
 
 const files = walk(dist).map((f) => relative(dist, f)).filter((f) => !NOT_SERVED.test(f)).sort();
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`;

@@ -3,7 +3,7 @@ import { installErrorTransfer, PocketRecError } from '../errors';
 import type { EngineApi, EngineEvents, Update } from '../worker';
 import { resolveOptions } from './resolve-options';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
-import { defaultWorkerUrl } from './worker-url';
+import { defaultWorkerUrl, explainWorkerFailure } from './worker-url';
 
 /**
  * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
@@ -34,7 +34,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   // Comlink leaves calls pending forever when the worker dies; settle them here instead.
   const crashed = (event: ErrorEvent | MessageEvent) => {
     const message = event instanceof ErrorEvent ? event.message : 'a message could not be deserialised';
-    fail(new PocketRecError('worker-crashed', `client: the PocketRec worker failed (${message || 'the script did not load'}). Check that ${String(options.workerUrl ?? defaultWorkerUrl())} is served.`));
+    void explainWorkerFailure(workerUrl.href, message).then(fail);
   };
   worker.addEventListener('error', crashed);
   worker.addEventListener('messageerror', crashed);

@@ -11,6 +11,7 @@ export const ERROR_CODES = Object.freeze([
   'store-quota',
   'encoder-unavailable',
   'model-invalid',
+  'asset-failed',
   'worker-crashed',
   'aborted',
   'disposed',

@@ -31,6 +31,7 @@ export function loadRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[])
 }
 
 async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
+  requireWasmAllowed();
   const skipped: Skipped[] = [];
   let webgpu = devices.includes('webgpu');
   if (webgpu) {
@@ -64,5 +65,23 @@ async function requireServed(url: string): Promise<void> {
   }
   if (status < 200 || status >= 300) {
     throw new Error(`the WebGPU runtime is not served (${url} answered HTTP ${status}); copy ort-wasm-simd-threaded.jsep.wasm and .mjs from onnxruntime-web/dist next to the worker to use WebGPU`);
+  }
+}
+
+/** The smallest valid WebAssembly module: the magic number and version, no sections. */
+const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/**
+ * A Content-Security-Policy without `'wasm-unsafe-eval'` (or `'unsafe-eval'`) in `script-src` forbids compiling
+ * WebAssembly, and ONNX Runtime would then fail deep inside its loader with a message that never says why. Compiling
+ * an empty module first turns that into a reason a site owner can act on.
+ */
+function requireWasmAllowed(): void {
+  try {
+    new WebAssembly.Module(EMPTY_MODULE);
+  } catch (error) {
+    throw new Error(
+      `the page's Content-Security-Policy forbids WebAssembly (${(error as Error).message}); add 'wasm-unsafe-eval' to script-src to run the neural encoder and the sequence model`,
+    );
   }
 }
