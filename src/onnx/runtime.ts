@@ -31,7 +31,12 @@ export function loadRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[])
 }
 
 async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
-  requireWasmAllowed();
+  const blocked = wasmBlockedReason();
+  if (blocked) {
+    // No device can run: callers fall back (lexical encoder, ranking without the sequence model) and report why.
+    const ort = await import('onnxruntime-web/wasm');
+    return { ort, devices: [], skipped: devices.map((device) => ({ device, reason: blocked })) };
+  }
   const skipped: Skipped[] = [];
   let webgpu = devices.includes('webgpu');
   if (webgpu) {
@@ -76,12 +81,11 @@ const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0
  * WebAssembly, and ONNX Runtime would then fail deep inside its loader with a message that never says why. Compiling
  * an empty module first turns that into a reason a site owner can act on.
  */
-function requireWasmAllowed(): void {
+function wasmBlockedReason(): string | null {
   try {
     new WebAssembly.Module(EMPTY_MODULE);
+    return null;
   } catch (error) {
-    throw new Error(
-      `the page's Content-Security-Policy forbids WebAssembly (${(error as Error).message}); add 'wasm-unsafe-eval' to script-src to run the neural encoder and the sequence model`,
-    );
+    return `the page's Content-Security-Policy forbids WebAssembly (${(error as Error).message}); add 'wasm-unsafe-eval' to script-src to run the neural encoder and the sequence model`;
   }
 }
