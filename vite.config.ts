@@ -44,7 +44,8 @@ export default defineConfig(({ mode }) => {
       outDir: 'dist',
       ...chosen.build,
       emptyOutDir: false,
-      sourcemap: true,
+      // Maps stay here for debugging but are not published, so the files carry no `sourceMappingURL` to a 404.
+      sourcemap: 'hidden',
       target: 'es2022',
       minify: true,
       ...(chosen.external ? { rolldownOptions: { external: chosen.external } } : {}),

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,28 @@ void main();
 let app: string;
 let preview: ChildProcess | undefined;
 
+/** Starts a Vite command in the app and resolves once it prints its port. */
+function startVite(args: string[], port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [VITE, ...args, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: app, stdio: 'pipe' });
+  return new Promise((ready, fail) => {
+    let log = '';
+    child.stdout!.on('data', (chunk: Buffer) => ((log += chunk), log.includes(String(port)) && ready(child)));
+    child.on('exit', (code) => fail(new Error(`vite ${args.join(' ')} exited with ${code}: ${log}`)));
+  });
+}
+
+async function runApp(page: Page, origin: string) {
+  const foreign = forbidForeignRequests(page, origin);
+  await page.goto(`${origin}/`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 120_000 });
+  const result = JSON.parse((await page.locator('#out').textContent()) ?? '{}');
+  expect(result.error).toBeUndefined();
+  expect(result.encoder).toMatchObject({ id: expect.stringMatching(/^use-lite-int8@/), device: 'wasm' });
+  expect(result.search).toHaveLength(3);
+  expect(result.recs.length).toBeGreaterThan(0);
+  expect(foreign).toEqual([]);
+}
+
 test.describe('a Vite app built from the packed tarball', () => {
   test.setTimeout(300_000);
 
@@ -60,12 +82,7 @@ test.describe('a Vite app built from the packed tarball', () => {
     const build = spawnSync(process.execPath, [VITE, 'build'], { cwd: app, encoding: 'utf8' });
     expect(build.status, build.stdout + build.stderr).toBe(0);
 
-    preview = spawn(process.execPath, [VITE, 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: app, stdio: 'pipe' });
-    await new Promise<void>((ready, fail) => {
-      let log = '';
-      preview!.stdout!.on('data', (chunk: Buffer) => ((log += chunk), log.includes(String(PORT)) && ready()));
-      preview!.on('exit', (code) => fail(new Error(`vite preview exited with ${code}: ${log}`)));
-    });
+    preview = await startVite(['preview'], PORT);
   });
 
   test.afterAll(() => {
@@ -73,19 +90,22 @@ test.describe('a Vite app built from the packed tarball', () => {
     if (app) rmSync(resolve(app, '..'), { recursive: true, force: true });
   });
 
-  test('recommends with the bundled neural encoder, every asset served from the app', async ({ page }) => {
-    const origin = `http://127.0.0.1:${PORT}`;
-    const foreign = forbidForeignRequests(page, origin);
+  test('the production build recommends with the bundled neural encoder, every asset served from the app', async ({ page }) => {
     const failed: string[] = [];
     page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
-    await page.goto(`${origin}/`);
-    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 120_000 });
-    const result = JSON.parse((await page.locator('#out').textContent()) ?? '{}');
-    expect(result.error).toBeUndefined();
-    expect(result.encoder).toMatchObject({ id: expect.stringMatching(/^use-lite-int8@/), device: 'wasm' });
-    expect(result.search).toHaveLength(3);
-    expect(result.recs.length).toBeGreaterThan(0);
+    await runApp(page, `http://127.0.0.1:${PORT}`);
     expect(failed).toEqual([]);
-    expect(foreign).toEqual([]);
+  });
+
+  test('the dev server serves the worker and its files from node_modules/pocketrec/dist', async ({ page }) => {
+    const dev = await startVite([], PORT + 1);
+    try {
+      const workerRequests: string[] = [];
+      page.on('request', (r) => void (r.url().includes('/node_modules/pocketrec/dist/') && workerRequests.push(new URL(r.url()).pathname)));
+      await runApp(page, `http://127.0.0.1:${PORT + 1}`);
+      expect(workerRequests).toEqual(expect.arrayContaining([expect.stringMatching(/pocketrec\.worker\.js$/)]));
+    } finally {
+      dev.kill();
+    }
   });
 });
