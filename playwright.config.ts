@@ -17,7 +17,8 @@ export default defineConfig({
   // The tiny BERT fixture is generated (never committed), so the server's start makes sure it exists.
   webServer: { command: `node scripts/generate-bert-fixture.mjs && node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
   projects: [
-    { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) } },
+    // The packaged-app and CSP specs check deployment, not devices: once, in the WASM project.
+    { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) }, testIgnore: ['vite-app.spec.ts', 'csp.spec.ts'] },
     { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() }, testIgnore: 'encoder-devices.spec.ts' },
   ],
 });

@@ -2,39 +2,47 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type UserConfig } from 'vite';
 
 const publicEntry = fileURLToPath(new URL('src/index.ts', import.meta.url));
+const TRANSFORMERS = '@huggingface/transformers';
+const worker = { entry: 'src/worker/main.ts', formats: ['es' as const] };
 
 /**
- * One config, four library builds (run in sequence by `npm run build:lib`):
+ * One config, one library build per mode (run in sequence by `npm run build:lib`):
  * - `esm`: `dist/pocketrec.js`, the ES module for bundlers and `<script type="module">`;
  * - `iife`: `dist/pocketrec.iife.js`, the script-tag build defining the global `PocketRec`;
- * - `worker`: `dist/pocketrec.worker.js`, the self-contained module worker both of them spawn;
+ * - `worker`: `dist/pocketrec.worker.js`, the self-contained module worker both of them spawn. transformers.js is an
+ *   optional peer dependency, so this worker does not carry it (it resolves to `transformers-absent.ts`);
+ * - `worker-transformers`: `dist/pocketrec.transformers.worker.js`, the same worker importing `@huggingface/transformers`
+ *   by name, for sites whose bundler resolves it from their own node_modules;
+ * - `test-worker`: `dist/test-worker/`, the worker with transformers.js bundled in, so the e2e tests can run a
+ *   transformers.js model from a plain static server. Never published (package.json `files` leaves it out);
  * - `react`: `dist/react.js`, the React bindings. React is the site's own (a peer dependency), and the bindings
  *   import PocketRec itself from `./pocketrec.js`, so a page holds one client and one `PocketRecError` class.
  * They are separate builds so that the worker carries no client code and each output is one file.
  */
-const builds: Record<string, UserConfig['build']> = {
-  esm: {
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'pocketrec.js' },
-  },
-  iife: {
-    lib: { entry: 'src/embed/iife.ts', formats: ['iife'], name: 'PocketRec', fileName: () => 'pocketrec.iife.js' },
-  },
+const builds: Record<string, { build: UserConfig['build']; alias?: Record<string, string>; external?: string[] }> = {
+  esm: { build: { lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'pocketrec.js' } } },
+  iife: { build: { lib: { entry: 'src/embed/iife.ts', formats: ['iife'], name: 'PocketRec', fileName: () => 'pocketrec.iife.js' } } },
   worker: {
-    lib: { entry: 'src/worker/main.ts', formats: ['es'], fileName: () => 'pocketrec.worker.js' },
+    build: { lib: { ...worker, fileName: () => 'pocketrec.worker.js' } },
+    alias: { [TRANSFORMERS]: fileURLToPath(new URL('src/encoder/transformers-absent.ts', import.meta.url)) },
   },
+  'worker-transformers': { build: { lib: { ...worker, fileName: () => 'pocketrec.transformers.worker.js' } }, external: [TRANSFORMERS] },
+  'test-worker': { build: { lib: { ...worker, fileName: () => 'pocketrec.worker.js' }, outDir: 'dist/test-worker' } },
   react: {
-    lib: { entry: 'src/react/index.ts', formats: ['es'], fileName: () => 'react.js' },
-    rollupOptions: {
-      external: (id) => id === 'react' || id.startsWith('react/') || id === 'react-dom' || id.startsWith('react-dom/') || id === publicEntry,
-      // Frameworks with server components (Next.js) must treat the hooks as client code.
-      output: { paths: (id) => (id === publicEntry ? './pocketrec.js' : id), banner: "'use client';" },
+    build: {
+      lib: { entry: 'src/react/index.ts', formats: ['es'], fileName: () => 'react.js' },
+      rollupOptions: {
+        external: (id) => id === 'react' || id.startsWith('react/') || id === 'react-dom' || id.startsWith('react-dom/') || id === publicEntry,
+        // Frameworks with server components (Next.js) must treat the hooks as client code.
+        output: { paths: (id) => (id === publicEntry ? './pocketrec.js' : id), banner: "'use client';" },
+      },
     },
   },
 };
 
 export default defineConfig(({ mode }) => {
-  const build = builds[mode];
-  if (!build) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
+  const chosen = builds[mode];
+  if (!chosen) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
   return {
     publicDir: false,
     // onnxruntime-web's default bundle references its .wasm through `new URL(…, import.meta.url)`, which library
@@ -42,9 +50,18 @@ export default defineConfig(({ mode }) => {
     // instead: finish-build.mjs copies them next to the worker. The same condition applies to the onnxruntime-web
     // that @huggingface/transformers pins (its chunk is split off by the worker's dynamic import); its files go to
     // `transformers-ort/`.
-    resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'] },
+    resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'], alias: chosen.alias ?? {} },
     // A classic script has no `import.meta`; the script-tag build finds its URL through `document.currentScript`.
     ...(mode === 'iife' ? { define: { 'import.meta.url': 'undefined' } } : {}),
-    build: { ...build, outDir: 'dist', emptyOutDir: false, sourcemap: true, target: 'es2022', minify: true },
+    build: {
+      outDir: 'dist',
+      ...chosen.build,
+      emptyOutDir: false,
+      // Maps stay here for debugging but are not published, so the files carry no `sourceMappingURL` to a 404.
+      sourcemap: 'hidden',
+      target: 'es2022',
+      minify: true,
+      ...(chosen.external ? { rolldownOptions: { external: chosen.external } } : {}),
+    },
   };
 });

@@ -28,3 +28,24 @@ test('WebGPU, WASM in the browser and WASM in Node give the same vectors', async
     expect(cosine(browser[1]!.vectors[i]!, nodeVectors[i]!), `browser vs node: ${JSON.stringify(text)}`).toBeGreaterThanOrEqual(0.999);
   });
 });
+
+// The published package leaves the 28 MB WebGPU runtime out; a site that does not serve it gets WASM and a reason.
+test('without the WebGPU runtime served, the encoder runs on WASM and status() says how to turn WebGPU on', async ({ page }) => {
+  const jsepRequests: string[] = [];
+  await page.route('**/ort-wasm-simd-threaded.jsep.*', (route) => (jsepRequests.push(`${route.request().method()} ${new URL(route.request().url()).pathname}`), route.fulfill({ status: 404, body: 'not found' })));
+  await page.goto('/esm.html');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  const status = await page.evaluate(async () => {
+    const { createRecommender } = await import('/dist/pocketrec.js' as string);
+    const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'devices-no-jsep', devices: ['webgpu', 'wasm'] });
+    await rec.embed(['camping stove']);
+    const status = await rec.status();
+    rec.dispose();
+    return status.encoder as { device: string; skipped: Array<{ device: string; reason: string }> };
+  });
+  expect(status.device).toBe('wasm');
+  expect(status.skipped).toEqual([{ device: 'webgpu', reason: expect.stringMatching(/ort-wasm-simd-threaded\.jsep\.wasm answered HTTP 404.*copy/) }]);
+  // A HEAD probe per recommender (the page starts one of its own), never the 28 MB download.
+  expect(jsepRequests.length).toBeGreaterThan(0);
+  expect(new Set(jsepRequests)).toEqual(new Set(['HEAD /dist/ort-wasm-simd-threaded.jsep.wasm']));
+});

@@ -7,6 +7,9 @@ import { forbidForeignRequests } from './helpers';
 // The tiny BERT model written by scripts/generate-bert-fixture.mjs, served by scripts/serve.mjs under /fixtures/.
 const FIXTURE_DIR = join(import.meta.dirname, '..', 'test/fixtures/generated/tiny-bert');
 const MODEL = '/fixtures/tiny-bert/';
+// transformers.js is an optional peer dependency: the published workers leave it to the site's bundler, so on a plain
+// static server the tests run the unpublished worker that bundles it (vite.config.ts, mode `test-worker`).
+const WORKER = '/dist/test-worker/pocketrec.worker.js';
 const TEXTS = ['camping stove', 'A warm sleeping-bag for WINTER nights!', 'espresso', '', 'Would buy again!', 'café crème', 'Kettle boils fast; the handle gets hot.', '😀 xyzzy'];
 const ITEMS = [
   { id: 't1', title: 'Two-person camping tent', category: 'outdoor' },
@@ -22,11 +25,11 @@ interface Run {
 }
 
 /** Starts a recommender with `encoder` on the page, embeds TEXTS, searches once and disposes it. */
-async function runOnPage(page: Page, encoder: object, dbName: string): Promise<Run> {
+async function runOnPage(page: Page, encoder: object, dbName: string, workerUrl = WORKER): Promise<Run> {
   return page.evaluate(
-    async ({ encoder, dbName, texts, items }) => {
+    async ({ encoder, dbName, texts, items, workerUrl }) => {
       const { createRecommender } = await import('/dist/pocketrec.js' as string);
-      const rec = await createRecommender({ catalog: items, dbName, encoder });
+      const rec = await createRecommender({ catalog: items, dbName, encoder, workerUrl });
       try {
         const status = await rec.status();
         const vectors = (await rec.embed(texts)).map((v: Float32Array) => Array.from(v));
@@ -36,7 +39,7 @@ async function runOnPage(page: Page, encoder: object, dbName: string): Promise<R
         rec.dispose();
       }
     },
-    { encoder, dbName, texts: TEXTS, items: ITEMS },
+    { encoder, dbName, texts: TEXTS, items: ITEMS, workerUrl },
   );
 }
 
@@ -55,7 +58,7 @@ test.describe('transformers.js encoder on a self-hosted model', () => {
     const modelRequests: string[] = [];
     page.on('request', (r) => {
       const path = new URL(r.url()).pathname;
-      if (path.startsWith(MODEL) || path.startsWith('/dist/transformers-ort/')) modelRequests.push(path);
+      if (path.startsWith(MODEL) || path.startsWith('/dist/test-worker/transformers-ort/')) modelRequests.push(path);
     });
     const first = await runOnPage(page, { type: 'transformers', model: MODEL }, 'tf-first');
     expect(first.status.encoder).toMatchObject({ id: `transformers:${MODEL}@fp32`, dim: 32, device: expectedDevice(info.project.name) });
@@ -73,9 +76,9 @@ test.describe('transformers.js encoder on a self-hosted model', () => {
     expect(cosine(first.vectors[0]!, first.vectors[2]!)).toBeLessThan(0.95);
 
     // The first start fetched the model and the runtime from this site; the second fetches neither.
-    expect(modelRequests).toEqual(expect.arrayContaining([`${MODEL}config.json`, `${MODEL}tokenizer.json`, `${MODEL}onnx/model.onnx`, '/dist/transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']));
+    expect(modelRequests).toEqual(expect.arrayContaining([`${MODEL}config.json`, `${MODEL}tokenizer.json`, `${MODEL}onnx/model.onnx`, '/dist/test-worker/transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']));
     const cached = await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => new URL(r.url).pathname));
-    expect(cached).toEqual(expect.arrayContaining([`${MODEL}onnx/model.onnx`, '/dist/transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']));
+    expect(cached).toEqual(expect.arrayContaining([`${MODEL}onnx/model.onnx`, '/dist/test-worker/transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']));
     modelRequests.length = 0;
     const second = await runOnPage(page, { type: 'transformers', model: MODEL }, 'tf-second');
     expect(modelRequests, 'model and runtime requests on the second start').toEqual([]);
@@ -94,6 +97,13 @@ test.describe('transformers.js encoder on a self-hosted model', () => {
     const run = await runOnPage(page, { type: 'transformers', model: '/fixtures/no-such-model/', device: 'wasm' }, 'tf-missing');
     expect(run.status.encoder.id).toMatch(/^lexical/);
     expect(run.status.encoder.skipped).toEqual([{ device: 'wasm', reason: expect.stringContaining('/fixtures/no-such-model/') }]);
+    expect(run.searchIds[0]).toBe('c1');
+  });
+
+  test('the published default worker, which does not carry transformers.js, says which worker to use instead', async ({ page }) => {
+    const run = await runOnPage(page, { type: 'transformers', model: MODEL, device: 'wasm' }, 'tf-absent', '/dist/pocketrec.worker.js');
+    expect(run.status.encoder.id).toMatch(/^lexical/);
+    expect(run.status.encoder.skipped).toEqual([{ device: 'wasm', reason: expect.stringContaining('pocketrec/worker-transformers') }]);
     expect(run.searchIds[0]).toBe('c1');
   });
 });

@@ -34,7 +34,7 @@ for (const [name, data, protocol, engine, sequence] of sets) {
   mkdirSync(join(root, 'eval/results/checkpoints'), { recursive: true });
   const withCheckpoint = { ...sequence, checkpoint: join(root, 'eval/results/checkpoints', name) };
   const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--engine', JSON.stringify(engine), '--sequence', JSON.stringify(withCheckpoint), ...extra];
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/pocketrec.js'), ...args], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'dist/research/pocketrec-research.js'), ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 console.log('\ndataset          model            full NDCG@10 (± se)   HR@10    MRR@10   cov@10   ILD@10   sampled NDCG@10');

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // After the three vite builds: give the ES module its `.d.ts` entry, put the runtime's WASM and the model files
-// next to the worker (so a site serves one folder and nothing comes from a CDN), and report each bundle's
-// compressed size, so a size regression shows up on every build rather than in a user's network panel.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// next to the worker (so a site serves one folder and nothing comes from a CDN). `npm run size` reports what each
+// file weighs compressed: brotli at the highest level takes minutes, too long for every build.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 writeFileSync(join(dist, 'pocketrec.d.ts'), "export * from './types/index';\n");
 writeFileSync(join(dist, 'react.d.ts'), "export * from './types/react/index';\n");
+// The worker entries export nothing: a module that imports them gets their URL from its bundler, not bindings.
+writeFileSync(join(dist, 'worker.d.ts'), 'export {};\n');
 
 const root = resolve(import.meta.dirname, '..');
 // The WebGPU-capable WASM build of onnxruntime-web and its loader, fetched by the worker from `wasmPaths`.
@@ -16,16 +17,21 @@ const root = resolve(import.meta.dirname, '..');
 for (const file of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) copyFileSync(join(root, 'node_modules/onnxruntime-web/dist', file), join(dist, file));
 
 // transformers.js pins its own onnxruntime-web (a different version from ours) and runs its WebGPU build, which
-// loads the "asyncify" WASM variant. Those files go to their own folder, where load-encoder.ts points
-// transformers.js (TRANSFORMERS_WASM_FILES there names the same two files), so the two runtimes never mix.
+// loads the "asyncify" WASM variant. Only the unpublished test worker bundles transformers.js (the published ones
+// leave it to the site, see vite.config.ts), so its files go next to that worker, in `transformers-ort/`, where
+// load-encoder.ts points transformers.js (TRANSFORMERS_WASM_FILES there names the same two files).
 const transformersOrt = findPackage('onnxruntime-web', join(root, 'node_modules/@huggingface/transformers'));
 const TRANSFORMERS_ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
 const webgpuBuild = readFileSync(join(transformersOrt, 'dist/ort.webgpu.min.mjs'), 'utf8');
 if (!webgpuBuild.includes(TRANSFORMERS_ORT_FILES[1])) {
   throw new Error(`finish-build: ${transformersOrt}/dist/ort.webgpu.min.mjs no longer loads ${TRANSFORMERS_ORT_FILES[1]}; update TRANSFORMERS_WASM_FILES in src/encoder/load-encoder.ts and this list.`);
 }
-mkdirSync(join(dist, 'transformers-ort'), { recursive: true });
-for (const file of TRANSFORMERS_ORT_FILES) copyFileSync(join(transformersOrt, 'dist', file), join(dist, 'transformers-ort', file));
+const testWorker = join(dist, 'test-worker');
+if (!readdirSync(testWorker).some((f) => /^transformers\.web-.*\.js$/.test(f))) {
+  throw new Error('finish-build: the test worker build wrote no transformers.web-*.js chunk; is @huggingface/transformers still imported with import()?');
+}
+mkdirSync(join(testWorker, 'transformers-ort'), { recursive: true });
+for (const file of TRANSFORMERS_ORT_FILES) copyFileSync(join(transformersOrt, 'dist', file), join(testWorker, 'transformers-ort', file));
 const ortVersion = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
 console.log(`onnxruntime-web ${ortVersion(join(root, 'node_modules/onnxruntime-web'))} for the bundled encoder, ${ortVersion(transformersOrt)} (transformers.js) in transformers-ort/`);
 
@@ -34,12 +40,22 @@ if (!existsSync(join(models, 'manifest.json'))) throw new Error('finish-build: m
 mkdirSync(join(dist, 'models'), { recursive: true });
 for (const file of ['manifest.json', 'use-lite-int8.onnx', 'use-lite-vocab.json']) copyFileSync(join(models, file), join(dist, 'models', file));
 
-const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
-console.log('file                                  raw        gzip     brotli');
-for (const file of ['pocketrec.js', 'pocketrec.iife.js', 'pocketrec.worker.js', 'models/use-lite-int8.onnx', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.wasm', transformersChunk(), 'transformers-ort/ort-wasm-simd-threaded.asyncify.wasm']) {
-  const bytes = readFileSync(join(dist, file));
-  console.log(`${file.padEnd(34)} ${kb(bytes.length).padStart(9)} ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} ${kb(brotliCompressSync(bytes).length).padStart(9)}`);
-}
+// What a site deploys next to pocketrec.js: the worker and every file it loads relative to itself. The README's
+// "Deploying" table, `pocketrec/vite` and `npm run size` all read this list, so it cannot drift from the build.
+// Not listed: the client entries themselves, declarations, source maps, the Node-only plugin, the worker variant
+// for bundlers that resolve transformers.js, and the optional WebGPU runtime (left out of the package for size).
+const NOT_DEPLOYED = /^(pocketrec\.js|pocketrec\.iife\.js|pocketrec\.transformers\.worker\.js|vite\.js|assets\.json|ort-wasm-simd-threaded\.jsep\..*)$|\.(map|d\.ts)$/;
+const deployed = [
+  ...readdirSync(dist).filter((f) => statSync(join(dist, f)).isFile() && !NOT_DEPLOYED.test(f)),
+  ...readdirSync(join(dist, 'models')).map((f) => `models/${f}`),
+].sort();
+const files = deployed.map((file) => ({ file, bytes: statSync(join(dist, file)).size }));
+writeFileSync(join(dist, 'assets.json'), JSON.stringify({ files }, null, 2) + '\n');
+writeFileSync(
+  join(dist, 'vite.d.ts'),
+  "import type { Plugin } from 'vite';\n/** Serves and bundles PocketRec's worker and runtime files (see the README, \"Vite\"). */\nexport default function pocketrec(): Plugin;\n",
+);
+console.log(`finish-build: ${files.length} files to deploy, ${(files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(1)} MB (dist/assets.json)`);
 
 /** The folder of `name` as Node would resolve it from `from`: its own node_modules first, then each parent's. */
 function findPackage(name, from) {
@@ -48,11 +64,4 @@ function findPackage(name, from) {
     if (existsSync(join(candidate, 'package.json'))) return candidate;
     if (dirname(dir) === dir) throw new Error(`finish-build: ${name} is not installed (looked up from ${from}); run npm install.`);
   }
-}
-
-/** The worker's lazily loaded transformers.js chunk (its name carries a content hash). */
-function transformersChunk() {
-  const chunk = readdirSync(dist).find((f) => /^transformers\.web-.*\.js$/.test(f));
-  if (!chunk) throw new Error('finish-build: the worker build wrote no transformers.web-*.js chunk; is @huggingface/transformers still imported with import()?');
-  return chunk;
 }

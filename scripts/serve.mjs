@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A plain static server for the demo and the tests: the library must work from one, so we use nothing smarter.
-// Usage: node scripts/serve.mjs [--port 8080] [--isolated]   (--isolated adds COOP/COEP for WASM threads)
+// Usage: node scripts/serve.mjs [--port 8080] [--isolated] [--csp '<policy>']   (--isolated adds COOP/COEP for WASM threads)
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -9,6 +9,8 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const port = Number(value('--port', process.env.PORT ?? 8080));
+// Every response carries this policy (the worker gets its own from its script's response), to test strict CSPs.
+const csp = value('--csp', undefined);
 const host = '127.0.0.1';
 const root = resolve(import.meta.dirname, '..');
 
@@ -61,6 +63,7 @@ const server = createServer((req, res) => {
   } catch {
     stat = undefined;
   }
+  if (csp) res.setHeader('Content-Security-Policy', csp);
   if (flag('--isolated')) {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');

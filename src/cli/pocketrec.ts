@@ -1,103 +1,80 @@
-import { checkKnown, optionalString, parseArgs, positiveInteger, requireString, UsageError } from './args';
-import { writeFile } from 'node:fs/promises';
-import { buildCatalog } from './build';
-import { runEval } from './eval';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { buildModel, loadNodeEncoder } from './model';
+import { fileURLToPath } from 'node:url';
+import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
+import { buildCatalog } from './build';
+import { loadNodeEncoder } from './model';
 
-const USAGE = `usage:
-  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build]
-                  [--sequence auto|off] [--sequence-epochs N] [--sequence-negatives N] [--sequence-checkpoint <path prefix>]
-  pocketrec build-model [--out models/build]
-  pocketrec embed [--model-dir models/build]        (lines on stdin → one JSON vector per line on stdout)
-  pocketrec eval --data <dataset folder> [--protocol <folder with PROTOCOL.md>] --json <out.json> [--users N] [--models a,b] [--engine '<settings JSON>'] [--valid-only]`;
+// The bundle lives in `dist/` of the pocketrec-cli package; its version and the encoder model of that very version
+// sit beside it, so an installed CLI never depends on the folder it is run from.
+const PACKAGE_DIR = new URL('../', import.meta.url);
+const VERSION = (JSON.parse(readFileSync(new URL('package.json', PACKAGE_DIR), 'utf8')) as { version: string }).version;
+const BUNDLED_MODEL = fileURLToPath(new URL('model/', PACKAGE_DIR));
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const args = parseArgs(rest);
-  switch (command) {
-    case 'build': {
-      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir', 'sequence', 'sequence-epochs', 'sequence-negatives', 'sequence-checkpoint']);
-      const encoder = args.get('encoder');
-      const modelDir = args.get('model-dir');
-      if (encoder !== undefined && encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
-      const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
-      if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
-      const epochs = positiveInteger(args, 'sequence-epochs');
-      const negatives = positiveInteger(args, 'sequence-negatives');
-      const checkpoint = optionalString(args, 'sequence-checkpoint');
-      const started = performance.now();
-      const interactions = args.get('interactions');
-      const now = args.get('now');
-      const report = await buildCatalog({
-        items: requireString(args, 'items'),
-        out: requireString(args, 'out'),
-        ...(typeof interactions === 'string' ? { interactions } : {}),
-        ...(typeof now === 'string' ? { now: Number(now) } : {}),
-        ...(encoder ? { encoder } : {}),
-        ...(typeof modelDir === 'string' ? { modelDir } : {}),
-        sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
-        log: (line) => console.error(`build: ${line}`),
-      });
-      const rss = process.resourceUsage().maxRSS / 1024;
-      console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB`);
-      console.log(JSON.stringify(report, null, 2));
-      return;
-    }
-    case 'build-model': {
-      checkKnown(args, ['out']);
-      const manifest = await buildModel(optionalString(args, 'out') ?? 'models/build');
-      console.log(JSON.stringify(manifest, null, 2));
-      return;
-    }
-    case 'embed': {
-      checkKnown(args, ['model-dir']);
-      const encoder = await loadNodeEncoder(optionalString(args, 'model-dir') ?? 'models/build');
-      if (!encoder) throw new UsageError('no model found; run `npm run build:model` or pass --model-dir');
-      // Lines are embedded in batches as they arrive, so a long stream starts printing before it ends.
-      let batch: string[] = [];
-      const flush = async () => {
-        for (const v of await encoder.embed(batch)) process.stdout.write(JSON.stringify(Array.from(v, (x) => +x.toFixed(7))) + '\n');
-        batch = [];
-      };
-      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-        batch.push(line);
-        if (batch.length === 32) await flush();
-      }
-      if (batch.length) await flush();
-      await encoder.dispose();
-      return;
-    }
-    case 'eval': {
-      checkKnown(args, ['data', 'protocol', 'json', 'users', 'models', 'engine', 'sequence', 'valid-only']);
-      const protocol = args.get('protocol');
-      const users = args.get('users');
-      const models = args.get('models');
-      const engine = args.get('engine');
-      const sequence = args.get('sequence');
-      const report = await runEval({
-        data: requireString(args, 'data'),
-        ...(typeof protocol === 'string' ? { protocol } : {}),
-        ...(typeof users === 'string' ? { users: Number(users) } : {}),
-        ...(typeof models === 'string' ? { models: models.split(',') } : {}),
-        ...(typeof engine === 'string' ? { engine: JSON.parse(engine) } : {}),
-        ...(typeof sequence === 'string' ? { sequence: JSON.parse(sequence) } : {}),
-        ...(args.get('valid-only') === true ? { validOnly: true } : {}),
-        log: (line) => console.error(`eval: ${line}`),
-      });
-      await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');
-      console.error(`eval: done in ${report.seconds.toFixed(0)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-      return;
-    }
-    default:
-      throw new UsageError(command ? `unknown command "${command}"` : 'no command');
-  }
-}
+const build: Command = {
+  summary: 'Builds the catalogue a site serves: items, int8 embeddings, signals and the sequence model.',
+  usage: '--items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [options]',
+  options: {
+    items: 'the catalogue: a JSON array, NDJSON or CSV of items (id, title, …)',
+    interactions: 'the interaction log (userId, itemId, type, timestamp), CSV or NDJSON; adds signals and the sequence model',
+    out: "the folder to write; only the build's own files in it are replaced",
+    now: 'reference time for trending, epoch ms (default: the latest interaction)',
+    encoder: '"auto" (the bundled neural encoder, default) or "lexical"',
+    'model-dir': 'a different encoder model folder (default: the model bundled with this CLI)',
+    sequence: '"auto" (train the next-item model when the log allows, default) or "off"',
+    'sequence-epochs': 'upper bound on training epochs (early stopping usually ends sooner)',
+    'sequence-negatives': 'sampled-softmax negatives per step, for very large catalogues',
+    'sequence-checkpoint': 'path prefix of a training checkpoint, written each epoch and resumed from',
+  },
+  async run(args) {
+    const encoder = optionalString(args, 'encoder') ?? 'auto';
+    if (encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
+    const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
+    if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
+    const epochs = positiveInteger(args, 'sequence-epochs');
+    const negatives = positiveInteger(args, 'sequence-negatives');
+    const checkpoint = optionalString(args, 'sequence-checkpoint');
+    const interactions = optionalString(args, 'interactions');
+    const now = optionalString(args, 'now');
+    if (now !== undefined && !Number.isFinite(Number(now))) throw new UsageError(`--now must be epoch milliseconds, not ${JSON.stringify(now)}`);
+    const started = performance.now();
+    const report = await buildCatalog({
+      items: requireString(args, 'items'),
+      out: requireString(args, 'out'),
+      ...(interactions !== undefined ? { interactions } : {}),
+      ...(now !== undefined ? { now: Number(now) } : {}),
+      encoder,
+      modelDir: optionalString(args, 'model-dir') ?? BUNDLED_MODEL,
+      sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
+      log: (line) => console.error(`build: ${line}`),
+    });
+    const rss = process.resourceUsage().maxRSS / 1024;
+    console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB`);
+    console.log(JSON.stringify(report, null, 2));
+  },
+};
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`pocketrec: ${error.message}\n${USAGE}`);
-  else console.error(`pocketrec: ${(error as Error).message ?? error}`);
-  // The stack helps whoever debugs the tool itself; users get the message alone.
-  if (process.env['POCKETREC_DEBUG']) console.error((error as Error).stack);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+const embed: Command = {
+  summary: 'Embeds text with the bundled encoder: lines on stdin, one JSON vector per line on stdout.',
+  usage: '[--model-dir <folder>] < lines.txt',
+  options: { 'model-dir': 'a different encoder model folder (default: the model bundled with this CLI)' },
+  async run(args) {
+    const modelDir = optionalString(args, 'model-dir') ?? BUNDLED_MODEL;
+    const encoder = await loadNodeEncoder(modelDir);
+    if (!encoder) throw new Error(`no encoder model in ${modelDir} (manifest.json is missing); reinstall the CLI or pass --model-dir`);
+    // Lines are embedded in batches as they arrive, so a long stream starts printing before it ends.
+    let batch: string[] = [];
+    const flush = async () => {
+      for (const v of await encoder.embed(batch)) process.stdout.write(JSON.stringify(Array.from(v, (x) => +x.toFixed(7))) + '\n');
+      batch = [];
+    };
+    for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+      batch.push(line);
+      if (batch.length === 32) await flush();
+    }
+    if (batch.length) await flush();
+    await encoder.dispose();
+  },
+};
+
+void runCommands('pocketrec', VERSION, { build, embed }, process.argv.slice(2));

@@ -5,7 +5,7 @@ import { validateEvent } from '../profile';
 import { resolveOptions } from './resolve-options';
 import { checked, sendSafely, validateCallOptions, validateItemId, validateK, validateQuery, validateRecommendRequest } from './validate-request';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
-import { defaultWorkerUrl } from './worker-url';
+import { defaultWorkerUrl, explainWorkerFailure } from './worker-url';
 
 /**
  * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
@@ -36,7 +36,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   // Comlink leaves calls pending forever when the worker dies; settle them here instead.
   const crashed = (event: ErrorEvent | MessageEvent) => {
     const message = event instanceof ErrorEvent ? event.message : 'a message could not be deserialised';
-    fail(new PocketRecError('worker-crashed', `client: the PocketRec worker failed (${message || 'the script did not load'}). Check that ${String(options.workerUrl ?? defaultWorkerUrl())} is served.`));
+    void explainWorkerFailure(workerUrl.href, message).then(fail);
   };
   worker.addEventListener('error', crashed);
   worker.addEventListener('messageerror', crashed);

@@ -104,7 +104,11 @@ async function loadTransformersEncoder(
 
 async function fetchOrFail(url: string): Promise<Response> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  if (!response.ok) {
+    throw new PocketRecError('asset-failed', `encoder: the model file ${url} answered HTTP ${response.status}. Deploy the models/ folder next to the worker, or set modelBaseUrl.`, {
+      details: { url, status: response.status },
+    });
+  }
   return response;
 }
 

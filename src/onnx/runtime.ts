@@ -11,11 +11,16 @@ export interface Runtime {
 
 const loaded = new Map<string, Promise<Runtime>>();
 
+/** The WebGPU-capable runtime binary, which a site serves next to the worker when it wants WebGPU. */
+export const JSEP_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
+
 /**
  * onnxruntime-web, imported on first use (the runtime is most of the worker's weight) and pointed at the site's own
  * copy of its `.wasm` files: nothing is fetched from a CDN. The build depends on the browser: only where WebGPU
- * hands out an adapter is the WebGPU-capable build (JSEP) loaded; everywhere else the plain WASM build, which runs a
- * short query about 5× faster than JSEP's WASM path (3 against 17 ms in the bench) and is half the download.
+ * hands out an adapter *and* the site serves the WebGPU-capable build (JSEP) is that build loaded; everywhere else
+ * the plain WASM build, which runs a short query about 5× faster than JSEP's WASM path (3 against 17 ms in the
+ * bench) and is half the download. The published package ships only the plain build (the JSEP one alone is 28 MB),
+ * so WebGPU is the site's choice: serving `JSEP_WASM_FILE` and its `.mjs` next to the worker turns it on.
  * One runtime per worker: the text encoder and the sequence model share it.
  */
 export function loadRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
@@ -26,11 +31,18 @@ export function loadRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[])
 }
 
 async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
+  const blocked = wasmBlockedReason();
+  if (blocked) {
+    // No device can run: callers fall back (lexical encoder, ranking without the sequence model) and report why.
+    const ort = await import('onnxruntime-web/wasm');
+    return { ort, devices: [], skipped: devices.map((device) => ({ device, reason: blocked })) };
+  }
   const skipped: Skipped[] = [];
   let webgpu = devices.includes('webgpu');
   if (webgpu) {
     try {
       await requireWebGpuAdapter();
+      await requireServed(new URL(JSEP_WASM_FILE, wasmBaseUrl).href);
     } catch (error) {
       webgpu = false;
       skipped.push({ device: 'webgpu', reason: (error as Error).message });
@@ -46,4 +58,34 @@ async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]):
 /** Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages. */
 export function wasmThreads(): number {
   return globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
+/** A HEAD request, so that a site without the optional WebGPU runtime costs one small request, not a failed 28 MB one. */
+async function requireServed(url: string): Promise<void> {
+  let status: number;
+  try {
+    status = (await fetch(url, { method: 'HEAD' })).status;
+  } catch (error) {
+    throw new Error(`the WebGPU runtime ${url} could not be requested (${(error as Error).message}); the plain WASM runtime is used`);
+  }
+  if (status < 200 || status >= 300) {
+    throw new Error(`the WebGPU runtime is not served (${url} answered HTTP ${status}); copy ort-wasm-simd-threaded.jsep.wasm and .mjs from onnxruntime-web/dist next to the worker to use WebGPU`);
+  }
+}
+
+/** The smallest valid WebAssembly module: the magic number and version, no sections. */
+const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/**
+ * A Content-Security-Policy without `'wasm-unsafe-eval'` (or `'unsafe-eval'`) in `script-src` forbids compiling
+ * WebAssembly, and ONNX Runtime would then fail deep inside its loader with a message that never says why. Compiling
+ * an empty module first turns that into a reason a site owner can act on.
+ */
+function wasmBlockedReason(): string | null {
+  try {
+    new WebAssembly.Module(EMPTY_MODULE);
+    return null;
+  } catch (error) {
+    return `the page's Content-Security-Policy forbids WebAssembly (${(error as Error).message}); add 'wasm-unsafe-eval' to script-src to run the neural encoder and the sequence model`;
+  }
 }

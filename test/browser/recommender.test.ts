@@ -95,8 +95,13 @@ describe('recommender (client ⇄ worker ⇄ IndexedDB)', () => {
     await expect(rec.recommend()).rejects.toMatchObject({ code: 'disposed' });
   });
 
-  it('fails start-up with `worker-crashed` when the worker cannot load', async () => {
-    await expect(createRecommender({ catalog: SMALL_CATALOG, workerUrl: '/no/such/worker.js' })).rejects.toMatchObject({ code: 'worker-crashed' });
+  it('fails start-up with `asset-failed` naming the URL when the worker script is not served', async () => {
+    const url = new URL('/no/such/worker.js', location.href).href;
+    await expect(createRecommender({ catalog: SMALL_CATALOG, workerUrl: '/no/such/worker.js' })).rejects.toMatchObject({
+      code: 'asset-failed',
+      message: expect.stringContaining(`${url} answered HTTP 404`),
+      details: { url, status: 404 },
+    });
   });
 
   it('fails start-up with `invalid-option` for a bad option, before any worker starts', async () => {

@@ -77,7 +77,7 @@ describe('pocketrec build', () => {
     await writeFile(join(d, 'log.ndjson'), ['{"userId":"u","itemId":"a","type":"view","timestamp":1}', '{"userId":"u","itemId":"a","type":"teleport","timestamp":2}'].join('\n'));
     await expect(buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.ndjson'), out: join(d, 'site') })).rejects.toThrow(/log\.ndjson:2: .*teleport/);
     expect(existsSync(join(d, 'site'))).toBe(false);
-  });
+  }, 60_000);
 
   it('reads CSV items with quoted fields and typed columns', async () => {
     const d = await dir();

@@ -6,7 +6,7 @@ import { loadNodeEncoder } from '../../src/cli/model';
 describe('pocketrec embed', () => {
   it('prints one unit vector per input line, the same as the library computes', async () => {
     const lines = ['camping stove', '', 'Would buy again!'];
-    const run = spawnSync(process.execPath, ['dist/cli/pocketrec.js', 'embed'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['packages/cli/dist/pocketrec.js', 'embed'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const vectors = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
     expect(vectors).toHaveLength(3);
@@ -21,7 +21,7 @@ describe('pocketrec embed', () => {
   }, 60_000);
 
   it('fails with a usage message for an unknown option', () => {
-    const run = spawnSync(process.execPath, ['dist/cli/pocketrec.js', 'embed', '--model', 'x'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['packages/cli/dist/pocketrec.js', 'embed', '--model', 'x'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown option --model');
   });

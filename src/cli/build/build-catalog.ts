@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createItemValidator, decodeEmbeddings, itemText, type CatalogManifest, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
@@ -8,6 +8,8 @@ import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } 
 import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { quantizeRows } from '../../vector';
 import { loadNodeEncoder } from '../model';
+import { createProgress } from '../progress';
+import { collectBadRows } from './bad-rows';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
@@ -19,7 +21,8 @@ export interface BuildOptions {
   /** Reference time for trending. @defaultValue the latest interaction */
   now?: number;
   /**
-   * `auto`: the bundled neural encoder when `modelDir` holds it (what browsers run by default), else lexical.
+   * `auto`: the neural encoder in `modelDir` (what browsers run by default); a missing model is an error, never a
+   * silent switch to lexical vectors, which would make every visitor's browser re-embed the catalogue.
    * @defaultValue 'auto'
    */
   encoder?: 'auto' | 'lexical';
@@ -45,8 +48,10 @@ const EMBED_BATCH = 256;
 /**
  * `pocketrec build`: items (+ optional aggregate log) → manifest, items.ndjson, int8 embeddings, signals.json and
  * the trained sequence model.
- * Everything is written to a temporary folder that replaces `out` only when all of it succeeded, so a bad row
- * never leaves a half-written catalogue behind.
+ * Everything is written to a temporary folder whose files move into `out` only when all of it succeeded, so a bad
+ * row never leaves a half-written catalogue behind. Only the build's own files are replaced: `--out public` keeps
+ * the rest of the site.
+ * @throws BadRowsError listing every bad row of a file (up to a limit), InputError for a missing encoder model
  */
 export async function buildCatalog(options: BuildOptions): Promise<BuildReport> {
   const log = options.log ?? (() => {});
@@ -58,9 +63,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
 
-    const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(options.modelDir ?? 'models/build');
+    const modelDir = options.modelDir ?? 'models/build';
+    const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
+    if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     const encoder = neural ?? createLexicalEncoder(fitLexicalModel(read.texts));
-    await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder);
+    await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder, log);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
@@ -94,8 +101,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
 
     const files: Record<string, number> = {};
     for (const f of ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : []), ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
-    await rm(options.out, { recursive: true, force: true });
-    await rename(tmp, options.out);
+    await mkdir(options.out, { recursive: true });
+    for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
+    await rm(tmp, { recursive: true, force: true });
     return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
@@ -134,10 +142,18 @@ async function readItems(file: string, outFile: string): Promise<{ ids: string[]
   const texts: string[] = [];
   const hash = createHash('sha256');
   const out = createWriteStream(outFile);
+  const bad = collectBadRows(file);
   let n = 0;
-  for await (const record of readRecords(file)) {
-    const item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
-    n++;
+  for await (const record of readRecords(file, bad.add)) {
+    let item;
+    try {
+      item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
+    } catch (error) {
+      bad.add(error);
+      continue;
+    } finally {
+      n++;
+    }
     ids.push(item.id);
     texts.push(itemText(item));
     const line = JSON.stringify(item) + '\n';
@@ -145,6 +161,7 @@ async function readItems(file: string, outFile: string): Promise<{ ids: string[]
     await writeAsync(out, line);
   }
   await close(out);
+  bad.check();
   return { ids, texts, hash: hash.digest('hex') };
 }
 
@@ -163,15 +180,30 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
   const weight = new Column((n) => new Float32Array(n));
   let skipped = 0;
   let latest = 0;
-  for await (const { value, line } of readRecords(file)) {
+  const bad = collectBadRows(file);
+  const reject = (line: number, problem: string) => bad.add(new InputError(file, line, problem));
+  for await (const { value, line } of readRecords(file, bad.add)) {
     const userId = value.userId;
     const itemId = value.itemId;
     const type = (value.type ?? 'view') as EventType;
     const ts = typeof value.timestamp === 'number' ? value.timestamp : Number(value.timestamp) || Date.parse(String(value.timestamp ?? value.ts));
-    if (typeof userId !== 'string' && typeof userId !== 'number') throw new InputError(file, line, 'has no userId');
-    if (typeof itemId !== 'string' && typeof itemId !== 'number') throw new InputError(file, line, 'has no itemId');
-    if (!EVENT_TYPES.includes(type)) throw new InputError(file, line, `has type ${JSON.stringify(type)}; valid types: ${EVENT_TYPES.join(', ')}`);
-    if (!Number.isFinite(ts)) throw new InputError(file, line, `has a timestamp that is neither epoch milliseconds nor an ISO date (${JSON.stringify(value.timestamp)})`);
+    // An empty CSV cell is a string too, and would merge every visitor without an id into one.
+    if ((typeof userId !== 'string' && typeof userId !== 'number') || userId === '') {
+      reject(line, 'has no userId');
+      continue;
+    }
+    if ((typeof itemId !== 'string' && typeof itemId !== 'number') || itemId === '') {
+      reject(line, 'has no itemId');
+      continue;
+    }
+    if (!EVENT_TYPES.includes(type)) {
+      reject(line, `has type ${JSON.stringify(type)}; valid types: ${EVENT_TYPES.join(', ')}`);
+      continue;
+    }
+    if (!Number.isFinite(ts)) {
+      reject(line, `has a timestamp that is neither epoch milliseconds nor an ISO date (${JSON.stringify(value.timestamp)})`);
+      continue;
+    }
     const i = index.get(String(itemId));
     // Logs outlive catalogues: events for items no longer sold are expected, counted and left out.
     if (i === undefined) {
@@ -188,6 +220,7 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
     weight.push(strength);
     latest = Math.max(latest, ts);
   }
+  bad.check();
   const [us, is, ts, ws] = [user.view(), item.view(), time.view(), weight.view()];
   const order = Uint32Array.from({ length: us.length }, (_, k) => k).sort((a, b) => us[a]! - us[b]! || ts[a]! - ts[b]! || a - b);
   // One permuted copy of each column; every visitor's sequence is then a view into it, not an array of its own.
@@ -205,8 +238,9 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
 }
 
 /** Rows are quantised and written batch by batch; only the per-row scales wait in memory for the file's head. */
-async function writeEmbeddings(file: string, texts: readonly string[], encoder: TextEncoder): Promise<void> {
+async function writeEmbeddings(file: string, texts: readonly string[], encoder: TextEncoder, log: (line: string) => void): Promise<void> {
   const scales = new Float32Array(texts.length);
+  const progress = createProgress(`embeddings (${encoder.id})`, texts.length, log);
   const valuesFile = `${file}.values`;
   const values = createWriteStream(valuesFile);
   for (let start = 0; start < texts.length; start += EMBED_BATCH) {
@@ -216,6 +250,7 @@ async function writeEmbeddings(file: string, texts: readonly string[], encoder: 
     const q = quantizeRows(flat, encoder.dim);
     scales.set(q.scales, start);
     await writeAsync(values, new Uint8Array(q.values.buffer));
+    progress(start + vectors.length);
   }
   await close(values);
   const little = new DataView(new ArrayBuffer(scales.length * 4));

@@ -22,8 +22,14 @@ export class InputError extends Error {
 /**
  * Streams the records of a JSON array, NDJSON or CSV file. NDJSON and CSV are read line by line, so their
  * size is bounded by disk, not memory; a JSON array has to be parsed whole (use NDJSON for very large inputs).
+ * A line that does not parse goes to `onBadLine` and is skipped when one is given, else it ends the stream with
+ * its error. A file that cannot be read at all always throws.
  */
-export async function* readRecords(file: string): AsyncGenerator<SourceRecord> {
+export async function* readRecords(file: string, onBadLine?: (error: InputError) => void): AsyncGenerator<SourceRecord> {
+  const bad = (error: InputError) => {
+    if (!onBadLine) throw error;
+    onBadLine(error);
+  };
   const ext = extname(file).toLowerCase();
   if (ext === '.json') {
     const text = await readFile(file, 'utf8');
@@ -45,19 +51,32 @@ export async function* readRecords(file: string): AsyncGenerator<SourceRecord> {
     lineNo++;
     if (line.trim() === '') continue;
     if (ext === '.csv') {
-      const cells = parseCsvLine(line, file, lineNo);
+      let cells: string[];
+      try {
+        cells = parseCsvLine(line, file, lineNo);
+      } catch (error) {
+        if (!header || !(error instanceof InputError)) throw error;
+        bad(error);
+        continue;
+      }
       if (!header) {
         header = cells.map((c) => c.trim());
         continue;
       }
-      if (cells.length !== header.length) throw new InputError(file, lineNo, `has ${cells.length} columns, the header has ${header.length}`);
+      if (cells.length !== header.length) {
+        bad(new InputError(file, lineNo, `has ${cells.length} columns, the header has ${header.length}`));
+        continue;
+      }
       yield { value: Object.fromEntries(header.map((h, i) => [h, cells[i]])), line: lineNo };
     } else {
+      let value: Record<string, unknown>;
       try {
-        yield { value: JSON.parse(line) as Record<string, unknown>, line: lineNo };
+        value = JSON.parse(line) as Record<string, unknown>;
       } catch (cause) {
-        throw new InputError(file, lineNo, `not valid JSON (${(cause as Error).message})`);
+        bad(new InputError(file, lineNo, `not valid JSON (${(cause as Error).message})`));
+        continue;
       }
+      yield { value, line: lineNo };
     }
   }
 }

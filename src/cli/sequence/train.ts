@@ -4,6 +4,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { writeInput } from '../../sequence/input';
 import { tieAveragedRank } from '../eval/metrics';
 import { encode, gatherRows, initialWeights, parameterShapes, readWeights, scoreNext, softmaxCrossEntropy, toParams, type Params, type SasrecConfig, type Weights } from './sasrec';
+import { formatDuration } from '../progress';
 import { loadTf, type Tf } from './tf';
 
 export interface TrainData {
@@ -283,8 +284,4 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function formatDuration(seconds: number): string {
-  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${seconds.toFixed(0)} s`;
 }

@@ -1,0 +1,21 @@
+/**
+ * Progress lines with an ETA for the CLI's long loops (embedding a catalogue, training). One line every few seconds
+ * and one at the end, so a build log in CI stays readable while a person at a terminal still sees it move.
+ */
+export function createProgress(label: string, total: number, log: (line: string) => void, everyMs = 3000): (done: number) => void {
+  const started = performance.now();
+  let last = started;
+  return (done) => {
+    const now = performance.now();
+    if (done < total && now - last < everyMs) return;
+    last = now;
+    const seconds = (now - started) / 1000;
+    const rate = done / Math.max(seconds, 1e-3);
+    const eta = done >= total ? 'done' : `ETA ${formatDuration((total - done) / Math.max(rate, 1e-9))}`;
+    log(`${label}: ${done}/${total} (${((100 * done) / Math.max(total, 1)).toFixed(0)} %), ${formatDuration(seconds)} elapsed, ${eta}`);
+  };
+}
+
+export function formatDuration(seconds: number): string {
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${seconds.toFixed(0)} s`;
+}

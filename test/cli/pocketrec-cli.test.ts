@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCatalog } from '../../src/cli/build';
+import { SMALL_CATALOG } from '../fixtures/small-catalog';
+
+// The built product CLI, as a user runs it (`npm test` builds before it tests).
+const CLI = 'packages/cli/dist/pocketrec.js';
+const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+const made: string[] = [];
+const dir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'pocketrec-cli-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
+describe('pocketrec command line', () => {
+  it('answers --version with the CLI package version and --help / -h for itself and every command', async () => {
+    const { version } = JSON.parse(await readFile('packages/cli/package.json', 'utf8')) as { version: string };
+    expect(cli(['--version']).stdout.trim()).toBe(version);
+    for (const flag of ['--help', '-h']) {
+      const top = cli([flag]);
+      expect(top.status).toBe(0);
+      expect(top.stdout).toMatch(/commands:\n +build +.*\n +embed /);
+    }
+    for (const command of ['build', 'embed']) {
+      for (const flag of ['--help', '-h']) {
+        const help = cli([command, flag]);
+        expect(help.status, help.stderr).toBe(0);
+        expect(help.stdout).toContain(`usage: pocketrec ${command} `);
+        expect(help.stdout).toContain('--model-dir');
+      }
+    }
+    expect(cli(['build', '--help']).stdout).toMatch(/--items +the catalogue/);
+  });
+
+  it('exits 2 with the usage for no command, an unknown command or option, and never lists research tools', () => {
+    for (const args of [[], ['frobnicate'], ['build', '--itemz', 'x'], ['eval']]) {
+      const run = cli(args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain('usage: pocketrec');
+    }
+    expect(cli(['--help']).stdout).not.toMatch(/eval|build-model/);
+  });
+
+  it('builds with the bundled neural encoder from any working directory and shows progress with an ETA', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    const run = spawnSync(process.execPath, [join(process.cwd(), CLI), 'build', '--items', 'items.ndjson', '--out', 'site'], { cwd: d, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8'));
+    const bundled = JSON.parse(await readFile('packages/cli/model/manifest.json', 'utf8'));
+    expect(manifest.embeddings).toMatchObject({ model: bundled.model, dim: 512 });
+    expect(run.stderr).toMatch(/embeddings \(use-lite-int8@\w+\): 20\/20 \(100 %\), .* elapsed, done/);
+  }, 120_000);
+});
+
+describe('pocketrec build on existing folders and bad input', () => {
+  it("replaces only its own files in --out and leaves the site's other files alone", async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    const out = join(d, 'public');
+    await buildCatalog({ items: join(d, 'items.ndjson'), out, encoder: 'lexical' });
+    await writeFile(join(out, 'index.html'), '<h1>shop</h1>');
+    await writeFile(join(out, 'catalog.json'), 'stale');
+    await buildCatalog({ items: join(d, 'items.ndjson'), out, encoder: 'lexical' });
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toBe('<h1>shop</h1>');
+    expect(JSON.parse(await readFile(join(out, 'catalog.json'), 'utf8')).itemCount).toBe(20);
+    expect((await readdir(out)).sort()).toEqual(['catalog.json', 'embeddings.bin', 'index.html', 'items.ndjson']);
+    expect((await readdir(d)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('reports every bad row of a file up to the limit, with the count, and writes nothing', async () => {
+    const d = await dir();
+    const rows = [{ id: 'a', title: 'A' }, { id: 'b', title: 'B', price: 'cheap' }, 'not json', { title: 'no id' }, { id: 'a', title: 'again' }];
+    for (let i = 0; i < 30; i++) rows.push({ id: `p${i}`, title: 'P', price: 'free' });
+    await writeFile(join(d, 'items.ndjson'), rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
+    const error = (await buildCatalog({ items: join(d, 'items.ndjson'), out: join(d, 'site'), encoder: 'lexical' }).catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(/items\.ndjson: 34 bad rows \(the first 20 listed\)/);
+    const listed = error.message.split('\n').filter((l) => l.startsWith('  '));
+    expect(listed).toHaveLength(20);
+    expect(listed[0]).toMatch(/line 2 .*price/);
+    expect(listed[1]).toMatch(/items\.ndjson:3: not valid JSON/);
+    expect(listed[2]).toMatch(/line 4 .*id/);
+    expect(listed[3]).toMatch(/line 5 .*repeats the id "a"/);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+
+    await writeFile(join(d, 'items.ndjson'), '{"id":"a","title":"A"}');
+    const log = ['userId,itemId,type,timestamp', 'u,a,view,1', 'u,a,teleport,2', ',a,view,3', 'u,a,view,yesterday', 'u,a,view'];
+    await writeFile(join(d, 'log.csv'), log.join('\n'));
+    const logError = (await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical' }).catch((e: Error) => e)) as Error;
+    expect(logError.message).toMatch(/log\.csv: 4 bad rows:\n  .*log\.csv:3: .*teleport.*\n  .*log\.csv:4: has no userId\n  .*log\.csv:5: .*timestamp.*\n  .*log\.csv:6: has 3 columns/);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+  });
+
+  it('refuses to fall back to lexical vectors when the neural model is missing', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), '{"id":"a","title":"A"}');
+    await expect(buildCatalog({ items: join(d, 'items.ndjson'), out: join(d, 'site'), modelDir: join(d, 'nowhere') })).rejects.toThrow(/nowhere\/manifest\.json.*is missing.*--encoder lexical/);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+  });
+});

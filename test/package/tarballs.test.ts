@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// What `npm pack` would publish, from the built checkout (`npm test` builds first). The install itself, offline
+// into an empty app, is e2e/vite-app.spec.ts.
+interface Packed {
+  unpackedSize: number;
+  files: Array<{ path: string; size: number }>;
+}
+
+function dryRun(cwd: string): Packed {
+  const run = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd, encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return (JSON.parse(run.stdout) as Packed[])[0]!;
+}
+
+describe('the browser package tarball', () => {
+  const packed = dryRun('.');
+  const paths = packed.files.map((f) => f.path);
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+  it('ships what a site serves and nothing of the CLI, the demo, the tests or source maps, within 40 MB', () => {
+    expect(packed.unpackedSize).toBeLessThanOrEqual(40e6);
+    expect(paths.filter((p) => /\.map$|^dist\/(cli|research|demo-source|test-worker)\/|^src\/|jsep/.test(p))).toEqual([]);
+    const { files } = JSON.parse(readFileSync('dist/assets.json', 'utf8')) as { files: Array<{ file: string; bytes: number }> };
+    for (const { file, bytes } of files) expect(packed.files.find((f) => f.path === `dist/${file}`)?.size, file).toBe(bytes);
+  });
+
+  it('has no dependencies, transformers.js as an optional peer, no install scripts and no bin', () => {
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.peerDependencies).toHaveProperty('@huggingface/transformers');
+    expect(pkg.peerDependenciesMeta['@huggingface/transformers']).toEqual({ optional: true });
+    expect(Object.keys(pkg.scripts).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
+    expect(pkg.bin).toBeUndefined();
+    expect(pkg.private).toBe(false);
+  });
+
+  it('exports every entry with its types first, and every file an entry names is in the tarball', () => {
+    for (const [entry, target] of Object.entries(pkg.exports as Record<string, string | Record<string, string>>)) {
+      if (typeof target === 'string') continue;
+      expect(Object.keys(target)[0], entry).toBe('types');
+      // dist/react.* comes from the React bindings' build, which lives in its own branch until merged.
+      if (entry === './react') continue;
+      for (const file of Object.values(target)) expect(paths, `${entry} → ${file}`).toContain(file.replace(/^\.\//, ''));
+    }
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining(['.', './worker', './worker-transformers', './react', './iife', './vite']));
+  });
+});
+
+describe('the CLI package tarball', () => {
+  const packed = dryRun('packages/cli');
+  const paths = packed.files.map((f) => f.path);
+
+  it('carries the bundle and the encoder model of its own build, without source maps', () => {
+    const manifest = JSON.parse(readFileSync('packages/cli/model/manifest.json', 'utf8'));
+    expect(paths).toEqual(expect.arrayContaining(['dist/pocketrec.js', 'model/manifest.json', `model/${manifest.files.int8.file}`, `model/${manifest.files.vocabulary.file}`]));
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    const built = JSON.parse(readFileSync('models/build/manifest.json', 'utf8'));
+    expect(manifest.model).toBe(built.model);
+  });
+
+  it('declares what the bundle imports as dependencies, and its bin', () => {
+    const pkg = JSON.parse(readFileSync('packages/cli/package.json', 'utf8'));
+    expect(pkg.bin).toEqual({ pocketrec: './dist/pocketrec.js' });
+    const bundle = readFileSync('packages/cli/dist/pocketrec.js', 'utf8');
+    const specifiers = [...bundle.matchAll(/^import\s[^;]*?from\s*"([^"]+)"|\bimport\("([^"]+)"\)|\brequire\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+    const imported = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.')));
+    for (const name of imported) expect(Object.keys(pkg.dependencies), name).toContain(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]);
+    expect(imported.size).toBeGreaterThan(0);
+  });
+});
