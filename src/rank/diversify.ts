@@ -1,4 +1,4 @@
-import { dotRow } from '../vector';
+import { dotInt8Row, readInt8Row } from '../vector';
 import type { RankModel } from './types';
 
 /**
@@ -11,7 +11,9 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
   const bottom = scores[pool[pool.length - 1]!]!;
   const span = top - bottom || 1;
   const picked: number[] = [];
-  const perCategory = new Map<string, number>();
+  const perCategory = new Map<number, number>();
+  const codes = model.categories.codes;
+  const row = new Float32Array(model.dim);
   const maxSim = new Float32Array(pool.length);
   const used = new Uint8Array(pool.length);
   let cap = maxPerCategory;
@@ -20,8 +22,8 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
     let bestValue = -Infinity;
     for (let c = 0; c < pool.length; c++) {
       if (used[c]) continue;
-      const category = model.categories[pool[c]!];
-      if (category !== undefined && (perCategory.get(category) ?? 0) >= cap) continue;
+      const category = codes[pool[c]!]!;
+      if (category !== 0 && (perCategory.get(category) ?? 0) >= cap) continue;
       const relevance = (scores[pool[c]!]! - bottom) / span;
       const value = lambda * relevance - (1 - lambda) * maxSim[c]!;
       if (value > bestValue) (bestValue = value), (best = c);
@@ -35,10 +37,10 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
     used[best] = 1;
     const item = pool[best]!;
     picked.push(item);
-    const category = model.categories[item];
-    if (category !== undefined) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
-    const row = model.vectors.subarray(item * model.dim, (item + 1) * model.dim);
-    for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, dotRow(model.vectors, pool[c]!, row));
+    const category = codes[item]!;
+    if (category !== 0) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+    readInt8Row(model.rows, item, row);
+    for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, dotInt8Row(model.rows, pool[c]!, row));
   }
   return picked;
 }

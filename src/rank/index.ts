@@ -4,4 +4,4 @@ export { recommend, rankIndices, similarTo, searchItems, DEFAULT_RANK_SETTINGS, 
 export { tasteVector, scoreItems, addAttention } from './score';
 export { diversify } from './diversify';
 export { explain } from './explain';
-export { buildLexicalIndex, scoreLexical, type LexicalIndex } from './lexical-index';
+export { buildLexicalIndex, createLexicalIndexBuilder, scoreLexical, type LexicalIndex, type LexicalIndexBuilder } from './lexical-index';

@@ -1,9 +1,9 @@
 import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
-import { dotRow, topK } from '../vector';
+import { dotInt8Row, readInt8Row, topK } from '../vector';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
 import { reasonFor } from './explain';
-import { addAttention, scoreItems } from './score';
+import { addAttention, scoreItems, WEIGHT_SCALE } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -38,7 +38,7 @@ const ATTENTION_POOL = 200;
 
 export function passesFilter(model: RankModel, index: number, filter: RankFilter | undefined): boolean {
   if (!filter) return true;
-  if (filter.categories && !filter.categories.includes(model.categories[index] ?? '')) return false;
+  if (filter.categories && !filter.categories.includes(model.categories.names[model.categories.codes[index]!]!)) return false;
   const price = model.prices[index]!;
   if (filter.minPrice !== undefined && !(price >= filter.minPrice)) return false;
   if (filter.maxPrice !== undefined && !(price <= filter.maxPrice)) return false;
@@ -97,19 +97,24 @@ export function recommend(model: RankModel, profile: Profile, request: RankReque
  * feedback loop learns beyond what it already knows instead of narrowing into one corner of the catalogue.
  */
 function exploration(model: RankModel, profile: Profile, scores: Float32Array, taken: ReadonlySet<number>, skip: (i: number) => boolean): number | undefined {
-  const known = new Set([...profile.categoryAffinity.keys()]);
-  for (const i of taken) if (model.categories[i] !== undefined) known.add(model.categories[i]!);
-  const [pick] = topK(scores, 1, (i) => taken.has(i) || skip(i) || model.categories[i] === undefined || known.has(model.categories[i]!));
+  const codes = model.categories.codes;
+  const known = new Set<number>();
+  for (const name of profile.categoryAffinity.keys()) {
+    const c = model.categoryCode(name);
+    if (c !== undefined) known.add(c);
+  }
+  for (const i of taken) if (codes[i] !== 0) known.add(codes[i]!);
+  const [pick] = topK(scores, 1, (i) => taken.has(i) || skip(i) || codes[i] === 0 || known.has(codes[i]!));
   return pick;
 }
 
 /** Items like one item: its content neighbours, nudged by what visitors chose together. */
 export function similarTo(model: RankModel, source: number, k: number, filter?: RankFilter): Ranked[] {
   const scores = new Float32Array(model.count);
-  const row = model.vectors.subarray(source * model.dim, (source + 1) * model.dim);
-  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, row);
+  const row = readInt8Row(model.rows, source);
+  for (let i = 0; i < model.count; i++) scores[i] = dotInt8Row(model.rows, i, row);
   const rows = model.neighbors;
-  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) scores[rows.targets[p]!]! += 0.2 * rows.weights[p]!;
+  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) scores[rows.targets[p]!]! += 0.2 * (rows.weights[p]! / WEIGHT_SCALE);
   return topK(scores, k, (i) => i === source || !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'similar', source } }));
 }
 
@@ -119,6 +124,6 @@ export function similarTo(model: RankModel, source: number, k: number, filter?: 
  */
 export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
   const scores = scoreLexical(model.lexical, query, new Float32Array(model.count));
-  for (let i = 0; i < model.count; i++) scores[i]! += dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
+  for (let i = 0; i < model.count; i++) scores[i]! += dotInt8Row(model.rows, i, queryVector) + (taste ? 0.1 * dotInt8Row(model.rows, i, taste) : 0);
   return topK(scores, k, (i) => !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
 }

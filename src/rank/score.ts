@@ -1,8 +1,10 @@
 import { contextKeys, type EventContext, type Profile, type ProfileSettings } from '../profile';
-import { dotRow, normalize } from '../vector';
+import { dotInt8Row, normalize, readInt8Row } from '../vector';
 import type { RankModel, RankSettings } from './types';
 
 const DAY_MS = 86_400_000;
+/** CSR weights are uint16 fractions of their row's strongest entry. */
+export const WEIGHT_SCALE = 65_535;
 
 /** The user's taste as one query vector: long-term interests, tilted towards this session and explicit intents. */
 export function tasteVector(profile: Profile, settings: RankSettings): Float32Array | null {
@@ -37,6 +39,20 @@ function contextShares(profile: Profile, now: number, context: EventContext | un
 }
 
 /**
+ * A per-request weight for every dictionary code (0 = none stays 0), so the per-item loop reads one array
+ * element instead of looking a string up in a Map. Null when nothing has weight.
+ */
+function byCode(weights: ReadonlyMap<string, number>, size: number, codeOf: (name: string) => number | undefined): Float64Array | null {
+  if (weights.size === 0) return null;
+  const out = new Float64Array(size);
+  for (const [name, w] of weights) {
+    const c = codeOf(name);
+    if (c !== undefined) out[c] = w;
+  }
+  return out;
+}
+
+/**
  * Hybrid score of every item into `out`: content similarity to the taste vector, minus similarity to what was
  * dismissed, plus collaborative neighbours and next-item transitions of the recent sequence, popularity, trend,
  * freshness, affinities to category, tags, brand, price band and the current situation, and the trained sequence
@@ -47,35 +63,41 @@ export function scoreItems(model: RankModel, profile: Profile, settings: RankSet
   const taste = tasteVector(profile, settings);
   const negative = profile.negative.mass > 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
   const freshMs = settings.freshnessDays * DAY_MS;
-  const categories = shares(profile.categoryAffinity);
-  const tags = settings.tagWeight > 0 ? shares(profile.tagAffinity) : new Map<string, number>();
-  const brands = settings.brandWeight > 0 ? shares(profile.brandAffinity) : new Map<string, number>();
-  const situational = settings.contextWeight > 0 ? contextShares(profile, now, context) : new Map<string, number>();
+  const categoryNames = model.categories.names.length;
+  const categories = byCode(shares(profile.categoryAffinity), categoryNames, model.categoryCode);
+  const tags = settings.tagWeight > 0 ? byCode(shares(profile.tagAffinity), model.tagNames.length, model.tagCode) : null;
+  const brands = settings.brandWeight > 0 ? byCode(shares(profile.brandAffinity), model.brands.names.length, model.brandCode) : null;
+  const situational = settings.contextWeight > 0 ? byCode(contextShares(profile, now, context), categoryNames, model.categoryCode) : null;
   const p = profile.price;
   // A price band needs a few priced items; its width never drops below ±50 % so one purchase cannot pin it.
   const priceMean = p.weight > 0 ? p.sumLog / p.weight : 0;
   const priceSd = p.weight > 0 ? Math.max(0.4, Math.sqrt(Math.max(0, p.sumLog2 / p.weight - priceMean * priceMean))) : 0;
   const usePrice = settings.priceWeight > 0 && p.weight >= 2;
+  const { rows } = model;
+  const categoryCodes = model.categories.codes;
+  const brandCodes = model.brands.codes;
+  const tagOffsets = model.tags.offsets;
+  const tagCodes = model.tags.codes;
 
   for (let i = 0; i < model.count; i++) {
     let s = 0;
-    if (taste) s += dotRow(model.vectors, i, taste);
-    if (negative) s -= settings.negativeWeight * Math.max(0, dotRow(model.vectors, i, negative));
+    if (taste) s += dotInt8Row(rows, i, taste);
+    if (negative) s -= settings.negativeWeight * Math.max(0, dotInt8Row(rows, i, negative));
     s += settings.popularityWeight * model.popularity[i]! + settings.trendingWeight * model.trending[i]!;
     const age = now - model.publishedMs[i]!;
     if (age >= 0 && age < freshMs) s += settings.freshnessWeight * (1 - age / freshMs);
-    const category = model.categories[i];
-    if (category !== undefined) {
-      s += settings.categoryWeight * (categories.get(category) ?? 0);
-      s += settings.contextWeight * (situational.get(category) ?? 0);
+    const category = categoryCodes[i]!;
+    if (category !== 0) {
+      s += settings.categoryWeight * (categories ? categories[category]! : 0);
+      s += settings.contextWeight * (situational ? situational[category]! : 0);
     }
-    if (tags.size > 0) {
+    if (tags) {
       let t = 0;
-      for (const tag of model.tags[i]!) t += tags.get(tag) ?? 0;
+      for (let q = tagOffsets[i]!; q < tagOffsets[i + 1]!; q++) t += tags[tagCodes[q]!]!;
       s += settings.tagWeight * Math.min(1, t);
     }
-    const brand = model.brands[i];
-    if (brand !== undefined) s += settings.brandWeight * (brands.get(brand) ?? 0);
+    const brand = brandCodes[i]!;
+    if (brand !== 0) s += settings.brandWeight * (brands ? brands[brand]! : 0);
     const price = model.prices[i]!;
     if (usePrice && price > 0) {
       const z = (Math.log(price) - priceMean) / priceSd;
@@ -100,7 +122,7 @@ function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent
     // Later events count more, both by position in the sequence and by age.
     const recency = Math.pow(2, -(now - event.ts) / halfLifeMs) * ((position + 1) / n);
     for (let p = rows.offsets[event.index]!; p < rows.offsets[event.index + 1]!; p++) {
-      out[rows.targets[p]!]! += weight * recency * rows.weights[p]!;
+      out[rows.targets[p]!]! += weight * recency * (rows.weights[p]! / WEIGHT_SCALE);
     }
   });
 }
@@ -115,11 +137,12 @@ export function addAttention(model: RankModel, profile: Profile, pool: readonly 
   if (weight === 0 || recent.length === 0) return;
   const TEMPERATURE = 0.1;
   const sims = new Float64Array(recent.length);
+  const scratch = new Float32Array(model.dim);
   for (const c of pool) {
-    const row = model.vectors.subarray(c * model.dim, (c + 1) * model.dim);
+    const row = readInt8Row(model.rows, c, scratch);
     let max = -Infinity;
     recent.forEach((e, p) => {
-      sims[p] = e.index === c ? 0 : dotRow(model.vectors, e.index, row);
+      sims[p] = e.index === c ? 0 : dotInt8Row(model.rows, e.index, row);
       max = Math.max(max, sims[p]!);
     });
     let z = 0;

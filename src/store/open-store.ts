@@ -1,5 +1,5 @@
 import { openDB, deleteDB, type IDBPDatabase } from 'idb';
-import type { CachedCatalog, CatalogCache } from '../catalog';
+import type { CatalogCache } from '../catalog';
 import { PocketRecError } from '../errors';
 import { migrate, SCHEMA_VERSION, type PocketRecDB } from './schema';
 import type { HistoryExport, Retention, StoredEvent } from './types';
@@ -92,9 +92,15 @@ export function openStore(name: string, retention: Retention): HistoryStore {
     putSetting: (key, value) => run('write a setting', async (d) => void (await d.put('settings', value, key))),
     getCached: <T>(key: string) => run('read the cache', async (d) => (await d.get('caches', key))?.value as T | undefined),
     putCached: (key, value) => run('write the cache', async (d) => void (await d.put('caches', { key, savedAt: Date.now(), value }))),
+    // The loader names its own keys (a meta entry per URL, binary pieces per version); each piece is one value.
     catalogCache: {
-      get: (key) => store.getCached<CachedCatalog>(`catalog:${key}`),
-      put: (key, value) => store.putCached(`catalog:${key}`, value),
+      get: (key) => store.getCached(key),
+      put: (key, value) => store.putCached(key, value),
+      delete: (keys) =>
+        run('evict old catalogue pieces', async (d) => {
+          const tx = d.transaction('caches', 'readwrite');
+          await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
+        }),
     },
     exportHistory: async () => ({ formatVersion: 1, exportedAt: Date.now(), events: await store.events() }),
     forget: () =>

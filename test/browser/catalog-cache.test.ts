@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, type LoadProgress } from '../../src/catalog';
 import { openStore } from '../../src/store';
+import { dequantizeRows } from '../../src/vector';
 
 /** A site whose files we control: URL → body, with ETags so conditional requests behave like a real server. */
 function site(files: Record<string, string | ArrayBuffer>) {
@@ -27,7 +28,8 @@ describe('catalogue loading with the IndexedDB cache', () => {
     const progress: LoadProgress[] = [];
     const first = await loadCatalog('items.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, onProgress: (p) => progress.push(p) });
     expect(first.fromCache).toBe(false);
-    expect(first.catalog.items.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(first.catalog.columns.ids).toEqual(['a', 'b']);
+    expect(first.catalog.records.get(1)).toEqual({ id: 'b', title: 'B' });
     const downloads = progress.filter((p) => p.phase === 'catalog-download');
     expect(downloads.at(-1)).toEqual({ phase: 'catalog-download', loaded: good.length, total: good.length });
     downloads.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), p.loaded), 0);
@@ -58,7 +60,7 @@ describe('catalogue loading with the IndexedDB cache', () => {
     const manifest = (version: string) => JSON.stringify({ formatVersion: 1, version, itemCount: 2, items: 'items.json', embeddings: { url: 'emb.bin', model: 'm', dim: 2, dtype: 'f32' } });
     const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}emb.bin`]: new Float32Array([1, 0, 0, 1]).buffer });
     const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
-    expect(Array.from(v1.catalog.embeddings!.vectors)).toEqual([1, 0, 0, 1]);
+    expect(Array.from(dequantizeRows(v1.catalog.embeddings!.rows))).toEqual([1, 0, 0, 1]);
     s.files[`${base}catalog.json`] = manifest('v2');
     s.files[`${base}emb.bin`] = new Float32Array([1, 0, 0]).buffer;
     const v2 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
