@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { buildModel, loadNodeEncoder } from './model';
 
 const USAGE = `usage:
-  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build]
+  pocketrec build --items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [--now <ms>] [--encoder auto|lexical] [--model-dir models/build] [--format 2|1]
                   [--sequence auto|off] [--sequence-epochs N] [--sequence-negatives N] [--sequence-checkpoint <path prefix>]
   pocketrec build-model [--out models/build]
   pocketrec embed [--model-dir models/build]        (lines on stdin → one JSON vector per line on stdout)
@@ -17,8 +17,10 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(rest);
   switch (command) {
     case 'build': {
-      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir', 'sequence', 'sequence-epochs', 'sequence-negatives', 'sequence-checkpoint']);
+      checkKnown(args, ['items', 'interactions', 'out', 'now', 'encoder', 'model-dir', 'sequence', 'sequence-epochs', 'sequence-negatives', 'sequence-checkpoint', 'format']);
       const encoder = args.get('encoder');
+      const format = optionalString(args, 'format') ?? '2';
+      if (format !== '1' && format !== '2') throw new UsageError('--format must be 2 (binary columns) or 1 (JSON signals, for older readers)');
       const modelDir = args.get('model-dir');
       if (encoder !== undefined && encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
       const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
         ...(typeof now === 'string' ? { now: Number(now) } : {}),
         ...(encoder ? { encoder } : {}),
         ...(typeof modelDir === 'string' ? { modelDir } : {}),
+        formatVersion: format === '1' ? 1 : 2,
         sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
         log: (line) => console.error(`build: ${line}`),
       });
