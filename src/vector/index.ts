@@ -1,3 +1,14 @@
 export { dot, dotRow, normalize } from './dot';
-export { quantizeRows, dequantizeRows, type Int8Rows } from './quantize';
+export { quantizeRows, dequantizeRows } from './quantize';
 export { topK } from './top-k';
+export { createJsKernel } from './js-kernel';
+export { quantizeQuery } from './query';
+export {
+  KERNEL_KINDS,
+  type Int8Rows,
+  type KernelKind,
+  type LoadVectorKernelOptions,
+  type ScanQuery,
+  type TopKResult,
+  type VectorKernel,
+} from './types';
