@@ -2,6 +2,7 @@ export { dot, dotRow, normalize } from './dot';
 export { quantizeRows, dequantizeRows } from './quantize';
 export { topK } from './top-k';
 export { createJsKernel } from './js-kernel';
+export { loadVectorKernel } from './wasm-kernel';
 export { quantizeQuery } from './query';
 export {
   KERNEL_KINDS,
