@@ -33,11 +33,12 @@ function prepare(queries: readonly ScanQuery[], dim: number): Prepared {
  * f32(dot) · (rowScale · queryScale), clamp, times the weight, summed in query order.
  */
 function fusedScore(values: Int8Array, base: number, dim: number, scale: number, p: Prepared): number {
+  const lanes = p.values;
   let acc = 0;
   for (let q = 0; q < p.count; q++) {
     const off = q * p.stride;
     let dot = 0;
-    for (let j = 0; j < dim; j++) dot += values[base + j]! * p.values[off + j]!;
+    for (let j = 0; j < dim; j++) dot += values[base + j]! * lanes[off + j]!;
     let v = fround(fround(dot) * fround(scale * p.scales[q]!));
     if (p.positive[q]) v = Math.max(v, 0);
     acc = fround(acc + fround(p.weights[q]! * v));

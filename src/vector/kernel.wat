@@ -44,20 +44,86 @@
       (i32.add (i32x4.extract_lane 0 (local.get $a)) (i32x4.extract_lane 1 (local.get $a)))
       (i32.add (i32x4.extract_lane 2 (local.get $a)) (i32x4.extract_lane 3 (local.get $a)))))
 
-  ;; Σ_q weight_q · g_q(f32(dot_q) · (scale · qscale_q)), in query order, starting from +0.
+  ;; The four dots of one row with four queries `stride` bytes apart, as the lanes of one i32x4: the row is
+  ;; loaded and widened once for all four (the fused scan with taste, session, intent and negative vectors).
+  (func $dot4 (param $row i32) (param $q i32) (param $blocks i32) (param $stride i32) (result v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $lo v128) (local $hi v128)
+    (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local.set $q1 (i32.add (local.get $q) (local.get $stride)))
+    (local.set $q2 (i32.add (local.get $q1) (local.get $stride)))
+    (local.set $q3 (i32.add (local.get $q2) (local.get $stride)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $blocks)))
+        (local.set $lo (v128.load (local.get $row)))
+        (local.set $hi (i16x8.extend_high_i8x16_s (local.get $lo)))
+        (local.set $lo (i16x8.extend_low_i8x16_s (local.get $lo)))
+        (local.set $a0 (i32x4.add (local.get $a0) (i32x4.add
+          (i32x4.dot_i16x8_s (local.get $lo) (v128.load (local.get $q)))
+          (i32x4.dot_i16x8_s (local.get $hi) (v128.load offset=16 (local.get $q))))))
+        (local.set $a1 (i32x4.add (local.get $a1) (i32x4.add
+          (i32x4.dot_i16x8_s (local.get $lo) (v128.load (local.get $q1)))
+          (i32x4.dot_i16x8_s (local.get $hi) (v128.load offset=16 (local.get $q1))))))
+        (local.set $a2 (i32x4.add (local.get $a2) (i32x4.add
+          (i32x4.dot_i16x8_s (local.get $lo) (v128.load (local.get $q2)))
+          (i32x4.dot_i16x8_s (local.get $hi) (v128.load offset=16 (local.get $q2))))))
+        (local.set $a3 (i32x4.add (local.get $a3) (i32x4.add
+          (i32x4.dot_i16x8_s (local.get $lo) (v128.load (local.get $q3)))
+          (i32x4.dot_i16x8_s (local.get $hi) (v128.load offset=16 (local.get $q3))))))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (local.set $q1 (i32.add (local.get $q1) (i32.const 32)))
+        (local.set $q2 (i32.add (local.get $q2) (i32.const 32)))
+        (local.set $q3 (i32.add (local.get $q3) (i32.const 32)))
+        (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
+        (br $next)))
+    ;; Transpose-add: lane k of the result is the sum of the four lanes of accumulator k.
+    (local.set $lo (i32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a1))))
+    (local.set $hi (i32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a2) (local.get $a3))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a2) (local.get $a3))))
+    (i32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $lo) (local.get $hi))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $lo) (local.get $hi))))
+
+  ;; acc + weight · g(f32(dot) · (scale · qscale)) for the query whose metadata is at $meta.
+  (func $term (param $acc f32) (param $dot i32) (param $scale f32) (param $meta i32) (result f32)
+    (local $v f32)
+    (local.set $v (f32.mul (f32.convert_i32_s (local.get $dot)) (f32.mul (local.get $scale) (f32.load (local.get $meta)))))
+    (if (i32.load offset=8 (local.get $meta))
+      (then (local.set $v (f32.max (local.get $v) (f32.const 0)))))
+    (f32.add (local.get $acc) (f32.mul (f32.load offset=4 (local.get $meta)) (local.get $v))))
+
+  ;; Σ_q weight_q · g_q(f32(dot_q) · (scale · qscale_q)), in query order, starting from +0: groups of four
+  ;; queries share one pass over the row, the rest go one at a time.
   (func $fused (param $row i32) (param $scale f32) (param $blocks i32) (param $nq i32) (param $meta i32)
                (param $qv i32) (result f32)
-    (local $acc f32) (local $v f32) (local $stride i32)
+    (local $acc f32) (local $d v128) (local $stride i32)
     (local.set $stride (i32.shl (local.get $blocks) (i32.const 5)))
+    (block $groups_done
+      (loop $group
+        (br_if $groups_done (i32.lt_u (local.get $nq) (i32.const 4)))
+        (local.set $d (call $dot4 (local.get $row) (local.get $qv) (local.get $blocks) (local.get $stride)))
+        (local.set $acc (call $term (local.get $acc) (i32x4.extract_lane 0 (local.get $d)) (local.get $scale)
+                                    (local.get $meta)))
+        (local.set $acc (call $term (local.get $acc) (i32x4.extract_lane 1 (local.get $d)) (local.get $scale)
+                                    (i32.add (local.get $meta) (i32.const 12))))
+        (local.set $acc (call $term (local.get $acc) (i32x4.extract_lane 2 (local.get $d)) (local.get $scale)
+                                    (i32.add (local.get $meta) (i32.const 24))))
+        (local.set $acc (call $term (local.get $acc) (i32x4.extract_lane 3 (local.get $d)) (local.get $scale)
+                                    (i32.add (local.get $meta) (i32.const 36))))
+        (local.set $meta (i32.add (local.get $meta) (i32.const 48)))
+        (local.set $qv (i32.add (local.get $qv) (i32.shl (local.get $stride) (i32.const 2))))
+        (local.set $nq (i32.sub (local.get $nq) (i32.const 4)))
+        (br $group)))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $nq)))
-        (local.set $v (f32.mul
-          (f32.convert_i32_s (call $dot (local.get $row) (local.get $qv) (local.get $blocks)))
-          (f32.mul (local.get $scale) (f32.load (local.get $meta)))))
-        (if (i32.load offset=8 (local.get $meta))
-          (then (local.set $v (f32.max (local.get $v) (f32.const 0)))))
-        (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load offset=4 (local.get $meta)) (local.get $v))))
+        (local.set $acc (call $term (local.get $acc)
+                                    (call $dot (local.get $row) (local.get $qv) (local.get $blocks))
+                                    (local.get $scale) (local.get $meta)))
         (local.set $meta (i32.add (local.get $meta) (i32.const 12)))
         (local.set $qv (i32.add (local.get $qv) (local.get $stride)))
         (local.set $nq (i32.sub (local.get $nq) (i32.const 1)))
