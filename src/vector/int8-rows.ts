@@ -1,4 +1,4 @@
-import type { Int8Rows } from './quantize';
+import type { Int8Rows } from './types';
 
 /**
  * Where a catalogue's int8 rows live. The default is plain typed arrays; a kernel can hand out rows inside its
