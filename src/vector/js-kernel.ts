@@ -46,6 +46,11 @@ function fusedScore(values: Int8Array, base: number, dim: number, scale: number,
   return acc;
 }
 
+/** One f32 add after the query terms, as the WASM kernel does it. */
+function withBias(score: number, bias: Float32Array | undefined, i: number): number {
+  return bias ? fround(score + bias[i]!) : score;
+}
+
 /** The plain-JS kernel: the fallback where WASM SIMD is missing, and the reference the WASM kernel must equal. */
 export function createJsKernel(): VectorKernel {
   return {
@@ -53,26 +58,28 @@ export function createJsKernel(): VectorKernel {
     allocate(count, dim) {
       return { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
     },
-    score(rows, queries, out) {
+    score(rows, queries, out, bias) {
       const count = checkRows(rows, 'score');
       checkQueries(queries, rows.dim, 'score');
       const result = out ?? new Float32Array(count);
       checkLength('out', result.length, count, 'score');
+      if (bias) checkLength('bias', bias.length, count, 'score');
       const p = prepare(queries, rows.dim);
-      for (let i = 0; i < count; i++) result[i] = fusedScore(rows.values, i * rows.dim, rows.dim, rows.scales[i]!, p);
+      for (let i = 0; i < count; i++) result[i] = withBias(fusedScore(rows.values, i * rows.dim, rows.dim, rows.scales[i]!, p), bias, i);
       return result;
     },
-    topK(rows, queries, k, skip) {
+    topK(rows, queries, k, skip, bias) {
       const count = checkRows(rows, 'topK');
       checkQueries(queries, rows.dim, 'topK');
       checkK(k, 'topK');
       if (skip) checkLength('skip', skip.length, count, 'topK');
+      if (bias) checkLength('bias', bias.length, count, 'topK');
       const p = prepare(queries, rows.dim);
       const heap = createSelection(Math.min(k, count));
       if (heap.rows.length > 0) {
         for (let i = 0; i < count; i++) {
           if (skip && skip[i] !== 0) continue;
-          const s = fusedScore(rows.values, i * rows.dim, rows.dim, rows.scales[i]!, p);
+          const s = withBias(fusedScore(rows.values, i * rows.dim, rows.dim, rows.scales[i]!, p), bias, i);
           if (Number.isFinite(s)) offer(heap, i, s);
         }
       }

@@ -130,17 +130,27 @@
         (br $next)))
     (local.get $acc))
 
-  ;; out[i] = fused score of row i.
+  ;; The fused score of row $i plus its bias (one f32 add after the query terms; no bias when $bias is 0).
+  (func $row_score (param $row i32) (param $scale f32) (param $blocks i32) (param $nq i32) (param $meta i32)
+                   (param $qv i32) (param $bias i32) (param $i i32) (result f32)
+    (local $s f32)
+    (local.set $s (call $fused (local.get $row) (local.get $scale) (local.get $blocks) (local.get $nq)
+                               (local.get $meta) (local.get $qv)))
+    (if (result f32) (local.get $bias)
+      (then (f32.add (local.get $s) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 2))))))
+      (else (local.get $s))))
+
+  ;; out[i] = fused score of row i (+ bias[i]).
   (func (export "score") (param $rows i32) (param $scales i32) (param $count i32) (param $dim i32)
-                         (param $nq i32) (param $meta i32) (param $qv i32) (param $out i32)
+                         (param $nq i32) (param $meta i32) (param $qv i32) (param $bias i32) (param $out i32)
     (local $blocks i32) (local $i i32)
     (local.set $blocks (i32.shr_u (i32.add (local.get $dim) (i32.const 15)) (i32.const 4)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
         (f32.store (local.get $out)
-          (call $fused (local.get $rows) (f32.load (local.get $scales)) (local.get $blocks)
-                       (local.get $nq) (local.get $meta) (local.get $qv)))
+          (call $row_score (local.get $rows) (f32.load (local.get $scales)) (local.get $blocks)
+                           (local.get $nq) (local.get $meta) (local.get $qv) (local.get $bias) (local.get $i)))
         (local.set $rows (i32.add (local.get $rows) (local.get $dim)))
         (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
@@ -163,7 +173,7 @@
   ;; increasing order, so a row enters a full heap only with a strictly higher score than the root: one compare
   ;; against a threshold rejects almost every row. Returns how many entries the heap holds.
   (func (export "topk") (param $rows i32) (param $scales i32) (param $count i32) (param $dim i32)
-                        (param $nq i32) (param $meta i32) (param $qv i32)
+                        (param $nq i32) (param $meta i32) (param $qv i32) (param $bias i32)
                         (param $k i32) (param $skip i32) (param $hrow i32) (param $hscore i32) (result i32)
     (local $blocks i32) (local $i i32) (local $size i32) (local $s f32) (local $threshold f32)
     (local $c i32) (local $p i32) (local $l i32) (local $m i32)
@@ -177,8 +187,8 @@
           (if (local.get $skip)
             (then (br_if $skip_row (i32.load8_u (i32.add (local.get $skip) (local.get $i))))))
           (local.set $s
-            (call $fused (local.get $rows) (f32.load (local.get $scales)) (local.get $blocks)
-                         (local.get $nq) (local.get $meta) (local.get $qv)))
+            (call $row_score (local.get $rows) (f32.load (local.get $scales)) (local.get $blocks)
+                             (local.get $nq) (local.get $meta) (local.get $qv) (local.get $bias) (local.get $i)))
           ;; Non-finite scores never enter: s - s is 0 only for a finite s.
           (br_if $skip_row (f32.ne (f32.sub (local.get $s) (local.get $s)) (f32.const 0)))
           (if (i32.lt_u (local.get $size) (local.get $k))

@@ -44,13 +44,16 @@ export interface VectorKernel {
    * allocations). The loader decodes straight into it, so a 1 M × 256 catalogue exists once.
    */
   allocate(count: number, dim: number): Int8Rows;
-  /** out[i] = Σ_q weight_q · g_q(row_i · q_q); fills and returns `out` (length count). */
-  score(rows: Int8Rows, queries: readonly ScanQuery[], out?: Float32Array): Float32Array;
+  /**
+   * out[i] = Σ_q weight_q · g_q(row_i · q_q) (+ bias[i]); fills and returns `out` (length count). The bias is a
+   * per-row term added in the same pass (popularity, trend, …), so a scan ranks by more than similarity.
+   */
+  score(rows: Int8Rows, queries: readonly ScanQuery[], out?: Float32Array, bias?: Float32Array): Float32Array;
   /**
    * The k best rows by the fused score in one pass (the selection runs inside the kernel), best first, ties to the
-   * lower index; rows with skip[i] !== 0 are left out; non-finite scores are never returned.
+   * lower index; rows with skip[i] !== 0 are left out; non-finite scores are never returned. `bias` as in score().
    */
-  topK(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip?: Uint8Array): TopKResult;
+  topK(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip?: Uint8Array, bias?: Float32Array): TopKResult;
   /** Pairwise similarities among a few rows (MMR, attention): out[i * b.length + j] = row a[i] · row b[j]. */
   dots(rows: Int8Rows, a: ArrayLike<number>, b: ArrayLike<number>, out?: Float32Array): Float32Array;
 }

@@ -14,7 +14,7 @@ interface WasmApi {
 
 interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  score(rows: number, scales: number, count: number, dim: number, nq: number, meta: number, qv: number, out: number): void;
+  score(rows: number, scales: number, count: number, dim: number, nq: number, meta: number, qv: number, bias: number, out: number): void;
   topk(
     rows: number,
     scales: number,
@@ -23,6 +23,7 @@ interface KernelExports {
     nq: number,
     meta: number,
     qv: number,
+    bias: number,
     k: number,
     skip: number,
     heapRows: number,
@@ -101,6 +102,18 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
     return [meta, qv, end];
   };
 
+  /**
+   * Copies a per-row bias into scratch at `at`; returns [address (0 = none), end]. A copy per call (4 bytes a row,
+   * a fraction of the scan's own reads) keeps callers free of kernel-owned views that a memory growth detaches.
+   */
+  const writeBias = (bias: Float32Array | undefined, at: number): [number, number] => {
+    if (!bias) return [0, at];
+    const start = align(at);
+    reserve(start + bias.length * 4);
+    new Float32Array(memory.buffer, start, bias.length).set(bias);
+    return [start, start + bias.length * 4];
+  };
+
   return {
     kind: 'wasm-simd',
     allocate(count, dim) {
@@ -136,27 +149,31 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       blocks.set(rows, { count, dim, values, scales });
       return rows;
     },
-    score(rows, queries, out) {
+    score(rows, queries, out, bias) {
       const block = blockOf(rows, 'score');
       checkRows(rows, 'score');
       checkQueries(queries, block.dim, 'score');
       const result = out ?? new Float32Array(block.count);
       checkLength('out', result.length, block.count, 'score');
+      if (bias) checkLength('bias', bias.length, block.count, 'score');
       const [meta, qv, end] = writeQueries(queries, block.dim, top);
-      const at = align(end);
+      const [biasAt, biasEnd] = writeBias(bias, end);
+      const at = align(biasEnd);
       reserve(at + block.count * 4);
-      exports.score(block.values, block.scales, block.count, block.dim, queries.length, meta, qv, at);
+      exports.score(block.values, block.scales, block.count, block.dim, queries.length, meta, qv, biasAt, at);
       result.set(new Float32Array(memory.buffer, at, block.count));
       return result;
     },
-    topK(rows, queries, k, skip) {
+    topK(rows, queries, k, skip, bias) {
       const block = blockOf(rows, 'topK');
       checkRows(rows, 'topK');
       checkQueries(queries, block.dim, 'topK');
       checkK(k, 'topK');
       if (skip) checkLength('skip', skip.length, block.count, 'topK');
+      if (bias) checkLength('bias', bias.length, block.count, 'topK');
       const kept = Math.min(k, block.count);
-      const [meta, qv, end] = writeQueries(queries, block.dim, top);
+      const [meta, qv, queriesEnd] = writeQueries(queries, block.dim, top);
+      const [biasAt, end] = writeBias(bias, queriesEnd);
       const mask = skip ? align(end) : 0;
       const heapRows = align(skip ? mask + block.count : end);
       const heapScores = heapRows + kept * 4;
@@ -170,6 +187,7 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
         queries.length,
         meta,
         qv,
+        biasAt,
         kept,
         mask,
         heapRows,

@@ -56,6 +56,12 @@ function sortedTopK(scores: Float32Array, k: number, skip?: Uint8Array): number[
     .slice(0, k);
 }
 
+/** A per-row bias as ranking passes one (popularity, trend): small, with exact zeros among it. */
+function biasFor(count: number, seed: number): Float32Array {
+  const next = random(seed * 31 + 7);
+  return Float32Array.from({ length: count }, (_, i) => (i % 5 === 0 ? 0 : next() * 0.3 - 0.05));
+}
+
 const DIMS = [1, 3, 15, 16, 17, 31, 32, 33, 48, 100, 256, 300, 512];
 const COUNTS = [0, 1, 2, 7, 130];
 
@@ -88,6 +94,8 @@ describe('WASM and JS kernels agree bit for bit', () => {
           const j = js.score(b, queries);
           expect(w.length).toBe(count);
           expect(bits(w), `dim ${dim} count ${count} queries ${queries.length}`).toEqual(bits(j));
+          const bias = biasFor(count, seed);
+          expect(bits(wasm.score(a, queries, undefined, bias)), `with bias, dim ${dim} count ${count}`).toEqual(bits(js.score(b, queries, undefined, bias)));
         }
       }
     }
@@ -103,10 +111,12 @@ describe('WASM and JS kernels agree bit for bit', () => {
         for (const queries of querySets(dim, seed++)) {
           for (const k of [0, 1, 5, count, count + 5]) {
             for (const mask of [undefined, skip]) {
-              const w = wasm.topK(a, queries, k, mask);
-              const j = js.topK(b, queries, k, mask);
-              expect(Array.from(w.indices)).toEqual(Array.from(j.indices));
-              expect(bits(w.scores)).toEqual(bits(j.scores));
+              for (const bias of [undefined, biasFor(count, seed)]) {
+                const w = wasm.topK(a, queries, k, mask, bias);
+                const j = js.topK(b, queries, k, mask, bias);
+                expect(Array.from(w.indices)).toEqual(Array.from(j.indices));
+                expect(bits(w.scores)).toEqual(bits(j.scores));
+              }
             }
           }
         }
@@ -138,6 +148,9 @@ describe('topK is exact', () => {
         expect(Array.from(top.indices)).toEqual(expected);
         expect(Array.from(top.scores)).toEqual(expected.map((i) => scores[i]!));
       }
+      const bias = biasFor(3000, 79);
+      const biased = kernel.score(rows, queries, undefined, bias);
+      expect(Array.from(kernel.topK(rows, queries, 50, skip, bias).indices)).toEqual(sortedTopK(biased, 50, skip));
     });
 
     it(`${kind}: ties go to the lower index`, () => {
