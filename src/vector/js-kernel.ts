@@ -85,6 +85,20 @@ export function createJsKernel(): VectorKernel {
       }
       return finishSelection(heap.rows, heap.scores, heap.size);
     },
+    scoreRows(rows, queries, indices, out, bias) {
+      const count = checkRows(rows, 'scoreRows');
+      checkQueries(queries, rows.dim, 'scoreRows');
+      checkIndices('indices', indices, count, 'scoreRows');
+      const result = out ?? new Float32Array(indices.length);
+      checkLength('out', result.length, indices.length, 'scoreRows');
+      if (bias) checkLength('bias', bias.length, count, 'scoreRows');
+      const p = prepare(queries, rows.dim);
+      for (let j = 0; j < indices.length; j++) {
+        const i = indices[j]!;
+        result[j] = withBias(fusedScore(rows.values, i * rows.dim, rows.dim, rows.scales[i]!, p), bias, i);
+      }
+      return result;
+    },
     dots(rows, a, b, out) {
       const count = checkRows(rows, 'dots');
       checkIndices('a', a, count, 'dots');

@@ -157,6 +157,25 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
+  ;; out[j] = fused score (+ bias) of row idx[j], for the few rows a caller names (the candidates that other
+  ;; stages found): the same arithmetic as "score", so a row scores identically whichever way it was reached.
+  (func (export "score_rows") (param $rows i32) (param $scales i32) (param $dim i32) (param $nq i32)
+                              (param $meta i32) (param $qv i32) (param $bias i32) (param $idx i32) (param $n i32)
+                              (param $out i32)
+    (local $blocks i32) (local $j i32) (local $i i32)
+    (local.set $blocks (i32.shr_u (i32.add (local.get $dim) (i32.const 15)) (i32.const 4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $i (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (call $row_score (i32.add (local.get $rows) (i32.mul (local.get $i) (local.get $dim)))
+                           (f32.load (i32.add (local.get $scales) (i32.shl (local.get $i) (i32.const 2))))
+                           (local.get $blocks) (local.get $nq) (local.get $meta) (local.get $qv) (local.get $bias)
+                           (local.get $i)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next))))
+
   ;; Is heap entry a worse than entry b (lower score; on a tie, the higher row)?
   (func $worse (param $hrow i32) (param $hscore i32) (param $a i32) (param $b i32) (result i32)
     (local $sa f32) (local $sb f32)

@@ -54,6 +54,11 @@ export interface VectorKernel {
    * lower index; rows with skip[i] !== 0 are left out; non-finite scores are never returned. `bias` as in score().
    */
   topK(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip?: Uint8Array, bias?: Float32Array): TopKResult;
+  /**
+   * The fused score (+ bias) of the rows `indices` only, into `out[j]` for `indices[j]`: bit-identical to what
+   * score() gives those rows, for candidates found by other means than a scan.
+   */
+  scoreRows(rows: Int8Rows, queries: readonly ScanQuery[], indices: ArrayLike<number>, out?: Float32Array, bias?: Float32Array): Float32Array;
   /** Pairwise similarities among a few rows (MMR, attention): out[i * b.length + j] = row a[i] · row b[j]. */
   dots(rows: Int8Rows, a: ArrayLike<number>, b: ArrayLike<number>, out?: Float32Array): Float32Array;
 }

@@ -29,6 +29,7 @@ interface KernelExports {
     heapRows: number,
     heapScores: number,
   ): number;
+  score_rows(rows: number, scales: number, dim: number, nq: number, meta: number, qv: number, bias: number, idx: number, n: number, out: number): void;
   dots(rows: number, scales: number, dim: number, a: number, na: number, b: number, nb: number, tmp: number, out: number): void;
 }
 
@@ -194,6 +195,24 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
         heapScores,
       );
       return finishSelection(new Uint32Array(memory.buffer, heapRows, size), new Float32Array(memory.buffer, heapScores, size), size);
+    },
+    scoreRows(rows, queries, indices, out, bias) {
+      const block = blockOf(rows, 'scoreRows');
+      checkRows(rows, 'scoreRows');
+      checkQueries(queries, block.dim, 'scoreRows');
+      checkIndices('indices', indices, block.count, 'scoreRows');
+      const result = out ?? new Float32Array(indices.length);
+      checkLength('out', result.length, indices.length, 'scoreRows');
+      if (bias) checkLength('bias', bias.length, block.count, 'scoreRows');
+      const [meta, qv, queriesEnd] = writeQueries(queries, block.dim, top);
+      const [biasAt, end] = writeBias(bias, queriesEnd);
+      const idx = align(end);
+      const at = align(idx + indices.length * 4);
+      reserve(at + indices.length * 4);
+      new Uint32Array(memory.buffer, idx, indices.length).set(indices);
+      exports.score_rows(block.values, block.scales, block.dim, queries.length, meta, qv, biasAt, idx, indices.length, at);
+      result.set(new Float32Array(memory.buffer, at, indices.length));
+      return result;
     },
     dots(rows, a, b, out) {
       const block = blockOf(rows, 'dots');

@@ -124,6 +124,22 @@ describe('WASM and JS kernels agree bit for bit', () => {
     }
   });
 
+  it('scoreRows() gives the rows what score() gives them, in both kernels', () => {
+    let seed = 900;
+    for (const dim of [3, 16, 33, 256]) {
+      const [a, b] = pair(wasm, js, 130, dim, seed++);
+      const indices = [129, 0, 7, 7, 64, 3];
+      for (const queries of querySets(dim, seed++)) {
+        for (const bias of [undefined, biasFor(130, seed)]) {
+          const full = js.score(b, queries, undefined, bias);
+          const picked = Float32Array.from(indices, (i) => full[i]!);
+          expect(bits(js.scoreRows(b, queries, indices, undefined, bias))).toEqual(bits(picked));
+          expect(bits(wasm.scoreRows(a, queries, indices, undefined, bias))).toEqual(bits(picked));
+        }
+      }
+    }
+  });
+
   it('dots() on pairs, including a row with itself', () => {
     for (const dim of [5, 16, 40, 512]) {
       const [a, b] = pair(wasm, js, 60, dim, dim);
