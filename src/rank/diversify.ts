@@ -1,19 +1,19 @@
-import { dotInt8Row, readInt8Row } from '../vector';
 import type { RankModel } from './types';
 
 /**
  * Maximal marginal relevance over a candidate pool (best first): each pick trades its score against its
- * similarity to what is already picked, so ten near-identical items do not crowd out everything else.
+ * similarity to what is already picked, so ten near-identical items do not crowd out everything else. `scores`
+ * is aligned with `pool`; the similarities come from the vector kernel, one batched call per pick.
  */
-export function diversify(model: RankModel, pool: readonly number[], scores: Float32Array, k: number, lambda: number, maxPerCategory: number): number[] {
+export function diversify(model: RankModel, pool: ArrayLike<number>, scores: Float32Array, k: number, lambda: number, maxPerCategory: number): number[] {
   if (pool.length === 0) return [];
-  const top = scores[pool[0]!]!;
-  const bottom = scores[pool[pool.length - 1]!]!;
+  const top = scores[0]!;
+  const bottom = scores[pool.length - 1]!;
   const span = top - bottom || 1;
   const picked: number[] = [];
   const perCategory = new Map<number, number>();
   const codes = model.categories.codes;
-  const row = new Float32Array(model.dim);
+  const sims = new Float32Array(pool.length);
   const maxSim = new Float32Array(pool.length);
   const used = new Uint8Array(pool.length);
   let cap = maxPerCategory;
@@ -24,7 +24,7 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
       if (used[c]) continue;
       const category = codes[pool[c]!]!;
       if (category !== 0 && (perCategory.get(category) ?? 0) >= cap) continue;
-      const relevance = (scores[pool[c]!]! - bottom) / span;
+      const relevance = (scores[c]! - bottom) / span;
       const value = lambda * relevance - (1 - lambda) * maxSim[c]!;
       if (value > bestValue) (bestValue = value), (best = c);
     }
@@ -39,8 +39,8 @@ export function diversify(model: RankModel, pool: readonly number[], scores: Flo
     picked.push(item);
     const category = codes[item]!;
     if (category !== 0) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
-    readInt8Row(model.rows, item, row);
-    for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, dotInt8Row(model.rows, pool[c]!, row));
+    model.kernel.dots(model.rows, pool, [item], sims);
+    for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, sims[c]!);
   }
   return picked;
 }

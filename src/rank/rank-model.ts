@@ -1,6 +1,6 @@
 // Types only, and from the types file: the pure core must not pull in the loader's I/O.
 import type { CatalogColumns, ItemRecords } from '../catalog/types';
-import type { Int8Rows } from '../vector';
+import { createJsKernel, type Int8Rows, type VectorKernel } from '../vector';
 import type { RankModel } from './types';
 
 export interface RankModelInput {
@@ -8,10 +8,15 @@ export interface RankModelInput {
   /** Unit vectors as int8 rows, one per item; ranking reads them in place. */
   rows: Int8Rows;
   records: ItemRecords;
+  /**
+   * The kernel that scans `rows`; a WASM kernel only scans rows it allocated itself.
+   * @defaultValue the plain-JS kernel, which scans any rows
+   */
+  kernel?: VectorKernel;
 }
 
 /** Wraps columns and rows without copying them: the only work is the id → position index. */
-export function createRankModel({ columns, rows, records }: RankModelInput): RankModel {
+export function createRankModel({ columns, rows, records, kernel = createJsKernel() }: RankModelInput): RankModel {
   if (rows.scales.length !== columns.count) throw new RangeError(`rank: ${rows.scales.length} vector rows for ${columns.count} items`);
   const index = new Map<string, number>();
   columns.ids.forEach((id, i) => index.set(id, i));
@@ -32,6 +37,7 @@ export function createRankModel({ columns, rows, records }: RankModelInput): Ran
     ...columns,
     dim: rows.dim,
     rows,
+    kernel,
     indexOf: (id) => index.get(id),
     titleOf: (i) => records.get(i).title,
     attributesOf: (i) => {

@@ -1,5 +1,6 @@
 import type { CatalogColumns, CsrRows } from '../catalog/types';
 import type { EventContext, ItemAttributes, ItemSpace } from '../profile';
+import type { VectorKernel } from '../vector';
 
 /** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`, uint16 weights. */
 export type SparseRows = CsrRows;
@@ -9,6 +10,8 @@ export type SparseRows = CsrRows;
  * a display record is decoded only for an item that is shown (`titleOf`).
  */
 export interface RankModel extends ItemSpace, CatalogColumns {
+  /** Scans `rows`: WASM SIMD where it runs (the rows then live in its memory), else plain JS. */
+  readonly kernel: VectorKernel;
   titleOf(index: number): string;
   attributesOf(index: number): ItemAttributes;
   /** Dictionary code of a category, brand or tag name; undefined when no item has it. */
