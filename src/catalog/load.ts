@@ -67,6 +67,8 @@ interface CacheMeta {
   manifest: CatalogManifestV2;
   /** Pieces per part name (columns, records, embeddings, sequence). */
   pieces: Record<string, number>;
+  /** Bytes per part, so a warm start copies each piece straight into its place instead of joining copies. */
+  bytes: Record<string, number>;
 }
 
 type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer };
@@ -163,7 +165,7 @@ async function fetchAndValidate(
     ({ catalog, parts, layout } = fromItems(await contentVersion(first), items, undefined, undefined, options));
   }
   progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
-  const fresh: CacheMeta = { kind: 'pocketrec-catalog-parts', version: catalog.version, manifest: layout, pieces: {} };
+  const fresh: CacheMeta = { kind: 'pocketrec-catalog-parts', version: catalog.version, manifest: layout, pieces: {}, bytes: {} };
   const etag = response.headers.get('ETag');
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
@@ -326,13 +328,15 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     attempts++;
     try {
       const pieces: Record<string, number> = {};
+      const bytes: Record<string, number> = {};
       for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
         if (!buffer) continue;
         const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
         for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
         pieces[name] = n;
+        bytes[name] = buffer.byteLength;
       }
-      await cache.put(metaKey(url), { ...meta, pieces });
+      await cache.put(metaKey(url), { ...meta, pieces, bytes });
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
@@ -353,24 +357,23 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
   for (const [name, n] of Object.entries(meta.pieces)) {
-    const pieces: ArrayBuffer[] = [];
+    const size = meta.bytes?.[name];
+    if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+    // One buffer of the part's size, each piece copied in and dropped: the peak is the part plus one piece.
+    const out = new Uint8Array(size);
+    let at = 0;
     for (let k = 0; k < n; k++) {
       const piece = await cache.get(pieceKey(meta.version, name, k));
-      if (!(piece instanceof ArrayBuffer)) throw new Error(`piece ${k} of part "${name}" is missing`);
-      pieces.push(piece);
+      if (!(piece instanceof ArrayBuffer) || at + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+      out.set(new Uint8Array(piece), at);
+      at += piece.byteLength;
+      options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
     }
-    parts[name as keyof PartBuffers] = pieces.length === 1 ? pieces[0]! : join(pieces);
-    options.onProgress?.({ phase: 'catalog-parse', loaded: 0, total: 1, part: name });
+    if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+    parts[name as keyof PartBuffers] = out.buffer;
   }
   if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
   return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
-}
-
-function join(pieces: readonly ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of pieces) out.set(new Uint8Array(p), at), (at += p.byteLength);
-  return out.buffer;
 }
 
 const metaKey = (url: string) => `catalog:${url}`;
