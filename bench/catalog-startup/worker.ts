@@ -12,8 +12,11 @@ self.onmessage = async ({ data }: MessageEvent<{ url: string }>) => {
     const started = performance.now();
     const store = openStore('bench-catalog-startup', { maxEvents: 100, maxAgeDays: 30 });
     const parts: Record<string, number> = {};
+    // When each part's download (cold) or cache read (warm) finished, in ms since the start.
+    const partDoneMs: Record<string, number> = {};
     const onProgress = (p: LoadProgress) => {
       if (p.part && p.phase === 'catalog-download') parts[p.part] = p.loaded;
+      if (p.part && p.loaded === p.total) partDoneMs[`${p.phase}:${p.part}`] = Math.round(performance.now() - started);
     };
     const loaded = await loadCatalog(data.url, { baseUrl: self.location.href, cache: store.catalogCache, onProgress });
     const loadMs = performance.now() - started;
@@ -46,6 +49,7 @@ self.onmessage = async ({ data }: MessageEvent<{ url: string }>) => {
       count: model.count,
       dim: model.dim,
       parts,
+      partDoneMs,
       int8Bytes: bytes(model.rows.values) + bytes(model.rows.scales),
       firstTitles: titles.slice(0, 3),
     });
