@@ -67,12 +67,17 @@ interface CacheMeta {
   manifest: CatalogManifestV2;
   /** Pieces per part name (columns, records, embeddings, sequence). */
   pieces: Record<string, number>;
+  /** Bytes per part, so a warm start copies each piece straight into its place instead of joining copies. */
+  bytes: Record<string, number>;
+  /** Size of every piece but a part's last. */
+  pieceBytes?: number;
 }
 
 type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
+const PARALLEL_READS = 4;
 /** No manifest is this large; a bigger first file is items, decoded line by line. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
@@ -163,7 +168,7 @@ async function fetchAndValidate(
     ({ catalog, parts, layout } = fromItems(await contentVersion(first), items, undefined, undefined, options));
   }
   progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
-  const fresh: CacheMeta = { kind: 'pocketrec-catalog-parts', version: catalog.version, manifest: layout, pieces: {} };
+  const fresh: CacheMeta = { kind: 'pocketrec-catalog-parts', version: catalog.version, manifest: layout, pieces: {}, bytes: {} };
   const etag = response.headers.get('ETag');
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
@@ -326,13 +331,15 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     attempts++;
     try {
       const pieces: Record<string, number> = {};
+      const bytes: Record<string, number> = {};
       for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
         if (!buffer) continue;
         const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
         for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
         pieces[name] = n;
+        bytes[name] = buffer.byteLength;
       }
-      await cache.put(metaKey(url), { ...meta, pieces });
+      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes });
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
@@ -353,24 +360,29 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
   for (const [name, n] of Object.entries(meta.pieces)) {
-    const pieces: ArrayBuffer[] = [];
-    for (let k = 0; k < n; k++) {
-      const piece = await cache.get(pieceKey(meta.version, name, k));
-      if (!(piece instanceof ArrayBuffer)) throw new Error(`piece ${k} of part "${name}" is missing`);
-      pieces.push(piece);
-    }
-    parts[name as keyof PartBuffers] = pieces.length === 1 ? pieces[0]! : join(pieces);
-    options.onProgress?.({ phase: 'catalog-parse', loaded: 0, total: 1, part: name });
+    const size = meta.bytes?.[name];
+    if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+    // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
+    // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
+    const out = new Uint8Array(size);
+    let at = 0;
+    let next = 0;
+    const pieceSize = meta.pieceBytes ?? size;
+    const readOne = async (): Promise<void> => {
+      for (let k = next++; k < n; k = next++) {
+        const piece = await cache.get(pieceKey(meta.version, name, k));
+        if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+        out.set(new Uint8Array(piece), k * pieceSize);
+        at += piece.byteLength;
+        options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
+    if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+    parts[name as keyof PartBuffers] = out.buffer;
   }
   if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
   return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
-}
-
-function join(pieces: readonly ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of pieces) out.set(new Uint8Array(p), at), (at += p.byteLength);
-  return out.buffer;
 }
 
 const metaKey = (url: string) => `catalog:${url}`;

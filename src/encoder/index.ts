@@ -1,10 +1,6 @@
 export { DEVICES, TRANSFORMERS_DTYPES, type Device, type TextEncoder, type TransformersDtype, type TransformersModel } from './types';
-export {
-  createLexicalEncoder,
-  fitLexicalModel,
-  tokenize,
-  type LexicalModel,
-} from './lexical-encoder';
+export { createLexicalEncoder, fitLexicalModel, type LexicalModel } from './lexical-encoder';
+export { tokenize } from './tokenize';
 export { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 export { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions, type OnnxEncoderSource } from './onnx-encoder';
 export {

@@ -1,4 +1,5 @@
 import { normalize } from '../vector';
+import { tokenize } from './tokenize';
 import type { TextEncoder } from './types';
 
 /**
@@ -17,9 +18,6 @@ export interface LexicalModel {
 
 const DEFAULT_DIM = 512;
 
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
-}
 
 function features(text: string): string[] {
   const words = tokenize(text);

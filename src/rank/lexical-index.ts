@@ -1,7 +1,7 @@
 // Types and pure functions only, from their own files: the core must not pull in a model runtime.
 import { itemText } from '../catalog/item-text';
 import type { Item, LexicalIndex } from '../catalog/types';
-import { tokenize } from '../encoder/lexical-encoder';
+import { tokenize } from '../encoder/tokenize';
 
 export type { LexicalIndex };
 

@@ -1,6 +1,7 @@
 // Types only, and from the types file: the pure core must not pull in the loader's I/O.
 import type { CatalogColumns, ItemRecords } from '../catalog/types';
 import { createJsKernel, type Int8Rows, type VectorKernel } from '../vector';
+import { createIdIndex } from './id-index';
 import type { RankModel } from './types';
 
 export interface RankModelInput {
@@ -18,8 +19,7 @@ export interface RankModelInput {
 /** Wraps columns and rows without copying them: the only work is the id → position index. */
 export function createRankModel({ columns, rows, records, kernel = createJsKernel() }: RankModelInput): RankModel {
   if (rows.scales.length !== columns.count) throw new RangeError(`rank: ${rows.scales.length} vector rows for ${columns.count} items`);
-  const index = new Map<string, number>();
-  columns.ids.forEach((id, i) => index.set(id, i));
+  const indexOf = createIdIndex(columns.ids);
   const codes = (names: readonly string[]) => {
     const map = new Map<string, number>();
     // Code 0 is "none"; its empty name must not shadow a real one.
@@ -38,7 +38,7 @@ export function createRankModel({ columns, rows, records, kernel = createJsKerne
     dim: rows.dim,
     rows,
     kernel,
-    indexOf: (id) => index.get(id),
+    indexOf,
     titleOf: (i) => records.get(i).title,
     attributesOf: (i) => {
       const tags: string[] = [];
