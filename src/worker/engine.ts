@@ -1,6 +1,6 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
-import { allocateInt8Rows, quantizeRows, type Int8Rows } from '../vector';
+import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
@@ -136,10 +136,14 @@ export function createEngine(): EngineApi {
       if (ready) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
       const started = performance.now();
       const store = openStore(config.dbName, config.retention);
+      // The kernel first: the catalogue's int8 rows are decoded straight into its memory, never copied twice.
+      const kernel = await loadVectorKernel();
+      if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
       const loaded = await loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
         onProgress: (p) => events.progress(p),
+        allocateRows: (count, dim) => kernel.allocate(count, dim),
       });
       const catalogLoadMs = performance.now() - started;
       const { catalog } = loaded;
@@ -149,9 +153,9 @@ export function createEngine(): EngineApi {
         (p) => events.progress(p),
       );
       const embedStarted = performance.now();
-      const rows = await itemVectors(catalog, encoder, store, events);
+      const rows = await itemVectors(catalog, encoder, store, events, kernel);
       const embedMs = performance.now() - embedStarted;
-      const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records });
+      const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
       const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.columns.count, config) : null;
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
@@ -276,15 +280,19 @@ export function createEngine(): EngineApi {
   };
 }
 
-/** int8 rows for every item: shipped ones if they come from our encoder, else cached, else embedded now. */
-async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents): Promise<Int8Rows> {
+/** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
+async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents, kernel: VectorKernel): Promise<Int8Rows> {
   const shipped = catalog.embeddings;
   if (shipped && shipped.model === encoder.id && shipped.rows.dim === encoder.dim) return shipped.rows;
   const total = catalog.columns.count;
   const key = `vectors:${catalog.version}:${encoder.id}`;
+  const rows = kernel.allocate(total, encoder.dim);
   const cached = await store.getCached<Int8Rows>(key).catch(() => undefined);
-  if (cached && cached.dim === encoder.dim && cached.scales instanceof Float32Array && cached.scales.length === total && cached.values instanceof Int8Array) return cached;
-  const rows = allocateInt8Rows(total, encoder.dim);
+  if (cached && cached.dim === encoder.dim && cached.scales instanceof Float32Array && cached.scales.length === total && cached.values instanceof Int8Array && cached.values.length === total * encoder.dim) {
+    rows.scales.set(cached.scales);
+    rows.values.set(cached.values);
+    return rows;
+  }
   events.progress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
     const end = Math.min(total, start + EMBED_BATCH);
@@ -296,7 +304,9 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
     rows.values.set(q.values, start * encoder.dim);
     events.progress({ phase: 'embed', loaded: end, total });
   }
-  await store.putCached(key, rows).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
+  // Copies: the rows are views into the kernel's whole memory, which a structured clone would store entire.
+  const copy: Int8Rows = { dim: rows.dim, scales: rows.scales.slice(), values: rows.values.slice() };
+  await store.putCached(key, copy).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
   return rows;
 }
 
