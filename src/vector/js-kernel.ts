@@ -1,4 +1,4 @@
-import { checkIndices, checkK, checkLength, checkQueries, checkRows, paddedDim, quantizeQuery } from './query';
+import { checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, paddedDim, quantizeQuery } from './query';
 import { createSelection, finishSelection, offer } from './selection';
 import type { Int8Rows, ScanQuery, VectorKernel } from './types';
 
@@ -51,6 +51,7 @@ export function createJsKernel(): VectorKernel {
   return {
     kind: 'js',
     allocate(count, dim) {
+      checkShape(count, dim, 'allocate');
       return { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
     },
     score(rows, queries, out) {
