@@ -26,15 +26,28 @@ export function quantizeQuery(vector: Float32Array, into: Int16Array): number {
   return scale;
 }
 
+/** Keeps the WASM kernel's i32 dot products exact: 127 · 127 · 131072 < 2^31. */
+const MAX_DIM = 131072;
+
 /** Rows padded to whole 16-value blocks: the stride of a quantized query. */
 export function paddedDim(dim: number): number {
   return (dim + 15) & ~15;
 }
 
+export function checkShape(count: number, dim: number, where: string): void {
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(dim) || dim <= 0 || dim > MAX_DIM) {
+    throw invalid(`cannot allocate ${count} rows of dim ${dim} (${where}). count is an integer ≥ 0, dim one from 1 to ${MAX_DIM}.`, {
+      count,
+      dim,
+      where,
+    });
+  }
+}
+
 export function checkRows(rows: Int8Rows, where: string): number {
   const { dim, scales, values } = rows;
-  if (!Number.isInteger(dim) || dim <= 0) {
-    throw invalid(`the rows' dim is ${dim} (${where}). A dim is a positive integer.`, { dim, where });
+  if (!Number.isInteger(dim) || dim <= 0 || dim > MAX_DIM) {
+    throw invalid(`the rows' dim is ${dim} (${where}). A dim is an integer from 1 to ${MAX_DIM}.`, { dim, where });
   }
   if (values.length !== scales.length * dim) {
     throw invalid(

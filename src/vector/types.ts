@@ -31,9 +31,9 @@ export const KERNEL_KINDS = Object.freeze(['wasm-simd', 'js'] as const);
 export type KernelKind = (typeof KERNEL_KINDS)[number];
 
 /**
- * The scans the ranking runs over an int8 catalogue. Both implementations compute bit-identical f32 results: the
- * integer dot products are exact and the float steps happen in the same order with f32 rounding, so a WASM result
- * can be checked against the JS one for equality.
+ * The scans the ranking runs over an int8 catalogue. Both implementations compute bit-identical f32 results (NaN
+ * payloads aside): the integer dot products are exact and the float steps happen in the same order with f32
+ * rounding, so a WASM result can be checked against the JS one for equality.
  */
 export interface VectorKernel {
   readonly kind: KernelKind;
@@ -41,7 +41,9 @@ export interface VectorKernel {
   readonly fallbackReason?: string;
   /**
    * A matrix this kernel scans without copying (for WASM: views into its memory, still valid after later
-   * allocations). The loader decodes straight into it, so a 1 M × 256 catalogue exists once.
+   * allocations). The loader decodes straight into it, so a 1 M × 256 catalogue exists once. Keep the rows object,
+   * not its `values` or `scales`: for WASM those are getters that re-create the views after the memory grows, and a
+   * view taken before a growth is detached (length 0).
    */
   allocate(count: number, dim: number): Int8Rows;
   /**

@@ -1,7 +1,7 @@
 import { PocketRecError } from '../errors';
 import { createJsKernel } from './js-kernel';
 import { KERNEL_WASM } from './kernel-wasm.generated';
-import { checkIndices, checkK, checkLength, checkQueries, checkRows, invalid, paddedDim, quantizeQuery } from './query';
+import { checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, invalid, paddedDim, quantizeQuery } from './query';
 import { finishSelection } from './selection';
 import { KERNEL_KINDS, type Int8Rows, type LoadVectorKernelOptions, type ScanQuery, type VectorKernel } from './types';
 
@@ -118,9 +118,7 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
   return {
     kind: 'wasm-simd',
     allocate(count, dim) {
-      if (!Number.isInteger(count) || count < 0 || !Number.isInteger(dim) || dim <= 0) {
-        throw invalid(`cannot allocate ${count} rows of dim ${dim}. Both are integers, count ≥ 0, dim > 0.`, { count, dim });
-      }
+      checkShape(count, dim, 'allocate');
       const values = align(top);
       // 16 spare bytes: the kernel reads the last row in whole 16-byte blocks.
       const scales = align(values + count * dim + 16);

@@ -36,4 +36,24 @@ describe('vector kernel in Chromium', () => {
       if (count > 3) expect(bits(wasm.dots(a, [0, 1, 2], [3, 1]))).toEqual(bits(js.dots(b, [0, 1, 2], [3, 1])));
     }
   });
+
+  it('loads WASM SIMD inside a module Web Worker, where the engine runs it', async () => {
+    const worker = new Worker(new URL('./vector-kernel.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      const result = await new Promise<{ kind: string; fallbackReason: string | null; wasm: number[]; js: number[]; sameScores: boolean }>(
+        (resolve, reject) => {
+          worker.onmessage = (event) => resolve(event.data);
+          worker.onerror = (event) => reject(new Error(event.message));
+          worker.postMessage({ count: 5000, dim: 100 });
+        },
+      );
+      expect(result.fallbackReason).toBeNull();
+      expect(result.kind).toBe('wasm-simd');
+      expect(result.wasm).toHaveLength(20);
+      expect(result.wasm).toEqual(result.js);
+      expect(result.sameScores).toBe(true);
+    } finally {
+      worker.terminate();
+    }
+  });
 });

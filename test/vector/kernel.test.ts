@@ -277,6 +277,10 @@ describe('bad input is refused with a coded error', () => {
       coded(() => kernel.topK(rows, [query(16, 1, 1)], -1), /k is -1/);
       coded(() => kernel.score(rows, [query(16, 1, 1)], new Float32Array(3)), /out has length 3/);
       coded(() => kernel.dots(rows, [0, 8], [1]), /a\[1\] is 8, outside the 8 rows/);
+      coded(() => kernel.allocate(-1, 16), /cannot allocate -1 rows of dim 16/);
+      coded(() => kernel.allocate(2, 200_000), /dim one from 1 to 131072/);
+      const malformed = { dim: 4, scales: new Float32Array(2), values: new Int8Array(7) };
+      if (kind === 'js') coded(() => kernel.score(malformed, []), /hold 7 values for 2 scales of dim 4/);
     });
   }
   it('the WASM kernel refuses rows it did not allocate instead of copying them', () => {
