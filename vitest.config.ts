@@ -8,6 +8,8 @@ import { chromiumLaunchOptions } from './test/chromium.ts';
  */
 export default defineConfig({
   test: {
+    // The WASM kernel's bytes are a generated module: assemble it before any test imports src/vector.
+    globalSetup: ['./scripts/build-kernels.mjs'],
     projects: [
       {
         test: {

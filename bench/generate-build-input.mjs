@@ -13,6 +13,7 @@ let seed = 42;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 const words = 'trail road tent stove kettle espresso grinder novel mystery headphones wireless lamp desk chair jacket rain wool cotton steel ceramic compact classic smart organic'.split(' ');
 const categories = ['outdoor', 'kitchen', 'books', 'audio', 'fashion', 'home', 'sports', 'coffee', 'garden', 'toys'];
+const brands = Math.max(10, Math.round(items / 200));
 
 async function write(file, lines) {
   const out = createWriteStream(file);
@@ -23,7 +24,23 @@ async function write(file, lines) {
 await write(join(dir, 'items.ndjson'), (function* () {
   for (let i = 0; i < items; i++) {
     const w = () => words[Math.floor(rand() * words.length)];
-    yield JSON.stringify({ id: `sku-${i}`, title: `${w()} ${w()} ${w()}`, description: `A ${w()} ${w()} for ${w()} ${w()} lovers.`, category: categories[i % categories.length], price: Math.round(rand() * 20000) / 100 }) + '\n';
+    const category = categories[i % categories.length];
+    // Shaped like a real shop's feed (about 460 bytes a record): display fields that ranking never reads, a
+    // brand and tags from vocabularies that grow with the catalogue, a publication date and a few consumables.
+    yield JSON.stringify({
+      id: `sku-${i}`,
+      title: `${w()} ${w()} ${w()}`,
+      description: `A ${w()} ${w()} for ${w()} ${w()} lovers, made from ${w()} ${w()} with a ${w()} finish. Ships in ${1 + (i % 5)} days.`,
+      category,
+      brand: `brand-${Math.floor(rand() ** 2 * brands)}`,
+      tags: [w(), w(), `${category}-${i % 40}`],
+      price: Math.round(rand() * 20000) / 100,
+      url: `https://shop.example/p/sku-${i}`,
+      imageUrl: `https://cdn.shop.example/img/sku-${i}/main-800x800.jpg`,
+      publishedAt: new Date(1.7e12 - Math.floor(rand() * 365) * 86_400_000).toISOString(),
+      ...(i % 17 === 0 ? { repeatable: true } : {}),
+      attributes: { colour: w(), size: ['S', 'M', 'L', 'XL'][i % 4], sku: `SKU${String(i).padStart(8, '0')}` },
+    }) + '\n';
   }
 })());
 await write(join(dir, 'interactions.csv'), (function* () {

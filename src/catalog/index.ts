@@ -1,4 +1,25 @@
-export type { Catalog, CatalogManifest, CatalogSignals, EmbeddingsRef, Item, LoadProgress, SequenceModelRef, SequenceTraining } from './types';
-export { loadCatalog, type CatalogCache, type CachedCatalog, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
-export { parseItemsText, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
+export type {
+  Catalog,
+  CatalogColumns,
+  CatalogManifest,
+  CatalogManifestV1,
+  CatalogManifestV2,
+  CatalogPart,
+  CatalogSignals,
+  CsrRows,
+  DictionaryColumn,
+  EmbeddingsRef,
+  Item,
+  ItemRecords,
+  LexicalIndex,
+  LoadProgress,
+  PartSection,
+  SequenceModelRef,
+  SequenceTraining,
+} from './types';
+export { loadCatalog, type CacheWriteReport, type CatalogCache, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
+export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
+export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type IndexedSignals } from './columns';
+export { encodeColumns, encodeSections, decodeColumns } from './binary';
+export { recordsFromItems, encodeRecords, createNdjsonRecords } from './records';
 export { itemText } from './item-text';

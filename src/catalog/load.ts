@@ -1,23 +1,35 @@
 import { PocketRecError } from '../errors';
-import type { Catalog, CatalogManifest, Item, LoadProgress } from './types';
+import type { Int8RowsAllocator } from '../vector';
+import { createSectionReader, decodeColumns, encodeColumns } from './binary';
+import { columnsFromItems } from './columns';
+import { loadSequenceModel } from './load-sequence-model';
+import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
+import { sha256Hex } from './sha256';
+import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
+import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
 
 /** Where the host's catalogue comes from: a manifest, JSON-array or NDJSON URL, or the items themselves. */
 export type CatalogSource = string | URL | readonly Item[];
-import { loadSequenceModel } from './load-sequence-model';
-import { sha256Hex } from './sha256';
-import { checkNotEmpty, decodeEmbeddings, isManifest, parseItemsText, validateItems, validateManifest, validateSignals } from './validate';
 
-/** Where loaded catalogues are kept between visits. `store/` provides the IndexedDB one. */
+/**
+ * Where loaded catalogues are kept between visits: plain keys and structured-cloneable values. `store/` provides
+ * the IndexedDB one. Binary parts go in as ArrayBuffer pieces, never as one value per catalogue.
+ */
 export interface CatalogCache {
-  get(key: string): Promise<CachedCatalog | undefined>;
-  put(key: string, value: CachedCatalog): Promise<void>;
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(keys: readonly string[]): Promise<void>;
 }
 
-/** What is cached per source: the validated catalogue plus what tells whether it is still current. */
-export interface CachedCatalog {
-  catalog: Catalog;
-  etag?: string;
-  lastModified?: string;
+/** How writing the cache went; a failure means the next visit downloads again, and `status()` says so. */
+export interface CacheWriteReport {
+  ok: boolean;
+  /** Size of the pieces of the last attempt. */
+  pieceBytes: number;
+  /** Attempts made: each retry halves… quarters the piece size. */
+  attempts: number;
+  /** The last failure's message, when a write failed (even if a retry then succeeded). */
+  error?: string;
 }
 
 export interface LoadCatalogOptions {
@@ -28,6 +40,13 @@ export interface LoadCatalogOptions {
   fetch?: typeof fetch;
   /** Accept a catalogue without items instead of rejecting it with `catalog-empty`. @defaultValue false */
   allowEmpty?: boolean;
+  /** Where the int8 rows go (a kernel's memory); plain typed arrays by default. */
+  allocateRows?: Int8RowsAllocator;
+  /**
+   * First size of the cached pieces, in bytes; a write that fails is retried in quarter-size pieces down to 64 KiB.
+   * @defaultValue 8 MiB
+   */
+  cachePieceBytes?: number;
 }
 
 export interface LoadedCatalog {
@@ -36,7 +55,33 @@ export interface LoadedCatalog {
   fromCache: boolean;
   /** Set when an update failed and the cached catalogue was kept; the failure's message. */
   staleBecause?: string;
+  /** Set when the catalogue was downloaded and a cache was given. */
+  cacheWrite?: CacheWriteReport;
 }
+
+/** What the cache keeps per source URL; the parts themselves are pieces under their own keys. */
+interface CacheMeta {
+  kind: 'pocketrec-catalog-parts';
+  version: string;
+  etag?: string;
+  lastModified?: string;
+  /** The v2 layout (v1 sources are cached in the same shape, converted). */
+  manifest: CatalogManifestV2;
+  /** Pieces per part name (columns, records, embeddings, sequence). */
+  pieces: Record<string, number>;
+  /** Bytes per part, so a warm start copies each piece straight into its place instead of joining copies. */
+  bytes: Record<string, number>;
+  /** Size of every piece but a part's last. */
+  pieceBytes?: number;
+}
+
+type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer };
+
+const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
+const MIN_PIECE_BYTES = 64 * 1024;
+const PARALLEL_READS = 4;
+/** No manifest is this large; a bigger first file is items, decoded line by line. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
  * Loads, validates and caches a catalogue. Everything is validated before anything is cached, so a broken
@@ -45,82 +90,307 @@ export interface LoadedCatalog {
 export async function loadCatalog(source: CatalogSource, options: LoadCatalogOptions): Promise<LoadedCatalog> {
   if (typeof source !== 'string' && !(source instanceof URL)) {
     const items = validateItems(source, (index) => ({ kind: 'inline', index }), 'the inline catalog option');
-    checkNotEmpty(items, 'the inline catalog option', options.allowEmpty ?? false);
-    return { catalog: { version: await contentVersion(JSON.stringify(items)), items }, fromCache: false };
+    checkNotEmpty(items.length, 'the inline catalog option', options.allowEmpty ?? false);
+    return { catalog: { version: await contentVersion(new globalThis.TextEncoder().encode(JSON.stringify(items))), columns: columnsFromItems(items), records: recordsFromItems(items) }, fromCache: false };
   }
   const url = new URL(String(source), options.baseUrl).href;
   const doFetch = options.fetch ?? fetch;
-  const cached = await safeCacheGet(options.cache, url);
+  const meta = await safeCacheGet(options.cache, url);
   const conditional: Record<string, string> = {};
-  if (cached?.etag) conditional['If-None-Match'] = cached.etag;
-  if (cached?.lastModified) conditional['If-Modified-Since'] = cached.lastModified;
+  if (meta?.etag) conditional['If-None-Match'] = meta.etag;
+  if (meta?.lastModified) conditional['If-Modified-Since'] = meta.lastModified;
+
+  let fromCacheFailed: string | undefined;
+  const cachedCatalog = async (): Promise<Catalog | undefined> => {
+    if (!meta || !options.cache) return undefined;
+    try {
+      return await readCached(options.cache, meta, url, options);
+    } catch (error) {
+      fromCacheFailed = (error as Error).message;
+      console.warn(`catalog: the cached catalogue ${meta.version} could not be read (${fromCacheFailed}); downloading again.`);
+      return undefined;
+    }
+  };
 
   try {
-    return await fetchAndValidate(url, doFetch, conditional, cached, options);
+    return await fetchAndValidate(url, doFetch, conditional, meta, cachedCatalog, options);
   } catch (error) {
     // A broken deploy or a network outage must not take down visitors who hold a good copy: keep serving it.
-    if (!cached || !(error instanceof PocketRecError)) throw error;
-    console.warn(`catalog: keeping the cached catalogue ${cached.catalog.version} because the update failed: ${error.message}`);
-    return { catalog: cached.catalog, fromCache: true, staleBecause: error.message };
+    if (!meta || !(error instanceof PocketRecError) || fromCacheFailed) throw error;
+    const kept = await cachedCatalog();
+    if (!kept) throw error;
+    console.warn(`catalog: keeping the cached catalogue ${meta.version} because the update failed: ${error.message}`);
+    return { catalog: kept, fromCache: true, staleBecause: error.message };
   }
 }
 
-async function fetchAndValidate(url: string, doFetch: typeof fetch, conditional: Record<string, string>, cached: CachedCatalog | undefined, options: LoadCatalogOptions): Promise<LoadedCatalog> {
+async function fetchAndValidate(
+  url: string,
+  doFetch: typeof fetch,
+  conditional: Record<string, string>,
+  meta: CacheMeta | undefined,
+  cachedCatalog: () => Promise<Catalog | undefined>,
+  options: LoadCatalogOptions,
+): Promise<LoadedCatalog> {
+  const progress = options.onProgress;
   const response = await get(doFetch, url, conditional);
-  if (response.status === 304 && cached) return { catalog: cached.catalog, fromCache: true };
-  const text = await readText(response, url, options.onProgress);
-  options.onProgress?.({ phase: 'catalog-parse', loaded: 0, total: 1 });
+  if (response.status === 304 && meta) {
+    const catalog = await cachedCatalog();
+    if (catalog) return { catalog, fromCache: true };
+    return fetchAndValidate(url, doFetch, {}, undefined, cachedCatalog, options);
+  }
+  const first = await readBytes(response, undefined, progress);
 
+  let json: unknown;
+  if (first.length <= MAX_MANIFEST_BYTES && firstByte(first) === 0x7b) json = tryParse(first);
   let catalog: Catalog;
-  const head = text.trimStart();
-  const json = head.startsWith('{') ? tryParse(text) : undefined;
+  let parts: PartBuffers;
+  let layout: CatalogManifestV2;
   if (json !== undefined && isManifest(json)) {
     const manifest = validateManifest(json, url);
-    if (cached && cached.catalog.version === manifest.version) {
-      options.onProgress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
-      return { catalog: cached.catalog, fromCache: true };
+    if (meta && meta.version === manifest.version) {
+      progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
+      const cached = await cachedCatalog();
+      if (cached) return { catalog: cached, fromCache: true };
     }
-    catalog = await loadFromManifest(manifest, url, doFetch, options.onProgress);
+    if (manifest.formatVersion === 2) {
+      parts = await fetchParts(manifest, url, doFetch, progress);
+      layout = manifest;
+      catalog = decodeParts(manifest, parts, url, options.allocateRows);
+      if (manifest.sequence) {
+        const sequence = await loadSequenceModel(manifest.sequence, url, catalog.columns.ids, (u) => get(doFetch, u));
+        catalog = { ...catalog, sequence };
+        parts.sequence = sequence.model.slice().buffer;
+      }
+    } else {
+      ({ catalog, parts, layout } = await loadV1(manifest, url, doFetch, options));
+    }
   } else {
-    const items = parseItemsText(text, url);
-    catalog = { version: await contentVersion(text), items };
+    progress?.({ phase: 'catalog-parse', loaded: 0, total: 1 });
+    const items = parseItemsBytes(first, url);
+    ({ catalog, parts, layout } = fromItems(await contentVersion(first), items, undefined, undefined, options));
   }
-  checkNotEmpty(catalog.items, url, options.allowEmpty ?? false);
-  options.onProgress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
-  const fresh: CachedCatalog = { catalog };
+  checkNotEmpty(catalog.columns.count, url, options.allowEmpty ?? false);
+  progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
+  const fresh: CacheMeta = { kind: 'pocketrec-catalog-parts', version: catalog.version, manifest: layout, pieces: {}, bytes: {} };
   const etag = response.headers.get('ETag');
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
   if (lastModified) fresh.lastModified = lastModified;
-  await safeCachePut(options.cache, url, fresh);
-  return { catalog, fromCache: false };
+  if (!options.cache) return { catalog, fromCache: false };
+  const cacheWrite = await writeCache(options.cache, url, fresh, parts, meta, options.cachePieceBytes ?? DEFAULT_PIECE_BYTES);
+  return { catalog, fromCache: false, cacheWrite };
 }
 
-async function loadFromManifest(manifest: CatalogManifest, manifestUrl: string, doFetch: typeof fetch, onProgress?: (p: LoadProgress) => void): Promise<Catalog> {
+/** Format 1: JSON items, embeddings and id-keyed signals, converted into columns once. */
+async function loadV1(manifest: CatalogManifestV1, manifestUrl: string, doFetch: typeof fetch, options: LoadCatalogOptions) {
+  const progress = options.onProgress;
   const itemsUrl = new URL(manifest.items, manifestUrl).href;
-  const items: Item[] = parseItemsText(await readText(await get(doFetch, itemsUrl), itemsUrl, onProgress), itemsUrl);
+  const items = parseItemsBytes(await readBytes(await get(doFetch, itemsUrl), 'items', progress), itemsUrl);
   if (items.length !== manifest.itemCount) {
     throw new PocketRecError('catalog-invalid', `catalog: ${itemsUrl} has ${items.length} items but the manifest says itemCount ${manifest.itemCount} (${manifestUrl}). Rebuild the catalogue.`, {
       details: { source: manifestUrl, field: 'itemCount', found: items.length },
     });
   }
-  const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, items };
+  let embeddings: Catalog['embeddings'];
   if (manifest.embeddings) {
     const { url, dim, dtype, model } = manifest.embeddings;
     const embUrl = new URL(url, manifestUrl).href;
-    const bytes = await (await get(doFetch, embUrl)).arrayBuffer();
-    catalog.embeddings = { model, dim, vectors: decodeEmbeddings(bytes, items.length, dim, dtype, embUrl) };
+    const bytes = await readBytes(await get(doFetch, embUrl), 'embeddings', progress);
+    embeddings = { model, rows: decodeEmbeddings(bytes.buffer as ArrayBuffer, items.length, dim, dtype, embUrl) };
   }
+  let signals;
   if (manifest.signals) {
     const sigUrl = new URL(manifest.signals, manifestUrl).href;
-    const text = await (await get(doFetch, sigUrl)).text();
-    const parsed = tryParse(text);
+    const bytes = await readBytes(await get(doFetch, sigUrl), 'signals', progress);
+    if (bytes.length > 512 * 1024 * 1024) {
+      throw new PocketRecError('catalog-invalid', `catalog: signals file ${sigUrl} has ${bytes.length} bytes, too long for one browser string. Rebuild with \`pocketrec build\` (format 2 ships signals as binary).`, {
+        details: { source: sigUrl, bytes: bytes.length },
+      });
+    }
+    const parsed = tryParse(bytes);
     if (parsed === undefined) throw new PocketRecError('catalog-invalid', `catalog: signals file ${sigUrl} is not valid JSON. Rebuild it with \`pocketrec build\`.`, { details: { source: sigUrl } });
-    catalog.signals = validateSignals(parsed, sigUrl);
+    signals = validateSignals(parsed, sigUrl);
   }
-  if (manifest.sequence) catalog.sequence = await loadSequenceModel(manifest.sequence, manifestUrl, items, (url) => get(doFetch, url));
+  const built = fromItems(manifest.version, items, embeddings, signals, options);
+  if (manifest.sequence) {
+    const sequence = await loadSequenceModel(manifest.sequence, manifestUrl, built.catalog.columns.ids, (u) => get(doFetch, u));
+    built.catalog = { ...built.catalog, sequence };
+    built.parts.sequence = sequence.model.slice().buffer;
+    built.layout.sequence = manifest.sequence;
+  }
+  return built;
+}
+
+/** Columns, records and rows from items, plus the same catalogue as v2-shaped parts for the cache. */
+function fromItems(version: string, items: readonly Item[], embeddings: Catalog['embeddings'], signals: Parameters<typeof columnsFromItems>[1], options: LoadCatalogOptions) {
+  const columns = columnsFromItems(items, signals);
+  const records = encodeRecords(items);
+  const encoded = encodeColumns(columns, records.offsets);
+  const local = (bytes: Uint8Array, sections: CatalogPart['sections']): CatalogPart => ({ url: '', bytes: bytes.byteLength, sha256: '', chunkBytes: Math.max(1, bytes.byteLength), chunkSha256: [], sections });
+  const layout: CatalogManifestV2 = { formatVersion: 2, version, itemCount: items.length, parts: { columns: local(encoded.bytes, encoded.sections), records: local(records.bytes, []) } };
+  const parts: PartBuffers = { columns: encoded.bytes.buffer as ArrayBuffer, records: records.bytes.buffer as ArrayBuffer };
+  let rows = embeddings?.rows;
+  if (embeddings && rows) {
+    const n = items.length;
+    const bytes = new Uint8Array(n * 4 + rows.values.length);
+    new Float32Array(bytes.buffer, 0, n).set(rows.scales);
+    new Int8Array(bytes.buffer, n * 4).set(rows.values);
+    layout.parts.embeddings = {
+      ...local(bytes, [
+        { name: 'scales', dtype: 'f32', offset: 0, length: n },
+        { name: 'values', dtype: 'i8', offset: n * 4, length: rows.values.length },
+      ]),
+      model: embeddings.model,
+      dim: rows.dim,
+    };
+    parts.embeddings = bytes.buffer;
+    if (options.allocateRows) rows = copyInto(rows, options.allocateRows(n, rows.dim));
+  }
+  const catalog: Catalog = { version, columns, records: recordsFromItems(items), ...(embeddings && rows ? { embeddings: { model: embeddings.model, rows } } : {}) };
+  return { catalog, parts, layout };
+}
+
+/** A v2 catalogue from its parts' bytes: typed-array views, checked, and no record parsed. */
+function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined): Catalog {
+  const count = manifest.itemCount;
+  const { columns, recordOffsets } = decodeColumns(parts.columns, manifest.parts.columns, count, parts.records.byteLength, source);
+  const records = createNdjsonRecords(new Uint8Array(parts.records), recordOffsets, columns.ids, source);
+  const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
+  const e = manifest.parts.embeddings;
+  if (e && parts.embeddings) {
+    const r = createSectionReader(parts.embeddings, e, 'embeddings', source);
+    const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
+    catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
+  }
+  if (manifest.sequence && parts.sequence) catalog.sequence = { ref: manifest.sequence, model: new Uint8Array(parts.sequence) };
   return catalog;
 }
+
+async function fetchParts(manifest: CatalogManifestV2, manifestUrl: string, doFetch: typeof fetch, progress?: (p: LoadProgress) => void): Promise<PartBuffers> {
+  const one = async (name: string, part: CatalogPart) => {
+    const url = new URL(part.url, manifestUrl).href;
+    return fetchPart(await get(doFetch, url), url, name, part, progress);
+  };
+  const { columns, records, embeddings } = manifest.parts;
+  const out: PartBuffers = { columns: await one('columns', columns), records: await one('records', records) };
+  if (embeddings) out.embeddings = await one('embeddings', embeddings);
+  return out;
+}
+
+/**
+ * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
+ * that is longer, shorter or different from what the manifest says is refused, named, before anything is kept.
+ */
+async function fetchPart(response: Response, url: string, name: string, part: CatalogPart, progress?: (p: LoadProgress) => void): Promise<ArrayBuffer> {
+  const invalid = (problem: string, field: string, extra: Record<string, number> = {}) =>
+    new PocketRecError('catalog-invalid', `catalog: part "${name}" (${url}) ${problem}. Redeploy the files of one \`pocketrec build\` together; the previous catalogue stays in use.`, {
+      details: { source: url, part: name, field, ...extra },
+    });
+  const bytes = new Uint8Array(part.bytes);
+  const checks: Array<Promise<void>> = [];
+  let loaded = 0;
+  let hashed = 0;
+  const check = (k: number, end: number) =>
+    checks.push(
+      sha256Hex(bytes.subarray(k * part.chunkBytes, end)).then((actual) => {
+        if (actual !== part.chunkSha256[k]) throw invalid(`has sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…`, 'sha256', { chunk: k });
+      }),
+    );
+  progress?.({ phase: 'catalog-download', loaded: 0, total: part.bytes, part: name });
+  const reader = response.body?.getReader();
+  const take = (value: Uint8Array) => {
+    if (loaded + value.byteLength > part.bytes) throw invalid(`is longer than the manifest's ${part.bytes} bytes`, 'bytes', { bytes: part.bytes });
+    bytes.set(value, loaded);
+    loaded += value.byteLength;
+    while (hashed < part.chunkSha256.length && (hashed + 1) * part.chunkBytes <= loaded) check(hashed, (hashed + 1) * part.chunkBytes), hashed++;
+    progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
+  };
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      take(value);
+    }
+  } else take(new Uint8Array(await response.arrayBuffer()));
+  if (loaded < part.bytes) throw invalid(`is truncated: ${loaded} of the manifest's ${part.bytes} bytes arrived`, 'bytes', { bytes: loaded });
+  if (hashed < part.chunkSha256.length) check(hashed, loaded);
+  // Settle every check before throwing, so no rejection is left unobserved.
+  const results = await Promise.allSettled(checks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return bytes.buffer;
+}
+
+/**
+ * Writes the parts as pieces, then the meta entry that makes them visible: a half-written cache is never read.
+ * A failed write (IndexedDB refuses large values with `DataCloneError … out of memory`) is retried in smaller
+ * pieces. The previous version's pieces are deleted once the new one is in place.
+ */
+async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, parts: PartBuffers, previous: CacheMeta | undefined, firstPieceBytes: number): Promise<CacheWriteReport> {
+  let pieceBytes = firstPieceBytes;
+  let attempts = 0;
+  let error: string | undefined;
+  for (;;) {
+    attempts++;
+    try {
+      const pieces: Record<string, number> = {};
+      const bytes: Record<string, number> = {};
+      for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
+        if (!buffer) continue;
+        const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
+        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
+        pieces[name] = n;
+        bytes[name] = buffer.byteLength;
+      }
+      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes });
+      break;
+    } catch (cause) {
+      error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
+      if (pieceBytes <= MIN_PIECE_BYTES) {
+        console.warn(`catalog: cache write failed for ${url} even in ${pieceBytes}-byte pieces (${error}); the next visit downloads again.`);
+        return { ok: false, pieceBytes, attempts, error };
+      }
+      pieceBytes = Math.max(MIN_PIECE_BYTES, Math.floor(pieceBytes / 4));
+    }
+  }
+  if (previous && previous.version !== meta.version) {
+    const stale = Object.entries(previous.pieces ?? {}).flatMap(([name, n]) => Array.from({ length: n }, (_, k) => pieceKey(previous.version, name, k)));
+    await cache.delete(stale).catch((e: unknown) => console.warn(`catalog: could not evict the cached catalogue ${previous.version}.`, e));
+  }
+  return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
+}
+
+async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
+  const parts: Partial<PartBuffers> = {};
+  for (const [name, n] of Object.entries(meta.pieces)) {
+    const size = meta.bytes?.[name];
+    if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+    // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
+    // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
+    const out = new Uint8Array(size);
+    let at = 0;
+    let next = 0;
+    const pieceSize = meta.pieceBytes ?? size;
+    const readOne = async (): Promise<void> => {
+      for (let k = next++; k < n; k = next++) {
+        const piece = await cache.get(pieceKey(meta.version, name, k));
+        if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+        out.set(new Uint8Array(piece), k * pieceSize);
+        at += piece.byteLength;
+        options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
+    if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+    parts[name as keyof PartBuffers] = out.buffer;
+  }
+  if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
+  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
+}
+
+const metaKey = (url: string) => `catalog:${url}`;
+const pieceKey = (version: string, part: string, k: number) => `catalog-part:${version}:${part}:${k}`;
 
 async function get(doFetch: typeof fetch, url: string, headers: Record<string, string> = {}): Promise<Response> {
   let response: Response;
@@ -135,62 +405,57 @@ async function get(doFetch: typeof fetch, url: string, headers: Record<string, s
   return response;
 }
 
-/** Streams the body so progress reflects bytes actually received. */
-async function readText(response: Response, url: string, onProgress?: (p: LoadProgress) => void): Promise<string> {
+/** Streams a body into bytes so progress reflects bytes actually received; never one string. */
+async function readBytes(response: Response, part: string | undefined, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
   const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body || !onProgress) return response.text();
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const tag = part ? { part } : {};
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
-  onProgress({ phase: 'catalog-download', loaded: 0, total });
+  onProgress?.({ phase: 'catalog-download', loaded: 0, total, ...tag });
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;
-    onProgress({ phase: 'catalog-download', loaded, total: Math.max(total, loaded) });
+    onProgress?.({ phase: 'catalog-download', loaded, total: Math.max(total, loaded), ...tag });
   }
-  onProgress({ phase: 'catalog-download', loaded, total: loaded });
+  onProgress?.({ phase: 'catalog-download', loaded, total: loaded, ...tag });
+  if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(loaded);
   let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  try {
-    return new globalThis.TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new PocketRecError('catalog-invalid', `catalog: ${url} is not UTF-8 text. Serve the catalogue as UTF-8 JSON or NDJSON.`, { details: { source: url }, cause });
-  }
+  for (const c of chunks) (bytes.set(c, offset), (offset += c.byteLength));
+  return bytes;
 }
 
-function tryParse(text: string): unknown {
+function firstByte(bytes: Uint8Array): number | undefined {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return b;
+  return undefined;
+}
+
+function tryParse(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(new globalThis.TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     return undefined;
   }
 }
 
-/** A short content hash: identical catalogues share cached vectors, changed ones never do. */
-async function contentVersion(text: string): Promise<string> {
-  return (await sha256Hex(new globalThis.TextEncoder().encode(text))).slice(0, 16);
+/** A short content hash: identical catalogues share cached parts, changed ones never do. */
+async function contentVersion(bytes: Uint8Array): Promise<string> {
+  return (await sha256Hex(bytes)).slice(0, 16);
 }
 
 // A cache that fails is a slower visit, not a broken one: warn and go on.
-async function safeCacheGet(cache: CatalogCache | undefined, key: string): Promise<CachedCatalog | undefined> {
+async function safeCacheGet(cache: CatalogCache | undefined, url: string): Promise<CacheMeta | undefined> {
   try {
-    return await cache?.get(key);
+    const value = (await cache?.get(metaKey(url))) as CacheMeta | undefined;
+    // Entries of older releases (whole catalogues as one value) are not read; the next write replaces them.
+    return value && value.kind === 'pocketrec-catalog-parts' ? value : undefined;
   } catch (error) {
-    console.warn(`catalog: cache read failed for ${key}; downloading again.`, error);
+    console.warn(`catalog: cache read failed for ${url}; downloading again.`, error);
     return undefined;
   }
 }
 
-async function safeCachePut(cache: CatalogCache | undefined, key: string, value: CachedCatalog): Promise<void> {
-  try {
-    await cache?.put(key, value);
-  } catch (error) {
-    console.warn(`catalog: cache write failed for ${key}; the next visit downloads again.`, error);
-  }
-}

@@ -1,3 +1,5 @@
+import type { Int8Rows } from '../vector';
+
 /** One thing the site can recommend. Unknown fields are kept and handed back to the host untouched. */
 export interface Item {
   id: string;
@@ -18,7 +20,52 @@ export interface Item {
 }
 
 /** `catalog.json`: what `pocketrec build` writes and the browser reads first. */
-export interface CatalogManifest {
+export type CatalogManifest = CatalogManifestV1 | CatalogManifestV2;
+
+/** Element types of a binary section; every section is little-endian and starts 8-byte aligned. */
+export type SectionDtype = 'u8' | 'i8' | 'u16' | 'u32' | 'f32' | 'f64';
+
+/** One typed array inside a binary part: `length` elements of `dtype` at byte `offset`. */
+export interface PartSection {
+  name: string;
+  dtype: SectionDtype;
+  offset: number;
+  length: number;
+}
+
+/**
+ * One file of a v2 catalogue. The browser checks it while it streams, chunk by chunk: `chunkSha256[k]` is the
+ * sha256 of bytes `[k·chunkBytes, (k+1)·chunkBytes)`, so WebCrypto (which cannot hash a stream) checks each chunk
+ * as it completes and a bad byte is caught before the rest arrives. `sha256` is the whole file's, for tools.
+ */
+export interface CatalogPart {
+  url: string;
+  bytes: number;
+  sha256: string;
+  chunkBytes: number;
+  chunkSha256: string[];
+  /** The typed arrays inside; empty for a part read as text (the NDJSON records). */
+  sections: PartSection[];
+}
+
+/** Format 2: binary columns, int8 rows and NDJSON display records, each a streamed, checked, cached part. */
+export interface CatalogManifestV2 {
+  formatVersion: 2;
+  version: string;
+  itemCount: number;
+  parts: {
+    /** Ids, typed columns, dictionaries, CSR signals, the lexical index and the records' line offsets. */
+    columns: CatalogPart;
+    /** The items as NDJSON, one line per item in item order; only shown items are ever parsed. */
+    records: CatalogPart;
+    /** Sections `scales` (f32 × itemCount) and `values` (i8 × itemCount × dim). */
+    embeddings?: CatalogPart & { model: string; dim: number };
+  };
+  sequence?: SequenceModelRef;
+}
+
+/** Format 1: JSON items, optional embeddings and id-keyed JSON signals; still read, converted when loaded. */
+export interface CatalogManifestV1 {
   formatVersion: 1;
   /** Content hash of the catalogue; caches are keyed by it. */
   version: string;
@@ -75,17 +122,79 @@ export interface CatalogSignals {
   transitions?: Record<string, Array<[string, number]>>;
 }
 
+/**
+ * Compressed sparse rows over item positions: the entries of item i are `targets[offsets[i] .. offsets[i+1])`.
+ * Weights are normalised per row to (0, 1] and kept as uint16 (weight = value / 65535): half the bytes of f32,
+ * and a step of 1.5e-5 is far below what the score can tell apart.
+ */
+export interface CsrRows {
+  readonly offsets: Uint32Array;
+  readonly targets: Uint32Array;
+  readonly weights: Uint16Array;
+}
+
+/** Per-item codes into a dictionary; code 0 means "none", so `names[0]` is the empty string. */
+export interface DictionaryColumn {
+  readonly codes: Uint32Array;
+  readonly names: readonly string[];
+}
+
+/**
+ * The exact word index for search (BM25), prebuilt: `terms` sorted by code unit so a query term is found by
+ * binary search, postings as CSR (`items`/`tf` of term t at `offsets[t] .. offsets[t+1]`).
+ */
+export interface LexicalIndex {
+  readonly terms: readonly string[];
+  readonly offsets: Uint32Array;
+  readonly items: Uint32Array;
+  readonly tf: Uint16Array;
+  /** Tokens per item (title counted twice). */
+  readonly lengths: Uint16Array;
+  readonly avgLength: number;
+}
+
+/**
+ * The catalogue in columns, indexed by item position: what ranking and profile folding read, and nothing else.
+ * v1 catalogues are converted into it once when loaded; v2 parts decode straight into it.
+ */
+export interface CatalogColumns {
+  readonly count: number;
+  readonly ids: readonly string[];
+  /** NaN where an item has no price. */
+  readonly prices: Float64Array;
+  /** Publication time in ms; NaN where unknown. */
+  readonly publishedMs: Float64Array;
+  readonly repeatable: Uint8Array;
+  /** log-scaled to [0, 1]; zeros when the catalogue ships no popularity. */
+  readonly popularity: Float32Array;
+  readonly trending: Float32Array;
+  readonly categories: DictionaryColumn;
+  readonly brands: DictionaryColumn;
+  /** Tag codes of item i at `tags.offsets[i] .. tags.offsets[i+1]` of `tags.codes`, into `tagNames`. */
+  readonly tags: { readonly offsets: Uint32Array; readonly codes: Uint32Array };
+  readonly tagNames: readonly string[];
+  readonly neighbors: CsrRows | null;
+  readonly transitions: CsrRows | null;
+  readonly lexical: LexicalIndex;
+}
+
+/** Display records, off the hot path: only the k results of a call are decoded. */
+export interface ItemRecords {
+  readonly count: number;
+  get(index: number): Item;
+}
+
 /** A catalogue as held in memory once loaded and validated. */
 export interface Catalog {
   readonly version: string;
-  readonly items: readonly Item[];
+  readonly columns: CatalogColumns;
+  readonly records: ItemRecords;
   /** Present when the catalogue shipped vectors; `model` names their encoder. */
-  readonly embeddings?: { readonly model: string; readonly dim: number; readonly vectors: Float32Array };
-  readonly signals?: CatalogSignals;
+  readonly embeddings?: { readonly model: string; readonly rows: Int8Rows };
   /** Present when the catalogue shipped a sequence model whose items match its own. */
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array };
 }
 
 export type LoadProgress =
-  | { phase: 'catalog-download'; loaded: number; total: number }
-  | { phase: 'catalog-parse'; loaded: number; total: number };
+  | { phase: 'catalog-download'; loaded: number; total: number; part?: string }
+  | { phase: 'catalog-parse'; loaded: number; total: number; part?: string };

@@ -1,5 +1,6 @@
 import { findNonData, findUnknownKey, isPlainObject, PocketRecError, showValue, toItemId, unknownKeyHint } from '../errors';
-import type { CatalogManifest, CatalogSignals, Item } from './types';
+import { quantizeRows, type Int8Rows, type Int8RowsAllocator } from '../vector';
+import type { CatalogManifest, CatalogPart, CatalogSignals, Item } from './types';
 
 /** Names a record the way a person finds it in the file: array index or NDJSON line. */
 export type RecordPlace = { kind: 'index'; index: number } | { kind: 'line'; line: number } | { kind: 'inline'; index: number };
@@ -103,6 +104,53 @@ export function parseItemsText(text: string, source: string): Item[] {
   return validateItems(raws, (i) => ({ kind: 'line', line: lines[i]! }), source);
 }
 
+/** V8 cannot hold a longer string: a JSON array beyond it cannot be parsed in one piece, NDJSON can. */
+export const MAX_STRING_LENGTH = 536_870_888;
+
+/**
+ * Items from the bytes of a JSON array or NDJSON file. NDJSON is decoded line by line, so no single string grows
+ * with the catalogue; a JSON array too large for one string is refused with the cause named.
+ */
+export function parseItemsBytes(bytes: Uint8Array, source: string): Item[] {
+  let start = 0;
+  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09 || bytes[start] === 0xef || bytes[start] === 0xbb || bytes[start] === 0xbf)) start++;
+  const decoder = new globalThis.TextDecoder('utf-8', { fatal: true });
+  const decode = (view: Uint8Array) => {
+    try {
+      return decoder.decode(view);
+    } catch (cause) {
+      throw new PocketRecError('catalog-invalid', `catalog: ${source} is not UTF-8 text. Serve the catalogue as UTF-8 JSON or NDJSON.`, { details: { source }, cause });
+    }
+  };
+  if (bytes[start] === 0x5b) {
+    if (bytes.length > MAX_STRING_LENGTH) {
+      throw new PocketRecError('catalog-invalid', `catalog: ${source} is a JSON array of ${bytes.length} bytes, longer than a browser string can hold. Serve NDJSON, or build a binary catalogue with \`pocketrec build\`.`, {
+        details: { source, bytes: bytes.length },
+      });
+    }
+    return parseItemsText(decode(bytes), source);
+  }
+  const validate = createItemValidator(source);
+  const items: Item[] = [];
+  let line = 0;
+  for (let from = 0; from < bytes.length; ) {
+    let to = bytes.indexOf(0x0a, from);
+    if (to < 0) to = bytes.length;
+    line++;
+    const text = decode(bytes.subarray(from, to));
+    from = to + 1;
+    if (text.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (cause) {
+      throw new PocketRecError('catalog-invalid', `catalog: line ${line} of ${source} is not valid JSON (${(cause as Error).message}). Fix that line; the previous catalogue stays in use.`, { details: { source, line }, cause });
+    }
+    items.push(validate(raw, { kind: 'line', line }));
+  }
+  return items;
+}
+
 export function isManifest(value: unknown): value is { formatVersion: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'formatVersion' in value;
 }
@@ -112,10 +160,24 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     new PocketRecError('catalog-invalid', `catalog: manifest field "${field}" ${problem} (${source}). Rebuild the catalogue with \`pocketrec build\`.`, { details: { source, field } });
   if (!isManifest(raw)) throw bad('formatVersion', 'is missing');
   const m = raw as Record<string, unknown>;
-  if (m.formatVersion !== 1) throw bad('formatVersion', `is ${showValue(m.formatVersion)}, this version reads 1`);
+  if (m.formatVersion !== 1 && m.formatVersion !== 2) throw bad('formatVersion', `is ${showValue(m.formatVersion)}, this version reads 1 and 2`);
   if (typeof m.version !== 'string' || m.version === '') throw bad('version', 'must be a non-empty string');
-  if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
   if (typeof m.itemCount !== 'number' || !Number.isInteger(m.itemCount) || m.itemCount < 0) throw bad('itemCount', 'must be a non-negative integer');
+  if (m.sequence !== undefined) validateSequenceRef(m.sequence, bad);
+  if (m.formatVersion === 2) {
+    const parts = m.parts as Record<string, unknown> | undefined;
+    if (typeof parts !== 'object' || parts === null) throw bad('parts', 'must be an object');
+    validatePart(parts.columns, 'parts.columns', bad);
+    validatePart(parts.records, 'parts.records', bad);
+    if (parts.embeddings !== undefined) {
+      validatePart(parts.embeddings, 'parts.embeddings', bad);
+      const e = parts.embeddings as unknown as Record<string, unknown>;
+      if (typeof e.model !== 'string') throw bad('parts.embeddings.model', 'must be a string');
+      if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('parts.embeddings.dim', 'must be a positive integer');
+    }
+    return m as unknown as CatalogManifest;
+  }
+  if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
   if (m.embeddings !== undefined) {
     const e = m.embeddings as Record<string, unknown>;
     if (typeof e !== 'object' || e === null) throw bad('embeddings', 'must be an object');
@@ -125,8 +187,36 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (e.dtype !== 'int8' && e.dtype !== 'f32') throw bad('embeddings.dtype', `is ${showValue(e.dtype)}; valid values: "int8", "f32"`);
   }
   if (m.signals !== undefined && typeof m.signals !== 'string') throw bad('signals', 'must be the URL of the signals file');
-  if (m.sequence !== undefined) {
-    const q = m.sequence as Record<string, unknown>;
+  return m as unknown as CatalogManifest;
+}
+
+type Bad = (field: string, problem: string) => PocketRecError;
+const HEX64 = /^[0-9a-f]{64}$/;
+const DTYPES = ['u8', 'i8', 'u16', 'u32', 'f32', 'f64'];
+
+function validatePart(raw: unknown, field: string, bad: Bad): asserts raw is CatalogPart {
+  if (typeof raw !== 'object' || raw === null) throw bad(field, 'must be an object');
+  const p = raw as Record<string, unknown>;
+  if (typeof p.url !== 'string' || p.url === '') throw bad(`${field}.url`, 'must be a URL');
+  if (typeof p.bytes !== 'number' || !Number.isInteger(p.bytes) || p.bytes < 0) throw bad(`${field}.bytes`, 'must be a non-negative integer');
+  if (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256)) throw bad(`${field}.sha256`, 'must be 64 hex digits');
+  if (typeof p.chunkBytes !== 'number' || !Number.isInteger(p.chunkBytes) || p.chunkBytes <= 0) throw bad(`${field}.chunkBytes`, 'must be a positive integer');
+  const chunks = Math.ceil(p.bytes / p.chunkBytes);
+  if (!Array.isArray(p.chunkSha256) || p.chunkSha256.length !== chunks || !p.chunkSha256.every((h) => typeof h === 'string' && HEX64.test(h))) {
+    throw bad(`${field}.chunkSha256`, `must list ${chunks} sha256 digests, one per ${p.chunkBytes}-byte chunk`);
+  }
+  if (!Array.isArray(p.sections)) throw bad(`${field}.sections`, 'must be an array');
+  p.sections.forEach((s: unknown, k) => {
+    const x = s as Record<string, unknown>;
+    if (typeof x !== 'object' || x === null || typeof x.name !== 'string' || !DTYPES.includes(x.dtype as string) || typeof x.offset !== 'number' || typeof x.length !== 'number') {
+      throw bad(`${field}.sections[${k}]`, `must be { name, dtype (one of ${DTYPES.join(', ')}), offset, length }`);
+    }
+  });
+}
+
+function validateSequenceRef(raw: unknown, bad: Bad): void {
+  {
+    const q = raw as Record<string, unknown>;
     if (typeof q !== 'object' || q === null) throw bad('sequence', 'must be an object');
     if (typeof q.url !== 'string') throw bad('sequence.url', 'must be the URL of the ONNX model');
     if (typeof q.items !== 'string') throw bad('sequence.items', 'must be the URL of the item id list');
@@ -136,7 +226,6 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
     if (typeof q.maxLen !== 'number' || !Number.isInteger(q.maxLen) || q.maxLen <= 0) throw bad('sequence.maxLen', 'must be a positive integer');
     if (q.training !== undefined) validateTraining(q.training, bad);
   }
-  return m as unknown as CatalogManifest;
 }
 
 /** The sequence model's training record reaches `status()` as it is: it must be numbers where numbers are promised. */
@@ -158,8 +247,11 @@ function validateTraining(raw: unknown, bad: (field: string, problem: string) =>
   }
 }
 
-/** Decodes the binary embeddings file and checks its size against the manifest before anything is replaced. */
-export function decodeEmbeddings(bytes: ArrayBuffer, itemCount: number, dim: number, dtype: 'int8' | 'f32', source: string): Float32Array {
+/**
+ * The embeddings file as int8 rows, its size checked against the manifest first. int8 files are viewed in place
+ * (or copied once into `allocate`'s memory); an f32 file is quantised once, so no f32 matrix outlives the load.
+ */
+export function decodeEmbeddings(bytes: ArrayBuffer, itemCount: number, dim: number, dtype: 'int8' | 'f32', source: string, allocate?: Int8RowsAllocator): Int8Rows {
   const expected = dtype === 'f32' ? itemCount * dim * 4 : itemCount * 4 + itemCount * dim;
   if (bytes.byteLength !== expected) {
     throw new PocketRecError('catalog-invalid', `catalog: embeddings file ${source} has ${bytes.byteLength} bytes, expected ${expected} for ${itemCount} items × ${dim} dims (${dtype}). Rebuild the embeddings for this catalogue.`, {
@@ -172,20 +264,20 @@ export function decodeEmbeddings(bytes: ArrayBuffer, itemCount: number, dim: num
       details: { source, row },
     });
   if (dtype === 'f32') {
-    const out = new Float32Array(bytes.slice(0));
-    const bad = out.findIndex((v) => !Number.isFinite(v));
+    const floats = new Float32Array(bytes);
+    const bad = floats.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw notFinite(Math.floor(bad / dim));
-    return out;
   }
-  const view = new DataView(bytes);
-  const values = new Int8Array(bytes, itemCount * 4);
-  const out = new Float32Array(itemCount * dim);
-  for (let r = 0; r < itemCount; r++) {
-    const scale = view.getFloat32(r * 4, true);
-    if (!Number.isFinite(scale)) throw notFinite(r);
-    for (let i = 0; i < dim; i++) out[r * dim + i] = values[r * dim + i]! * scale;
-  }
-  return out;
+  const rows: Int8Rows = dtype === 'f32' ? quantizeRows(new Float32Array(bytes), dim) : { dim, scales: new Float32Array(bytes, 0, itemCount), values: new Int8Array(bytes, itemCount * 4) };
+  const badScale = rows.scales.findIndex((v) => !Number.isFinite(v));
+  if (badScale >= 0) throw notFinite(badScale);
+  return allocate ? copyInto(rows, allocate(itemCount, dim)) : rows;
+}
+
+export function copyInto(rows: Int8Rows, into: Int8Rows): Int8Rows {
+  into.scales.set(rows.scales);
+  into.values.set(rows.values);
+  return into;
 }
 
 const SIGNAL_COUNTS = ['popularity', 'trending'] as const;
@@ -231,7 +323,7 @@ export function validateSignals(raw: unknown, source: string): CatalogSignals {
  * a recommender that silently returns nothing. Only a host that says so gets one.
  * @throws `catalog-empty` unless `allowEmpty`
  */
-export function checkNotEmpty(items: readonly Item[], source: string, allowEmpty: boolean): void {
-  if (items.length > 0 || allowEmpty) return;
+export function checkNotEmpty(count: number, source: string, allowEmpty: boolean): void {
+  if (count > 0 || allowEmpty) return;
   throw new PocketRecError('catalog-empty', `catalog: ${source} has no items. Check the deploy, or pass allowEmptyCatalog: true to start with an empty catalogue on purpose.`, { details: { source } });
 }

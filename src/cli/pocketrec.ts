@@ -25,12 +25,15 @@ const build: Command = {
     'sequence-epochs': 'upper bound on training epochs (early stopping usually ends sooner)',
     'sequence-negatives': 'sampled-softmax negatives per step, for very large catalogues',
     'sequence-checkpoint': 'path prefix of a training checkpoint, written each epoch and resumed from',
+    format: '"2" (binary columns, default) or "1" (JSON signals, for older readers)',
   },
   async run(args) {
     const encoder = optionalString(args, 'encoder') ?? 'auto';
     if (encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
     const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
     if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
+    const format = optionalString(args, 'format') ?? '2';
+    if (format !== '1' && format !== '2') throw new UsageError('--format must be 2 (binary columns) or 1 (JSON signals, for older readers)');
     const epochs = positiveInteger(args, 'sequence-epochs');
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
@@ -45,6 +48,7 @@ const build: Command = {
       ...(now !== undefined ? { now: Number(now) } : {}),
       encoder,
       modelDir: optionalString(args, 'model-dir') ?? BUNDLED_MODEL,
+      formatVersion: format === '1' ? 1 : 2,
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });

@@ -1,5 +1,6 @@
 import { addDecayed, createDecayedSum } from './decayed-sum';
 import { contextKeys } from './context';
+import { readInt8Row } from '../vector';
 import type { BehaviourEvent, EventType, ItemAttributes, ItemSpace, Profile, ProfileSettings } from './types';
 
 const DAY_MS = 86_400_000;
@@ -81,7 +82,7 @@ export function foldEvent(profile: Profile, event: BehaviourEvent, inputs: FoldI
   const index = event.itemId === undefined ? undefined : space.indexOf(event.itemId);
   if (index === undefined) return;
 
-  const row = space.vectors.subarray(index * space.dim, (index + 1) * space.dim);
+  const row = readInt8Row(space.rows, index);
   let strength = eventStrength(event, settings.eventWeights);
 
   if (event.type === 'view' || event.type === 'click') {

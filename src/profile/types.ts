@@ -1,3 +1,5 @@
+import type { Int8Rows } from '../vector';
+
 export const EVENT_TYPES = Object.freeze(['view', 'click', 'add_to_cart', 'purchase', 'rate', 'review', 'search', 'dismiss', 'like'] as const);
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -29,10 +31,10 @@ export interface BehaviourEvent {
   context?: EventContext;
 }
 
-/** What profile folding needs to know about the catalogue: one unit vector per item, row-major. */
+/** What profile folding needs to know about the catalogue: one unit vector per item, as int8 rows. */
 export interface ItemSpace {
   readonly dim: number;
-  readonly vectors: Float32Array;
+  readonly rows: Int8Rows;
   indexOf(itemId: string): number | undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { Profile } from '../profile';
-import { dotRow } from '../vector';
+import { dotInt8Row, readInt8Row } from '../vector';
 import type { RankModel, Reason } from './types';
 
 const VERBS: Record<string, string> = {
@@ -23,14 +23,15 @@ const CLOSE_RESEMBLANCE = 0.5;
  * or a non-personal signal. `sequence` holds the sequence model's relative probabilities, when a model ran.
  */
 export function reasonFor(model: RankModel, profile: Profile, index: number, now: number, sequence?: Float32Array): Reason {
-  const row = model.vectors.subarray(index * model.dim, (index + 1) * model.dim);
+  const row = readInt8Row(model.rows, index);
+  const codes = model.categories.codes;
   let best: Reason | null = null;
   // A weak but real resemblance still beats a generic reason; sharing the category counts as resemblance.
   let bestSim = 0.05;
-  const category = model.categories[index];
+  const category = codes[index]!;
   for (const event of profile.recent) {
     if (event.weight <= 0 || event.index === index) continue;
-    const sim = dotRow(model.vectors, event.index, row) + (category !== undefined && model.categories[event.index] === category ? 0.1 : 0);
+    const sim = dotInt8Row(model.rows, event.index, row) + (category !== 0 && codes[event.index] === category ? 0.1 : 0);
     if (sim > bestSim) (bestSim = sim), (best = { kind: 'history', source: event.index, eventType: event.type });
   }
   const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
@@ -39,7 +40,7 @@ export function reasonFor(model: RankModel, profile: Profile, index: number, now
     const query = Float32Array.from(profile.intents.vector);
     let norm = 0;
     for (const x of query) norm += x * x;
-    const sim = norm > 0 ? dotRow(model.vectors, index, query) / Math.sqrt(norm) : 0;
+    const sim = norm > 0 ? dotInt8Row(model.rows, index, query) / Math.sqrt(norm) : 0;
     if (sim > bestSim) best = { kind: 'search', query: profile.lastQuery };
   }
   if (best) return best;
@@ -47,12 +48,13 @@ export function reasonFor(model: RankModel, profile: Profile, index: number, now
   if (model.trending[index]! > 0.5) return { kind: 'trending' };
   if (model.popularity[index]! > 0.5) return { kind: 'popular' };
   if (age >= 0 && age < 30 * 86_400_000) return { kind: 'fresh' };
-  if (category !== undefined && (profile.categoryAffinity.get(category) ?? 0) > 0) return { kind: 'category', category };
+  const name = model.categories.names[category]!;
+  if (category !== 0 && (profile.categoryAffinity.get(name) ?? 0) > 0) return { kind: 'category', category: name };
   return { kind: 'catalog' };
 }
 
 export function explain(model: RankModel, reason: Reason): string {
-  const title = (i: number) => `“${model.titles[i]}”`;
+  const title = (i: number) => `“${model.titleOf(i)}”`;
   switch (reason.kind) {
     case 'history':
       return `Because you ${VERBS[reason.eventType] ?? 'viewed'} ${title(reason.source)}`;

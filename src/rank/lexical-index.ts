@@ -1,35 +1,83 @@
 // Types and pure functions only, from their own files: the core must not pull in a model runtime.
 import { itemText } from '../catalog/item-text';
-import type { Item } from '../catalog/types';
+import type { Item, LexicalIndex } from '../catalog/types';
 import { tokenize } from '../encoder/tokenize';
+
+export type { LexicalIndex };
+
+/** Adds items one at a time (the build streams a million of them), then freezes the postings into CSR arrays. */
+export interface LexicalIndexBuilder {
+  add(item: Item): void;
+  finish(): LexicalIndex;
+}
+
+const MAX_U16 = 65_535;
 
 /**
  * An exact inverted index with BM25 scoring. Vectors carry meaning; this carries the literal words a visitor
  * typed, without the collisions of a hashed vector, so "camping stove" finds the stove even with no model.
+ * `pocketrec build` writes it prebuilt, so nothing is tokenized when a visitor's worker starts.
  */
-export interface LexicalIndex {
-  readonly postings: ReadonlyMap<string, { items: Uint32Array; tf: Float32Array }>;
-  readonly lengths: Float32Array;
-  readonly avgLength: number;
+export function createLexicalIndexBuilder(): LexicalIndexBuilder {
+  // Per term, flat pairs (item, tf): two numbers per posting instead of a Map entry.
+  const lists = new Map<string, number[]>();
+  const lengths: number[] = [];
+  return {
+    add(item) {
+      const i = lengths.length;
+      // The title says what the item is: count its words twice.
+      const tokens = [...tokenize(item.title), ...tokenize(itemText(item))];
+      lengths.push(tokens.length);
+      for (const t of tokens) {
+        let list = lists.get(t);
+        if (!list) lists.set(t, (list = []));
+        if (list[list.length - 2] === i) list[list.length - 1]!++;
+        else list.push(i, 1);
+      }
+    },
+    finish() {
+      const terms = [...lists.keys()].sort();
+      const offsets = new Uint32Array(terms.length + 1);
+      terms.forEach((t, k) => (offsets[k + 1] = offsets[k]! + lists.get(t)!.length / 2));
+      const items = new Uint32Array(offsets[terms.length]!);
+      const tf = new Uint16Array(items.length);
+      terms.forEach((t, k) => {
+        const list = lists.get(t)!;
+        for (let p = 0; p < list.length; p += 2) {
+          items[offsets[k]! + p / 2] = list[p]!;
+          tf[offsets[k]! + p / 2] = Math.min(MAX_U16, list[p + 1]!);
+        }
+      });
+      const lengthColumn = Uint16Array.from(lengths, (n) => Math.min(MAX_U16, n));
+      return { terms, offsets, items, tf, lengths: lengthColumn, avgLength: averageLength(lengthColumn) };
+    },
+  };
 }
 
 export function buildLexicalIndex(items: readonly Item[]): LexicalIndex {
-  const lists = new Map<string, Map<number, number>>();
-  const lengths = new Float32Array(items.length);
-  items.forEach((item, i) => {
-    // The title says what the item is: count its words twice.
-    const tokens = [...tokenize(item.title), ...tokenize(itemText(item))];
-    lengths[i] = tokens.length;
-    for (const t of tokens) {
-      let list = lists.get(t);
-      if (!list) lists.set(t, (list = new Map()));
-      list.set(i, (list.get(i) ?? 0) + 1);
-    }
-  });
-  const postings = new Map<string, { items: Uint32Array; tf: Float32Array }>();
-  for (const [t, list] of lists) postings.set(t, { items: Uint32Array.from(list.keys()), tf: Float32Array.from(list.values()) });
-  const avgLength = items.length ? lengths.reduce((a, b) => a + b, 0) / items.length : 0;
-  return { postings, lengths, avgLength };
+  const builder = createLexicalIndexBuilder();
+  for (const item of items) builder.add(item);
+  return builder.finish();
+}
+
+export function averageLength(lengths: Uint16Array): number {
+  let sum = 0;
+  for (let i = 0; i < lengths.length; i++) sum += lengths[i]!;
+  return lengths.length ? sum / lengths.length : 0;
+}
+
+/** Position of `term` in the sorted term list, or -1. */
+function findTerm(terms: readonly string[], term: string): number {
+  let lo = 0;
+  let hi = terms.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const t = terms[mid]!;
+    if (t === term) return mid;
+    if (t < term) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 const K1 = 1.2;
@@ -40,12 +88,15 @@ export function scoreLexical(index: LexicalIndex, query: string, out: Float32Arr
   out.fill(0);
   const n = index.lengths.length;
   for (const term of new Set(tokenize(query))) {
-    const posting = index.postings.get(term);
-    if (!posting) continue;
-    const idf = Math.log(1 + (n - posting.items.length + 0.5) / (posting.items.length + 0.5));
-    for (let p = 0; p < posting.items.length; p++) {
-      const i = posting.items[p]!;
-      const tf = posting.tf[p]!;
+    const t = findTerm(index.terms, term);
+    if (t < 0) continue;
+    const start = index.offsets[t]!;
+    const end = index.offsets[t + 1]!;
+    const df = end - start;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    for (let p = start; p < end; p++) {
+      const i = index.items[p]!;
+      const tf = index.tf[p]!;
       out[i]! += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * index.lengths[i]!) / index.avgLength));
     }
   }

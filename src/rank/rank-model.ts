@@ -1,87 +1,53 @@
 // Types only, and from the types file: the pure core must not pull in the loader's I/O.
-import type { CatalogSignals, Item } from '../catalog/types';
-import { buildLexicalIndex } from './lexical-index';
-import type { RankModel, SparseRows } from './types';
+import type { CatalogColumns, ItemRecords } from '../catalog/types';
+import { createJsKernel, type Int8Rows, type VectorKernel } from '../vector';
+import { createIdIndex } from './id-index';
+import type { RankModel } from './types';
 
 export interface RankModelInput {
-  items: readonly Item[];
-  /** Unit vectors, one row per item. */
-  vectors: Float32Array;
-  dim: number;
-  signals?: CatalogSignals;
+  columns: CatalogColumns;
+  /** Unit vectors as int8 rows, one per item; ranking reads them in place. */
+  rows: Int8Rows;
+  records: ItemRecords;
+  /**
+   * The kernel that scans `rows`; a WASM kernel only scans rows it allocated itself.
+   * @defaultValue the plain-JS kernel, which scans any rows
+   */
+  kernel?: VectorKernel;
 }
 
-export function createRankModel({ items, vectors, dim, signals }: RankModelInput): RankModel {
-  const count = items.length;
-  const index = new Map<string, number>();
-  items.forEach((item, i) => index.set(item.id, i));
-  const prices = new Float64Array(count);
-  const publishedMs = new Float64Array(count);
-  const repeatable = new Uint8Array(count);
-  items.forEach((item, i) => {
-    prices[i] = item.price ?? Number.NaN;
-    publishedMs[i] = item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN;
-    repeatable[i] = item.repeatable ? 1 : 0;
-  });
-  return {
-    dim,
-    vectors,
-    count,
-    indexOf: (id) => index.get(id),
-    ids: items.map((i) => i.id),
-    titles: items.map((i) => i.title),
-    categories: items.map((i) => i.category),
-    tags: items.map((i) => i.tags ?? []),
-    brands: items.map((i) => i.brand),
-    attributesOf: (i) => ({ category: items[i]?.category, tags: items[i]?.tags, brand: items[i]?.brand, price: items[i]?.price }),
-    prices,
-    publishedMs,
-    repeatable,
-    popularity: logScaled(count, index, signals?.popularity),
-    trending: logScaled(count, index, signals?.trending),
-    neighbors: sparseRows(count, index, signals?.neighbors),
-    transitions: sparseRows(count, index, signals?.transitions),
-    lexical: buildLexicalIndex(items),
+/** Wraps columns and rows without copying them: the only work is the id → position index. */
+export function createRankModel({ columns, rows, records, kernel = createJsKernel() }: RankModelInput): RankModel {
+  if (rows.scales.length !== columns.count) throw new RangeError(`rank: ${rows.scales.length} vector rows for ${columns.count} items`);
+  const indexOf = createIdIndex(columns.ids);
+  const codes = (names: readonly string[]) => {
+    const map = new Map<string, number>();
+    // Code 0 is "none"; its empty name must not shadow a real one.
+    for (let c = 1; c < names.length; c++) map.set(names[c]!, c);
+    return map;
   };
-}
-
-/** Counts follow a power law; log-scaling keeps the head from drowning every other signal. */
-function logScaled(count: number, index: Map<string, number>, counts: Record<string, number> | undefined): Float32Array {
-  const out = new Float32Array(count);
-  if (!counts) return out;
-  let max = 0;
-  for (const [id, c] of Object.entries(counts)) {
-    const i = index.get(id);
-    if (i === undefined || !(c > 0)) continue;
-    out[i] = Math.log1p(c);
-    max = Math.max(max, out[i]!);
-  }
-  if (max > 0) for (let i = 0; i < count; i++) out[i]! /= max;
-  return out;
-}
-
-function sparseRows(count: number, index: Map<string, number>, lists: Record<string, Array<[string, number]>> | undefined): SparseRows | null {
-  if (!lists) return null;
-  const rows: Array<Array<[number, number]>> = Array.from({ length: count }, () => []);
-  for (const [id, list] of Object.entries(lists)) {
-    const i = index.get(id);
-    if (i === undefined) continue;
-    for (const [target, w] of list) {
-      const j = index.get(target);
-      if (j !== undefined && j !== i) rows[i]!.push([j, w]);
-    }
-  }
-  const offsets = new Uint32Array(count + 1);
-  rows.forEach((r, i) => (offsets[i + 1] = offsets[i]! + r.length));
-  const targets = new Uint32Array(offsets[count]!);
-  const weights = new Float32Array(offsets[count]!);
-  rows.forEach((r, i) => {
-    // Normalise per row so a popular hub does not outweigh a precise neighbour list.
-    const max = r.reduce((m, [, w]) => Math.max(m, w), 0) || 1;
-    r.forEach(([j, w], n) => {
-      targets[offsets[i]! + n] = j;
-      weights[offsets[i]! + n] = w / max;
-    });
-  });
-  return { offsets, targets, weights };
+  const categoryCodes = codes(columns.categories.names);
+  const brandCodes = codes(columns.brands.names);
+  const tagCodes = codes(columns.tagNames);
+  const nameOf = (column: CatalogColumns['categories'], i: number) => {
+    const c = column.codes[i]!;
+    return c === 0 ? undefined : column.names[c];
+  };
+  return {
+    ...columns,
+    dim: rows.dim,
+    rows,
+    kernel,
+    indexOf,
+    titleOf: (i) => records.get(i).title,
+    attributesOf: (i) => {
+      const tags: string[] = [];
+      for (let p = columns.tags.offsets[i]!; p < columns.tags.offsets[i + 1]!; p++) tags.push(columns.tagNames[columns.tags.codes[p]!]!);
+      const price = columns.prices[i]!;
+      return { category: nameOf(columns.categories, i), tags, brand: nameOf(columns.brands, i), price: Number.isNaN(price) ? undefined : price };
+    },
+    categoryCode: (name) => categoryCodes.get(name),
+    brandCode: (name) => brandCodes.get(name),
+    tagCode: (name) => tagCodes.get(name),
+  };
 }

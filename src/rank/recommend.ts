@@ -1,9 +1,10 @@
 import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
-import { dotRow, topK } from '../vector';
+import { readInt8Row } from '../vector';
+import { selectCandidates } from './candidates';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
 import { reasonFor } from './explain';
-import { addAttention, scoreItems } from './score';
+import { addAttention, createScorer, scoreAll, WEIGHT_SCALE, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -38,87 +39,164 @@ const ATTENTION_POOL = 200;
 
 export function passesFilter(model: RankModel, index: number, filter: RankFilter | undefined): boolean {
   if (!filter) return true;
-  if (filter.categories && !filter.categories.includes(model.categories[index] ?? '')) return false;
+  if (filter.categories && !filter.categories.includes(model.categories.names[model.categories.codes[index]!]!)) return false;
   const price = model.prices[index]!;
   if (filter.minPrice !== undefined && !(price >= filter.minPrice)) return false;
   if (filter.maxPrice !== undefined && !(price <= filter.maxPrice)) return false;
   return true;
 }
 
-/** The ranking before words: final scores of every item and the chosen positions, in order. */
+/**
+ * One byte per item, 1 = never return it: what the filter rules out. One pass over the catalogue's columns, only
+ * when a filter is given; categories are compared by dictionary code, not by name.
+ */
+function filterMask(model: RankModel, filter: RankFilter | undefined): Uint8Array {
+  const skip = new Uint8Array(model.count);
+  if (!filter) return skip;
+  const allowed = filter.categories ? new Uint8Array(model.categories.names.length) : null;
+  for (const name of filter.categories ?? []) {
+    const code = model.categoryCode(name);
+    if (code !== undefined) allowed![code] = 1;
+  }
+  const codes = model.categories.codes;
+  const { minPrice, maxPrice } = filter;
+  for (let i = 0; i < model.count; i++) {
+    const price = model.prices[i]!;
+    if ((allowed && !allowed[codes[i]!]) || (minPrice !== undefined && !(price >= minPrice)) || (maxPrice !== undefined && !(price <= maxPrice))) skip[i] = 1;
+  }
+  return skip;
+}
+
+/** The ranking before words: the chosen positions in order, and the candidate pool they were chosen from. */
 export interface RankedIndices {
-  scores: Float32Array;
+  /** The candidates the re-ranking chose from, best first, with their final scores at the same positions. */
+  pool: Uint32Array;
+  poolScores: Float32Array;
   pinned: number[];
   chosen: number[];
   explored: number | undefined;
+  /** The final score of any item (the pool's are at hand; others are scored on demand). */
+  scoreOf(index: number): number;
+  /**
+   * Every item's final score, computed densely on first access: for the evaluation's full ranking and for tests.
+   * The ranking itself never needs it.
+   */
+  readonly scores: Float32Array;
 }
 
 /**
- * The personal ranking: score → attention over a candidate pool → filter → diversify. Purchased (unless
- * repeatable), dismissed and already-seen items are left out; with no history this is the cold-start ranking
- * (popular, trending, fresh, and the situation).
+ * The personal ranking in two stages: the exact candidate stage (`selectCandidates`: one fused kernel scan plus
+ * the sparse boosts, the per-item features on the pool only), attention over the pool, then diversity. Purchased
+ * (unless repeatable), dismissed and already-seen items are left out; with no history this is the cold-start
+ * ranking (popular, trending, fresh, and the situation).
  */
 export function rankIndices(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): RankedIndices {
-  const scores = scoreItems(model, profile, settings, profileSettings, request.now, new Float32Array(model.count), request.context, request.sequence);
+  const scorer = createScorer(model, profile, settings, profileSettings, request.now, request.context, request.sequence);
   const pinned = (request.pinned ?? []).filter((i) => i >= 0 && i < model.count).slice(0, request.k);
-  const pinnedSet = new Set(pinned);
-  const skip = (i: number) =>
-    pinnedSet.has(i) ||
-    request.exclude?.has(i) === true ||
-    profile.dismissed.has(i) ||
-    (profile.purchased.has(i) && !model.repeatable[i]) ||
-    (profile.seen.has(i) && !model.repeatable[i]) ||
-    !passesFilter(model, i, request.filter);
+  const skip = filterMask(model, request.filter);
+  const leaveOut = (i: number) => void (skip[i] = 1);
+  pinned.forEach(leaveOut);
+  request.exclude?.forEach(leaveOut);
+  profile.dismissed.forEach(leaveOut);
+  for (const i of profile.purchased) if (!model.repeatable[i]) skip[i] = 1;
+  for (const i of profile.seen) if (!model.repeatable[i]) skip[i] = 1;
+
   const explore = request.explore === true && request.k - pinned.length >= 2;
   const want = request.k - pinned.length - (explore ? 1 : 0);
-  let pool = topK(scores, settings.attentionWeight > 0 ? Math.max(want * POOL_FACTOR, ATTENTION_POOL) : want * POOL_FACTOR, skip);
-  if (settings.attentionWeight > 0) {
-    addAttention(model, profile, pool, settings.attentionWeight, scores);
-    pool = [...pool].sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, want * POOL_FACTOR);
+  const attention = settings.attentionWeight > 0;
+  let { indices: pool, scores: poolScores } = selectCandidates(model, scorer, attention ? Math.max(want * POOL_FACTOR, ATTENTION_POOL) : want * POOL_FACTOR, skip);
+  if (attention) {
+    poolScores = Float32Array.from(poolScores);
+    addAttention(model, profile, pool, settings.attentionWeight, poolScores);
+    const order = Array.from(pool.keys()).sort((a, b) => poolScores[b]! - poolScores[a]! || pool[a]! - pool[b]!).slice(0, want * POOL_FACTOR);
+    pool = Uint32Array.from(order, (p) => pool[p]!);
+    poolScores = Float32Array.from(order, (p) => poolScores[p]!);
   }
-  const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? pool.slice(0, want) : diversify(model, pool, scores, want, settings.diversityLambda, settings.maxPerCategory);
-  const explored = explore ? exploration(model, profile, scores, new Set([...pinned, ...chosen]), skip) : undefined;
-  return { scores, pinned, chosen, explored };
+  const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? Array.from(pool.subarray(0, want)) : diversify(model, pool, poolScores, want, settings.diversityLambda, settings.maxPerCategory);
+  const explored = explore ? exploration(model, profile, scorer, pool, poolScores, new Set([...pinned, ...chosen]), skip) : undefined;
+
+  const position = new Map<number, number>();
+  pool.forEach((i, p) => position.set(i, p));
+  const scoreOf = (i: number): number => {
+    const p = position.get(i);
+    if (p !== undefined) return poolScores[p]!;
+    return model.kernel.scoreRows(model.rows, scorer.queries, [i], undefined, scorer.bias)[0]! + scorer.features(i) + (scorer.boosts.get(i) ?? 0);
+  };
+  let dense: Float32Array | undefined;
+  return {
+    pool,
+    poolScores,
+    pinned,
+    chosen,
+    explored,
+    scoreOf,
+    get scores() {
+      if (!dense) {
+        dense = scoreAll(model, scorer);
+        // The pool's scores include attention, which only the pool gets.
+        pool.forEach((i, p) => (dense![i] = poolScores[p]!));
+      }
+      return dense;
+    },
+  };
 }
 
 /** `rankIndices` with a reason per result, as the worker serves it. */
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
-  const { scores, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
+  const { scoreOf, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
   const sequence = settings.sequenceWeight !== 0 ? request.sequence : undefined;
   return [
-    ...pinned.map((index) => ({ index, score: scores[index]!, reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now, sequence) })),
-    ...(explored === undefined ? [] : [{ index: explored, score: scores[explored]!, reason: { kind: 'explore' } as const }]),
+    ...pinned.map((index) => ({ index, score: scoreOf(index), reason: { kind: 'pinned' } as const })),
+    ...chosen.map((index) => ({ index, score: scoreOf(index), reason: reasonFor(model, profile, index, request.now, sequence) })),
+    ...(explored === undefined ? [] : [{ index: explored, score: scoreOf(explored), reason: { kind: 'explore' } as const }]),
   ];
 }
 
 /**
  * The exploration slot: the best-scored item from a category the visitor has not shown interest in yet, so the
- * feedback loop learns beyond what it already knows instead of narrowing into one corner of the catalogue.
+ * feedback loop learns beyond what it already knows instead of narrowing into one corner of the catalogue. The
+ * pool usually holds one; otherwise the candidate stage runs once more with the known categories masked out.
  */
-function exploration(model: RankModel, profile: Profile, scores: Float32Array, taken: ReadonlySet<number>, skip: (i: number) => boolean): number | undefined {
-  const known = new Set([...profile.categoryAffinity.keys()]);
-  for (const i of taken) if (model.categories[i] !== undefined) known.add(model.categories[i]!);
-  const [pick] = topK(scores, 1, (i) => taken.has(i) || skip(i) || model.categories[i] === undefined || known.has(model.categories[i]!));
-  return pick;
+function exploration(model: RankModel, profile: Profile, scorer: Scorer, pool: Uint32Array, poolScores: Float32Array, taken: ReadonlySet<number>, skip: Uint8Array): number | undefined {
+  const codes = model.categories.codes;
+  const known = new Uint8Array(model.categories.names.length);
+  known[0] = 1;
+  for (const name of profile.categoryAffinity.keys()) {
+    const c = model.categoryCode(name);
+    if (c !== undefined) known[c] = 1;
+  }
+  for (const i of taken) known[codes[i]!] = 1;
+  let best = -1;
+  for (let p = 0; p < pool.length; p++) {
+    const i = pool[p]!;
+    if (!taken.has(i) && !known[codes[i]!] && (best < 0 || poolScores[p]! > poolScores[best]!)) best = p;
+  }
+  if (best >= 0) return pool[best];
+  const unknownOnly = Uint8Array.from(skip, (s, i) => (s || known[codes[i]!] || taken.has(i) ? 1 : 0));
+  return selectCandidates(model, scorer, 1, unknownOnly).indices[0];
 }
 
 /** Items like one item: its content neighbours, nudged by what visitors chose together. */
 export function similarTo(model: RankModel, source: number, k: number, filter?: RankFilter): Ranked[] {
-  const scores = new Float32Array(model.count);
-  const row = model.vectors.subarray(source * model.dim, (source + 1) * model.dim);
-  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, row);
+  const skip = filterMask(model, filter);
+  skip[source] = 1;
+  const boosts = new Map<number, number>();
   const rows = model.neighbors;
-  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) scores[rows.targets[p]!]! += 0.2 * rows.weights[p]!;
-  return topK(scores, k, (i) => i === source || !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'similar', source } }));
+  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) boosts.set(rows.targets[p]!, 0.2 * (rows.weights[p]! / WEIGHT_SCALE));
+  const scorer: Scorer = { queries: [{ vector: readInt8Row(model.rows, source), weight: 1 }], boosts, featureBound: 0, features: () => 0 };
+  const { indices, scores } = selectCandidates(model, scorer, k, skip);
+  return Array.from(indices, (index, p) => ({ index, score: scores[p]!, reason: { kind: 'similar', source } }));
 }
 
 /**
  * Items matching a query: exact words (BM25) and meaning (the encoder's vectors) together, with a light
- * personal tilt so that two visitors' near-equal matches break their way.
+ * personal tilt so that two visitors' near-equal matches break their way. BM25 rides along as the scan's per-row
+ * bias, so one kernel pass ranks by all three.
  */
 export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
-  const scores = scoreLexical(model.lexical, query, new Float32Array(model.count));
-  for (let i = 0; i < model.count; i++) scores[i]! += dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
-  return topK(scores, k, (i) => !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
+  const lexical = scoreLexical(model.lexical, query, new Float32Array(model.count));
+  const queries = [{ vector: queryVector, weight: 1 }, ...(taste ? [{ vector: taste, weight: 0.1 }] : [])];
+  const scorer: Scorer = { queries, bias: lexical, boosts: new Map(), featureBound: 0, features: () => 0 };
+  const { indices, scores } = selectCandidates(model, scorer, k, filterMask(model, filter));
+  return Array.from(indices, (index, p) => ({ index, score: scores[p]!, reason: { kind: 'search', query } }));
 }

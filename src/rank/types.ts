@@ -1,34 +1,23 @@
+import type { CatalogColumns, CsrRows } from '../catalog/types';
 import type { EventContext, ItemAttributes, ItemSpace } from '../profile';
-import type { LexicalIndex } from './lexical-index';
+import type { VectorKernel } from '../vector';
 
-/** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`. */
-export interface SparseRows {
-  offsets: Uint32Array;
-  targets: Uint32Array;
-  weights: Float32Array;
-}
+/** Compressed sparse rows: the neighbours of item i are `targets[offsets[i] .. offsets[i+1])`, uint16 weights. */
+export type SparseRows = CsrRows;
 
-/** Everything ranking needs about the catalogue, in flat typed arrays indexed by item position. */
-export interface RankModel extends ItemSpace {
-  readonly count: number;
-  readonly ids: readonly string[];
-  readonly titles: readonly string[];
-  readonly categories: readonly (string | undefined)[];
-  readonly tags: readonly (readonly string[])[];
-  readonly brands: readonly (string | undefined)[];
+/**
+ * Everything ranking needs about the catalogue: its columns, its int8 rows and an id index. No per-item objects:
+ * a display record is decoded only for an item that is shown (`titleOf`).
+ */
+export interface RankModel extends ItemSpace, CatalogColumns {
+  /** Scans `rows`: WASM SIMD where it runs (the rows then live in its memory), else plain JS. */
+  readonly kernel: VectorKernel;
+  titleOf(index: number): string;
   attributesOf(index: number): ItemAttributes;
-  /** NaN where an item has no price. */
-  readonly prices: Float64Array;
-  /** Publication time in ms; NaN where unknown. */
-  readonly publishedMs: Float64Array;
-  readonly repeatable: Uint8Array;
-  /** log-scaled to [0, 1]; zeros when the catalogue ships no popularity. */
-  readonly popularity: Float32Array;
-  readonly trending: Float32Array;
-  readonly neighbors: SparseRows | null;
-  readonly transitions: SparseRows | null;
-  /** Exact word index for search. */
-  readonly lexical: LexicalIndex;
+  /** Dictionary code of a category, brand or tag name; undefined when no item has it. */
+  categoryCode(name: string): number | undefined;
+  brandCode(name: string): number | undefined;
+  tagCode(name: string): number | undefined;
 }
 
 /** Weights of the hybrid score. Chosen on the evaluation's VALID split; see `DEFAULT_RANK_SETTINGS`. */

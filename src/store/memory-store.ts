@@ -1,4 +1,3 @@
-import type { CachedCatalog } from '../catalog';
 import type { HistoryStore, Retention, StoredEvent } from './types';
 
 const DAY_MS = 86_400_000;
@@ -37,8 +36,9 @@ export function createMemoryStore(retention: Retention): HistoryStore {
       caches.set(key, value);
     },
     catalogCache: {
-      get: (key) => store.getCached<CachedCatalog>(`catalog:${key}`),
-      put: (key, value) => store.putCached(`catalog:${key}`, value),
+      get: (key) => store.getCached(key),
+      put: (key, value) => store.putCached(key, value),
+      delete: async (keys) => keys.forEach((k) => caches.delete(k)),
     },
     exportHistory: async () => ({ formatVersion: 1, exportedAt: Date.now(), events: await store.events() }),
     forget: async () => {

@@ -1,5 +1,4 @@
 import { openDB, deleteDB, type IDBPDatabase } from 'idb';
-import type { CachedCatalog } from '../catalog';
 import { MODEL_CACHE_NAME } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createMemoryStore } from './memory-store';
@@ -42,6 +41,7 @@ export function openStore(name: string, retention: Retention): HistoryStore {
     catalogCache: {
       get: (key) => use((s) => s.catalogCache.get(key)),
       put: (key, value) => use((s) => s.catalogCache.put(key, value)),
+      delete: (keys) => use((s) => s.catalogCache.delete(keys)),
     },
     exportHistory: () => use((s) => s.exportHistory()),
     forget: () => use((s) => s.forget()),
@@ -162,9 +162,15 @@ function openIndexedDbStore(name: string, retention: Retention): HistoryStore {
         [clearCaches],
         'write the cache',
       ),
+    // The loader names its own keys (a meta entry per URL, binary pieces per version); each piece is one value.
     catalogCache: {
-      get: (key) => store.getCached<CachedCatalog>(`catalog:${key}`),
-      put: (key, value) => store.putCached(`catalog:${key}`, value),
+      get: (key) => store.getCached(key),
+      put: (key, value) => store.putCached(key, value),
+      delete: (keys) =>
+        run('evict old catalogue pieces', async (d) => {
+          const tx = d.transaction('caches', 'readwrite');
+          await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
+        }),
     },
     exportHistory: async () => ({ formatVersion: 1, exportedAt: Date.now(), events: await store.events() }),
     forget: async () => {

@@ -1,5 +1,4 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
-import type { CachedCatalog } from '../catalog';
 import type { StoredEvent } from './types';
 
 export const SCHEMA_VERSION = 2;
@@ -7,7 +6,7 @@ export const SCHEMA_VERSION = 2;
 export interface PocketRecDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { 'by-ts': number } };
   settings: { key: string; value: unknown };
-  caches: { key: string; value: { key: string; savedAt: number; value: CachedCatalog | unknown } };
+  caches: { key: string; value: { key: string; savedAt: number; value: unknown } };
 }
 
 type UpgradeTx = IDBPTransaction<PocketRecDB, StoreNames<PocketRecDB>[], 'versionchange'>;

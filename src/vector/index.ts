@@ -1,3 +1,16 @@
 export { dot, dotRow, normalize } from './dot';
-export { quantizeRows, dequantizeRows, type Int8Rows } from './quantize';
+export { quantizeRows, dequantizeRows } from './quantize';
+export { allocateInt8Rows, dotInt8Row, readInt8Row, type Int8RowsAllocator } from './int8-rows';
 export { topK } from './top-k';
+export { createJsKernel } from './js-kernel';
+export { loadVectorKernel } from './wasm-kernel';
+export { quantizeQuery } from './query';
+export {
+  KERNEL_KINDS,
+  type Int8Rows,
+  type KernelKind,
+  type LoadVectorKernelOptions,
+  type ScanQuery,
+  type TopKResult,
+  type VectorKernel,
+} from './types';

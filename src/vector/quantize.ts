@@ -1,12 +1,4 @@
-/**
- * int8 rows with one float scale per row: value = int8 * scale. Quarter the bytes of f32 for a catalogue that
- * the browser downloads; the dot products of unit vectors lose well under 1% to the rounding.
- */
-export interface Int8Rows {
-  readonly dim: number;
-  readonly scales: Float32Array;
-  readonly values: Int8Array;
-}
+import type { Int8Rows } from './types';
 
 export function quantizeRows(rows: Float32Array, dim: number): Int8Rows {
   const count = rows.length / dim;

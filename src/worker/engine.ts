@@ -1,5 +1,6 @@
 import { transfer } from 'comlink';
-import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef } from '../catalog';
+import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
+import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, isReplayable, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
@@ -65,7 +66,7 @@ export function createEngine(): EngineApi {
     return next;
   };
   const toResults = (s: Ready, ranked: Ranked[]): Recommendation[] =>
-    ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.items[r.index] as Item, score: r.score, reason: explain(s.model, r.reason) }));
+    ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.records.get(r.index), score: r.score, reason: explain(s.model, r.reason) }));
 
   const textOf = (event: BehaviourEvent) => (event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined);
   const fold = (s: Ready, event: BehaviourEvent, textVector: Float32Array | undefined) =>
@@ -135,24 +136,28 @@ export function createEngine(): EngineApi {
       if (ready) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
       const started = performance.now();
       const store = openStore(config.dbName, config.retention);
+      // The kernel first: the catalogue's int8 rows are decoded straight into its memory, never copied twice.
+      const kernel = await loadVectorKernel();
+      if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
       const loaded = await loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
         onProgress: (p) => events.progress(p),
         allowEmpty: config.allowEmptyCatalog,
+        allocateRows: (count, dim) => kernel.allocate(count, dim),
       });
       const catalogLoadMs = performance.now() - started;
       const { catalog } = loaded;
       const { encoder, skipped } = await loadEncoder(
         { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, wasmBaseUrl: config.wasmBaseUrl, devices: config.devices },
-        () => catalog.items.map(itemText),
+        () => Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i))),
         (p) => events.progress(p),
       );
       const embedStarted = performance.now();
-      const vectors = await itemVectors(catalog, encoder, store, events);
+      const rows = await itemVectors(catalog, encoder, store, events, kernel);
       const embedMs = performance.now() - embedStarted;
-      const model = createRankModel({ items: catalog.items, vectors, dim: encoder.dim, ...(catalog.signals ? { signals: catalog.signals } : {}) });
-      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.items.length, config) : null;
+      const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
+      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.columns.count, config) : null;
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
       await store.prune(Date.now());
@@ -234,7 +239,7 @@ export function createEngine(): EngineApi {
     async status() {
       const s = state();
       return {
-        catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
+        catalog: { version: s.catalog.version, itemCount: s.model.count, fromCache: s.fromCache, staleBecause: s.staleBecause },
         encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
         sequence: s.sequence ? sequenceStatus(s.sequence) : null,
         historySize: s.historySize,
@@ -271,22 +276,34 @@ export function createEngine(): EngineApi {
   };
 }
 
-/** Vectors for every item: shipped ones if they come from our encoder, else cached, else embedded now. */
-async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents): Promise<Float32Array> {
-  if (catalog.embeddings && catalog.embeddings.model === encoder.id && catalog.embeddings.dim === encoder.dim) return catalog.embeddings.vectors;
+/** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
+async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents, kernel: VectorKernel): Promise<Int8Rows> {
+  const shipped = catalog.embeddings;
+  if (shipped && shipped.model === encoder.id && shipped.rows.dim === encoder.dim) return shipped.rows;
+  const total = catalog.columns.count;
   const key = `vectors:${catalog.version}:${encoder.id}`;
-  const cached = await store.getCached<Float32Array>(key).catch(() => undefined);
-  if (cached instanceof Float32Array && cached.length === catalog.items.length * encoder.dim) return cached;
-  const out = new Float32Array(catalog.items.length * encoder.dim);
-  const total = catalog.items.length;
+  const rows = kernel.allocate(total, encoder.dim);
+  const cached = await store.getCached<Int8Rows>(key).catch(() => undefined);
+  if (cached && cached.dim === encoder.dim && cached.scales instanceof Float32Array && cached.scales.length === total && cached.values instanceof Int8Array && cached.values.length === total * encoder.dim) {
+    rows.scales.set(cached.scales);
+    rows.values.set(cached.values);
+    return rows;
+  }
   events.progress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
-    const batch = catalog.items.slice(start, start + EMBED_BATCH).map(itemText);
-    (await encoder.embed(batch)).forEach((v, i) => out.set(v, (start + i) * encoder.dim));
-    events.progress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
+    const end = Math.min(total, start + EMBED_BATCH);
+    const batch = Array.from({ length: end - start }, (_, i) => itemText(catalog.records.get(start + i)));
+    const flat = new Float32Array(batch.length * encoder.dim);
+    (await encoder.embed(batch)).forEach((v, i) => flat.set(v, i * encoder.dim));
+    const q = quantizeRows(flat, encoder.dim);
+    rows.scales.set(q.scales, start);
+    rows.values.set(q.values, start * encoder.dim);
+    events.progress({ phase: 'embed', loaded: end, total });
   }
-  await store.putCached(key, out, { replacesPrefix: 'vectors:' }).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
-  return out;
+  // Copies: the rows are views into the kernel's whole memory, which a structured clone would store entire.
+  const copy: Int8Rows = { dim: rows.dim, scales: rows.scales.slice(), values: rows.values.slice() };
+  await store.putCached(key, copy, { replacesPrefix: 'vectors:' }).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
+  return rows;
 }
 
 /**

@@ -8,6 +8,7 @@ import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '..
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
 import { createLexicalEncoder, fitLexicalModel } from '../../src/encoder';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
+import { dequantizeRows } from '../../src/vector';
 
 const made: string[] = [];
 const dir = async () => {
@@ -23,14 +24,15 @@ describe('pocketrec build', () => {
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
     const log = ['userId,itemId,type,timestamp', 'u1,c1,view,1000', 'u1,c3,purchase,2000', 'u2,c1,view,1500', 'u2,c3,view,1600', 'u2,gone,view,1700', 'u3,t1,view,1000'];
     await writeFile(join(d, 'log.csv'), log.join('\n'));
-    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical' });
+    const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical', formatVersion: 1 });
     expect(report).toMatchObject({ itemCount: 20, interactions: 5, skippedUnknownItems: 1, users: 3 });
 
     const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
     const items = parseItemsText(await readFile(join(d, 'site/items.ndjson'), 'utf8'), 'items.ndjson');
     expect(items.map((i) => i.id)).toEqual(SMALL_CATALOG.map((i) => i.id));
     const bytes = await readFile(join(d, 'site/embeddings.bin'));
-    const vectors = decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 20, manifest.embeddings!.dim, 'int8', 'embeddings.bin');
+    if (manifest.formatVersion !== 1) throw new Error('expected a format 1 manifest');
+    const vectors = dequantizeRows(decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 20, manifest.embeddings!.dim, 'int8', 'embeddings.bin'));
     const encoder = createLexicalEncoder(fitLexicalModel(items.map(itemText)));
     expect(manifest.embeddings!.model).toBe(encoder.id);
     const [first] = await encoder.embed([itemText(items[0]!)]);

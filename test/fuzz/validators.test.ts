@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { quantizeRows } from '../../src/vector';
 import { describe, expect, it } from 'vitest';
 import { parseItemsText, validateItems, validateManifest, validateSignals } from '../../src/catalog';
 import { validateCallOptions, validateRecommendRequest } from '../../src/client/validate-request';
@@ -36,7 +37,7 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 const fieldOf = <T extends string>(names: readonly T[]) => fc.dictionary(fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 8 })), anyValue, { maxKeys: 6 });
 
-const space: ItemSpace = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1]), indexOf: (id) => ({ a: 0, '42': 1 })[id] };
+const space: ItemSpace = { dim: 2, rows: quantizeRows(Float32Array.from([1, 0, 0, 1]), 2), indexOf: (id) => ({ a: 0, '42': 1 })[id] };
 const EVENT_FIELDS = ['type', 'itemId', 'query', 'text', 'rating', 'ts', 'context'] as const;
 const eventLike = fc.oneof(
   anyValue,

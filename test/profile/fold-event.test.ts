@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { quantizeRows } from '../../src/vector';
 import { addDecayed, createDecayedSum, createProfile, foldEvent, massAt, ratingWeight, validateEvent, type ItemSpace } from '../../src/profile';
 
 const DAY = 86_400_000;
 // Three orthogonal items: each one's vector is a basis direction, so profile sums can be read off by eye.
 const space: ItemSpace = {
   dim: 3,
-  vectors: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+  rows: quantizeRows(Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), 3),
   indexOf: (id) => ({ a: 0, b: 1, c: 2 })[id],
 };
 const inputs = { space, attributesOf: (i: number) => ({ category: ['x', 'x', 'y'][i] }) };

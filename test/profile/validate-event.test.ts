@@ -1,8 +1,9 @@
+import { quantizeRows } from '../../src/vector';
 import { describe, expect, it } from 'vitest';
 import { PocketRecError } from '../../src/errors';
 import { createProfile, foldEvent, isReplayable, validateEvent, type ItemSpace } from '../../src/profile';
 
-const space: ItemSpace = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1]), indexOf: (id) => ({ a: 0, '42': 1 })[id] };
+const space: ItemSpace = { dim: 2, rows: quantizeRows(Float32Array.from([1, 0, 0, 1]), 2), indexOf: (id) => ({ a: 0, '42': 1 })[id] };
 const known = (id: string) => space.indexOf(id) !== undefined;
 
 function rejection(event: unknown): PocketRecError {

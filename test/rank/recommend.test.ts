@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../src/catalog';
+import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../src/catalog';
+import { quantizeRows } from '../../src/vector';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
 import { relativeProbabilities } from '../../src/sequence/input';
 import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, scoreItems, similarTo, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
+/** A v1 catalogue converted as the loader converts it: columns, int8 rows, records. */
+const modelOf = (list: Item[], vectors: Float32Array, dim: number, signals?: CatalogSignals) =>
+  createRankModel({ columns: columnsFromItems(list, signals), rows: quantizeRows(vectors, dim), records: recordsFromItems(list) });
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 // Four items in 2-D: two "coffee" items pointing along x, a "tea" item close to them, a "tent" along y.
 const items: Item[] = [
@@ -15,7 +19,7 @@ const items: Item[] = [
 ];
 const s = Math.SQRT1_2;
 const vectors = Float32Array.from([1, 0, 1, 0, s, s, 0, 1]);
-const model = createRankModel({ items, vectors, dim: 2, signals: { popularity: { tent: 100, tea: 10 } } });
+const model = modelOf(items, vectors, 2, { popularity: { tent: 100, tea: 10 } });
 // Similarity alone: every other term of the hybrid score switched off (each has its own test below).
 const plain: RankSettings = {
   ...DEFAULT_RANK_SETTINGS,
@@ -101,7 +105,7 @@ describe('affinities, context, attention and exploration', () => {
     { id: 'tent', title: 'Tent', category: 'outdoor', price: 150 },
   ];
   // All vectors equal: only the affinity terms can separate the items.
-  const flat = createRankModel({ items: shop, vectors: new Float32Array(8).fill(Math.SQRT1_2), dim: 2 });
+  const flat = modelOf(shop, new Float32Array(8).fill(Math.SQRT1_2), 2);
   const only = (weights: Partial<RankSettings>): RankSettings => ({ ...plain, ...weights });
   const bought = () => {
     const p = createProfile(2);

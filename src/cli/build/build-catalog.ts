@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createItemValidator, decodeEmbeddings, itemText, type CatalogManifest, type SequenceModelRef } from '../../catalog';
+import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { quantizeRows } from '../../vector';
+import { dequantizeRows, quantizeRows } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
@@ -30,6 +30,11 @@ export interface BuildOptions {
   modelDir?: string;
   /** The next-item model trained from the interactions. @defaultValue { mode: 'auto' } */
   sequence?: SequenceBuildOptions;
+  /**
+   * 2 writes binary columns (what browsers load fastest); 1 writes the JSON signals of earlier releases.
+   * @defaultValue 2
+   */
+  formatVersion?: 1 | 2;
   log?: (line: string) => void;
 }
 
@@ -46,8 +51,8 @@ export interface BuildReport {
 const EMBED_BATCH = 256;
 
 /**
- * `pocketrec build`: items (+ optional aggregate log) → manifest, items.ndjson, int8 embeddings, signals.json and
- * the trained sequence model.
+ * `pocketrec build`: items (+ optional aggregate log) → manifest, binary columns (ids, typed columns, dictionaries,
+ * CSR signals, the prebuilt search index), items.ndjson, int8 embeddings and the trained sequence model.
  * Everything is written to a temporary folder whose files move into `out` only when all of it succeeded, so a bad
  * row never leaves a half-written catalogue behind. Only the build's own files are replaced: `--out public` keeps
  * the rest of the site.
@@ -59,7 +64,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
-    const read = await readItems(options.items, join(tmp, 'items.ndjson'));
+    const v2 = (options.formatVersion ?? 2) === 2;
+    const columns = v2 ? createColumnsBuilder() : null;
+    const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
     const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
 
@@ -77,30 +84,58 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let interactions = { count: 0, skipped: 0, users: 0 };
     let signalsHash = '';
     let sequence: SequenceModelRef | null = null;
+    let indexed: (IndexedSignals & { hash: string }) | undefined;
     if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
       interactions = { count: log_.count, skipped: log_.skipped, users: log_.sequences.length };
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors`);
       const now = options.now ?? log_.latest;
-      signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
+      if (v2) {
+        indexed = computeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
+        signalsHash = indexed.hash;
+      } else signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
       const itemVectors = ids.length * encoder.dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, encoder.dim) : undefined;
       sequence = await writeSequenceModel(tmp, ids, log_.sequences, options.sequence ?? { mode: 'auto' }, log, itemVectors);
     }
 
     const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
-    const manifest: CatalogManifest = {
-      formatVersion: 1,
-      version,
-      itemCount: ids.length,
-      items: 'items.ndjson',
-      embeddings: { url: 'embeddings.bin', model: encoder.id, dim: encoder.dim, dtype: 'int8' },
-      ...(options.interactions ? { signals: 'signals.json' } : {}),
-      ...(sequence ? { sequence } : {}),
-    };
+    let manifest: CatalogManifest;
+    let written: string[];
+    if (columns) {
+      const encoded = encodeColumns(columns.finish(indexed), Uint32Array.from(read.lineOffsets));
+      await writeFile(join(tmp, 'columns.bin'), encoded.bytes);
+      const embeddings = await describePart(tmp, 'embeddings.bin', [
+        { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
+        { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * encoder.dim },
+      ]);
+      manifest = {
+        formatVersion: 2,
+        version,
+        itemCount: ids.length,
+        parts: {
+          columns: await describePart(tmp, 'columns.bin', encoded.sections),
+          records: await describePart(tmp, 'items.ndjson', []),
+          embeddings: { ...embeddings, model: encoder.id, dim: encoder.dim },
+        },
+        ...(sequence ? { sequence } : {}),
+      };
+      written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin'];
+    } else {
+      manifest = {
+        formatVersion: 1,
+        version,
+        itemCount: ids.length,
+        items: 'items.ndjson',
+        embeddings: { url: 'embeddings.bin', model: encoder.id, dim: encoder.dim, dtype: 'int8' },
+        ...(options.interactions ? { signals: 'signals.json' } : {}),
+        ...(sequence ? { sequence } : {}),
+      };
+      written = ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : [])];
+    }
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
 
     const files: Record<string, number> = {};
-    for (const f of ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : []), ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
+    for (const f of [...written, ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await mkdir(options.out, { recursive: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
@@ -114,7 +149,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
 /** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */
 async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
   const bytes = await readFile(file);
-  return { vectors: decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file), dim };
+  return { vectors: dequantizeRows(decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file)), dim };
 }
 
 /** CSV cells are strings: give numbers, lists and booleans their JSON types before validation. */
@@ -134,7 +169,7 @@ function fromCsvCells(value: Record<string, unknown>): Record<string, unknown> {
  * Validates and rewrites the items as NDJSON in one streaming pass, keeping only ids and encoder texts in memory:
  * a million items are a few hundred megabytes of text, not of objects.
  */
-async function readItems(file: string, outFile: string): Promise<{ ids: string[]; texts: string[]; hash: string }> {
+async function readItems(file: string, outFile: string, columns: ColumnsBuilder | null): Promise<{ ids: string[]; texts: string[]; hash: string; lineOffsets: number[] }> {
   const validate = createItemValidator(file);
   const csv = file.toLowerCase().endsWith('.csv');
   const json = file.toLowerCase().endsWith('.json');
@@ -143,6 +178,7 @@ async function readItems(file: string, outFile: string): Promise<{ ids: string[]
   const hash = createHash('sha256');
   const out = createWriteStream(outFile);
   const bad = collectBadRows(file);
+  const lineOffsets = [0];
   let n = 0;
   for await (const record of readRecords(file, bad.add)) {
     let item;
@@ -156,13 +192,15 @@ async function readItems(file: string, outFile: string): Promise<{ ids: string[]
     }
     ids.push(item.id);
     texts.push(itemText(item));
+    columns?.add(item);
     const line = JSON.stringify(item) + '\n';
+    lineOffsets.push(lineOffsets[lineOffsets.length - 1]! + Buffer.byteLength(line));
     hash.update(line);
     await writeAsync(out, line);
   }
   await close(out);
   bad.check();
-  return { ids, texts, hash: hash.digest('hex') };
+  return { ids, texts, hash: hash.digest('hex'), lineOffsets };
 }
 
 interface ParsedLog {
@@ -260,6 +298,50 @@ async function writeEmbeddings(file: string, texts: readonly string[], encoder: 
   for await (const chunk of createReadStream(valuesFile)) await writeAsync(out, chunk as Buffer);
   await close(out);
   await rm(valuesFile);
+}
+
+/** Chunks the browser hashes one by one while the part streams (WebCrypto cannot hash a stream). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A written part as the manifest lists it: size, whole-file sha256 and one sha256 per chunk, read back streaming. */
+async function describePart(dir: string, name: string, sections: CatalogPart['sections']): Promise<CatalogPart> {
+  const whole = createHash('sha256');
+  const chunkSha256: string[] = [];
+  let chunk = createHash('sha256');
+  let inChunk = 0;
+  let bytes = 0;
+  for await (const data of createReadStream(join(dir, name), { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    whole.update(data);
+    bytes += data.byteLength;
+    for (let at = 0; at < data.byteLength; ) {
+      const take = Math.min(CHUNK_BYTES - inChunk, data.byteLength - at);
+      chunk.update(data.subarray(at, at + take));
+      inChunk += take;
+      at += take;
+      if (inChunk === CHUNK_BYTES) (chunkSha256.push(chunk.digest('hex')), (chunk = createHash('sha256')), (inChunk = 0));
+    }
+  }
+  if (inChunk > 0) chunkSha256.push(chunk.digest('hex'));
+  return { url: name, bytes, sha256: whole.digest('hex'), chunkBytes: CHUNK_BYTES, chunkSha256, sections };
+}
+
+/**
+ * Signals by item position for format 2, rounded as format 1's JSON rounds them (4 decimals), so that a catalogue
+ * built in either format ranks identically.
+ */
+function computeSignals(count: number, sequences: readonly Sequence[], options: SignalsOptions): IndexedSignals & { hash: string } {
+  const hash = createHash('sha256');
+  const round = (x: number) => +x.toFixed(4);
+  const { popularity, trending } = countPopularity(count, sequences, options);
+  const rows = { neighbors: [] as Array<[number, Float64Array, Float64Array]>, transitions: [] as Array<[number, Float64Array, Float64Array]> };
+  streamNeighbors(count, sequences, popularity, options, (kind, source, targets, weights) => {
+    rows[kind].push([source, Float64Array.from(targets), Float64Array.from(weights, round)]);
+  });
+  const pop = popularity.map(round);
+  const trend = trending.map(round);
+  hash.update(new Uint8Array(pop.buffer)).update(new Uint8Array(trend.buffer));
+  for (const kind of ['neighbors', 'transitions'] as const) for (const [source, t, w] of rows[kind]) hash.update(`${kind}:${source}:`).update(new Uint8Array(t.buffer)).update(new Uint8Array(w.buffer));
+  return { popularity: pop, trending: trend, neighbors: rows.neighbors, transitions: rows.transitions, hash: hash.digest('hex') };
 }
 
 /**

@@ -1,8 +1,9 @@
-import type { CatalogSignals, Item } from '../../catalog';
+import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory, type SequenceModel } from '../../sequence';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
@@ -48,13 +49,14 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
   };
   if (!settings.useContent || !data.meta) {
     // No text to understand: a one-dimensional zero space leaves scoring to the collaborative signals.
-    return createRankModel({ items, vectors: new Float32Array(n), dim: 1, signals });
+    return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(new Float32Array(n), 1), records: recordsFromItems(items) });
   }
   const texts = items.map((it) => `${it.title}. ${it.tags?.join(' ')}`);
   const encoder = createLexicalEncoder(fitLexicalModel(texts));
   const vectors = new Float32Array(n * encoder.dim);
   (await encoder.embed(texts)).forEach((v, i) => vectors.set(v, i * encoder.dim));
-  return createRankModel({ items, vectors, dim: encoder.dim, signals });
+  // The worker ranks int8 rows; so does the evaluation, so its numbers are the product's.
+  return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(vectors, encoder.dim), records: recordsFromItems(items) });
 }
 
 /**

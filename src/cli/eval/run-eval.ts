@@ -11,6 +11,7 @@ import { createSequenceModel, type SequenceModel } from '../../sequence';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportSasrecOnnx } from '../sequence/export-onnx';
 import { loadNodeOrt } from '../model';
+import { dequantizeRows } from '../../vector';
 import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
 
 export interface EvalOptions {
@@ -206,7 +207,7 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   }
   // Early stopping on a subset of the users keeps each epoch's check cheap on large data sets.
   if (stopUsers) data.valid = data.valid.slice(0, stopUsers);
-  const itemVectors = textInit && content.dim > 1 ? { itemVectors: { vectors: content.vectors, dim: content.dim } } : {};
+  const itemVectors = textInit && content.dim > 1 ? { itemVectors: { vectors: dequantizeRows(content.rows), dim: content.dim } } : {};
   const trained = await trainSasrec(data, { ...training, ...itemVectors, log: (line) => log(`sasrec: ${line}`) });
   const bytes = exportSasrecOnnx(trained.config, trained.weights, 'int8');
   log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes.byteLength / 1e6).toFixed(2)} MB int8 ONNX, trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,169 @@
+// The lexical index builder is pure and lives with its scorer in rank/; the deep path keeps the loader's I/O out of it.
+import { createLexicalIndexBuilder } from '../rank/lexical-index';
+import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } from './types';
+
+/** Signals by item position, as the build computes them and as v1's id-keyed JSON is converted to. */
+export interface IndexedSignals {
+  popularity?: ArrayLike<number>;
+  trending?: ArrayLike<number>;
+  /** Per source position: target positions and raw weights; a source may appear at most once. */
+  neighbors?: Iterable<[source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  transitions?: Iterable<[source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+}
+
+/** Adds validated items one at a time, then freezes them with their signals into columns. */
+export interface ColumnsBuilder {
+  add(item: Item): void;
+  finish(signals?: IndexedSignals): CatalogColumns;
+}
+
+const MAX_U16 = 65_535;
+
+/**
+ * The one place where items become columns: v1 catalogues in the browser and `pocketrec build` both go through
+ * it, so a v1 catalogue and its v2 build hold the same numbers.
+ */
+export function createColumnsBuilder(): ColumnsBuilder {
+  const ids: string[] = [];
+  const prices: number[] = [];
+  const published: number[] = [];
+  const repeatable: number[] = [];
+  const categories = dictionary();
+  const brands = dictionary();
+  const tags = dictionary();
+  const tagOffsets: number[] = [0];
+  const tagCodes: number[] = [];
+  const lexical = createLexicalIndexBuilder();
+  return {
+    add(item) {
+      ids.push(item.id);
+      prices.push(item.price ?? Number.NaN);
+      published.push(item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN);
+      repeatable.push(item.repeatable ? 1 : 0);
+      categories.push(item.category);
+      brands.push(item.brand);
+      for (const tag of item.tags ?? []) tagCodes.push(tags.code(tag));
+      tagOffsets.push(tagCodes.length);
+      lexical.add(item);
+    },
+    finish(signals = {}) {
+      const count = ids.length;
+      return {
+        count,
+        ids,
+        prices: Float64Array.from(prices),
+        publishedMs: Float64Array.from(published),
+        repeatable: Uint8Array.from(repeatable),
+        popularity: logScaled(count, signals.popularity),
+        trending: logScaled(count, signals.trending),
+        categories: categories.column(),
+        brands: brands.column(),
+        tags: { offsets: Uint32Array.from(tagOffsets), codes: Uint32Array.from(tagCodes) },
+        tagNames: tags.names,
+        neighbors: signals.neighbors ? csrRows(count, signals.neighbors) : null,
+        transitions: signals.transitions ? csrRows(count, signals.transitions) : null,
+        lexical: lexical.finish(),
+      };
+    },
+  };
+}
+
+/** v1 → columns: the items in order, their signals looked up by id. Ids the catalogue lacks are ignored. */
+export function columnsFromItems(items: readonly Item[], signals?: CatalogSignals): CatalogColumns {
+  const builder = createColumnsBuilder();
+  for (const item of items) builder.add(item);
+  if (!signals) return builder.finish();
+  const index = new Map<string, number>();
+  items.forEach((item, i) => index.set(item.id, i));
+  const byIndex = (counts: Record<string, number> | undefined) => {
+    if (!counts) return undefined;
+    const out = new Float64Array(items.length);
+    for (const [id, c] of Object.entries(counts)) {
+      const i = index.get(id);
+      if (i !== undefined && c > 0) out[i] = c;
+    }
+    return out;
+  };
+  const rows = (lists: Record<string, Array<[string, number]>> | undefined) => {
+    if (!lists) return undefined;
+    const out: Array<[number, number[], number[]]> = [];
+    for (const [id, list] of Object.entries(lists)) {
+      const i = index.get(id);
+      if (i === undefined || !Array.isArray(list)) continue;
+      const targets: number[] = [];
+      const weights: number[] = [];
+      for (const [target, w] of list) {
+        const j = index.get(target);
+        if (j !== undefined) (targets.push(j), weights.push(w));
+      }
+      out.push([i, targets, weights]);
+    }
+    return out;
+  };
+  const indexed: IndexedSignals = {};
+  const popularity = byIndex(signals.popularity);
+  const trending = byIndex(signals.trending);
+  const neighbors = rows(signals.neighbors);
+  const transitions = rows(signals.transitions);
+  if (popularity) indexed.popularity = popularity;
+  if (trending) indexed.trending = trending;
+  if (neighbors) indexed.neighbors = neighbors;
+  if (transitions) indexed.transitions = transitions;
+  return builder.finish(indexed);
+}
+
+function dictionary() {
+  const names = [''];
+  const codes = new Map<string, number>();
+  const perItem: number[] = [];
+  const code = (name: string) => {
+    let c = codes.get(name);
+    if (c === undefined) codes.set(name, (c = names.push(name) - 1));
+    return c;
+  };
+  return {
+    names,
+    code,
+    push: (name: string | undefined) => perItem.push(name === undefined ? 0 : code(name)),
+    column: (): DictionaryColumn => ({ codes: Uint32Array.from(perItem), names }),
+  };
+}
+
+/** Counts follow a power law; log-scaling keeps the head from drowning every other signal. */
+function logScaled(count: number, counts: ArrayLike<number> | undefined): Float32Array {
+  const out = new Float32Array(count);
+  if (!counts) return out;
+  let max = 0;
+  for (let i = 0; i < count; i++) {
+    const c = counts[i]!;
+    if (!(c > 0)) continue;
+    out[i] = Math.log1p(c);
+    max = Math.max(max, out[i]!);
+  }
+  if (max > 0) for (let i = 0; i < count; i++) out[i]! /= max;
+  return out;
+}
+
+function csrRows(count: number, lists: NonNullable<IndexedSignals['neighbors']>): CsrRows {
+  const rows: Array<{ targets: number[]; weights: number[] } | undefined> = new Array(count);
+  for (const [i, targets, weights] of lists) {
+    const row = { targets: [] as number[], weights: [] as number[] };
+    for (let k = 0; k < targets.length; k++) if (targets[k] !== i) (row.targets.push(targets[k]!), row.weights.push(weights[k]!));
+    rows[i] = row;
+  }
+  const offsets = new Uint32Array(count + 1);
+  for (let i = 0; i < count; i++) offsets[i + 1] = offsets[i]! + (rows[i]?.targets.length ?? 0);
+  const targets = new Uint32Array(offsets[count]!);
+  const weights = new Uint16Array(offsets[count]!);
+  for (let i = 0; i < count; i++) {
+    const r = rows[i];
+    if (!r) continue;
+    // Normalise per row so a popular hub does not outweigh a precise neighbour list.
+    const max = r.weights.reduce((m, w) => Math.max(m, w), 0) || 1;
+    r.targets.forEach((j, n) => {
+      targets[offsets[i]! + n] = j;
+      weights[offsets[i]! + n] = Math.max(0, Math.min(MAX_U16, Math.round((r.weights[n]! / max) * MAX_U16)));
+    });
+  }
+  return { offsets, targets, weights };
+}

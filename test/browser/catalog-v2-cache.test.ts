@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { columnsFromItems, encodeColumns, encodeRecords, loadCatalog, type CatalogCache, type CatalogManifestV2, type CatalogPart, type Item } from '../../src/catalog';
+import { openStore } from '../../src/store';
+import { quantizeRows } from '../../src/vector';
+
+const base = 'https://shop.test/';
+
+const hex = async (bytes: Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+async function part(url: string, bytes: Uint8Array, sections: CatalogPart['sections'], chunkBytes: number): Promise<CatalogPart> {
+  const chunkSha256: string[] = [];
+  for (let at = 0; at < bytes.length; at += chunkBytes) chunkSha256.push(await hex(bytes.subarray(at, at + chunkBytes)));
+  return { url, bytes: bytes.byteLength, sha256: await hex(bytes), chunkBytes, chunkSha256, sections };
+}
+
+/** The files of a v2 build, made with the same encoders `pocketrec build` uses. */
+async function v2Files(items: Item[], version: string, dim = 4, chunkBytes = 1024) {
+  const columns = columnsFromItems(items, { popularity: { [items[0]!.id]: 3 } });
+  const records = encodeRecords(items);
+  const encoded = encodeColumns(columns, records.offsets);
+  const vectors = Float32Array.from({ length: items.length * dim }, (_, i) => Math.sin(i + version.length));
+  const rows = quantizeRows(vectors, dim);
+  const emb = new Uint8Array(items.length * 4 + rows.values.length);
+  new Float32Array(emb.buffer, 0, items.length).set(rows.scales);
+  new Int8Array(emb.buffer, items.length * 4).set(rows.values);
+  const manifest: CatalogManifestV2 = {
+    formatVersion: 2,
+    version,
+    itemCount: items.length,
+    parts: {
+      columns: await part(`${version}/columns.bin`, encoded.bytes, encoded.sections, chunkBytes),
+      records: await part(`${version}/items.ndjson`, records.bytes, [], chunkBytes),
+      embeddings: {
+        ...(await part(`${version}/embeddings.bin`, emb, [
+          { name: 'scales', dtype: 'f32', offset: 0, length: items.length },
+          { name: 'values', dtype: 'i8', offset: items.length * 4, length: rows.values.length },
+        ], chunkBytes)),
+        model: 'test-encoder',
+        dim,
+      },
+    },
+  };
+  return {
+    manifest,
+    rows,
+    files: {
+      [`${base}catalog.json`]: new TextEncoder().encode(JSON.stringify(manifest)),
+      [`${base}${version}/columns.bin`]: encoded.bytes,
+      [`${base}${version}/items.ndjson`]: records.bytes,
+      [`${base}${version}/embeddings.bin`]: emb,
+    } as Record<string, Uint8Array>,
+  };
+}
+
+function site(files: Record<string, Uint8Array>) {
+  const requests: string[] = [];
+  const fetchFn = (async (input: RequestInfo | URL) => {
+    const url = String(input);
+    requests.push(url);
+    const body = files[url];
+    return body ? new Response(body as BodyInit) : new Response('missing', { status: 404 });
+  }) as typeof fetch;
+  return { files, requests, fetch: fetchFn };
+}
+
+const shop = (n: number, tag = ''): Item[] => Array.from({ length: n }, (_, i) => ({ id: `sku-${i}`, title: `Item ${i} ${tag}`, category: `cat-${i % 7}`, price: 5 + i, tags: [`t${i % 5}`] }));
+
+describe('format 2 in the IndexedDB cache', () => {
+  it('caches the parts, and a warm start reads them without fetching any part again', async () => {
+    const store = openStore(`v2-${Date.now()}-warm`, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(50), 'va');
+    const s = site(a.files);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, cachePieceBytes: 2048 });
+    expect(cold).toMatchObject({ fromCache: false, cacheWrite: { ok: true, attempts: 1, pieceBytes: 2048 } });
+    s.requests.length = 0;
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(s.requests).toEqual([`${base}catalog.json`]);
+    expect(warm.fromCache).toBe(true);
+    expect(warm.catalog.columns.ids).toEqual(cold.catalog.columns.ids);
+    expect(warm.catalog.records.get(49)).toEqual(shop(50)[49]);
+    expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
+    expect(Array.from(warm.catalog.columns.prices)).toEqual(Array.from(cold.catalog.columns.prices));
+    store.close();
+  });
+
+  it.each([
+    ['a sha256 mismatch', (b: Uint8Array) => Uint8Array.from(b, (x, i) => (i === b.length - 1 ? x ^ 0x20 : x)), /part "records" .*sha256/],
+    ['a truncated part', (b: Uint8Array) => b.subarray(0, b.length - 10), /part "records" .*truncated/],
+    ['a part of the wrong length', (b: Uint8Array) => Uint8Array.from([...b, 10, 10]), /part "records" .*longer than/],
+  ])('rejects an update with %s, names the part and keeps serving the cached catalogue', async (_, corrupt, message) => {
+    const store = openStore(`v2-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(30), 'va');
+    const s = site(a.files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const b = await v2Files(shop(30, 'new'), 'vb');
+    Object.assign(s.files, b.files);
+    s.files[`${base}vb/items.ndjson`] = corrupt(b.files[`${base}vb/items.ndjson`]!);
+    const after = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(after.catalog.version).toBe('va');
+    expect(after.fromCache).toBe(true);
+    expect(after.staleBecause).toMatch(message);
+    expect(after.catalog.records.get(3).title).toBe('Item 3 ');
+    // Without a cached copy the same deploy is refused, with the part named in the details.
+    await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { part: 'records' } });
+    store.close();
+  });
+
+  it("evicts the previous version's pieces once a new version is cached", async () => {
+    const store = openStore(`v2-${Date.now()}-evict`, { maxEvents: 10, maxAgeDays: 1 });
+    const s = site((await v2Files(shop(20), 'va')).files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(await store.getCached('catalog-part:va:columns:0')).toBeInstanceOf(ArrayBuffer);
+    Object.assign(s.files, (await v2Files(shop(25), 'vb')).files);
+    const next = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(next.catalog.columns.count).toBe(25);
+    expect(await store.getCached('catalog-part:va:columns:0')).toBeUndefined();
+    expect(await store.getCached('catalog-part:vb:columns:0')).toBeInstanceOf(ArrayBuffer);
+    store.close();
+  });
+
+  it('retries a failing cache write in smaller pieces and reports a write that never succeeds', async () => {
+    const store = openStore(`v2-${Date.now()}-pieces`, { maxEvents: 10, maxAgeDays: 1 });
+    // IndexedDB refuses values above a size under memory pressure (DataCloneError … out of memory); so does this one.
+    const limited = (limit: number): CatalogCache => ({
+      ...store.catalogCache,
+      put: (key, value) => (value instanceof ArrayBuffer && value.byteLength > limit ? Promise.reject(new DOMException('Data cannot be cloned, out of memory.', 'DataCloneError')) : store.catalogCache.put(key, value)),
+    });
+    const a = await v2Files(shop(3000), 'va', 64, 64 * 1024);
+    expect(a.manifest.parts.embeddings!.bytes).toBeGreaterThan(150_000);
+    const s = site(a.files);
+    const first = await loadCatalog('catalog.json', { baseUrl: base, cache: limited(100_000), fetch: s.fetch, cachePieceBytes: 1024 * 1024 });
+    expect(first.cacheWrite).toMatchObject({ ok: true, attempts: 3, pieceBytes: 64 * 1024, error: expect.stringContaining('DataCloneError') });
+    s.requests.length = 0;
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(s.requests).toEqual([`${base}catalog.json`]);
+    expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
+
+    const other = openStore(`v2-${Date.now()}-nowrite`, { maxEvents: 10, maxAgeDays: 1 });
+    const never: CatalogCache = { ...other.catalogCache, put: () => Promise.reject(new DOMException('Data cannot be cloned, out of memory.', 'DataCloneError')) };
+    const loaded = await loadCatalog('catalog.json', { baseUrl: base, cache: never, fetch: s.fetch });
+    expect(loaded.catalog.columns.count).toBe(3000);
+    expect(loaded.cacheWrite).toMatchObject({ ok: false, error: expect.stringContaining('out of memory') });
+    store.close();
+    other.close();
+  });
+});

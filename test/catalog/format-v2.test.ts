@@ -1,0 +1,107 @@
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
+import { buildCatalog } from '../../src/cli/build';
+import { createProfile, foldEvent } from '../../src/profile';
+import { createRankModel, recommend, searchItems, similarTo } from '../../src/rank';
+import { SMALL_CATALOG } from '../fixtures/small-catalog';
+
+const base = 'https://shop.test/';
+let dir = '';
+
+/** Serves a build folder over a fake origin, as a site would; `files` can be changed to corrupt a deploy. */
+function site(folder: string) {
+  const overrides = new Map<string, Uint8Array>();
+  const requests: string[] = [];
+  const fetchFn = (async (input: RequestInfo | URL) => {
+    const url = String(input);
+    requests.push(url);
+    const name = url.slice(base.length);
+    const body = overrides.get(name) ?? (await readFile(join(folder, name)).catch(() => undefined));
+    return body ? new Response(new Uint8Array(body) as BodyInit) : new Response('missing', { status: 404 });
+  }) as typeof fetch;
+  return { overrides, requests, fetch: fetchFn };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pocketrec-v2-'));
+  await writeFile(join(dir, 'items.ndjson'), SMALL_CATALOG.map((i, n) => JSON.stringify({ ...i, tags: [`theme-${i.category}`, n % 2 ? 'odd' : 'even'], brand: n % 3 ? 'acme' : undefined })).join('\n'));
+  const ids = SMALL_CATALOG.map((i) => i.id);
+  const rows = ['userId,itemId,type,timestamp'];
+  for (let u = 0; u < 12; u++) for (let k = 0; k < 5; k++) rows.push(`v${u},${ids[(u * 3 + k) % ids.length]},view,${1000 * (u * 10 + k)}`);
+  await writeFile(join(dir, 'log.csv'), rows.join('\n'));
+  for (const formatVersion of [1, 2] as const) {
+    await buildCatalog({ items: join(dir, 'items.ndjson'), interactions: join(dir, 'log.csv'), out: join(dir, `v${formatVersion}`), encoder: 'lexical', sequence: { mode: 'off' }, formatVersion });
+  }
+}, 120_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const load = async (folder: string) => (await loadCatalog('catalog.json', { baseUrl: base, fetch: site(join(dir, folder)).fetch })).catalog;
+const modelOf = (c: Catalog) => createRankModel({ columns: c.columns, rows: c.embeddings!.rows, records: c.records });
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v)));
+
+describe('catalogue format 2', () => {
+  it('v1 → columns and v2 → columns give identical rank models and recommendations', async () => {
+    const [v1, v2] = [await load('v1'), await load('v2')];
+    expect(v2.columns.count).toBe(20);
+    expect(plain(v2.columns)).toEqual(plain(v1.columns));
+    expect(plain(v2.embeddings!.rows)).toEqual(plain(v1.embeddings!.rows));
+    expect(v2.columns.neighbors!.targets.length).toBeGreaterThan(0);
+    expect(v2.columns.popularity.some((p) => p > 0)).toBe(true);
+    expect(v2.columns.tagNames).toContain('odd');
+    for (let i = 0; i < 20; i++) expect(v2.records.get(i)).toEqual(v1.records.get(i));
+
+    const [m1, m2] = [modelOf(v1), modelOf(v2)];
+    const profile = createProfile(m1.dim);
+    for (const [k, id] of ['c1', 't3', 'c2'].entries()) foldEvent(profile, { type: 'view', itemId: id, ts: 1000 + k }, { space: m1, attributesOf: (i) => m1.attributesOf(i) });
+    const request = { k: 5, now: 10_000 };
+    const ranked = recommend(m1, profile, request);
+    expect(ranked).toHaveLength(5);
+    expect(recommend(m2, profile, request)).toEqual(ranked);
+    expect(similarTo(m2, 0, 4)).toEqual(similarTo(m1, 0, 4));
+    const query = new Float32Array(m1.dim).fill(0.01);
+    const found = searchItems(m2, query, 'camping stove', 3, null);
+    expect(found[0]!.index).toBe(m2.indexOf('t3'));
+    expect(found).toEqual(searchItems(m1, query, 'camping stove', 3, null));
+  });
+
+  it('lists every part with bytes, sha256, chunk hashes and layout, and reports progress per part', async () => {
+    const manifest = JSON.parse(await readFile(join(dir, 'v2/catalog.json'), 'utf8')) as CatalogManifestV2;
+    expect(manifest.formatVersion).toBe(2);
+    for (const [name, part] of Object.entries(manifest.parts)) {
+      const bytes = await readFile(join(dir, 'v2', part.url));
+      expect(part.bytes, name).toBe(bytes.byteLength);
+      expect(part.chunkSha256).toHaveLength(Math.ceil(part.bytes / part.chunkBytes));
+    }
+    expect(manifest.parts.columns.sections.map((s) => s.name)).toContain('lexical.terms.bytes');
+    const progress: LoadProgress[] = [];
+    await loadCatalog('catalog.json', { baseUrl: base, fetch: site(join(dir, 'v2')).fetch, onProgress: (p) => progress.push(p) });
+    for (const name of ['columns', 'records', 'embeddings']) {
+      const mine = progress.filter((p) => p.part === name && p.phase === 'catalog-download');
+      expect(mine.at(-1)).toMatchObject({ loaded: manifest.parts[name as 'columns'].bytes, total: manifest.parts[name as 'columns'].bytes });
+      mine.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), expect(p.total).toBe(mine[0]!.total), p.loaded), 0);
+    }
+  });
+
+  it.each([
+    ['a changed byte', (b: Uint8Array) => Uint8Array.from(b, (x, i) => (i === 9 ? x ^ 1 : x)), /part "columns" .* sha256 .* chunk 0/],
+    ['a truncated file', (b: Uint8Array) => b.subarray(0, b.length - 3), /part "columns" .* truncated/],
+    ['a longer file', (b: Uint8Array) => Uint8Array.from([...b, 0]), /part "columns" .* longer than the manifest/],
+  ])('rejects a columns part with %s, naming the part', async (_, corrupt, message) => {
+    const s = site(join(dir, 'v2'));
+    s.overrides.set('columns.bin', corrupt(new Uint8Array(await readFile(join(dir, 'v2/columns.bin')))));
+    const error = await loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch }).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'catalog-invalid', details: { part: 'columns' } });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('rejects a layout that points outside its part, naming part and section', async () => {
+    const s = site(join(dir, 'v2'));
+    const manifest = JSON.parse(await readFile(join(dir, 'v2/catalog.json'), 'utf8')) as CatalogManifestV2;
+    manifest.parts.columns.sections.find((x) => x.name === 'prices')!.length = 1e9;
+    s.overrides.set('catalog.json', new TextEncoder().encode(JSON.stringify(manifest)));
+    await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { part: 'columns', field: 'prices' } });
+  });
+});
