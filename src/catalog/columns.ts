@@ -6,9 +6,9 @@ import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } 
 export interface IndexedSignals {
   popularity?: ArrayLike<number>;
   trending?: ArrayLike<number>;
-  /** Per source position: target positions and raw weights; a source may appear at most once. */
-  neighbors?: Iterable<[source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
-  transitions?: Iterable<[source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  /** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
+  neighbors?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  transitions?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
 }
 
 /** Adds validated items one at a time, then freezes them with their signals into columns. */
@@ -144,26 +144,28 @@ function logScaled(count: number, counts: ArrayLike<number> | undefined): Float3
   return out;
 }
 
+/** Two passes over the lists (count, then fill): no per-row arrays, so a million rows cost only their CSR bytes. */
 function csrRows(count: number, lists: NonNullable<IndexedSignals['neighbors']>): CsrRows {
-  const rows: Array<{ targets: number[]; weights: number[] } | undefined> = new Array(count);
-  for (const [i, targets, weights] of lists) {
-    const row = { targets: [] as number[], weights: [] as number[] };
-    for (let k = 0; k < targets.length; k++) if (targets[k] !== i) (row.targets.push(targets[k]!), row.weights.push(weights[k]!));
-    rows[i] = row;
-  }
   const offsets = new Uint32Array(count + 1);
-  for (let i = 0; i < count; i++) offsets[i + 1] = offsets[i]! + (rows[i]?.targets.length ?? 0);
+  for (const [i, targets] of lists) {
+    let n = 0;
+    for (let k = 0; k < targets.length; k++) if (targets[k] !== i) n++;
+    offsets[i + 1] = n;
+  }
+  for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const targets = new Uint32Array(offsets[count]!);
   const weights = new Uint16Array(offsets[count]!);
-  for (let i = 0; i < count; i++) {
-    const r = rows[i];
-    if (!r) continue;
+  for (const [i, row, raw] of lists) {
     // Normalise per row so a popular hub does not outweigh a precise neighbour list.
-    const max = r.weights.reduce((m, w) => Math.max(m, w), 0) || 1;
-    r.targets.forEach((j, n) => {
-      targets[offsets[i]! + n] = j;
-      weights[offsets[i]! + n] = Math.max(0, Math.min(MAX_U16, Math.round((r.weights[n]! / max) * MAX_U16)));
-    });
+    let max = 0;
+    for (let k = 0; k < row.length; k++) if (row[k] !== i) max = Math.max(max, raw[k]!);
+    max ||= 1;
+    let at = offsets[i]!;
+    for (let k = 0; k < row.length; k++) {
+      if (row[k] === i) continue;
+      targets[at] = row[k]!;
+      weights[at++] = Math.max(0, Math.min(MAX_U16, Math.round((raw[k]! / max) * MAX_U16)));
+    }
   }
   return { offsets, targets, weights };
 }
