@@ -73,6 +73,10 @@ export interface CatalogSignals {
   neighbors?: Record<string, Array<[string, number]>>;
   /** Item → items that tend to come next, with weights. */
   transitions?: Record<string, Array<[string, number]>>;
+  /** Item → items put in the same basket (cart or purchase) by one visitor within a day, with weights. */
+  boughtTogether?: Record<string, Array<[string, number]>>;
+  /** Trending counts per window: days (as a string key) → item → weighted events of the last that many days. */
+  trendingWindows?: Record<string, Record<string, number>>;
 }
 
 /** A catalogue as held in memory once loaded and validated. */

@@ -41,6 +41,8 @@ export function createRankModel({ items, vectors, dim, signals }: RankModelInput
     trending: logScaled(count, index, signals?.trending),
     neighbors: sparseRows(count, index, signals?.neighbors),
     transitions: sparseRows(count, index, signals?.transitions),
+    boughtTogether: sparseRows(count, index, signals?.boughtTogether),
+    trendingWindows: new Map(Object.entries(signals?.trendingWindows ?? {}).map(([days, counts]) => [Number(days), logScaled(count, index, counts)])),
     lexical: buildLexicalIndex(items),
   };
 }

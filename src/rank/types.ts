@@ -27,6 +27,10 @@ export interface RankModel extends ItemSpace {
   readonly trending: Float32Array;
   readonly neighbors: SparseRows | null;
   readonly transitions: SparseRows | null;
+  /** Items put in one basket with each item (co-purchase, same cart); null when the catalogue ships none. */
+  readonly boughtTogether: SparseRows | null;
+  /** Trending per window in days, each log-scaled to [0, 1] like `trending`; empty when none were built. */
+  readonly trendingWindows: ReadonlyMap<number, Float32Array>;
   /** Exact word index for search. */
   readonly lexical: LexicalIndex;
 }
