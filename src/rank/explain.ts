@@ -67,7 +67,17 @@ export function explain(model: RankModel, reason: Reason): string {
     case 'popular':
       return 'Popular with other visitors';
     case 'trending':
-      return 'Trending now';
+      return reason.category === undefined ? 'Trending now' : `Trending in ${reason.category}`;
+    case 'bought-together':
+      return `Often bought with ${title(reason.source)}`;
+    case 'looks-like':
+      return `Looks like ${title(reason.source)}`;
+    case 'brand':
+      return `More from ${reason.brand}`;
+    case 'tag':
+      return `More ${reason.tag} for you`;
+    case 'price':
+      return 'In your usual price range';
     case 'fresh':
       return 'New arrival';
     case 'category':

@@ -1,6 +1,8 @@
-export type { RankModel, RankSettings, RankFilter, RankRequest, Ranked, Reason, SparseRows } from './types';
+export type { RankModel, RankSettings, RankFilter, RankRequest, Ranked, Reason, SparseRows, SurfaceFallback, SurfaceRequest } from './types';
+export { SURFACE_FALLBACKS } from './types';
 export { createRankModel, type RankModelInput } from './rank-model';
-export { recommend, rankIndices, similarTo, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices } from './recommend';
+export { recommend, rankIndices, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices, type SearchRequest } from './recommend';
+export { boughtTogether, lookingSimilar, related, trending } from './surfaces';
 export { tasteVector, scoreItems, addAttention } from './score';
 export { diversify } from './diversify';
 export { explain } from './explain';

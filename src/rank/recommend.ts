@@ -78,7 +78,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
   }
   const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? pool.slice(0, want) : diversify(model, pool, scores, want, settings.diversityLambda, settings.maxPerCategory);
   const explored = explore ? exploration(model, profile, scores, new Set([...pinned, ...chosen]), skip) : undefined;
-  return { scores, pinned, chosen, explored };
+  // A threshold says "nothing good" honestly: results below it are dropped, never replaced by weaker ones.
+  const threshold = request.threshold ?? -Infinity;
+  const clears = (i: number) => scores[i]! >= threshold;
+  return { scores, pinned, chosen: chosen.filter(clears), explored: explored !== undefined && clears(explored) ? explored : undefined };
 }
 
 /** `rankIndices` with a reason per result, as the worker serves it. */
@@ -103,22 +106,26 @@ function exploration(model: RankModel, profile: Profile, scores: Float32Array, t
   return pick;
 }
 
-/** Items like one item: its content neighbours, nudged by what visitors chose together. */
-export function similarTo(model: RankModel, source: number, k: number, filter?: RankFilter): Ranked[] {
-  const scores = new Float32Array(model.count);
-  const row = model.vectors.subarray(source * model.dim, (source + 1) * model.dim);
-  for (let i = 0; i < model.count; i++) scores[i] = dotRow(model.vectors, i, row);
-  const rows = model.neighbors;
-  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) scores[rows.targets[p]!]! += 0.2 * rows.weights[p]!;
-  return topK(scores, k, (i) => i === source || !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'similar', source } }));
+/** A search, resolved: the query's vector is null when the encoder does not cover its script (lexical only). */
+export interface SearchRequest {
+  query: string;
+  vector: Float32Array | null;
+  k: number;
+  taste: Float32Array | null;
+  filter?: RankFilter;
+  /** Matches whose relevance (words + meaning, before the personal tilt) falls below this are left out. @defaultValue -Infinity */
+  threshold?: number;
 }
 
 /**
  * Items matching a query: exact words (BM25) and meaning (the encoder's vectors) together, with a light
- * personal tilt so that two visitors' near-equal matches break their way.
+ * personal tilt so that two visitors' near-equal matches break their way. The threshold looks at relevance
+ * alone: a visitor's taste must never make a non-match pass.
  */
-export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
-  const scores = scoreLexical(model.lexical, query, new Float32Array(model.count));
-  for (let i = 0; i < model.count; i++) scores[i]! += dotRow(model.vectors, i, queryVector) + (taste ? 0.1 * dotRow(model.vectors, i, taste) : 0);
-  return topK(scores, k, (i) => !passesFilter(model, i, filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
+export function searchItems(model: RankModel, request: SearchRequest): Ranked[] {
+  const { query, vector, taste, threshold = -Infinity } = request;
+  const relevance = scoreLexical(model.lexical, query, new Float32Array(model.count));
+  if (vector) for (let i = 0; i < model.count; i++) relevance[i]! += dotRow(model.vectors, i, vector);
+  const scores = taste ? Float32Array.from(relevance, (r, i) => r + 0.1 * dotRow(model.vectors, i, taste)) : relevance;
+  return topK(scores, request.k, (i) => relevance[i]! < threshold || !passesFilter(model, i, request.filter)).map((index) => ({ index, score: scores[index]!, reason: { kind: 'search', query } }));
 }

@@ -3,7 +3,7 @@ import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef }
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
-import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
+import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, related, searchItems, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { loadRuntime } from '../onnx';
 import { createSequenceModel, relativeProbabilities, sequenceHistory, type SequenceModel } from '../sequence';
@@ -217,14 +217,14 @@ export function createEngine(): EngineApi {
       const s = state();
       const index = s.model.indexOf(itemId);
       if (index === undefined) throw new PocketRecError('invalid-option', `similar: itemId "${itemId}" is not in the catalogue.`, { details: { itemId } });
-      return toResults(s, similarTo(s.model, index, k, filter));
+      return toResults(s, related(s.model, [index], { k, threshold: -Infinity, fallback: 'none', ...(filter ? { filter } : {}) }));
     },
 
     async search(query, k, filter) {
       const s = state();
       if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
       const [vector] = await s.encoder.embed([query]);
-      return toResults(s, searchItems(s.model, vector!, query, k, tasteVector(s.profile, s.rankSettings), filter));
+      return toResults(s, searchItems(s.model, { query, vector: vector!, k, taste: tasteVector(s.profile, s.rankSettings), ...(filter ? { filter } : {}) }));
     },
 
     async embed(texts) {

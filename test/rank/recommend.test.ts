@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
 import { relativeProbabilities } from '../../src/sequence/input';
-import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, scoreItems, similarTo, type RankSettings } from '../../src/rank';
+import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, related, scoreItems, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -179,8 +179,8 @@ describe('diversify', () => {
   });
 });
 
-describe('similarTo', () => {
+describe('related to one item (similar)', () => {
   it('returns content neighbours without the item itself', () => {
-    expect(similarTo(model, 0, 2).map((r) => model.ids[r.index])).toEqual(['grinder', 'tea']);
+    expect(related(model, [0], { k: 2, threshold: -Infinity, fallback: 'none' }).map((r) => model.ids[r.index])).toEqual(['grinder', 'tea']);
   });
 });
