@@ -2,8 +2,8 @@ import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '..
 import { dotRow, topK } from '../vector';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
-import { reasonFor } from './explain';
-import { addAttention, scoreItems } from './score';
+import { reasonFromTerms } from './explain';
+import { addAttention, scoreItems, scoreTerms } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -87,10 +87,9 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
 /** `rankIndices` with a reason per result, as the worker serves it. */
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
   const { scores, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
-  const sequence = settings.sequenceWeight !== 0 ? request.sequence : undefined;
   return [
     ...pinned.map((index) => ({ index, score: scores[index]!, reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFor(model, profile, index, request.now, sequence) })),
+    ...chosen.map((index) => ({ index, score: scores[index]!, reason: reasonFromTerms(model, profile, index, scoreTerms(model, profile, settings, profileSettings, request.now, index, request.context, request.sequence)) })),
     ...(explored === undefined ? [] : [{ index: explored, score: scores[explored]!, reason: { kind: 'explore' } as const }]),
   ];
 }
