@@ -1,5 +1,5 @@
 import type { CatalogSource } from '../catalog';
-import type { TransformersDtype } from '../encoder';
+import type { Language, TransformersDtype } from '../encoder';
 import type { HistoryExport, Retention } from '../store';
 import type { Progress, Recommendation, RecommendRequest, Status, TrackEvent, Update } from '../worker';
 import type { RankFilter } from '../rank';
@@ -71,6 +71,13 @@ export interface TransformersEncoderOptions {
   dtype?: TransformersDtype;
   /** Run only on this device instead of trying `devices` in order. @defaultValue undefined */
   device?: 'webgpu' | 'wasm';
+  /**
+   * The languages the model was trained on (`['zh', 'en']` for a bge-zh export). Queries and reviews whose
+   * letters belong to no script of these languages go to the lexical path alone, as with the bundled English
+   * encoder; `'any'` for a multilingual model.
+   * @defaultValue 'any'
+   */
+  languages?: Language[] | 'any';
 }
 
 export interface CallOptions {
