@@ -87,7 +87,11 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     track: (event) => call(() => engine.track(event)),
     recommend: (request = {}, opts: CallOptions = {}) => call(() => engine.recommend(request), opts.signal),
     similar: (itemId, k = config.defaultK, opts = {}) => call(() => engine.similar(itemId, k, opts.filter), opts.signal),
-    search: (query, k = config.defaultK, opts = {}) => call(() => engine.search(query, k, opts.filter), opts.signal),
+    search: (query, k = config.defaultK, { signal, ...opts } = {}) => call(() => engine.search(query, k, opts), signal),
+    related: (itemIds, { signal, ...opts } = {}) => call(() => engine.related(itemIds, opts), signal),
+    boughtTogether: (itemIds, { signal, ...opts } = {}) => call(() => engine.boughtTogether(itemIds, opts), signal),
+    lookingSimilar: (itemId, { signal, ...opts } = {}) => call(() => engine.lookingSimilar(itemId, opts), signal),
+    trending: ({ signal, ...opts } = {}) => call(() => engine.trending(opts), signal),
     embed: (texts) => call(() => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);
