@@ -14,13 +14,15 @@ const VERBS: Record<string, string> = {
 };
 
 /**
- * The reason for a personalised result is the term that added most to its score (`scoreTerms`), named with the
+ * The reason for a personalised result is the term that added most to its score (`scoreTerms`) among those that
+ * lift it above the catalogue's average item (a resemblance every item shares explains nothing), named with the
  * evidence behind it: the recent item it came from, the query, the category. A term that cannot be named (a
  * history term with no recent item resembling the result) gives way to the next largest, so a reason is never
  * invented; with no positive term at all the result is simply from the catalogue.
  */
 export function reasonFromTerms(model: RankModel, profile: Profile, index: number, terms: readonly TermContribution[]): Reason {
-  const ordered = terms.filter((t) => t.value > 0).sort((a, b) => b.value - a.value);
+  // A term this item gets no more of than the average item does explains nothing about it, however large.
+  const ordered = terms.filter((t) => t.value > 0 && (t.lift === undefined || t.lift > 0)).sort((a, b) => b.value - a.value);
   for (const t of ordered) {
     const reason = nameTerm(model, profile, index, t);
     if (reason) return reason;

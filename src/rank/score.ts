@@ -49,6 +49,14 @@ export interface TermContribution {
   term: ScoreTerm;
   value: number;
   source?: number;
+  /**
+   * The value minus what the catalogue's average item gets from the same term, for the terms every item gets
+   * something from (content, category, context, brand, popularity, trend). Sentence encoders put unrelated items
+   * at a cosine of 0.3 or more, so the raw content value is large for everything; the lift is what sets this item
+   * apart, and what a reason should name. Sparse terms (co-occurrence, transitions, sequence, tags, price,
+   * freshness) average near zero and carry no lift.
+   */
+  lift?: number;
 }
 
 /** Receives each term of one item's score as it is added. */
@@ -191,7 +199,37 @@ export function scoreItems(model: RankModel, profile: Profile, settings: RankSet
  */
 export function scoreTerms(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, index: number, context?: EventContext, sequence?: Float32Array): TermContribution[] {
   const terms: TermContribution[] = [];
-  itemScore(model, prepare(profile, settings, now, context), settings, now, index, (term, value) => terms.push({ term, value }));
+  const prepared = prepare(profile, settings, now, context);
+  const stats = statsOf(model);
+  const share = (counts: Map<string, number>, shares: Map<string, number>) => {
+    let sum = 0;
+    for (const [key, s] of shares) sum += (s * (counts.get(key) ?? 0)) / model.count;
+    return sum;
+  };
+  const baseline = (term: ScoreTerm): number | undefined => {
+    switch (term) {
+      case 'history':
+        return dotRow(stats.mean, 0, prepared.historyPart!);
+      case 'intent':
+        return dotRow(stats.mean, 0, prepared.intentPart!);
+      case 'category':
+        return settings.categoryWeight * share(stats.categories, prepared.categories);
+      case 'context':
+        return settings.contextWeight * share(stats.categories, prepared.situational);
+      case 'brand':
+        return settings.brandWeight * share(stats.brands, prepared.brands);
+      case 'popularity':
+        return settings.popularityWeight * stats.meanPopularity;
+      case 'trending':
+        return settings.trendingWeight * stats.meanTrending;
+      default:
+        return undefined;
+    }
+  };
+  itemScore(model, prepared, settings, now, index, (term, value) => {
+    const base = baseline(term);
+    terms.push(base === undefined ? { term, value } : { term, value, lift: value - base });
+  });
   const halfLife = profileSettings.halfLifeDays * DAY_MS;
   for (const [rows, recent, weight, term] of sequenceSignals(model, profile, settings)) {
     let value = 0;
@@ -218,6 +256,35 @@ export function scoreTerms(model: RankModel, profile: Profile, settings: RankSet
     terms.push({ term: 'attention', value: settings.attentionWeight * value, ...(source === undefined ? {} : { source }) });
   }
   return terms;
+}
+
+/** What the average item looks like: the baselines of `lift`. */
+interface ModelStats {
+  mean: Float32Array;
+  categories: Map<string, number>;
+  brands: Map<string, number>;
+  meanPopularity: number;
+  meanTrending: number;
+}
+
+const modelStats = new WeakMap<RankModel, ModelStats>();
+
+/** Computed once per model, in one pass over the items, on the first explained result. */
+function statsOf(model: RankModel): ModelStats {
+  let stats = modelStats.get(model);
+  if (stats) return stats;
+  stats = { mean: new Float32Array(model.dim), categories: new Map(), brands: new Map(), meanPopularity: 0, meanTrending: 0 };
+  for (let i = 0; i < model.count; i++) {
+    for (let d = 0; d < model.dim; d++) stats.mean[d]! += model.vectors[i * model.dim + d]! / model.count;
+    const category = model.categories[i];
+    if (category !== undefined) stats.categories.set(category, (stats.categories.get(category) ?? 0) + 1);
+    const brand = model.brands[i];
+    if (brand !== undefined) stats.brands.set(brand, (stats.brands.get(brand) ?? 0) + 1);
+    stats.meanPopularity += model.popularity[i]! / model.count;
+    stats.meanTrending += model.trending[i]! / model.count;
+  }
+  modelStats.set(model, stats);
+  return stats;
 }
 
 /** Neighbours over the whole recent sequence; transitions only after the latest few items, which they speak about. */

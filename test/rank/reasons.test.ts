@@ -104,4 +104,22 @@ describe('true reasons', () => {
       expect(terms.map((t) => t.term)).toEqual(expect.arrayContaining(['history', 'popularity', 'trending', 'category', 'context', 'neighbors', 'transitions', 'sequence', 'attention']));
     }
   });
+
+  it('a resemblance every item shares explains nothing: a term names the reason only where it lifts the item above average', () => {
+    // Like a sentence encoder's space: everything sits at cosine 0.6 from the viewed item, one true match at 0.95.
+    const wide = createRankModel({
+      items: ['viewed', 'match', 'o1', 'o2', 'o3', 'o4'].map((id) => ({ id, title: id })),
+      vectors: Float32Array.from([...[1, 0, 0], ...n([0.95, 0.31, 0]), ...[0.6, 0.8, 0], ...[0.6, 0, 0.8], ...[0.6, -0.8, 0], ...[0.6, 0, -0.8]]),
+      dim: 3,
+      signals: { popularity: { o1: 10 } },
+    });
+    const p = createProfile(3);
+    foldEvent(p, { type: 'view', itemId: 'viewed', ts: NOW - 60_000 }, { space: wide, attributesOf: (j) => wide.attributesOf(j) });
+    const settings = { ...plain, popularityWeight: 0.15 };
+    // o1: history 0.6, but the average item gets (1 + 0.95 + 4 × 0.6) / 6 ≈ 0.725 from it: lift < 0, popularity 0.15 > 0.
+    const terms = scoreTerms(wide, p, settings, DEFAULT_PROFILE_SETTINGS, NOW, 2);
+    expect(terms.find((t) => t.term === 'history')).toMatchObject({ value: expect.closeTo(0.6, 5), lift: expect.closeTo(0.6 - (1 + 0.95 / Math.hypot(0.95, 0.31) + 2.4) / 6, 5) });
+    const out = Object.fromEntries(recommend(wide, p, { k: 5, now: NOW }, settings).map((r) => [wide.ids[r.index], explain(wide, r.reason)]));
+    expect(out).toEqual({ match: 'Because you viewed “viewed”', o1: 'Popular with other visitors', o2: 'From the catalogue', o3: 'From the catalogue', o4: 'From the catalogue' });
+  });
 });
