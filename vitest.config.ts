@@ -37,6 +37,9 @@ export default defineConfig({
           },
         },
         server: { host: '127.0.0.1' },
+        // The built library, served as it is (not through vite's transforms), for tests of the default setup:
+        // the worker bundle with the bundled encoder and ONNX Runtime next to it. `npm test` builds it first.
+        publicDir: 'dist',
       },
     ],
   },

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The demo shop, written here: ~330 items in 11 departments and an aggregate log of simulated shoppers.
+// The demo shop, written here: ~330 items in 11 departments and an aggregate log of simulated shoppers, plus a
+// 72-item Chinese shop (<outDir>/zh/) for the demo's language switch.
 // Deterministic (seeded), so every build of the demo shows the same shop.
 // Usage: node scripts/generate-demo-catalog.mjs <outDir>   → <outDir>/items.json, <outDir>/interactions.ndjson
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -143,9 +144,23 @@ const DEPARTMENTS = {
   },
 };
 
-function svg(colour, text) {
-  const initials = text.split(' ').filter((w) => /^[A-Za-z]/.test(w)).slice(0, 2).map((w) => w[0]).join('');
-  const s = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 90"><rect width="120" height="90" rx="8" fill="${colour}"/><text x="60" y="56" font-family="sans-serif" font-size="30" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
+// Product pictures, drawn here as SVG: a department colour, a shape per product kind and the product's initials.
+// Generated with the catalogue, never committed as binaries.
+const SHAPES = [
+  '<circle cx="60" cy="42" r="22" fill="#fff3"/>',
+  '<rect x="36" y="20" width="48" height="44" rx="8" fill="#fff3"/>',
+  '<path d="M60 16 88 66H32Z" fill="#fff3"/>',
+  '<path d="M30 58c10-30 50-30 60 0z" fill="#fff3"/>',
+  '<rect x="28" y="30" width="64" height="26" rx="13" fill="#fff3"/>',
+  '<path d="M60 18l8 16 18 3-13 12 3 18-16-8-16 8 3-18-13-12 18-3z" fill="#fff3"/>',
+  '<ellipse cx="60" cy="44" rx="30" ry="16" fill="#fff3"/>',
+  '<path d="M38 64V30l22-12 22 12v34z" fill="#fff3"/>',
+];
+function svg(colour, text, shape) {
+  const words = text.split(/\s+/).filter((w) => /^\p{L}/u.test(w));
+  // Chinese titles have no spaces: their first two characters stand in for initials.
+  const initials = words.length > 1 ? words.slice(0, 2).map((w) => [...w][0]).join('') : [...(words[0] ?? '')].slice(0, 2).join('');
+  const s = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 90"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${colour}"/><stop offset="1" stop-color="${colour}" stop-opacity=".72"/></linearGradient></defs><rect width="120" height="90" rx="8" fill="url(#g)"/>${SHAPES[shape % SHAPES.length]}<text x="60" y="80" font-family="system-ui,sans-serif" font-size="16" font-weight="700" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
   return `data:image/svg+xml,${encodeURIComponent(s)}`;
 }
 
@@ -176,37 +191,81 @@ for (const [department, d] of Object.entries(DEPARTMENTS)) {
         brand,
         price: Number((Math.round(lo + rand() * (hi - lo)) - 0.01).toFixed(2)),
         publishedAt: new Date(today - days * 86_400_000).toISOString().slice(0, 10),
-        imageUrl: svg(d.colour, title.replace(brand, '').trim()),
+        imageUrl: svg(d.colour, title.replace(brand, '').trim(), p),
         ...(['Coffee & Tea', 'Running'].includes(department) && /Beans|Coffee|Tea|Gels|Socks/.test(noun) ? { repeatable: true } : {}),
       });
     }
   }
 }
 
-// Shoppers with one or two interests browse themed sessions: the co-occurrence and "next item" signals
-// the build derives from this log are what a real shop's aggregate logs would give.
-const byCategory = new Map();
-for (const item of items) byCategory.set(item.category, [...(byCategory.get(item.category) ?? []), item]);
-const departments = [...byCategory.keys()];
-const log = [];
-let ts = today - 60 * 86_400_000;
-for (let u = 0; u < 240; u++) {
-  const interests = pickSome(departments, 1 + Math.floor(rand() * 2));
-  for (let s = 0; s < 1 + Math.floor(rand() * 4); s++) {
-    const pool = byCategory.get(pick(interests));
-    let current = pick(pool);
-    for (let step = 0; step < 3 + Math.floor(rand() * 6); step++) {
-      ts += Math.floor(rand() * 600_000);
-      const type = rand() < 0.7 ? 'view' : rand() < 0.6 ? 'add_to_cart' : 'purchase';
-      log.push(JSON.stringify({ userId: `shopper-${u}`, itemId: current.id, type, timestamp: ts }));
-      // Next item: usually a sibling sharing a tag, sometimes anything in the department.
-      const siblings = pool.filter((i) => i !== current && i.tags.some((t) => current.tags.includes(t)));
-      current = siblings.length && rand() < 0.75 ? pick(siblings) : pick(pool);
+// Shoppers with one or two interests browse themed sessions: the co-occurrence, "next item" and bought-together
+// signals the build derives from this log are what a real shop's aggregate logs would give.
+function simulateLog(items, shoppers) {
+  const byCategory = new Map();
+  for (const item of items) byCategory.set(item.category, [...(byCategory.get(item.category) ?? []), item]);
+  const departments = [...byCategory.keys()];
+  const log = [];
+  let ts = today - 60 * 86_400_000;
+  for (let u = 0; u < shoppers; u++) {
+    const interests = pickSome(departments, 1 + Math.floor(rand() * 2));
+    for (let s = 0; s < 1 + Math.floor(rand() * 4); s++) {
+      const pool = byCategory.get(pick(interests));
+      let current = pick(pool);
+      for (let step = 0; step < 3 + Math.floor(rand() * 6); step++) {
+        ts += Math.floor(rand() * 600_000);
+        const type = rand() < 0.7 ? 'view' : rand() < 0.6 ? 'add_to_cart' : 'purchase';
+        log.push(JSON.stringify({ userId: `shopper-${u}`, itemId: current.id, type, timestamp: ts }));
+        // Next item: usually a sibling sharing a tag, sometimes anything in the department.
+        const siblings = pool.filter((i) => i !== current && i.tags.some((t) => current.tags.includes(t)));
+        current = siblings.length && rand() < 0.75 ? pick(siblings) : pick(pool);
+      }
+    }
+  }
+  return { log, departments };
+}
+
+// First, so that the English shop's log stays what it was before the Chinese shop existed.
+const { log, departments } = simulateLog(items, 240);
+
+// The same shop's little sister in Chinese, for the language switch: its own products, words and log.
+const ZH_DEPARTMENTS = {
+  运动鞋: { colour: '#1565c0', brands: ['疾风', '步履', '飞驰'], products: [['跑步鞋', ['跑步', '缓震']], ['越野跑鞋', ['越野', '跑步']], ['篮球鞋', ['篮球', '高帮']], ['休闲运动鞋', ['休闲', '通勤']]], attrs: ['轻量', '透气', '防滑', '经典'], lines: ['适合公路跑和马拉松训练。', '大底防滑，山路泥地也能稳稳抓地。', '日常穿着舒适百搭。', '脚感回弹，久穿不累。'] },
+  咖啡: { colour: '#8b5a2b', brands: ['晨光', '山谷', '烘焙坊'], products: [['咖啡豆', ['咖啡豆', '烘焙']], ['咖啡机', ['意式', '奶泡']], ['磨豆机', ['研磨', '手冲']], ['手冲壶', ['手冲', '滤杯']]], attrs: ['深烘', '单一产地', '家用', '专业'], lines: ['巧克力与坚果风味。', '十五巴压力，在家做拿铁。', '研磨粗细可调。', '细口出水，冲煮均匀。'] },
+  茶叶: { colour: '#2e7d32', brands: ['西湖', '武夷', '云岭'], products: [['绿茶', ['绿茶', '清香']], ['普洱茶', ['普洱', '醇厚']], ['乌龙茶', ['乌龙', '兰香']], ['紫砂壶', ['茶具', '紫砂']]], attrs: ['明前', '陈年', '手工', '特级'], lines: ['豆香清新，回味甘甜。', '汤色红浓，口感顺滑。', '七泡有余香。', '泡茶最合适的茶具。'] },
+  户外: { colour: '#827717', brands: ['山峰', '远行', '营地'], products: [['露营帐篷', ['露营', '帐篷']], ['睡袋', ['露营', '保暖']], ['登山包', ['徒步', '背包']], ['头灯', ['夜跑', '露营']]], attrs: ['双人', '轻量', '防水', '四季'], lines: ['防雨防风，三分钟快速搭建。', '冬季露营和高山徒步使用。', '背负透气，适合周末徒步。', '强光可充电，夜里看得清。'] },
+  数码: { colour: '#6a1b9a', brands: ['声海', '极光', '方寸'], products: [['蓝牙耳机', ['耳机', '降噪']], ['充电宝', ['快充', '旅行']], ['智能手环', ['心率', '跑步']], ['蓝牙音箱', ['音箱', '便携']]], attrs: ['降噪', '快充', '防水', '迷你'], lines: ['通勤地铁上安静听歌。', '出差旅行必备。', '监测心率和睡眠。', '小巧便携，声音饱满。'] },
+  服装: { colour: '#ad1457', brands: ['棉语', '北纬', '素衣'], products: [['纯棉T恤', ['T恤', '纯棉']], ['羽绒服', ['羽绒', '保暖']], ['冲锋衣', ['防水', '登山']], ['运动短裤', ['速干', '跑步']]], attrs: ['加厚', '修身', '宽松', '经典'], lines: ['吸汗透气，夏天穿着舒服。', '北方冬天也不怕冷。', '防水防风，登山滑雪都能穿。', '轻薄速干，跑步不闷热。'] },
+};
+const zhItems = [];
+for (const [department, d] of Object.entries(ZH_DEPARTMENTS)) {
+  let n = 0;
+  for (const [p, [noun, tags]] of d.products.entries()) {
+    for (let v = 0; v < 3; v++) {
+      const brand = d.brands[v % d.brands.length];
+      const attr = pick(d.attrs);
+      const title = `${brand}${attr}${noun}`;
+      const id = `zh-${Object.keys(ZH_DEPARTMENTS).indexOf(department)}-${String(++n).padStart(2, '0')}`;
+      zhItems.push({
+        id,
+        title,
+        description: `${d.lines[p % d.lines.length]}${pick(d.lines)}${brand}出品。`,
+        category: department,
+        tags: [...tags, attr],
+        brand,
+        price: Math.round(30 + rand() * 900) - 0.01,
+        publishedAt: new Date(today - Math.floor(rand() ** 2 * 700) * 86_400_000).toISOString().slice(0, 10),
+        imageUrl: svg(d.colour, noun, p),
+      });
     }
   }
 }
 
+const zh = simulateLog(zhItems, 120);
+
+mkdirSync(join(outDir, 'zh'), { recursive: true });
+writeFileSync(join(outDir, 'zh', 'items.json'), JSON.stringify(zhItems, null, 1));
+writeFileSync(join(outDir, 'zh', 'interactions.ndjson'), zh.log.join('\n') + '\n');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'items.json'), JSON.stringify(items, null, 1));
 writeFileSync(join(outDir, 'interactions.ndjson'), log.join('\n') + '\n');
-console.log(`demo catalogue: ${items.length} items in ${departments.length} departments, ${log.length} logged interactions → ${outDir}`);
+console.log(`demo catalogue: ${items.length} items in ${departments.length} departments, ${log.length} logged interactions → ${outDir}; Chinese: ${zhItems.length} items, ${zh.log.length} interactions → ${join(outDir, 'zh')}`);

@@ -70,6 +70,9 @@ export function encodeColumns(columns: CatalogColumns, recordOffsets: Uint32Arra
         ] as const)
       : [];
   const { lexical } = columns;
+  const windows = [...columns.trendingWindows.keys()];
+  const windowValues = new Float32Array(windows.length * columns.count);
+  windows.forEach((days, w) => windowValues.set(columns.trendingWindows.get(days)!, w * columns.count));
   return encodeSections([
     ...strings('ids', columns.ids),
     ['recordOffsets', recordOffsets],
@@ -87,6 +90,14 @@ export function encodeColumns(columns: CatalogColumns, recordOffsets: Uint32Arra
     ...strings('tags.names', columns.tagNames),
     ...csr('neighbors', columns.neighbors),
     ...csr('transitions', columns.transitions),
+    ...csr('boughtTogether', columns.boughtTogether),
+    // One window after another, each a column of `count` values; `days` names them in that order.
+    ...(windows.length > 0
+      ? ([
+          ['trendingWindows.days', Uint32Array.from(windows)],
+          ['trendingWindows.values', windowValues],
+        ] as const)
+      : []),
     ...strings('lexical.terms', lexical.terms),
     ['lexical.offsets', lexical.offsets],
     ['lexical.items', lexical.items],
@@ -170,6 +181,19 @@ function readCsr(r: SectionReader, name: string, count: number): CsrRows | null 
   return { offsets, targets, weights };
 }
 
+/** Windows as views into one section; a window's length in days must be a positive integer and appear once. */
+function readTrendingWindows(r: SectionReader, count: number): Map<number, Float32Array> {
+  const out = new Map<number, Float32Array>();
+  if (!r.has('trendingWindows.days')) return out;
+  const days = r.view('trendingWindows.days', 'u32');
+  const values = r.view('trendingWindows.values', 'f32', days.length * count);
+  days.forEach((d, w) => {
+    if (d === 0 || out.has(d)) throw r.invalid('trendingWindows.days', `has ${d === 0 ? 'a window of 0 days' : `the window ${d} twice`} at entry ${w}`);
+    out.set(d, values.subarray(w * count, (w + 1) * count));
+  });
+  return out;
+}
+
 /**
  * The `columns` part as columns, viewed in place (no copy), every offset and code checked against what it indexes,
  * so a corrupted part fails here, named, instead of reading out of bounds later.
@@ -205,6 +229,8 @@ export function decodeColumns(buffer: ArrayBuffer, part: Pick<CatalogPart, 'sect
     tagNames,
     neighbors: readCsr(r, 'neighbors', count),
     transitions: readCsr(r, 'transitions', count),
+    boughtTogether: readCsr(r, 'boughtTogether', count),
+    trendingWindows: readTrendingWindows(r, count),
     lexical: { terms, offsets: lexOffsets, items: lexItems, tf: r.view('lexical.tf', 'u16', lexItems.length), lengths, avgLength: averageLength(lengths) },
   };
   return { columns, recordOffsets };

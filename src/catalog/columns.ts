@@ -9,6 +9,9 @@ export interface IndexedSignals {
   /** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
   neighbors?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
   transitions?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  boughtTogether?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  /** Raw counts per trending window, keyed by its length in days. */
+  trendingWindows?: ReadonlyArray<readonly [days: number, counts: ArrayLike<number>]>;
 }
 
 /** Adds validated items one at a time, then freezes them with their signals into columns. */
@@ -62,6 +65,8 @@ export function createColumnsBuilder(): ColumnsBuilder {
         tagNames: tags.names,
         neighbors: signals.neighbors ? csrRows(count, signals.neighbors) : null,
         transitions: signals.transitions ? csrRows(count, signals.transitions) : null,
+        boughtTogether: signals.boughtTogether ? csrRows(count, signals.boughtTogether) : null,
+        trendingWindows: new Map((signals.trendingWindows ?? []).map(([days, counts]) => [days, logScaled(count, counts)])),
         lexical: lexical.finish(),
       };
     },
@@ -105,10 +110,14 @@ export function columnsFromItems(items: readonly Item[], signals?: CatalogSignal
   const trending = byIndex(signals.trending);
   const neighbors = rows(signals.neighbors);
   const transitions = rows(signals.transitions);
+  const boughtTogether = rows(signals.boughtTogether);
+  const windows = Object.entries(signals.trendingWindows ?? {}).map(([days, counts]) => [Number(days), byIndex(counts)!] as const);
   if (popularity) indexed.popularity = popularity;
   if (trending) indexed.trending = trending;
   if (neighbors) indexed.neighbors = neighbors;
   if (transitions) indexed.transitions = transitions;
+  if (boughtTogether) indexed.boughtTogether = boughtTogether;
+  if (windows.length > 0) indexed.trendingWindows = windows;
   return builder.finish(indexed);
 }
 

@@ -120,6 +120,10 @@ export interface CatalogSignals {
   neighbors?: Record<string, Array<[string, number]>>;
   /** Item → items that tend to come next, with weights. */
   transitions?: Record<string, Array<[string, number]>>;
+  /** Item → items put in the same basket (cart or purchase) by one visitor within a day, with weights. */
+  boughtTogether?: Record<string, Array<[string, number]>>;
+  /** Trending counts per window: days (as a string key) → item → weighted events of the last that many days. */
+  trendingWindows?: Record<string, Record<string, number>>;
 }
 
 /**
@@ -175,6 +179,10 @@ export interface CatalogColumns {
   readonly tagNames: readonly string[];
   readonly neighbors: CsrRows | null;
   readonly transitions: CsrRows | null;
+  /** Items put in one basket with each item (co-purchase, same cart); null when the catalogue ships none. */
+  readonly boughtTogether: CsrRows | null;
+  /** Trending per window in days, each log-scaled to [0, 1] like `trending`; empty when none were built. */
+  readonly trendingWindows: ReadonlyMap<number, Float32Array>;
   readonly lexical: LexicalIndex;
 }
 

@@ -281,8 +281,8 @@ export function copyInto(rows: Int8Rows, into: Int8Rows): Int8Rows {
 }
 
 const SIGNAL_COUNTS = ['popularity', 'trending'] as const;
-const SIGNAL_LISTS = ['neighbors', 'transitions'] as const;
-const SIGNAL_FIELDS = [...SIGNAL_COUNTS, ...SIGNAL_LISTS];
+const SIGNAL_LISTS = ['neighbors', 'transitions', 'boughtTogether'] as const;
+const SIGNAL_FIELDS = [...SIGNAL_COUNTS, ...SIGNAL_LISTS, 'trendingWindows'];
 
 /**
  * Checks every value of a signals file before it is cached: a malformed list would otherwise be cached as valid
@@ -295,12 +295,20 @@ export function validateSignals(raw: unknown, source: string): CatalogSignals {
   if (!isPlainObject(raw)) throw bad('(file)', `is ${showValue(raw)}, not a JSON object`);
   const unknown = findUnknownKey(raw, SIGNAL_FIELDS);
   if (unknown) throw bad(unknown.key, `is not a signal; ${unknownKeyHint(unknown.suggestion, SIGNAL_FIELDS)}`);
-  for (const name of SIGNAL_COUNTS) {
-    const counts = raw[name];
-    if (counts === undefined) continue;
+  const checkCounts = (name: string, counts: unknown) => {
     if (!isPlainObject(counts)) throw bad(name, 'must be an object of item id → count');
     for (const [id, c] of Object.entries(counts)) {
       if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) throw bad(`${name}["${id}"]`, `is ${showValue(c)}, not a non-negative number`);
+    }
+  };
+  for (const name of SIGNAL_COUNTS) if (raw[name] !== undefined) checkCounts(name, raw[name]);
+  const windows = raw.trendingWindows;
+  if (windows !== undefined) {
+    if (!isPlainObject(windows)) throw bad('trendingWindows', 'must be an object of days → (item id → count)');
+    for (const [days, counts] of Object.entries(windows)) {
+      // Keys are window lengths: a positive whole number of days, written without a sign or leading zeros.
+      if (!/^[1-9]\d{0,5}$/.test(days)) throw bad(`trendingWindows["${days}"]`, 'is not a window length in whole days');
+      checkCounts(`trendingWindows["${days}"]`, counts);
     }
   }
   for (const name of SIGNAL_LISTS) {

@@ -93,7 +93,12 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     similar: (itemId, k = config.defaultK, opts) =>
       checked(() => [validateItemId('similar', itemId), validateK('similar', k), validateCallOptions('similar', opts)] as const, ([id, n, o]) => call(() => engine.similar(id, n, o.filter), o.signal)),
     search: (query, k = config.defaultK, opts) =>
-      checked(() => [validateQuery(query), validateK('search', k), validateCallOptions('search', opts)] as const, ([q, n, o]) => call(() => engine.search(q, n, o.filter), o.signal)),
+      checked(() => [validateQuery(query), validateK('search', k), validateCallOptions('search', opts)] as const, ([q, n, o]) => call(() => engine.search(q, n, { ...(o.filter ? { filter: o.filter } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }), o.signal)),
+    // The surfaces' options are checked in the worker, which knows the catalogue's items and trending windows.
+    related: (itemIds, { signal, ...opts } = {}) => call(() => engine.related(itemIds, opts), signal),
+    boughtTogether: (itemIds, { signal, ...opts } = {}) => call(() => engine.boughtTogether(itemIds, opts), signal),
+    lookingSimilar: (itemId, { signal, ...opts } = {}) => call(() => engine.lookingSimilar(itemId, opts), signal),
+    trending: ({ signal, ...opts } = {}) => call(() => engine.trending(opts), signal),
     embed: (texts) => call(() => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);

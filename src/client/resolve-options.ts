@@ -1,5 +1,5 @@
 import { validateItems, type Item } from '../catalog';
-import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
+import { isLanguage, LANGUAGE_SCRIPTS, TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
 import { findUnknownKey, PocketRecError, showValue } from '../errors';
 import type { EngineConfig } from '../worker';
 import type { RecommenderOptions, TransformersEncoderOptions } from './types';
@@ -18,7 +18,7 @@ export const DEFAULTS = Object.freeze({
 
 // A hub repository id: `name` or `owner/name`, letters, digits, `_`, `-` and `.`, as the hub allows them.
 const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
-const TRANSFORMERS_FIELDS = ['type', 'model', 'dtype', 'device'];
+const TRANSFORMERS_FIELDS = ['type', 'model', 'dtype', 'device', 'languages'];
 const RETENTION_FIELDS = ['maxEvents', 'maxAgeDays'];
 
 /** Every option `createRecommender` reads; the type check below fails when an option is added but not listed. */
@@ -131,7 +131,7 @@ function isAbortSignal(value: unknown): boolean {
  */
 function resolveTransformers(encoder: TransformersEncoderOptions, baseUrl: string): TransformersModel {
   rejectUnknown(encoder, TRANSFORMERS_FIELDS, 'encoder', 'a transformers encoder takes');
-  const { model, dtype = DEFAULTS.transformersDtype, device } = encoder;
+  const { model, dtype = DEFAULTS.transformersDtype, device, languages = 'any' } = encoder;
   const expected = 'a hub id such as "Xenova/all-MiniLM-L6-v2", or the URL of a model folder (absolute, or starting with "/", "./" or "../")';
   let folderUrl: string | null = null;
   if (model instanceof URL || (typeof model === 'string' && /^(?:[a-z][a-z0-9+.-]*:|\.{0,2}\/)/i.test(model))) {
@@ -150,5 +150,9 @@ function resolveTransformers(encoder: TransformersEncoderOptions, baseUrl: strin
   }
   if (!(TRANSFORMERS_DTYPES as readonly unknown[]).includes(dtype)) throw bad('encoder.dtype', dtype, `one of ${TRANSFORMERS_DTYPES.map((d) => `"${d}"`).join(', ')}`);
   if (device !== undefined && device !== 'webgpu' && device !== 'wasm') throw bad('encoder.device', device, '"webgpu" or "wasm" (or leave it out to try `devices` in order)');
-  return { type: 'transformers', model: String(model), folderUrl, dtype };
+  if (languages !== 'any' && (!Array.isArray(languages) || languages.length === 0 || !languages.every(isLanguage))) {
+    const wrong = Array.isArray(languages) ? (languages as unknown[]).find((l) => !isLanguage(l)) : languages;
+    throw bad('encoder.languages', wrong, `"any" or a non-empty array of ${Object.keys(LANGUAGE_SCRIPTS).map((l) => `"${l}"`).join(', ')}`);
+  }
+  return { type: 'transformers', model: String(model), folderUrl, dtype, languages };
 }

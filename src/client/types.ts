@@ -1,7 +1,7 @@
 import type { CatalogSource } from '../catalog';
-import type { TransformersDtype } from '../encoder';
+import type { Language, TransformersDtype } from '../encoder';
 import type { HistoryExport, Retention } from '../store';
-import type { Progress, Recommendation, RecommendRequest, Status, TrackEvent, Update } from '../worker';
+import type { Progress, Recommendation, RecommendRequest, SearchOptions, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from '../worker';
 import type { RankFilter } from '../rank';
 
 /** Options of `createRecommender`. Only `catalog` is required. */
@@ -77,6 +77,13 @@ export interface TransformersEncoderOptions {
   dtype?: TransformersDtype;
   /** Run only on this device instead of trying `devices` in order. @defaultValue undefined */
   device?: 'webgpu' | 'wasm';
+  /**
+   * The languages the model was trained on (`['zh', 'en']` for a bge-zh export). Queries and reviews whose
+   * letters belong to no script of these languages go to the lexical path alone, as with the bundled English
+   * encoder; `'any'` for a multilingual model.
+   * @defaultValue 'any'
+   */
+  languages?: Language[] | 'any';
 }
 
 export interface CallOptions {
@@ -89,7 +96,37 @@ export interface Recommender {
   track(event: TrackEvent): Promise<void>;
   recommend(request?: RecommendRequest, options?: CallOptions): Promise<Recommendation[]>;
   similar(itemId: string | number, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
-  search(query: string, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
+  /**
+   * Items matching a query: exact words and meaning, with a light personal tilt. Queries in a script the encoder
+   * does not cover match on words alone (`status().encoder.lexicalOnlyTexts` counts them).
+   * @throws `invalid-option` (empty query, `threshold` not a finite number)
+   * @example
+   * await rec.search('zzqxv nonsense', 8, { threshold: 0.3 }); // → [] rather than eight poor matches
+   */
+  search(query: string, k?: number, options?: CallOptions & SearchOptions): Promise<Recommendation[]>;
+  /**
+   * Items related to one or several items (a product page, a cart, a viewed set): content resemblance plus what
+   * visitors chose together, averaged over the seeds.
+   * @throws `invalid-option` naming the field (an unknown item id, `k`, `threshold`, `fallback`, …)
+   * @example
+   * await rec.related(['sku-1', 'sku-7'], { k: 6, threshold: 0.3, fallback: 'trending-in-category' });
+   */
+  related(itemIds: string[], options?: CallOptions & SurfaceOptions): Promise<Recommendation[]>;
+  /**
+   * Items often put in the same basket as these (co-purchase, same cart; built by `pocketrec build` from the log).
+   * Empty when the log holds no such baskets, unless a `fallback` is given.
+   * @throws `invalid-option` naming the field
+   */
+  boughtTogether(itemIds: string[], options?: CallOptions & SurfaceOptions): Promise<Recommendation[]>;
+  /** Items whose content (text and attributes as the encoder reads them) is closest to one item's; no behaviour. @throws `invalid-option` */
+  lookingSimilar(itemId: string, options?: CallOptions & SurfaceOptions): Promise<Recommendation[]>;
+  /**
+   * What is trending on the site, overall or in one category, over one of the catalogue's windows.
+   * @throws `invalid-option` naming the field (`window` lists the catalogue's windows)
+   * @example
+   * await rec.trending({ category: 'shoes', window: 1, k: 4 });
+   */
+  trending(options?: CallOptions & TrendingOptions): Promise<Recommendation[]>;
   /** Unit vectors for texts from the recommender's encoder, in the catalogue's space. */
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Called with fresh recommendations after every tracked event. Returns the unsubscribe function. */

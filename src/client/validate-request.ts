@@ -10,10 +10,11 @@ import type { CallOptions } from './types';
  * `[]` (`k: -1`) or using a default (a misspelt key). The worker still checks what needs the catalogue (item ids).
  */
 
-const REQUEST_FIELDS = ['k', 'exclude', 'filter', 'pinned', 'now', 'context', 'explore'] as const satisfies ReadonlyArray<keyof RecommendRequest>;
+const REQUEST_FIELDS = ['k', 'exclude', 'filter', 'pinned', 'now', 'context', 'explore', 'threshold'] as const satisfies ReadonlyArray<keyof RecommendRequest>;
 const FILTER_FIELDS = ['categories', 'minPrice', 'maxPrice'] as const satisfies ReadonlyArray<keyof RankFilter>;
 const CALL_FIELDS = ['signal'] as const;
 const SURFACE_CALL_FIELDS = ['signal', 'filter'] as const;
+const SEARCH_CALL_FIELDS = ['signal', 'filter', 'threshold'] as const;
 
 type Method = 'recommend' | 'similar' | 'search';
 
@@ -82,15 +83,22 @@ export function validateRecommendRequest(raw: unknown): RecommendRequest {
     if (typeof raw.explore !== 'boolean') throw invalid('recommend', 'explore', `explore is ${showValue(raw.explore)}; expected true or false`);
     request.explore = raw.explore;
   }
+  if (raw.threshold !== undefined) request.threshold = validateThreshold('recommend', raw.threshold);
   return request;
 }
 
-/** The per-call options object; `similar` and `search` also take a `filter`. */
-export function validateCallOptions(method: Method, raw: unknown): CallOptions & { filter?: RankFilter } {
+function validateThreshold(method: Method, raw: unknown): number {
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) throw invalid(method, 'threshold', `threshold is ${showValue(raw)}; expected a finite number`);
+  return raw;
+}
+
+/** The per-call options object; `similar` and `search` also take a `filter`, `search` a `threshold`. */
+export function validateCallOptions(method: Method, raw: unknown): CallOptions & { filter?: RankFilter; threshold?: number } {
   if (raw === undefined) return {};
   if (!isPlainObject(raw)) throw invalid(method, '(options)', `the call options are ${showValue(raw)}; expected an object like { signal }`);
-  rejectUnknown(method, raw, method === 'recommend' ? CALL_FIELDS : SURFACE_CALL_FIELDS, '');
-  const options: CallOptions & { filter?: RankFilter } = {};
+  rejectUnknown(method, raw, method === 'recommend' ? CALL_FIELDS : method === 'search' ? SEARCH_CALL_FIELDS : SURFACE_CALL_FIELDS, '');
+  const options: CallOptions & { filter?: RankFilter; threshold?: number } = {};
+  if (raw.threshold !== undefined) options.threshold = validateThreshold(method, raw.threshold);
   if (raw.signal !== undefined) {
     if (typeof AbortSignal === 'undefined' || !(raw.signal instanceof AbortSignal)) throw invalid(method, 'signal', `signal is ${showValue(raw.signal)}; expected an AbortSignal`);
     options.signal = raw.signal;

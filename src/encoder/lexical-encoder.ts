@@ -75,6 +75,8 @@ export function createLexicalEncoder(model: LexicalModel): TextEncoder {
     id: `lexical-hash-${model.dim}-${model.fingerprint}`,
     dim: model.dim,
     device: 'lexical',
+    // Words are hashed whatever their script: it understands every language equally (literally).
+    languages: 'any',
     embed: async (texts) => texts.map((t) => embedLexical(model, t)),
     dispose: async () => {},
   };

@@ -70,6 +70,8 @@ export async function createOnnxEncoder(source: OnnxEncoderSource, options: Onnx
   return {
     id: source.id,
     dim: DIM,
+    // Universal Sentence Encoder Lite was trained on English text only.
+    languages: ['en'],
     get device() {
       return device.device;
     },

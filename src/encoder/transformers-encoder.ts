@@ -133,6 +133,7 @@ export async function createTransformersEncoder(model: TransformersModel, option
       id,
       dim: opened.dim,
       device,
+      languages: model.languages,
       skipped,
       async embed(texts) {
         const out: Float32Array[] = [];

@@ -1,3 +1,5 @@
+import type { LanguageCoverage } from './languages';
+
 /** Where a text encoder runs. Ordered by preference: the probe tries them in this order. */
 export const DEVICES = Object.freeze(['webgpu', 'wasm', 'lexical'] as const);
 export type Device = (typeof DEVICES)[number];
@@ -11,6 +13,8 @@ export interface TextEncoder {
   readonly id: string;
   readonly dim: number;
   readonly device: Device;
+  /** Languages whose texts it understands; texts in other scripts take the lexical path (see `languages.ts`). */
+  readonly languages: LanguageCoverage;
   /** One L2-normalised vector per text, in order. An empty text gets a defined vector, never an error. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   dispose(): Promise<void>;
@@ -31,4 +35,6 @@ export interface TransformersModel {
   /** Absolute URL of a self-hosted model folder, ending in `/`; `null` when `model` is a hub id. */
   folderUrl: string | null;
   dtype: TransformersDtype;
+  /** What the site declared the model covers. @defaultValue 'any' */
+  languages: LanguageCoverage;
 }

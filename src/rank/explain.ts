@@ -1,5 +1,6 @@
 import type { Profile } from '../profile';
 import { dotInt8Row, readInt8Row } from '../vector';
+import type { TermContribution } from './score';
 import type { RankModel, Reason } from './types';
 
 const VERBS: Record<string, string> = {
@@ -12,45 +13,81 @@ const VERBS: Record<string, string> = {
   review: 'reviewed',
 };
 
-/** Above this share of its first choice, the sequence model's vote is evidence worth naming. */
-const SEQUENCE_EVIDENCE = 0.25;
-/** Content resemblance this close explains a result better than "comes next" does. */
-const CLOSE_RESEMBLANCE = 0.5;
+/**
+ * The reason for a personalised result is the term that added most to its score (`scoreTerms`) among those that
+ * lift it above the catalogue's average item (a resemblance every item shares explains nothing), named with the
+ * evidence behind it: the recent item it came from, the query, the category. A term that cannot be named (a
+ * history term with no recent item resembling the result) gives way to the next largest, so a reason is never
+ * invented; with no positive term at all the result is simply from the catalogue.
+ */
+export function reasonFromTerms(model: RankModel, profile: Profile, index: number, terms: readonly TermContribution[]): Reason {
+  // A term this item gets no more of than the average item does explains nothing about it, however large.
+  const ordered = terms.filter((t) => t.value > 0 && (t.lift === undefined || t.lift > 0)).sort((a, b) => b.value - a.value);
+  for (const t of ordered) {
+    const reason = nameTerm(model, profile, index, t);
+    if (reason) return reason;
+  }
+  return { kind: 'catalog' };
+}
+
+function nameTerm(model: RankModel, profile: Profile, index: number, { term, source }: TermContribution): Reason | null {
+  const code = model.categories.codes[index]!;
+  const category = code === 0 ? undefined : model.categories.names[code];
+  switch (term) {
+    case 'history':
+    case 'attention': {
+      const event = source === undefined ? closestRecent(model, profile, index) : [...profile.recent].reverse().find((e) => e.index === source);
+      return event ? { kind: 'history', source: event.index, eventType: event.type } : null;
+    }
+    case 'intent':
+      return profile.lastQuery ? { kind: 'search', query: profile.lastQuery } : null;
+    case 'neighbors':
+      return source === undefined ? null : { kind: 'also-liked', source };
+    case 'transitions':
+    case 'sequence':
+      return source === undefined ? null : { kind: 'next', source };
+    case 'popularity':
+      return { kind: 'popular' };
+    case 'trending':
+      return { kind: 'trending' };
+    case 'fresh':
+      return { kind: 'fresh' };
+    case 'category':
+    case 'context':
+      return category === undefined ? null : { kind: 'category', category };
+    case 'tag': {
+      let best: string | null = null;
+      for (let p = model.tags.offsets[index]!; p < model.tags.offsets[index + 1]!; p++) {
+        const tag = model.tagNames[model.tags.codes[p]!]!;
+        if ((profile.tagAffinity.get(tag) ?? 0) > (best === null ? 0 : profile.tagAffinity.get(best)!)) best = tag;
+      }
+      return best === null ? null : { kind: 'tag', tag: best };
+    }
+    case 'brand': {
+      const brand = model.brands.codes[index]!;
+      return brand === 0 ? null : { kind: 'brand', brand: model.brands.names[brand]! };
+    }
+    case 'price':
+      return { kind: 'price' };
+    case 'negative':
+      return null;
+  }
+}
 
 /**
- * Picks the evidence that best explains a personalised result: the recent item most similar to it
- * (candidate-aware, so each result names its own cause), what the sequence model expects next, a search intent,
- * or a non-personal signal. `sequence` holds the sequence model's relative probabilities, when a model ran.
+ * The recent item that put most into the history term: the taste vector is a decayed sum of the items' vectors,
+ * so each item's share of the dot product is its weight times its own resemblance to the result.
  */
-export function reasonFor(model: RankModel, profile: Profile, index: number, now: number, sequence?: Float32Array): Reason {
+function closestRecent(model: RankModel, profile: Profile, index: number): Profile['recent'][number] | undefined {
   const row = readInt8Row(model.rows, index);
-  const codes = model.categories.codes;
-  let best: Reason | null = null;
-  // A weak but real resemblance still beats a generic reason; sharing the category counts as resemblance.
-  let bestSim = 0.05;
-  const category = codes[index]!;
+  let best: Profile['recent'][number] | undefined;
+  let bestShare = 0;
   for (const event of profile.recent) {
     if (event.weight <= 0 || event.index === index) continue;
-    const sim = dotInt8Row(model.rows, event.index, row) + (category !== 0 && codes[event.index] === category ? 0.1 : 0);
-    if (sim > bestSim) (bestSim = sim), (best = { kind: 'history', source: event.index, eventType: event.type });
+    const share = event.weight * dotInt8Row(model.rows, event.index, row);
+    if (share > bestShare) (bestShare = share), (best = event);
   }
-  const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
-  if (latest && bestSim < CLOSE_RESEMBLANCE && (sequence?.[index] ?? 0) >= SEQUENCE_EVIDENCE) best = { kind: 'next', source: latest.index };
-  if (profile.lastQuery && profile.intents.mass > 0) {
-    const query = Float32Array.from(profile.intents.vector);
-    let norm = 0;
-    for (const x of query) norm += x * x;
-    const sim = norm > 0 ? dotInt8Row(model.rows, index, query) / Math.sqrt(norm) : 0;
-    if (sim > bestSim) best = { kind: 'search', query: profile.lastQuery };
-  }
-  if (best) return best;
-  const age = now - model.publishedMs[index]!;
-  if (model.trending[index]! > 0.5) return { kind: 'trending' };
-  if (model.popularity[index]! > 0.5) return { kind: 'popular' };
-  if (age >= 0 && age < 30 * 86_400_000) return { kind: 'fresh' };
-  const name = model.categories.names[category]!;
-  if (category !== 0 && (profile.categoryAffinity.get(name) ?? 0) > 0) return { kind: 'category', category: name };
-  return { kind: 'catalog' };
+  return best;
 }
 
 export function explain(model: RankModel, reason: Reason): string {
@@ -69,7 +106,17 @@ export function explain(model: RankModel, reason: Reason): string {
     case 'popular':
       return 'Popular with other visitors';
     case 'trending':
-      return 'Trending now';
+      return reason.category === undefined ? 'Trending now' : `Trending in ${reason.category}`;
+    case 'bought-together':
+      return `Often bought with ${title(reason.source)}`;
+    case 'looks-like':
+      return `Looks like ${title(reason.source)}`;
+    case 'brand':
+      return `More from ${reason.brand}`;
+    case 'tag':
+      return `More ${reason.tag} for you`;
+    case 'price':
+      return 'In your usual price range';
     case 'fresh':
       return 'New arrival';
     case 'category':

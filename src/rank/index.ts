@@ -1,8 +1,10 @@
-export type { RankModel, RankSettings, RankFilter, RankRequest, Ranked, Reason, SparseRows } from './types';
+export type { RankModel, RankSettings, RankFilter, RankRequest, Ranked, Reason, SparseRows, SurfaceFallback, SurfaceRequest } from './types';
+export { SURFACE_FALLBACKS } from './types';
 export { createRankModel, type RankModelInput } from './rank-model';
-export { recommend, rankIndices, similarTo, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices } from './recommend';
-export { tasteVector, scoreItems, scoreAll, createScorer, addAttention, type Scorer } from './score';
+export { recommend, rankIndices, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices, type SearchRequest } from './recommend';
+export { boughtTogether, lookingSimilar, related, trending } from './surfaces';
+export { tasteVector, scoreItems, scoreAll, scoreTerms, createScorer, createTermReporter, addAttention, type Scorer, type ScoreTerm, type TermContribution } from './score';
 export { selectCandidates, type Candidates } from './candidates';
 export { diversify } from './diversify';
-export { explain } from './explain';
+export { explain, reasonFromTerms } from './explain';
 export { buildLexicalIndex, createLexicalIndexBuilder, scoreLexical, type LexicalIndex, type LexicalIndexBuilder } from './lexical-index';

@@ -1,10 +1,9 @@
 import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
-import { readInt8Row } from '../vector';
 import { selectCandidates } from './candidates';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
-import { reasonFor } from './explain';
-import { addAttention, createScorer, scoreAll, WEIGHT_SCALE, type Scorer } from './score';
+import { reasonFromTerms } from './explain';
+import { addAttention, createScorer, createTermReporter, scoreAll, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -50,7 +49,7 @@ export function passesFilter(model: RankModel, index: number, filter: RankFilter
  * One byte per item, 1 = never return it: what the filter rules out. One pass over the catalogue's columns, only
  * when a filter is given; categories are compared by dictionary code, not by name.
  */
-function filterMask(model: RankModel, filter: RankFilter | undefined): Uint8Array {
+export function filterMask(model: RankModel, filter: RankFilter | undefined): Uint8Array {
   const skip = new Uint8Array(model.count);
   if (!filter) return skip;
   const allowed = filter.categories ? new Uint8Array(model.categories.names.length) : null;
@@ -112,8 +111,8 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
     pool = Uint32Array.from(order, (p) => pool[p]!);
     poolScores = Float32Array.from(order, (p) => poolScores[p]!);
   }
-  const chosen = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? Array.from(pool.subarray(0, want)) : diversify(model, pool, poolScores, want, settings.diversityLambda, settings.maxPerCategory);
-  const explored = explore ? exploration(model, profile, scorer, pool, poolScores, new Set([...pinned, ...chosen]), skip) : undefined;
+  const picked = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? Array.from(pool.subarray(0, want)) : diversify(model, pool, poolScores, want, settings.diversityLambda, settings.maxPerCategory);
+  const explorer = explore ? exploration(model, profile, scorer, pool, poolScores, new Set([...pinned, ...picked]), skip) : undefined;
 
   const position = new Map<number, number>();
   pool.forEach((i, p) => position.set(i, p));
@@ -122,6 +121,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
     if (p !== undefined) return poolScores[p]!;
     return model.kernel.scoreRows(model.rows, scorer.queries, [i], undefined, scorer.bias)[0]! + scorer.features(i) + (scorer.boosts.get(i) ?? 0);
   };
+  // A threshold says "nothing good" honestly: results below it are dropped, never replaced by weaker ones.
+  const threshold = request.threshold ?? -Infinity;
+  const chosen = threshold === -Infinity ? picked : picked.filter((i) => scoreOf(i) >= threshold);
+  const explored = explorer !== undefined && scoreOf(explorer) >= threshold ? explorer : undefined;
   let dense: Float32Array | undefined;
   return {
     pool,
@@ -144,10 +147,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
 /** `rankIndices` with a reason per result, as the worker serves it. */
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
   const { scoreOf, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
-  const sequence = settings.sequenceWeight !== 0 ? request.sequence : undefined;
+  const termsOf = chosen.length > 0 ? createTermReporter(model, profile, settings, profileSettings, request.now, request.context, request.sequence) : null;
   return [
     ...pinned.map((index) => ({ index, score: scoreOf(index), reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index) => ({ index, score: scoreOf(index), reason: reasonFor(model, profile, index, request.now, sequence) })),
+    ...chosen.map((index) => ({ index, score: scoreOf(index), reason: reasonFromTerms(model, profile, index, termsOf!(index)) })),
     ...(explored === undefined ? [] : [{ index: explored, score: scoreOf(explored), reason: { kind: 'explore' } as const }]),
   ];
 }
@@ -176,27 +179,41 @@ function exploration(model: RankModel, profile: Profile, scorer: Scorer, pool: U
   return selectCandidates(model, scorer, 1, unknownOnly).indices[0];
 }
 
-/** Items like one item: its content neighbours, nudged by what visitors chose together. */
-export function similarTo(model: RankModel, source: number, k: number, filter?: RankFilter): Ranked[] {
-  const skip = filterMask(model, filter);
-  skip[source] = 1;
-  const boosts = new Map<number, number>();
-  const rows = model.neighbors;
-  if (rows) for (let p = rows.offsets[source]!; p < rows.offsets[source + 1]!; p++) boosts.set(rows.targets[p]!, 0.2 * (rows.weights[p]! / WEIGHT_SCALE));
-  const scorer: Scorer = { queries: [{ vector: readInt8Row(model.rows, source), weight: 1 }], boosts, featureBound: 0, features: () => 0 };
-  const { indices, scores } = selectCandidates(model, scorer, k, skip);
-  return Array.from(indices, (index, p) => ({ index, score: scores[p]!, reason: { kind: 'similar', source } }));
+/** A search, resolved: the query's vector is null when the encoder does not cover its script (lexical only). */
+export interface SearchRequest {
+  query: string;
+  vector: Float32Array | null;
+  k: number;
+  taste: Float32Array | null;
+  filter?: RankFilter;
+  /** Matches whose relevance (words + meaning, before the personal tilt) falls below this are left out. @defaultValue -Infinity */
+  threshold?: number;
 }
+
+/** Weight of the visitor's taste in a search: enough to break near-ties, never enough to outrank a better match. */
+const SEARCH_TILT = 0.1;
+/** The tilt's cosine with a row can pass 1 by the int8 rounding; this bounds it with room to spare. */
+const TILT_BOUND = SEARCH_TILT * 1.05;
 
 /**
  * Items matching a query: exact words (BM25) and meaning (the encoder's vectors) together, with a light
  * personal tilt so that two visitors' near-equal matches break their way. BM25 rides along as the scan's per-row
- * bias, so one kernel pass ranks by all three.
+ * bias, so one kernel pass ranks by all three. The threshold looks at relevance alone: a visitor's taste must
+ * never make a non-match pass. Relevance is computed for the candidates only; since the tilt moves a score by at
+ * most `TILT_BOUND`, once the last candidate scores below `threshold - TILT_BOUND` no item left out could pass.
  */
-export function searchItems(model: RankModel, queryVector: Float32Array, query: string, k: number, taste: Float32Array | null, filter?: RankFilter): Ranked[] {
+export function searchItems(model: RankModel, request: SearchRequest): Ranked[] {
+  const { query, vector, taste, k, threshold = -Infinity } = request;
   const lexical = scoreLexical(model.lexical, query, new Float32Array(model.count));
-  const queries = [{ vector: queryVector, weight: 1 }, ...(taste ? [{ vector: taste, weight: 0.1 }] : [])];
-  const scorer: Scorer = { queries, bias: lexical, boosts: new Map(), featureBound: 0, features: () => 0 };
-  const { indices, scores } = selectCandidates(model, scorer, k, filterMask(model, filter));
-  return Array.from(indices, (index, p) => ({ index, score: scores[p]!, reason: { kind: 'search', query } }));
+  const meaning = vector ? [{ vector, weight: 1 }] : [];
+  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: new Map(), featureBound: 0, features: () => 0 };
+  const skip = filterMask(model, request.filter);
+  for (let want = Math.min(k, model.count); ; want = Math.min(want * 4, model.count)) {
+    const { indices, scores } = selectCandidates(model, scorer, want, skip);
+    const relevance = threshold === -Infinity || !taste ? scores : model.kernel.scoreRows(model.rows, meaning, indices, undefined, lexical);
+    const out: Ranked[] = [];
+    for (let p = 0; p < indices.length && out.length < k; p++) if (relevance[p]! >= threshold) out.push({ index: indices[p]!, score: scores[p]!, reason: { kind: 'search', query } });
+    const exhausted = indices.length < want || want >= model.count;
+    if (out.length === k || exhausted || threshold === -Infinity || scores[scores.length - 1]! < threshold - TILT_BOUND) return out;
+  }
 }

@@ -1,5 +1,5 @@
 import { contextKeys, type EventContext, type Profile, type ProfileSettings } from '../profile';
-import { normalize, type ScanQuery } from '../vector';
+import { dotInt8Row, normalize, type ScanQuery } from '../vector';
 import type { RankModel, RankSettings } from './types';
 
 const DAY_MS = 86_400_000;
@@ -8,17 +8,30 @@ export const WEIGHT_SCALE = 65_535;
 
 /** The user's taste as one query vector: long-term interests, tilted towards this session and explicit intents. */
 export function tasteVector(profile: Profile, settings: RankSettings): Float32Array | null {
+  return tasteParts(profile, settings).taste;
+}
+
+/**
+ * The taste vector and the parts history and explicit intents put into it, each already divided by the taste's
+ * norm, so that their dot products with an item sum to the taste term (for reporting).
+ */
+function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32Array | null; history: Float32Array; intent: Float32Array } {
   const dim = profile.longTerm.vector.length;
-  const out = new Float32Array(dim);
-  let any = false;
-  const add = (v: Float32Array, w: number) => {
+  const history = new Float32Array(dim);
+  const intent = new Float32Array(dim);
+  const add = (into: Float32Array, v: Float32Array, w: number) => {
     const unit = normalize(Float32Array.from(v));
-    for (let i = 0; i < dim; i++) out[i]! += w * unit[i]!;
+    for (let i = 0; i < dim; i++) into[i]! += w * unit[i]!;
   };
-  if (profile.longTerm.mass > 0) (add(profile.longTerm.vector, 1), (any = true));
-  if (profile.session.mass > 0) (add(profile.session.vector, settings.sessionWeight), (any = true));
-  if (profile.intents.mass > 0) (add(profile.intents.vector, settings.intentWeight), (any = true));
-  return any ? normalize(out) : null;
+  if (profile.longTerm.mass > 0) add(history, profile.longTerm.vector, 1);
+  if (profile.session.mass > 0) add(history, profile.session.vector, settings.sessionWeight);
+  if (profile.intents.mass > 0) add(intent, profile.intents.vector, settings.intentWeight);
+  let norm = 0;
+  for (let i = 0; i < dim; i++) norm += (history[i]! + intent[i]!) ** 2;
+  if (norm === 0) return { taste: null, history, intent };
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = 0; i < dim; i++) (history[i]! *= scale), (intent[i]! *= scale);
+  return { taste: Float32Array.from(history, (h, i) => h + intent[i]!), history, intent };
 }
 
 /** Positive affinities as shares of their total, so each term lies in [0, 1] whatever the history length. */
@@ -69,11 +82,48 @@ export interface Scorer {
   readonly bias?: Float32Array;
   readonly boosts: ReadonlyMap<number, number>;
   readonly featureBound: number;
-  features(index: number): number;
+  /** With `record`, each feature term is reported as it is added, so the report and the score cannot disagree. */
+  features(index: number, record?: TermSink): number;
 }
 
+/** The additive terms of the hybrid score, as `scoreTerms` reports them for a result. */
+export type ScoreTerm =
+  | 'history'
+  | 'intent'
+  | 'negative'
+  | 'popularity'
+  | 'trending'
+  | 'fresh'
+  | 'category'
+  | 'context'
+  | 'tag'
+  | 'brand'
+  | 'price'
+  | 'neighbors'
+  | 'transitions'
+  | 'sequence'
+  | 'attention';
+
+/** One term's share of one item's score; `source` is the recent item (position) that earned it, when one did. */
+export interface TermContribution {
+  term: ScoreTerm;
+  value: number;
+  source?: number;
+  /**
+   * The value minus what the catalogue's average item gets from the same term, for the terms every item gets
+   * something from (content, category, context, brand, popularity, trend). Sentence encoders put unrelated items
+   * at a cosine of 0.3 or more, so the raw content value is large for everything; the lift is what sets this item
+   * apart, and what a reason should name. Sparse terms (co-occurrence, transitions, sequence, tags, price,
+   * freshness) average near zero and carry no lift.
+   */
+  lift?: number;
+}
+
+/** Receives each term of one item's score as it is added. */
+export type TermSink = (term: ScoreTerm, value: number) => void;
+
 export function createScorer(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): Scorer {
-  const taste = tasteVector(profile, settings);
+  const { taste } = tasteParts(profile, settings);
   const negative = profile.negative.mass > 0 && settings.negativeWeight !== 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
   const queries: ScanQuery[] = [];
   if (taste) queries.push({ vector: taste, weight: 1 });
@@ -96,29 +146,45 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
   const tagOffsets = model.tags.offsets;
   const tagCodes = model.tags.codes;
 
-  const features = (i: number): number => {
+  const features = (i: number, record?: TermSink): number => {
+    // Plain statements, no closure: this runs for every candidate on every request.
     let s = 0;
+    let v = 0;
     if (useFresh) {
       const age = now - model.publishedMs[i]!;
-      if (age >= 0 && age < freshMs) s += settings.freshnessWeight * (1 - age / freshMs);
+      if (age >= 0 && age < freshMs) {
+        s += v = settings.freshnessWeight * (1 - age / freshMs);
+        record?.('fresh', v);
+      }
     }
     const category = categoryCodes[i]!;
     if (category !== 0) {
-      if (categories) s += settings.categoryWeight * categories[category]!;
-      if (situational) s += settings.contextWeight * situational[category]!;
+      if (categories) {
+        s += v = settings.categoryWeight * categories[category]!;
+        record?.('category', v);
+      }
+      if (situational) {
+        s += v = settings.contextWeight * situational[category]!;
+        record?.('context', v);
+      }
     }
     if (tags) {
       let t = 0;
       for (let q = tagOffsets[i]!; q < tagOffsets[i + 1]!; q++) t += tags[tagCodes[q]!]!;
-      s += settings.tagWeight * Math.min(1, t);
+      s += v = settings.tagWeight * Math.min(1, t);
+      record?.('tag', v);
     }
     const brand = brandCodes[i]!;
-    if (brand !== 0 && brands) s += settings.brandWeight * brands[brand]!;
+    if (brand !== 0 && brands) {
+      s += v = settings.brandWeight * brands[brand]!;
+      record?.('brand', v);
+    }
     if (usePrice) {
       const price = model.prices[i]!;
       if (price > 0) {
         const z = (Math.log(price) - priceMean) / priceSd;
-        s += settings.priceWeight * Math.exp(-0.5 * z * z);
+        s += v = settings.priceWeight * Math.exp(-0.5 * z * z);
+        record?.('price', v);
       }
     }
     return s;
@@ -222,25 +288,175 @@ function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent
  * instead of one blurred average. Adds to `scores` (aligned with `pool`) in place.
  */
 export function addAttention(model: RankModel, profile: Profile, pool: ArrayLike<number>, weight: number, scores: Float32Array): void {
-  const recent = profile.recent.filter((e) => e.weight > 0).slice(-20);
+  const recent = attendedEvents(profile);
   if (weight === 0 || recent.length === 0 || pool.length === 0) return;
-  const TEMPERATURE = 0.1;
-  const n = recent.length;
   const sims = model.kernel.dots(model.rows, pool, recent.map((e) => e.index));
-  for (let c = 0; c < pool.length; c++) {
-    let max = -Infinity;
-    for (let p = 0; p < n; p++) {
-      if (recent[p]!.index === pool[c]) sims[c * n + p] = 0;
-      max = Math.max(max, sims[c * n + p]!);
-    }
-    let z = 0;
-    let att = 0;
-    for (let p = 0; p < n; p++) {
-      const sim = sims[c * n + p]!;
-      const a = Math.exp((sim - max) / TEMPERATURE) * ((p + 1) / n);
-      z += a;
-      att += a * sim;
-    }
-    scores[c]! += weight * (z > 0 ? att / z : 0);
+  for (let c = 0; c < pool.length; c++) scores[c]! += weight * attend(sims, c, pool[c]!, recent).value;
+}
+
+const ATTENTION_TEMPERATURE = 0.1;
+
+function attendedEvents(profile: Profile): Profile['recent'] {
+  return profile.recent.filter((e) => e.weight > 0).slice(-20);
+}
+
+/** One candidate's attention (row `c` of `sims`, candidate item `item`), and the recent item it attended to most. */
+function attend(sims: Float32Array, c: number, item: number, recent: Profile['recent']): { value: number; source: number | undefined } {
+  const n = recent.length;
+  let max = -Infinity;
+  for (let p = 0; p < n; p++) {
+    if (recent[p]!.index === item) sims[c * n + p] = 0;
+    max = Math.max(max, sims[c * n + p]!);
   }
+  let z = 0;
+  let att = 0;
+  let top = 0;
+  let source: number | undefined;
+  for (let p = 0; p < n; p++) {
+    const sim = sims[c * n + p]!;
+    const a = Math.exp((sim - max) / ATTENTION_TEMPERATURE) * ((p + 1) / n);
+    z += a;
+    att += a * sim;
+    if (a > top && recent[p]!.index !== item) (top = a), (source = recent[p]!.index);
+  }
+  return { value: z > 0 ? att / z : 0, source };
+}
+
+/**
+ * Every term of one item's final score (attention included when it ran), for the few results only: the reason
+ * then names what truly contributed most. The values sum to the score `rankIndices` gave the item.
+ */
+export function scoreTerms(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, index: number, context?: EventContext, sequence?: Float32Array): TermContribution[] {
+  return createTermReporter(model, profile, settings, profileSettings, now, context, sequence)(index);
+}
+
+/**
+ * `scoreTerms` for many items of one request: the scorer and the baselines are prepared once. The scan part is
+ * split per query through `kernel.scoreRows` on the one item; popularity, trend and the sequence vote are the
+ * bias's parts; features and boosts are recomputed for the item with their sources. No pass over the catalogue,
+ * except the average item's statistics, computed once per model.
+ */
+export function createTermReporter(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): (index: number) => TermContribution[] {
+  const scorer = createScorer(model, profile, settings, profileSettings, now, context, sequence);
+  const parts = tasteParts(profile, settings);
+  const stats = statsOf(model);
+  const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: ReadonlyMap<string, number>) => {
+    let sum = 0;
+    for (const [name, w] of weights) {
+      const c = codeOf(name);
+      if (c !== undefined) sum += (w * counts[c]!) / model.count;
+    }
+    return sum;
+  };
+  const baselines: Partial<Record<ScoreTerm, number>> = {
+    history: dotMean(stats.mean, parts.history),
+    intent: dotMean(stats.mean, parts.intent),
+    popularity: settings.popularityWeight * stats.meanPopularity,
+    trending: settings.trendingWeight * stats.meanTrending,
+    category: settings.categoryWeight * share(stats.categories, model.categoryCode, shares(profile.categoryAffinity)),
+    context: settings.contextWeight * share(stats.categories, model.categoryCode, contextShares(profile, now, context)),
+    brand: settings.brandWeight * share(stats.brands, model.brandCode, shares(profile.brandAffinity)),
+  };
+  const halfLife = profileSettings.halfLifeDays * DAY_MS;
+  const signals: Array<[RankModel['neighbors'], Profile['recent'], number, 'neighbors' | 'transitions']> = [
+    [model.neighbors, profile.recent, settings.neighborWeight, 'neighbors'],
+    [model.transitions, profile.recent.slice(-3), settings.transitionWeight, 'transitions'],
+  ];
+  const attended = settings.attentionWeight !== 0 ? attendedEvents(profile) : [];
+  const hasIntent = parts.intent.some((x) => x !== 0);
+
+  return (index) => {
+    const terms: TermContribution[] = [];
+    const push = (term: ScoreTerm, value: number, source?: number) => {
+      const base = baselines[term];
+      terms.push({ term, value, ...(source === undefined ? {} : { source }), ...(base === undefined ? {} : { lift: value - base }) });
+    };
+    for (const query of scorer.queries) {
+      const value = model.kernel.scoreRows(model.rows, [query], [index])[0]!;
+      if (query.weight < 0) push('negative', value);
+      else if (!hasIntent) push('history', value);
+      else {
+        // The scan quantises the taste as one query; the split follows the parts' exact dot products, and the
+        // intent takes the rounding so that the two still sum to what the scan gave.
+        const history = dotInt8Row(model.rows, index, parts.history);
+        push('history', history);
+        push('intent', value - history);
+      }
+    }
+    push('popularity', settings.popularityWeight * model.popularity[index]!);
+    push('trending', settings.trendingWeight * model.trending[index]!);
+    if (sequence && settings.sequenceWeight !== 0) {
+      const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
+      push('sequence', settings.sequenceWeight * sequence[index]!, latest?.index);
+    }
+    const reported = new Set<ScoreTerm>();
+    scorer.features(index, (term, value) => (reported.add(term), push(term, value)));
+    // A weighted term the profile gives nothing yet is still a term of the score, at 0.
+    if (model.categories.codes[index] !== 0) {
+      if (settings.categoryWeight > 0 && !reported.has('category')) push('category', 0);
+      if (settings.contextWeight > 0 && !reported.has('context')) push('context', 0);
+    }
+    for (const [rows, recent, weight, term] of signals) {
+      if (!rows || weight === 0 || recent.length === 0) continue;
+      let value = 0;
+      let best = 0;
+      let source: number | undefined;
+      recent.forEach((event, position) => {
+        if (event.weight <= 0) return;
+        const recency = Math.pow(2, -(now - event.ts) / halfLife) * ((position + 1) / recent.length);
+        for (let p = rows.offsets[event.index]!; p < rows.offsets[event.index + 1]!; p++) {
+          if (rows.targets[p] !== index) continue;
+          const v = weight * recency * (rows.weights[p]! / WEIGHT_SCALE);
+          value += v;
+          if (v > best) (best = v), (source = event.index);
+        }
+      });
+      push(term, value, source);
+    }
+    if (attended.length > 0) {
+      const { value, source } = attend(model.kernel.dots(model.rows, [index], attended.map((e) => e.index)), 0, index, attended);
+      push('attention', settings.attentionWeight * value, source);
+    }
+    return terms;
+  };
+}
+
+function dotMean(mean: Float64Array, v: Float32Array): number {
+  let s = 0;
+  for (let d = 0; d < mean.length; d++) s += mean[d]! * v[d]!;
+  return s;
+}
+
+/** What the average item looks like: the baselines of `lift`. */
+interface ModelStats {
+  mean: Float64Array;
+  /** Items per category and brand code. */
+  categories: Uint32Array;
+  brands: Uint32Array;
+  meanPopularity: number;
+  meanTrending: number;
+}
+
+const modelStats = new WeakMap<RankModel, ModelStats>();
+
+/** Computed once per model, in one pass over the rows and columns, on the first explained result. */
+function statsOf(model: RankModel): ModelStats {
+  let stats = modelStats.get(model);
+  if (stats) return stats;
+  const { dim, values, scales } = model.rows;
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < model.count; i++) {
+    const scale = scales[i]! / model.count;
+    for (let d = 0; d < dim; d++) mean[d]! += values[i * dim + d]! * scale;
+  }
+  const categories = new Uint32Array(model.categories.names.length);
+  for (const c of model.categories.codes) categories[c]!++;
+  const brands = new Uint32Array(model.brands.names.length);
+  for (const b of model.brands.codes) brands[b]!++;
+  let popularity = 0;
+  let trending = 0;
+  for (let i = 0; i < model.count; i++) (popularity += model.popularity[i]!), (trending += model.trending[i]!);
+  stats = { mean, categories, brands, meanPopularity: popularity / model.count, meanTrending: trending / model.count };
+  modelStats.set(model, stats);
+  return stats;
 }

@@ -72,6 +72,23 @@ export interface RankRequest {
    * [0, 1], see `relativeProbabilities`); absent without a model.
    */
   sequence?: Float32Array;
+  /** Results scoring below this are left out, even if fewer than `k` remain. @defaultValue -Infinity */
+  threshold?: number;
+}
+
+/** Where a surface's empty places come from: nowhere, trending overall, trending in the seeds' categories, popular. */
+export const SURFACE_FALLBACKS = Object.freeze(['none', 'trending', 'trending-in-category', 'popular'] as const);
+export type SurfaceFallback = (typeof SURFACE_FALLBACKS)[number];
+
+/** A request to one of the non-personal surfaces (related, bought-together, looking-similar, trending), resolved. */
+export interface SurfaceRequest {
+  k: number;
+  /** Model results scoring below this are left out; `-Infinity` for none. Fallback items do not need to clear it. */
+  threshold: number;
+  fallback: SurfaceFallback;
+  /** Item positions never to return. */
+  exclude?: ReadonlySet<number>;
+  filter?: RankFilter;
 }
 
 /** Why an item was chosen, as data; `explain()` turns it into words. */
@@ -82,7 +99,12 @@ export type Reason =
   | { kind: 'also-liked'; source: number }
   | { kind: 'next'; source: number }
   | { kind: 'popular' }
-  | { kind: 'trending' }
+  | { kind: 'trending'; category?: string }
+  | { kind: 'bought-together'; source: number }
+  | { kind: 'looks-like'; source: number }
+  | { kind: 'brand'; brand: string }
+  | { kind: 'tag'; tag: string }
+  | { kind: 'price' }
   | { kind: 'fresh' }
   | { kind: 'category'; category: string }
   | { kind: 'pinned' }

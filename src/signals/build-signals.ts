@@ -12,6 +12,8 @@ export interface Sequence {
   times?: ArrayLike<number>;
   /** Strength of each event (e.g. purchase > view); 1 when absent. */
   weights?: ArrayLike<number>;
+  /** 1 where the event put the item in a basket (add to cart or purchase); needed only for bought-together. */
+  basket?: ArrayLike<number>;
 }
 
 export interface SignalsOptions {
@@ -24,6 +26,10 @@ export interface SignalsOptions {
   now: number;
   /** Pair-count shards; more shards, less memory, more passes. @defaultValue 1 + itemCount / 50 000 */
   shards?: number;
+  /** Two basket events of one visitor at most this many hours apart count as bought together. @defaultValue 24 */
+  basketHours?: number;
+  /** Extra trending windows, in days, that `trending({ window })` can ask for. @defaultValue [1, 7, 30] */
+  trendingWindows?: readonly number[];
 }
 
 export interface NeighborLists {
@@ -37,12 +43,17 @@ export interface Signals {
   trending: Float64Array;
   neighbors: NeighborLists;
   transitions: NeighborLists;
+  boughtTogether: NeighborLists;
+  /** Weighted event counts per trending window (days → counts). */
+  trendingWindows: Map<number, Float64Array>;
 }
 
-export const DEFAULT_SIGNALS_OPTIONS = Object.freeze({ window: 5, maxNeighbors: 50, trendingDays: 7 });
+export const DEFAULT_SIGNALS_OPTIONS = Object.freeze({ window: 5, maxNeighbors: 50, trendingDays: 7, basketHours: 24, trendingWindows: Object.freeze([1, 7, 30]) });
+
+export type NeighborKind = 'neighbors' | 'transitions' | 'boughtTogether';
 
 /** Receives each item's top neighbours as they are found, shard by shard (so in no particular item order). */
-export type NeighborSink = (kind: 'neighbors' | 'transitions', source: number, targets: Int32Array, weights: Float32Array) => void;
+export type NeighborSink = (kind: NeighborKind, source: number, targets: Int32Array, weights: Float32Array) => void;
 
 /** Popularity (all events) and trend (events of the last `trendingDays` before `now`), weighted. */
 export function countPopularity(itemCount: number, sequences: readonly Sequence[], options: Pick<SignalsOptions, 'trendingDays' | 'now'>): { popularity: Float64Array; trending: Float64Array } {
@@ -60,17 +71,34 @@ export function countPopularity(itemCount: number, sequences: readonly Sequence[
   return { popularity, trending };
 }
 
+/** Weighted events of the last `days` before `now`, for each window; the same count as `trending` for its window. */
+export function countTrendingWindows(itemCount: number, sequences: readonly Sequence[], now: number, windows: readonly number[]): Map<number, Float64Array> {
+  const out = new Map<number, Float64Array>();
+  for (const days of windows) out.set(days, countPopularity(itemCount, sequences, { trendingDays: days, now }).trending);
+  return out;
+}
+
+/** How often each item went into a basket: the damping of bought-together, as popularity is for co-occurrence. */
+function countBaskets(itemCount: number, sequences: readonly Sequence[]): Float64Array {
+  const out = new Float64Array(itemCount);
+  for (const s of sequences) if (s.basket) for (let i = 0; i < s.items.length; i++) if (s.basket[i]) out[s.items[i]!]! += 1;
+  return out;
+}
+
 /**
  * Streams every item's top co-occurrence neighbours and next-item transitions to `sink`. Nothing but the current
  * shard's pairs is held, so a 10⁶-item catalogue never has all its neighbour lists in memory at once.
  */
 export function streamNeighbors(itemCount: number, sequences: readonly Sequence[], popularity: Float64Array, options: SignalsOptions, sink: NeighborSink): void {
   const shards = Math.max(1, options.shards ?? 1 + Math.floor(itemCount / 50_000));
+  let baskets: Float64Array | undefined;
   for (let shard = 0; shard < shards; shard++) {
     const inShard = (item: number) => item % shards === shard;
     const together = new EdgeList();
     const next = new EdgeList();
+    const bought = new EdgeList();
     for (const s of sequences) {
+      if (s.basket) pushBasketPairs(s, (options.basketHours ?? DEFAULT_SIGNALS_OPTIONS.basketHours) * 3_600_000, inShard, bought);
       const items = s.items;
       for (let i = 0; i < items.length; i++) {
         const a = items[i]!;
@@ -86,20 +114,45 @@ export function streamNeighbors(itemCount: number, sequences: readonly Sequence[
     }
     together.collect(itemCount, options.maxNeighbors, popularity, (source, t, w) => sink('neighbors', source, t, w));
     next.collect(itemCount, options.maxNeighbors, null, (source, t, w) => sink('transitions', source, t, w));
+    bought.collect(itemCount, options.maxNeighbors, baskets ??= countBaskets(itemCount, sequences), (source, t, w) => sink('boughtTogether', source, t, w));
+  }
+}
+
+/**
+ * Bought together: two different items that one visitor put in a basket (cart or purchase) at most `gapMs`
+ * apart. Each pair counts once per visitor, so one shopper re-adding an item a dozen times is one vote, not twelve.
+ */
+function pushBasketPairs(s: Sequence, gapMs: number, inShard: (item: number) => boolean, edges: EdgeList): void {
+  const at: number[] = [];
+  for (let i = 0; i < s.items.length; i++) if (s.basket![i]) at.push(i);
+  const seen = new Set<string>();
+  for (let x = 0; x < at.length; x++) {
+    const a = s.items[at[x]!]!;
+    if (!inShard(a)) continue;
+    for (let y = 0; y < at.length; y++) {
+      const b = s.items[at[y]!]!;
+      if (a === b) continue;
+      // Without times every basket event of the visitor is one basket.
+      const ta = s.times?.[at[x]!];
+      const tb = s.times?.[at[y]!];
+      if (ta !== undefined && tb !== undefined && Math.abs(ta - tb) > gapMs) continue;
+      const key = `${a},${b}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push(a, b, 1);
+    }
   }
 }
 
 /** All signals in memory: for catalogues that fit (the evaluation, tests); `pocketrec build` streams instead. */
 export function buildSignals(itemCount: number, sequences: readonly Sequence[], options: SignalsOptions): Signals {
   const { popularity, trending } = countPopularity(itemCount, sequences, options);
-  const neighbors = emptyLists(itemCount);
-  const transitions = emptyLists(itemCount);
+  const lists = { neighbors: emptyLists(itemCount), transitions: emptyLists(itemCount), boughtTogether: emptyLists(itemCount) };
   streamNeighbors(itemCount, sequences, popularity, options, (kind, source, t, w) => {
-    const lists = kind === 'neighbors' ? neighbors : transitions;
-    lists.targets[source] = t;
-    lists.weights[source] = w;
+    lists[kind].targets[source] = t;
+    lists[kind].weights[source] = w;
   });
-  return { popularity, trending, neighbors, transitions };
+  return { popularity, trending, ...lists, trendingWindows: countTrendingWindows(itemCount, sequences, options.now, options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows) };
 }
 
 function emptyLists(n: number): NeighborLists {

@@ -1,8 +1,10 @@
 export {
   buildSignals,
   countPopularity,
+  countTrendingWindows,
   streamNeighbors,
   DEFAULT_SIGNALS_OPTIONS,
+  type NeighborKind,
   type NeighborLists,
   type NeighborSink,
   type Sequence,

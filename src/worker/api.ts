@@ -1,7 +1,7 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
-import type { Device, EncoderChoice, ModelProgress } from '../encoder';
+import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
 import type { BehaviourEvent, EventContext } from '../profile';
-import type { RankFilter } from '../rank';
+import type { RankFilter, SurfaceFallback } from '../rank';
 import type { HistoryExport, Retention } from '../store';
 
 /** What the host passes to `track`; `ts` defaults to now; a numeric `itemId` means its decimal string, as in catalogues. */
@@ -21,6 +21,42 @@ export interface RecommendRequest {
   context?: EventContext;
   /** Reserve the last slot for something outside the visitor's usual categories. @defaultValue false */
   explore?: boolean;
+  /** Leave out results scoring below this (the hybrid score's scale), even if fewer than `k` remain. @defaultValue none */
+  threshold?: number;
+}
+
+/** Options every surface beside the personal feed takes (related, bought-together, looking-similar, trending). */
+export interface SurfaceOptions {
+  /** How many results at most. @defaultValue the recommender's `defaultK` */
+  k?: number;
+  /**
+   * Leave out model results scoring below this; when nothing clears it the result is empty (or the fallback).
+   * Scales: bought-together and trending score in (0, 1]; related and looking-similar are cosines, about −1 to 1.2.
+   * @defaultValue none
+   */
+  threshold?: number;
+  /**
+   * What fills the places the model leaves empty: `'trending'`, `'trending-in-category'` (the seeds'
+   * categories), `'popular'`, or `'none'`. Fallback items need trend or popularity evidence of their own.
+   * @defaultValue 'none'
+   */
+  fallback?: SurfaceFallback;
+  filter?: RankFilter;
+  /** Item ids never to return. */
+  exclude?: string[];
+}
+
+export interface TrendingOptions extends SurfaceOptions {
+  /** Only this category. @defaultValue every category */
+  category?: string;
+  /** Trending over the last this many days; one of the windows the catalogue was built with (1, 7, 30 by default). @defaultValue the catalogue's main window (7) */
+  window?: number;
+}
+
+export interface SearchOptions {
+  filter?: RankFilter;
+  /** Leave out matches whose relevance (words + meaning, before the personal tilt; about 0 to 2) is below this. @defaultValue none */
+  threshold?: number;
 }
 
 /** One result: the host's own item record, a score, and why it was chosen. */
@@ -41,7 +77,16 @@ export interface Update {
 
 export interface Status {
   catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
-  encoder: { id: string; device: Device; dim: number; skipped: Array<{ device: Device; reason: string }> };
+  encoder: {
+    id: string;
+    device: Device;
+    dim: number;
+    skipped: Array<{ device: Device; reason: string }>;
+    /** Languages whose queries and reviews the encoder embeds; texts in other scripts take the lexical path. */
+    languages: LanguageCoverage;
+    /** Queries and reviews sent to the lexical path alone because the encoder does not cover their script. */
+    lexicalOnlyTexts: number;
+  };
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
   historySize: number;
@@ -104,7 +149,11 @@ export interface EngineApi {
   track(event: TrackEvent): Promise<void>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
-  search(query: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
+  search(query: string, k: number, options?: SearchOptions): Promise<Recommendation[]>;
+  related(itemIds: string[], options?: SurfaceOptions): Promise<Recommendation[]>;
+  boughtTogether(itemIds: string[], options?: SurfaceOptions): Promise<Recommendation[]>;
+  lookingSimilar(itemId: string, options?: SurfaceOptions): Promise<Recommendation[]>;
+  trending(options?: TrendingOptions): Promise<Recommendation[]>;
   /** The encoder's unit vectors for texts (the same space as the catalogue's). */
   embed(texts: string[]): Promise<Float32Array[]>;
   status(): Promise<Status>;

@@ -1,14 +1,15 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { isCovered, loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, isReplayable, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
-import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
+import { boughtTogether, createRankModel, DEFAULT_RANK_SETTINGS, explain, lookingSimilar, recommend, related, searchItems, tasteVector, trending, type RankModel, type RankSettings, type Ranked } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { loadRuntime } from '../onnx';
 import { createSequenceModel, relativeProbabilities, sequenceHistory, type SequenceModel } from '../sequence';
 import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
+import { resolveSeeds, resolveSurface, resolveThreshold, resolveTrending } from './surface-request';
 
 interface Ready {
   config: EngineConfig;
@@ -25,6 +26,8 @@ interface Ready {
   profileSettings: ProfileSettings;
   rankSettings: RankSettings;
   historySize: number;
+  /** Queries and reviews the encoder does not cover, sent to the lexical path alone. */
+  lexicalOnlyTexts: number;
   session: { id: string; lastTs: number };
   timings: Status['timings'];
 }
@@ -69,16 +72,27 @@ export function createEngine(): EngineApi {
     ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.records.get(r.index), score: r.score, reason: explain(s.model, r.reason) }));
 
   const textOf = (event: BehaviourEvent) => (event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined);
+  /**
+   * Vectors for texts the encoder covers; `undefined` for the others, which then count on words alone (a vector
+   * of an unseen script would be noise that still pulls ranking somewhere).
+   */
+  const embedCovered = async (s: Ready, texts: readonly string[]): Promise<Array<Float32Array | undefined>> => {
+    const covered = texts.map((t) => isCovered(t, s.encoder.languages));
+    s.lexicalOnlyTexts += covered.filter((c) => !c).length;
+    const vectors = await s.encoder.embed(texts.filter((_, i) => covered[i]));
+    let next = 0;
+    return covered.map((c) => (c ? vectors[next++] : undefined));
+  };
   const fold = (s: Ready, event: BehaviourEvent, textVector: Float32Array | undefined) =>
     foldEvent(s.profile, event, { space: s.model, attributesOf: (i) => s.model.attributesOf(i), ...(textVector ? { textVector } : {}) }, s.profileSettings);
   const foldLive = async (s: Ready, event: BehaviourEvent) => {
     const text = textOf(event);
-    fold(s, event, text ? (await s.encoder.embed([text]))[0] : undefined);
+    fold(s, event, text ? (await embedCovered(s, [text]))[0] : undefined);
   };
   /** Replays a stored history; its texts are embedded in one batched call, not one model run per event. */
   const replay = async (s: Ready, history: readonly BehaviourEvent[]) => {
     const texts = history.map(textOf);
-    const vectors = await s.encoder.embed(texts.filter((t): t is string => !!t));
+    const vectors = await embedCovered(s, texts.filter((t): t is string => !!t));
     let next = 0;
     for (const [i, event] of history.entries()) fold(s, event, texts[i] ? vectors[next++] : undefined);
   };
@@ -98,6 +112,7 @@ export function createEngine(): EngineApi {
         ...(request.context ? { context: request.context } : {}),
         ...(request.explore ? { explore: true } : {}),
         ...(s.sequence?.probabilities ? { sequence: s.sequence.probabilities } : {}),
+        threshold: resolveThreshold('recommend', request.threshold),
       },
       s.rankSettings,
       s.profileSettings,
@@ -179,6 +194,7 @@ export function createEngine(): EngineApi {
         profileSettings,
         rankSettings,
         historySize: history.length,
+        lexicalOnlyTexts: 0,
         session,
         timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null, lastEmbedMs: null },
       };
@@ -217,14 +233,37 @@ export function createEngine(): EngineApi {
       const s = state();
       const index = s.model.indexOf(itemId);
       if (index === undefined) throw new PocketRecError('invalid-option', `similar: itemId "${itemId}" is not in the catalogue.`, { details: { itemId } });
-      return toResults(s, similarTo(s.model, index, k, filter));
+      return toResults(s, related(s.model, [index], { k, threshold: -Infinity, fallback: 'none', ...(filter ? { filter } : {}) }));
     },
 
-    async search(query, k, filter) {
+    async search(query, k, options = {}) {
       const s = state();
       if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
-      const [vector] = await s.encoder.embed([query]);
-      return toResults(s, searchItems(s.model, vector!, query, k, tasteVector(s.profile, s.rankSettings), filter));
+      const threshold = resolveThreshold('search', options.threshold);
+      const [vector] = await embedCovered(s, [query]);
+      return toResults(s, searchItems(s.model, { query, vector: vector ?? null, k, taste: tasteVector(s.profile, s.rankSettings), threshold, ...(options.filter ? { filter: options.filter } : {}) }));
+    },
+
+    async related(itemIds, options) {
+      const s = state();
+      return toResults(s, related(s.model, resolveSeeds('related', itemIds, s.model), resolveSurface('related', options, s.model, s.config.defaultK)));
+    },
+
+    async boughtTogether(itemIds, options) {
+      const s = state();
+      return toResults(s, boughtTogether(s.model, resolveSeeds('boughtTogether', itemIds, s.model), resolveSurface('boughtTogether', options, s.model, s.config.defaultK)));
+    },
+
+    async lookingSimilar(itemId, options) {
+      const s = state();
+      const [seed] = resolveSeeds('lookingSimilar', [itemId], s.model);
+      return toResults(s, lookingSimilar(s.model, seed!, resolveSurface('lookingSimilar', options, s.model, s.config.defaultK)));
+    },
+
+    async trending(options) {
+      const s = state();
+      const { request, category, trend } = resolveTrending(options, s.model, s.config.defaultK);
+      return toResults(s, trending(s.model, category, trend, request));
     },
 
     async embed(texts) {
@@ -240,7 +279,7 @@ export function createEngine(): EngineApi {
       const s = state();
       return {
         catalog: { version: s.catalog.version, itemCount: s.model.count, fromCache: s.fromCache, staleBecause: s.staleBecause },
-        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
+        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped, languages: s.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
         sequence: s.sequence ? sequenceStatus(s.sequence) : null,
         historySize: s.historySize,
         store: { persistent: s.store.persistent },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
 import { buildCatalog } from '../../src/cli/build';
 import { createProfile, foldEvent } from '../../src/profile';
-import { createRankModel, recommend, searchItems, similarTo } from '../../src/rank';
+import { boughtTogether, createRankModel, recommend, related, searchItems, trending } from '../../src/rank';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 
 const base = 'https://shop.test/';
@@ -31,6 +31,8 @@ beforeAll(async () => {
   const ids = SMALL_CATALOG.map((i) => i.id);
   const rows = ['userId,itemId,type,timestamp'];
   for (let u = 0; u < 12; u++) for (let k = 0; k < 5; k++) rows.push(`v${u},${ids[(u * 3 + k) % ids.length]},view,${1000 * (u * 10 + k)}`);
+  // Baskets: a few visitors put two items in the cart, so bought-together has rows to carry.
+  for (let u = 0; u < 6; u++) for (let k = 0; k < 2; k++) rows.push(`v${u},${ids[(u + k) % ids.length]},add_to_cart,${1000 * (u * 10 + 5 + k)}`);
   await writeFile(join(dir, 'log.csv'), rows.join('\n'));
   for (const formatVersion of [1, 2] as const) {
     await buildCatalog({ items: join(dir, 'items.ndjson'), interactions: join(dir, 'log.csv'), out: join(dir, `v${formatVersion}`), encoder: 'lexical', sequence: { mode: 'off' }, formatVersion });
@@ -49,6 +51,12 @@ describe('catalogue format 2', () => {
     expect(plain(v2.columns)).toEqual(plain(v1.columns));
     expect(plain(v2.embeddings!.rows)).toEqual(plain(v1.embeddings!.rows));
     expect(v2.columns.neighbors!.targets.length).toBeGreaterThan(0);
+    expect(v2.columns.boughtTogether!.targets.length).toBeGreaterThan(0);
+    // Maps do not survive JSON: the trending windows are compared window by window.
+    expect([...v2.columns.trendingWindows.keys()]).toEqual([1, 7, 30]);
+    expect([...v1.columns.trendingWindows.keys()]).toEqual([1, 7, 30]);
+    for (const [days, trend] of v1.columns.trendingWindows) expect(Array.from(v2.columns.trendingWindows.get(days)!), `window ${days}`).toEqual(Array.from(trend));
+    expect(v2.columns.trendingWindows.get(30)!.some((t) => t > 0)).toBe(true);
     expect(v2.columns.popularity.some((p) => p > 0)).toBe(true);
     expect(v2.columns.tagNames).toContain('odd');
     for (let i = 0; i < 20; i++) expect(v2.records.get(i)).toEqual(v1.records.get(i));
@@ -60,11 +68,17 @@ describe('catalogue format 2', () => {
     const ranked = recommend(m1, profile, request);
     expect(ranked).toHaveLength(5);
     expect(recommend(m2, profile, request)).toEqual(ranked);
-    expect(similarTo(m2, 0, 4)).toEqual(similarTo(m1, 0, 4));
+    const surface = { k: 4, threshold: -Infinity, fallback: 'none' } as const;
+    expect(related(m2, [0], surface)).toEqual(related(m1, [0], surface));
+    expect(related(m2, [0, 3], surface)).toEqual(related(m1, [0, 3], surface));
+    const together = boughtTogether(m2, [0], surface);
+    expect(together.length).toBeGreaterThan(0);
+    expect(together).toEqual(boughtTogether(m1, [0], surface));
+    expect(trending(m2, undefined, m2.trendingWindows.get(30)!, surface)).toEqual(trending(m1, undefined, m1.trendingWindows.get(30)!, surface));
     const query = new Float32Array(m1.dim).fill(0.01);
-    const found = searchItems(m2, query, 'camping stove', 3, null);
+    const found = searchItems(m2, { query: 'camping stove', vector: query, k: 3, taste: null });
     expect(found[0]!.index).toBe(m2.indexOf('t3'));
-    expect(found).toEqual(searchItems(m1, query, 'camping stove', 3, null));
+    expect(found).toEqual(searchItems(m1, { query: 'camping stove', vector: query, k: 3, taste: null }));
   });
 
   it('lists every part with bytes, sha256, chunk hashes and layout, and reports progress per part', async () => {

@@ -46,6 +46,28 @@ describe('pocketrec build', () => {
     expect(signals.neighbors.c3.map((p: [string, number]) => p[0])).toContain('c1');
   });
 
+  it('writes bought-together from carts and purchases, and trending per window', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    const day = 86_400_000;
+    const log = ['userId,itemId,type,timestamp', `u1,c1,add_to_cart,${day}`, `u1,c3,purchase,${day + 1000}`, `u2,c1,purchase,${10 * day}`, `u2,c3,add_to_cart,${10 * day + 5000}`, `u2,t1,view,${10 * day + 6000}`];
+    await writeFile(join(d, 'log.csv'), log.join('\n'));
+    await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical', sequence: { mode: 'off' }, formatVersion: 1 });
+    // Format 2 carries the same signals as binary sections (test/catalog/format-v2.test.ts checks they read back equal).
+    await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site2'), encoder: 'lexical', sequence: { mode: 'off' } });
+    const v2 = JSON.parse(await readFile(join(d, 'site2/catalog.json'), 'utf8'));
+    expect(v2.parts.columns.sections.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['boughtTogether.offsets', 'boughtTogether.targets', 'boughtTogether.weights', 'trendingWindows.days', 'trendingWindows.values']));
+    const signals = JSON.parse(await readFile(join(d, 'site/signals.json'), 'utf8'));
+    // Two visitors put c1 and c3 in a basket: 2 votes / √(c3's 2 baskets). The viewed tent is in no basket.
+    expect(signals.boughtTogether.c1).toEqual([['c3', 1.4142]]);
+    expect(signals.boughtTogether.t1).toBeUndefined();
+    expect(Object.keys(signals.trendingWindows)).toEqual(['1', '7', '30']);
+    // The last day before the latest event holds u2's three events only.
+    expect(Object.keys(signals.trendingWindows['1']).sort()).toEqual(['c1', 'c3', 't1']);
+    expect(Object.keys(signals.trendingWindows['30']).sort()).toEqual(['c1', 'c3', 't1']);
+    expect(signals.trendingWindows['1'].c1).toBeLessThan(signals.trendingWindows['30'].c1);
+  });
+
   it('trains the sequence model from a log with enough visitors and ships it with an item mapping', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));

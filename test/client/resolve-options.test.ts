@@ -31,7 +31,7 @@ describe('resolveOptions', () => {
 
     it('keeps a hub id as it is, with fp32 and the devices in order by default', () => {
       const c = resolve({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2' });
-      expect(c.encoder).toEqual({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2', folderUrl: null, dtype: 'fp32' });
+      expect(c.encoder).toEqual({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2', folderUrl: null, dtype: 'fp32', languages: 'any' });
       expect(c.devices).toEqual(['webgpu', 'wasm']);
       expect(resolve({ type: 'transformers', model: 'bert-base-uncased' }).encoder).toMatchObject({ folderUrl: null });
     });
@@ -42,6 +42,10 @@ describe('resolveOptions', () => {
       expect(resolve({ type: 'transformers', model: '../m/' }).encoder).toMatchObject({ folderUrl: 'https://shop.example/m/' });
       expect(resolve({ type: 'transformers', model: 'https://models.example/bge/' }).encoder).toMatchObject({ folderUrl: 'https://models.example/bge/' });
       expect(resolve({ type: 'transformers', model: new URL('https://models.example/bge') }).encoder).toMatchObject({ model: 'https://models.example/bge', folderUrl: 'https://models.example/bge/' });
+    });
+
+    it('keeps the languages a site declares for its model', () => {
+      expect(resolve({ type: 'transformers', model: '/models/bge-zh/', languages: ['zh', 'en'] }).encoder).toMatchObject({ languages: ['zh', 'en'] });
     });
 
     it('passes dtype through, and lets encoder.device replace the device list', () => {
@@ -62,6 +66,9 @@ describe('resolveOptions', () => {
       [{ type: 'transformers', model: 'https://models.example/m/?token=1' }, 'encoder.model', /without "\?" or "#"/],
       [{ type: 'transformers', model: 'org/m', dtype: 'float32' }, 'encoder.dtype', /one of "fp32", "fp16", "q8"/],
       [{ type: 'transformers', model: 'org/m', device: 'cuda' }, 'encoder.device', /"webgpu" or "wasm"/],
+      [{ type: 'transformers', model: 'org/m', languages: ['zh', 'xx'] }, 'encoder.languages', /"any" or a non-empty array of "en", "fr"/],
+      [{ type: 'transformers', model: 'org/m', languages: [] }, 'encoder.languages', /non-empty array/],
+      [{ type: 'transformers', model: 'org/m', languages: 'zh' }, 'encoder.languages', /"any" or a non-empty array/],
       [{ type: 'transformers', model: 'org/m', dtypes: 'q8' }, 'encoder.dtypes', /has no field "dtypes"; a transformers encoder takes type, model, dtype, device/],
     ])('rejects encoder %j naming %s', (encoder, option, message) => {
       let error: unknown;

@@ -42,8 +42,8 @@ function scriptedLibrary(script: { failLoad?: Record<string, string>; failRunAft
   return { lib: lib as unknown as TransformersLibrary, env, calls, log };
 }
 
-const SELF_HOSTED: TransformersModel = { type: 'transformers', model: '/models/mini/', folderUrl: 'https://shop.example/models/mini/', dtype: 'q8' };
-const HUB: TransformersModel = { type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2', folderUrl: null, dtype: 'fp32' };
+const SELF_HOSTED: TransformersModel = { type: 'transformers', model: '/models/mini/', folderUrl: 'https://shop.example/models/mini/', dtype: 'q8', languages: 'any' };
+const HUB: TransformersModel = { type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2', folderUrl: null, dtype: 'fp32', languages: 'any' };
 const wasmPaths = { wasm: 'https://shop.example/pr/transformers-ort/x.wasm', mjs: 'https://shop.example/pr/transformers-ort/x.mjs' };
 const setGpu = (gpu: unknown) => Object.defineProperty(globalThis, 'navigator', { value: gpu === undefined ? {} : { gpu }, configurable: true });
 

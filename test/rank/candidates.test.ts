@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
-import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, rankIndices, scoreAll, scoreLexical, searchItems, selectCandidates, similarTo, type RankModel } from '../../src/rank';
+import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, rankIndices, scoreAll, scoreLexical, related, searchItems, selectCandidates, type RankModel } from '../../src/rank';
 import { createJsKernel, loadVectorKernel, normalize, type VectorKernel } from '../../src/vector';
 
 /** mulberry32: seeded, so a failure reproduces. */
@@ -139,10 +139,10 @@ describe('the candidate stage equals a dense ranking', () => {
 });
 
 describe('similar and search run on the same stage', () => {
-  it('similarTo equals a dense scan of the source row plus its neighbours', () => {
+  it('related to one item (similar) equals a dense scan of the source row plus its neighbours', () => {
     const model = shop(wasm, 3000, 16, 51);
     const source = 123;
-    const got = similarTo(model, source, 10).map((r) => r.index);
+    const got = related(model, [source], { k: 10, threshold: -Infinity, fallback: 'none' }).map((r) => r.index);
     const row = new Float32Array(16);
     for (let d = 0; d < 16; d++) row[d] = model.rows.values[source * 16 + d]! * model.rows.scales[source]!;
     const dense = model.kernel.score(model.rows, [{ vector: row, weight: 1 }]);
@@ -155,7 +155,7 @@ describe('similar and search run on the same stage', () => {
     const model = shop(wasm, 3000, 16, 61);
     const q = normalize(Float32Array.from({ length: 16 }, (_, d) => Math.sin(d + 1)));
     const taste = normalize(Float32Array.from({ length: 16 }, (_, d) => Math.cos(d)));
-    const got = searchItems(model, q, 'item 42', 5, taste, { categories: ['books'] }).map((r) => r.index);
+    const got = searchItems(model, { query: 'item 42', vector: q, k: 5, taste, filter: { categories: ['books'] } }).map((r) => r.index);
     const words = scoreLexical(model.lexical, 'item 42', new Float32Array(model.count));
     expect(words[42]).toBe(1);
     const dense = model.kernel.score(model.rows, [{ vector: q, weight: 1 }, { vector: taste, weight: 0.1 }], undefined, words);

@@ -3,7 +3,7 @@ import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } fr
 import { quantizeRows } from '../../src/vector';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
 import { relativeProbabilities } from '../../src/sequence/input';
-import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, scoreItems, similarTo, type RankSettings } from '../../src/rank';
+import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, related, scoreItems, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
 /** A v1 catalogue converted as the loader converts it: columns, int8 rows, records. */
@@ -183,8 +183,8 @@ describe('diversify', () => {
   });
 });
 
-describe('similarTo', () => {
+describe('related to one item (similar)', () => {
   it('returns content neighbours without the item itself', () => {
-    expect(similarTo(model, 0, 2).map((r) => model.ids[r.index])).toEqual(['grinder', 'tea']);
+    expect(related(model, [0], { k: 2, threshold: -Infinity, fallback: 'none' }).map((r) => model.ids[r.index])).toEqual(['grinder', 'tea']);
   });
 });

@@ -27,6 +27,7 @@ export type StatusIsPlain = Assert<IsPlainData<Status>>;
 export type RecommendationIsPlain = Assert<IsPlainData<Recommendation>>;
 export type UpdateIsPlain = Assert<IsPlainData<Update>>;
 export type ArgsArePlain = Assert<IsPlainData<Parameters<EngineApi['track']>[0]> & IsPlainData<Parameters<EngineApi['recommend']>[0]>>;
+export type SurfaceArgsArePlain = Assert<IsPlainData<Parameters<EngineApi['related']>[1]> & IsPlainData<Parameters<EngineApi['trending']>[0]> & IsPlainData<Parameters<EngineApi['search']>[2]>>;
 // And the check itself must be able to fail.
 export type DetectsFunctions = Assert<IsPlainData<{ a: () => void }> extends false ? true : false>;
 export type DetectsSets = Assert<IsPlainData<{ a: Set<number> }> extends false ? true : false>;

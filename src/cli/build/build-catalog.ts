@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
-import { countPopularity, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
+import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, quantizeRows } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { createProgress } from '../progress';
@@ -216,6 +216,7 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
   const item = new Column((n) => new Int32Array(n));
   const time = new Column((n) => new Float64Array(n));
   const weight = new Column((n) => new Float32Array(n));
+  const basket = new Column((n) => new Uint8Array(n));
   let skipped = 0;
   let latest = 0;
   const bad = collectBadRows(file);
@@ -256,20 +257,22 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
     item.push(i);
     time.push(ts);
     weight.push(strength);
+    basket.push(type === 'add_to_cart' || type === 'purchase' ? 1 : 0);
     latest = Math.max(latest, ts);
   }
   bad.check();
-  const [us, is, ts, ws] = [user.view(), item.view(), time.view(), weight.view()];
+  const [us, is, ts, ws, bs] = [user.view(), item.view(), time.view(), weight.view(), basket.view()];
   const order = Uint32Array.from({ length: us.length }, (_, k) => k).sort((a, b) => us[a]! - us[b]! || ts[a]! - ts[b]! || a - b);
   // One permuted copy of each column; every visitor's sequence is then a view into it, not an array of its own.
   const items = Int32Array.from(order, (k) => is[k]!);
   const times = Float64Array.from(order, (k) => ts[k]!);
   const weights = Float32Array.from(order, (k) => ws[k]!);
+  const baskets = Uint8Array.from(order, (k) => bs[k]!);
   const sequences: Sequence[] = [];
   for (let start = 0; start < order.length; ) {
     let end = start;
     while (end < order.length && us[order[end]!] === us[order[start]!]) end++;
-    sequences.push({ items: items.subarray(start, end), times: times.subarray(start, end), weights: weights.subarray(start, end) });
+    sequences.push({ items: items.subarray(start, end), times: times.subarray(start, end), weights: weights.subarray(start, end), basket: baskets.subarray(start, end) });
     start = end;
   }
   return { sequences, count: us.length, skipped, latest };
@@ -333,15 +336,22 @@ function computeSignals(count: number, sequences: readonly Sequence[], options: 
   const hash = createHash('sha256');
   const round = (x: number) => +x.toFixed(4);
   const { popularity, trending } = countPopularity(count, sequences, options);
-  const rows = { neighbors: [] as Array<[number, Float64Array, Float64Array]>, transitions: [] as Array<[number, Float64Array, Float64Array]> };
+  const kinds = ['neighbors', 'transitions', 'boughtTogether'] as const;
+  const rows = { neighbors: [] as Array<[number, Float64Array, Float64Array]>, transitions: [] as Array<[number, Float64Array, Float64Array]>, boughtTogether: [] as Array<[number, Float64Array, Float64Array]> };
   streamNeighbors(count, sequences, popularity, options, (kind, source, targets, weights) => {
     rows[kind].push([source, Float64Array.from(targets), Float64Array.from(weights, round)]);
   });
   const pop = popularity.map(round);
   const trend = trending.map(round);
   hash.update(new Uint8Array(pop.buffer)).update(new Uint8Array(trend.buffer));
-  for (const kind of ['neighbors', 'transitions'] as const) for (const [source, t, w] of rows[kind]) hash.update(`${kind}:${source}:`).update(new Uint8Array(t.buffer)).update(new Uint8Array(w.buffer));
-  return { popularity: pop, trending: trend, neighbors: rows.neighbors, transitions: rows.transitions, hash: hash.digest('hex') };
+  const windows: Array<[number, Float64Array]> = [];
+  for (const [days, values] of countTrendingWindows(count, sequences, options.now, options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows)) {
+    const rounded = values.map(round);
+    windows.push([days, rounded]);
+    hash.update(`trendingWindows:${days}:`).update(new Uint8Array(rounded.buffer));
+  }
+  for (const kind of kinds) for (const [source, t, w] of rows[kind]) hash.update(`${kind}:${source}:`).update(new Uint8Array(t.buffer)).update(new Uint8Array(w.buffer));
+  return { popularity: pop, trending: trend, neighbors: rows.neighbors, transitions: rows.transitions, boughtTogether: rows.boughtTogether, trendingWindows: windows, hash: hash.digest('hex') };
 }
 
 /**
@@ -351,20 +361,24 @@ function computeSignals(count: number, sequences: readonly Sequence[], options: 
 async function writeSignals(file: string, ids: readonly string[], sequences: readonly Sequence[], options: SignalsOptions): Promise<string> {
   const hash = createHash('sha256');
   const { popularity, trending } = countPopularity(ids.length, sequences, options);
-  const parts = { neighbors: `${file}.neighbors`, transitions: `${file}.transitions` };
-  const fds = { neighbors: openSync(parts.neighbors, 'w'), transitions: openSync(parts.transitions, 'w') };
-  const rows = { neighbors: 0, transitions: 0 };
+  const kinds = ['neighbors', 'transitions', 'boughtTogether'] as const;
+  const parts = { neighbors: `${file}.neighbors`, transitions: `${file}.transitions`, boughtTogether: `${file}.boughtTogether` };
+  const fds = { neighbors: openSync(parts.neighbors, 'w'), transitions: openSync(parts.transitions, 'w'), boughtTogether: openSync(parts.boughtTogether, 'w') };
+  const rows = { neighbors: 0, transitions: 0, boughtTogether: 0 };
   streamNeighbors(ids.length, sequences, popularity, options, (kind, source, targets, weights) => {
     const pairs = Array.from(targets, (j, k) => `[${JSON.stringify(ids[j])},${+weights[k]!.toFixed(4)}]`);
     writeSync(fds[kind], `${rows[kind]++ ? ',' : ''}\n${JSON.stringify(ids[source])}:[${pairs.join(',')}]`);
   });
-  closeSync(fds.neighbors);
-  closeSync(fds.transitions);
+  for (const kind of kinds) closeSync(fds[kind]);
 
   const out = createWriteStream(file);
   const write = (s: string | Buffer) => (hash.update(s), writeAsync(out, s));
   const counts = async (name: string, values: Float64Array, first: boolean) => {
-    await write(`${first ? '' : ','}\n${JSON.stringify(name)}:{`);
+    await write(`${first ? '' : ','}\n${JSON.stringify(name)}:`);
+    await countsObject(values);
+  };
+  const countsObject = async (values: Float64Array) => {
+    await write('{');
     let n = 0;
     for (let i = 0; i < values.length; i++) if (values[i]! > 0) await write(`${n++ ? ',' : ''}\n${JSON.stringify(ids[i])}:${+values[i]!.toFixed(4)}`);
     await write('}');
@@ -372,7 +386,14 @@ async function writeSignals(file: string, ids: readonly string[], sequences: rea
   await write('{');
   await counts('popularity', popularity, true);
   await counts('trending', trending, false);
-  for (const kind of ['neighbors', 'transitions'] as const) {
+  await write(',\n"trendingWindows":{');
+  let w = 0;
+  for (const [days, values] of countTrendingWindows(ids.length, sequences, options.now, options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows)) {
+    await write(`${w++ ? ',' : ''}\n"${days}":`);
+    await countsObject(values);
+  }
+  await write('}');
+  for (const kind of kinds) {
     await write(`,\n${JSON.stringify(kind)}:{`);
     for await (const chunk of createReadStream(parts[kind])) await write(chunk as Buffer);
     await write('}');

@@ -1,5 +1,5 @@
 /** A growable typed column: 10⁷ interactions cost 4–8 bytes each instead of a JS object apiece. */
-export class Column<T extends Float64Array | Float32Array | Int32Array> {
+export class Column<T extends Float64Array | Float32Array | Int32Array | Uint8Array> {
   private data: T;
   length = 0;
 
