@@ -1,5 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { installErrorTransfer, PocketRecError } from '../errors';
+import { PocketRecError } from '../errors';
+import { installErrorTransfer } from '../rpc';
 import type { EngineApi, EngineEvents, Update } from '../worker';
 import { resolveOptions } from './resolve-options';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
@@ -60,7 +61,16 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
 
   const events: EngineEvents = {
     progress: (p) => options.onProgress?.(p),
-    updated: (update) => listeners.forEach((listener) => listener(update)),
+    updated: (update) => {
+      for (const listener of listeners) {
+        // One throwing subscriber must not keep the update from the others; the page still sees its error.
+        try {
+          listener(update);
+        } catch (error) {
+          reportError(error);
+        }
+      }
+    },
   };
   const sink = proxy(events);
 
@@ -91,7 +101,11 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     embed: (texts) => call(() => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);
-      return () => void listeners.delete(listener);
+      // The worker ranks after events only while someone listens; the messages keep their order with `track`.
+      if (listeners.size === 1) void call(() => engine.setSubscribed(true)).catch(() => {});
+      return () => {
+        if (listeners.delete(listener) && listeners.size === 0 && !disposed) void call(() => engine.setSubscribed(false)).catch(() => {});
+      };
     },
     status: () => call(() => engine.status()),
     exportHistory: () => call(() => engine.exportHistory()),

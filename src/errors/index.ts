@@ -1,2 +1,1 @@
 export { PocketRecError, isPocketRecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './pocketrec-error';
-export { installErrorTransfer } from './comlink-transfer';

@@ -1,17 +1,17 @@
 import { transfer } from 'comlink';
-import { itemText, loadCatalog, type Catalog, type Item, type SequenceModelRef } from '../catalog';
+import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
-import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, InvalidEventError, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
-import { createRankModel, DEFAULT_RANK_SETTINGS, explain, recommend, searchItems, similarTo, tasteVector, type RankModel, type RankSettings, type Ranked } from '../rank';
+import { DEFAULT_PROFILE_SETTINGS, InvalidEventError, validateEvent, type BehaviourEvent } from '../profile';
+import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { loadRuntime } from '../onnx';
-import { createSequenceModel, relativeProbabilities, sequenceHistory, type SequenceModel } from '../sequence';
-import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
+import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
+import { createSession, type BrowsingSession, type Session } from '../session';
+import type { EngineApi, EngineConfig, EngineEvents, SequenceStatus, Status } from './api';
 
-interface Ready {
+/** What start-up wired together; the visitor's state itself lives in `session`. */
+interface Wired {
   config: EngineConfig;
-  events: EngineEvents;
   store: HistoryStore;
   catalog: Catalog;
   fromCache: boolean;
@@ -20,119 +20,56 @@ interface Ready {
   skipped: Array<{ device: Device; reason: string }>;
   model: RankModel;
   sequence: SequenceSlot | null;
-  profile: Profile;
-  profileSettings: ProfileSettings;
-  rankSettings: RankSettings;
-  historySize: number;
-  session: { id: string; lastTs: number };
-  timings: Status['timings'];
+  session: Session;
+  timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
 }
 
-/** The catalogue's sequence model and what it last said about this visitor's history. */
+/** The catalogue's sequence model and why devices were given up on. */
 interface SequenceSlot {
   ref: SequenceModelRef;
   /** Null once no device can run it. */
   model: SequenceModel | null;
   /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
   skipped: SequenceStatus['skipped'];
-  /** The history the probabilities belong to: an event that leaves it unchanged needs no new model run. */
-  history: readonly number[];
-  probabilities: Float32Array | undefined;
 }
 
 const EMBED_BATCH = 64;
 const PRUNE_EVERY = 100;
+/** Pushes to subscribers wait this long for the rest of a burst: about one animation frame. */
+const PUSH_DELAY_MS = 16;
 
 /**
- * The worker-side engine: wires store, catalogue, encoder, profile and ranking together. It holds no ranking
- * logic of its own; everything it decides is which part to call and in what order.
+ * The worker-side engine: wires store, catalogue, encoder and sequence model around one visitor session. It holds
+ * no ranking or profile logic; it validates at the boundary, decides which part to call, and does the I/O.
  */
 export function createEngine(): EngineApi {
-  let ready: Ready | null = null;
+  let wired: Wired | null = null;
+  let sink: EngineEvents | null = null;
   let disposed = false;
-  // One event at a time: the store's order and the profile's fold order must agree.
-  let queue: Promise<unknown> = Promise.resolve();
   let appendsSincePrune = 0;
 
-  const state = (): Ready => {
+  const state = (): Wired => {
     if (disposed) throw new PocketRecError('disposed', 'engine: this recommender was disposed. Create a new one.');
-    if (!ready) throw new PocketRecError('invalid-option', 'engine: init() has not completed. Await createRecommender() before calling it.');
-    return ready;
-  };
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => {});
-    return next;
-  };
-  const toResults = (s: Ready, ranked: Ranked[]): Recommendation[] =>
-    ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.items[r.index] as Item, score: r.score, reason: explain(s.model, r.reason) }));
-
-  const textOf = (event: BehaviourEvent) => (event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined);
-  const fold = (s: Ready, event: BehaviourEvent, textVector: Float32Array | undefined) =>
-    foldEvent(s.profile, event, { space: s.model, attributesOf: (i) => s.model.attributesOf(i), ...(textVector ? { textVector } : {}) }, s.profileSettings);
-  const foldLive = async (s: Ready, event: BehaviourEvent) => {
-    const text = textOf(event);
-    fold(s, event, text ? (await s.encoder.embed([text]))[0] : undefined);
-  };
-  /** Replays a stored history; its texts are embedded in one batched call, not one model run per event. */
-  const replay = async (s: Ready, history: readonly BehaviourEvent[]) => {
-    const texts = history.map(textOf);
-    const vectors = await s.encoder.embed(texts.filter((t): t is string => !!t));
-    let next = 0;
-    for (const [i, event] of history.entries()) fold(s, event, texts[i] ? vectors[next++] : undefined);
+    if (!wired) throw new PocketRecError('invalid-option', 'engine: init() has not completed. Await createRecommender() before calling it.');
+    return wired;
   };
 
-  const rankFor = (s: Ready, request: RecommendRequest): Recommendation[] => {
-    const started = performance.now();
-    const toIndexes = (ids: string[] | undefined) => (ids ?? []).map((id) => s.model.indexOf(id)).filter((i): i is number => i !== undefined);
-    const ranked = recommend(
-      s.model,
-      s.profile,
-      {
-        k: request.k ?? s.config.defaultK,
-        now: request.now ?? Date.now(),
-        exclude: new Set(toIndexes(request.exclude)),
-        pinned: toIndexes(request.pinned),
-        ...(request.filter ? { filter: request.filter } : {}),
-        ...(request.context ? { context: request.context } : {}),
-        ...(request.explore ? { explore: true } : {}),
-        ...(s.sequence?.probabilities ? { sequence: s.sequence.probabilities } : {}),
-      },
-      s.rankSettings,
-      s.profileSettings,
-    );
-    s.timings.lastRecommendMs = performance.now() - started;
-    return toResults(s, ranked);
+  /** The durable write of one event: acknowledged only once IndexedDB committed it. */
+  const persist = (w: Wired) => async (event: StoredEvent, browsing: BrowsingSession) => {
+    const stored = await w.store.append(event);
+    await w.store.putSetting('session', browsing);
+    return stored;
   };
 
-  /**
-   * Runs the sequence model over the profile's history when that history changed (a search or a dismissal leaves
-   * it as it was). A model that fails on every device is dropped, not fatal.
-   */
-  const refreshSequence = async (s: Ready) => {
-    const slot = s.sequence;
-    const model = slot?.model;
-    if (!slot || !model) return;
-    const history = sequenceHistory(s.profile);
-    if (history.length === slot.history.length && history.every((index, i) => index === slot.history[i])) return;
-    slot.history = history;
-    slot.probabilities = undefined;
-    if (history.length === 0) return;
-    const started = performance.now();
-    try {
-      slot.probabilities = relativeProbabilities(await model.score(history));
-      s.timings.lastSequenceMs = performance.now() - started;
-    } catch (error) {
-      console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
-      slot.skipped.push(...model.skipped, { device: model.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
-      slot.model = null;
-      await model.dispose().catch(() => {});
-    }
+  const prune = async (w: Wired) => {
+    if (++appendsSincePrune < PRUNE_EVERY) return;
+    appendsSincePrune = 0;
+    w.session.noteRemoved(await w.store.prune(Date.now()));
   };
 
   return {
     async init(config, events) {
-      if (ready) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
+      if (wired) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
       const started = performance.now();
       const store = openStore(config.dbName, config.retention);
       const loaded = await loadCatalog(config.catalog, {
@@ -152,125 +89,101 @@ export function createEngine(): EngineApi {
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ items: catalog.items, vectors, dim: encoder.dim, ...(catalog.signals ? { signals: catalog.signals } : {}) });
       const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.items.length, config) : null;
-      const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
-      const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
-      await store.prune(Date.now());
-      const history = await store.events();
-      const last = history[history.length - 1];
-      const session = (await store.getSetting<Ready['session']>('session')) ?? { id: newSessionId(), lastTs: last?.ts ?? 0 };
-      const s: Ready = {
-        config,
-        events,
-        store,
-        catalog,
-        fromCache: loaded.fromCache,
-        staleBecause: loaded.staleBecause ?? null,
-        encoder,
-        skipped,
+      const session = createSession({
         model,
-        sequence,
-        profile: createProfile(encoder.dim),
-        profileSettings,
-        rankSettings,
-        historySize: history.length,
-        session,
-        timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null, lastEmbedMs: null },
-      };
-      await replay(s, history);
-      await refreshSequence(s);
-      ready = s;
+        items: catalog.items,
+        embed: (texts) => encoder.embed(texts),
+        sequence: sequence?.model ?? null,
+        onSequenceFailed: (error) => {
+          const failed = sequence?.model;
+          if (!sequence || !failed) return;
+          console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
+          sequence.skipped.push(...failed.skipped, { device: failed.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
+          sequence.model = null;
+          void failed.dispose().catch(() => {});
+        },
+        profileSettings: { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays },
+        rankSettings: { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity },
+        sessionTimeoutMinutes: config.sessionTimeoutMinutes,
+        defaultK: config.defaultK,
+        clock: () => performance.now(),
+        newSessionId: () => crypto.randomUUID(),
+        schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
+      });
+      await store.prune(Date.now());
+      await session.load(await store.events(), await store.getSetting<BrowsingSession>('session'));
+      wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      sink = events;
       events.progress({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
     },
 
-    track(input) {
-      return serial(async () => {
-        const s = state();
-        let event: BehaviourEvent;
-        try {
-          event = validateEvent(input, Date.now(), (id) => s.model.indexOf(id) !== undefined);
-        } catch (error) {
-          if (!(error instanceof InvalidEventError)) throw error;
-          throw new PocketRecError('invalid-event', `track: ${error.message} (field "${error.field}"). Nothing was stored.`, { details: { field: error.field } });
-        }
-        if (event.ts - s.session.lastTs > s.config.sessionTimeoutMinutes * 60_000) s.session = { id: newSessionId(), lastTs: event.ts };
-        s.session.lastTs = Math.max(s.session.lastTs, event.ts);
-        const stored: StoredEvent = { ...event, sessionId: s.session.id };
-        await s.store.append(stored);
-        await s.store.putSetting('session', s.session);
-        s.historySize++;
-        await foldLive(s, event);
-        await refreshSequence(s);
-        if (++appendsSincePrune >= PRUNE_EVERY) {
-          appendsSincePrune = 0;
-          s.historySize -= await s.store.prune(Date.now());
-        }
-        s.events.updated({ recommendations: rankFor(s, {}), cause: event });
-      });
+    async track(input) {
+      const w = state();
+      let event: BehaviourEvent;
+      try {
+        event = validateEvent(input, Date.now(), (id) => w.model.indexOf(id) !== undefined);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        throw new PocketRecError('invalid-event', `track: ${error.message} (field "${error.field}"). Nothing was stored.`, { details: { field: error.field } });
+      }
+      await w.session.track(event, persist(w));
+      await prune(w);
     },
 
-    async recommend(request) {
-      return rankFor(state(), request);
+    async setSubscribed(subscribed) {
+      const w = state();
+      w.session.setListener(subscribed ? (update) => sink?.updated(update) : null);
     },
 
-    async similar(itemId, k, filter) {
-      const s = state();
-      const index = s.model.indexOf(itemId);
-      if (index === undefined) throw new PocketRecError('invalid-option', `similar: itemId "${itemId}" is not in the catalogue.`, { details: { itemId } });
-      return toResults(s, similarTo(s.model, index, k, filter));
-    },
+    recommend: async (request) => state().session.recommend(request),
 
-    async search(query, k, filter) {
-      const s = state();
-      if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
-      const [vector] = await s.encoder.embed([query]);
-      return toResults(s, searchItems(s.model, vector!, query, k, tasteVector(s.profile, s.rankSettings), filter));
-    },
+    similar: async (itemId, k, filter) => state().session.similar(itemId, k, filter),
+
+    search: async (query, k, filter) => state().session.search(query, k, filter),
 
     async embed(texts) {
-      const s = state();
+      const w = state();
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
       const started = performance.now();
-      const vectors = await s.encoder.embed(texts);
-      s.timings.lastEmbedMs = performance.now() - started;
+      const vectors = await w.encoder.embed(texts);
+      w.timings.lastEmbedMs = performance.now() - started;
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
 
     async status() {
-      const s = state();
+      const w = state();
+      const s = w.session.status();
       return {
-        catalog: { version: s.catalog.version, itemCount: s.catalog.items.length, fromCache: s.fromCache, staleBecause: s.staleBecause },
-        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped },
-        sequence: s.sequence ? sequenceStatus(s.sequence) : null,
+        catalog: { version: w.catalog.version, itemCount: w.catalog.items.length, fromCache: w.fromCache, staleBecause: w.staleBecause },
+        encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped },
+        sequence: w.sequence ? sequenceStatus(w.sequence) : null,
         historySize: s.historySize,
-        sessionId: s.session.id,
-        timings: { ...s.timings },
+        sessionId: s.sessionId,
+        timings: { ...w.timings, lastRecommendMs: s.lastRecommendMs, lastSequenceMs: s.lastSequenceMs },
+        counts: { sequenceRuns: s.sequenceRuns, pushes: s.pushes, restarts: 0 },
       };
     },
 
-    async exportHistory() {
-      return state().store.exportHistory();
-    },
+    exportHistory: async () => state().store.exportHistory(),
 
-    forget() {
-      return serial(async () => {
-        const s = state();
-        await s.store.forget();
-        s.profile = createProfile(s.encoder.dim);
-        await refreshSequence(s);
-        s.historySize = 0;
-        s.session = { id: newSessionId(), lastTs: 0 };
-      });
+    async forget() {
+      const w = state();
+      await w.session.forget(() => w.store.forget());
     },
 
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await queue;
-      ready?.store.close();
-      await ready?.encoder.dispose();
-      await ready?.sequence?.model?.dispose();
-      ready = null;
+      const w = wired;
+      wired = null;
+      sink = null;
+      if (!w) return;
+      w.session.setListener(null);
+      await w.session.idle();
+      w.store.close();
+      await w.encoder.dispose();
+      await w.sequence?.model?.dispose();
     },
   };
 }
@@ -300,7 +213,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
 async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
   const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
-  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped], history: [], probabilities: undefined };
+  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
   try {
     slot.model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
   } catch (error) {

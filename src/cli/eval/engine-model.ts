@@ -3,7 +3,8 @@ import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
-import { relativeProbabilities, sequenceHistory, type SequenceModel } from '../../sequence';
+import { relativeProbabilities, sequenceHistory, } from '../../sequence';
+import type { SequenceModel } from '../../onnx';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
