@@ -1,5 +1,5 @@
 import type { Item } from '../catalog';
-import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
+import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder/types';
 import { PocketRecError } from '../errors';
 import type { EngineConfig } from '../worker';
 import type { RecommenderOptions, TransformersEncoderOptions } from './types';
