@@ -5,6 +5,8 @@ export interface StoredEvent extends BehaviourEvent {
   /** Insertion order, assigned by IndexedDB; unique per database. */
   seq?: number;
   sessionId: string;
+  /** The client's delivery key: a track call re-sent after a worker crash is recognised and stored once. */
+  key?: string;
 }
 
 export interface Retention {

@@ -79,8 +79,16 @@ export interface EngineEvents {
  */
 export interface EngineApi {
   init(config: EngineConfig, events: EngineEvents): Promise<Status>;
-  /** Resolves once the event is durably stored and folded into the profile. */
-  track(event: TrackEvent): Promise<void>;
+  /**
+   * Resolves once the event is durably stored and folded into the profile. `key` identifies the delivery: an
+   * event re-sent after a crash whose key is already stored is acknowledged without a second write.
+   */
+  track(event: TrackEvent, key?: string): Promise<void>;
+  /**
+   * Takes the Web Lock `name` for the worker's whole life and resolves once it is held: the client then waits on
+   * the same lock, which the browser grants only when this worker is gone, however it died.
+   */
+  holdLifeline(name: string): Promise<void>;
   /** Whether the host has subscribers: only then does the worker rank after events and push `updated`. */
   setSubscribed(subscribed: boolean): Promise<void>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;

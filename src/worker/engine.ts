@@ -47,6 +47,8 @@ export function createEngine(): EngineApi {
   let sink: EngineEvents | null = null;
   let disposed = false;
   let appendsSincePrune = 0;
+  // Delivery keys already stored when this worker started: a crashed predecessor may have written them unacknowledged.
+  let delivered = new Set<string>();
 
   const state = (): Wired => {
     if (disposed) throw new PocketRecError('disposed', 'engine: this recommender was disposed. Create a new one.');
@@ -55,8 +57,8 @@ export function createEngine(): EngineApi {
   };
 
   /** The durable write of one event: acknowledged only once IndexedDB committed it. */
-  const persist = (w: Wired) => async (event: StoredEvent, browsing: BrowsingSession) => {
-    const stored = await w.store.append(event);
+  const persist = (w: Wired, key: string | undefined) => async (event: StoredEvent, browsing: BrowsingSession) => {
+    const stored = await w.store.append(key === undefined ? event : { ...event, key });
     await w.store.putSetting('session', browsing);
     return stored;
   };
@@ -111,15 +113,18 @@ export function createEngine(): EngineApi {
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
       });
       await store.prune(Date.now());
-      await session.load(await store.events(), await store.getSetting<BrowsingSession>('session'));
+      const history = await store.events();
+      delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
+      await session.load(history, await store.getSetting<BrowsingSession>('session'));
       wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
       sink = events;
       events.progress({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
     },
 
-    async track(input) {
+    async track(input, key) {
       const w = state();
+      if (key !== undefined && delivered.delete(key)) return;
       let event: BehaviourEvent;
       try {
         event = validateEvent(input, Date.now(), (id) => w.model.indexOf(id) !== undefined);
@@ -127,8 +132,13 @@ export function createEngine(): EngineApi {
         if (!(error instanceof InvalidEventError)) throw error;
         throw new PocketRecError('invalid-event', `track: ${error.message} (field "${error.field}"). Nothing was stored.`, { details: { field: error.field } });
       }
-      await w.session.track(event, persist(w));
+      await w.session.track(event, persist(w, key));
       await prune(w);
+    },
+
+    async holdLifeline(name) {
+      // Never released: the lock goes when the worker does.
+      await new Promise<void>((held) => void navigator.locks.request(name, () => (held(), new Promise<never>(() => {}))));
     },
 
     async setSubscribed(subscribed) {
