@@ -29,6 +29,9 @@ export function createSession(deps: SessionDeps): Session {
   let profile: Profile = createProfile(model.dim);
   let browsing: BrowsingSession = { id: deps.newSessionId(), lastTs: 0 };
   let historySize = 0;
+  // The store position folded up to: events are folded in store order, each once.
+  let lastSeq = 0;
+  let syncQueued: Promise<void> | null = null;
   let sequence = deps.sequence;
   let cache: SequenceCache = { history: [], probabilities: undefined };
   let listener: ((update: Update) => void) | null = null;
@@ -37,12 +40,13 @@ export function createSession(deps: SessionDeps): Session {
   let pushScheduled = false;
   const stats = { lastRecommendMs: null as number | null, lastSequenceMs: null as number | null, sequenceRuns: 0, pushes: 0 };
 
-  const fold = (event: BehaviourEvent, textVector: Float32Array | undefined) => {
+  const fold = (event: SessionEvent, textVector: Float32Array | undefined) => {
+    if (event.seq !== undefined) lastSeq = Math.max(lastSeq, event.seq);
     foldEvent(profile, event, { space: model, attributesOf: (i) => model.attributesOf(i), ...(textVector ? { textVector } : {}) }, profileSettings);
     historySize++;
   };
   /** Folds events in order; their texts are embedded in one batched call, not one model run per event. */
-  const foldAll = async (events: readonly BehaviourEvent[]) => {
+  const foldAll = async (events: readonly SessionEvent[]) => {
     const texts = events.map(textOf);
     const wanted = texts.filter((t): t is string => !!t);
     const vectors = wanted.length > 0 ? await deps.embed(wanted) : [];
@@ -129,6 +133,14 @@ export function createSession(deps: SessionDeps): Session {
     if (ts - browsing.lastTs > deps.sessionTimeoutMinutes * 60_000) browsing = { id: deps.newSessionId(), lastTs: ts };
     browsing = { id: browsing.id, lastTs: Math.max(browsing.lastTs, ts) };
   };
+  /** Folds every durable event after `lastSeq`; returns the last one. */
+  const catchUp = async (): Promise<SessionEvent | undefined> => {
+    const fresh = (await deps.readAfter!(lastSeq)).filter((e) => e.seq === undefined || e.seq > lastSeq);
+    await foldAll(fresh);
+    const last = fresh[fresh.length - 1];
+    if (last) browsing = { id: last.sessionId, lastTs: Math.max(browsing.lastTs, last.ts) };
+    return last;
+  };
   const reset = () => {
     profile = createProfile(model.dim);
     historySize = 0;
@@ -141,6 +153,7 @@ export function createSession(deps: SessionDeps): Session {
         reset();
         const last = history[history.length - 1];
         browsing = stored ?? { id: deps.newSessionId(), lastTs: last?.ts ?? 0 };
+        lastSeq = 0;
         await foldAll(history);
         // The model runs now rather than in the first ranking, which then only reads its answer.
         await sequenceProbabilities();
@@ -158,18 +171,29 @@ export function createSession(deps: SessionDeps): Session {
           browsing = before;
           throw error;
         }
-        await foldAll([stored]);
+        if (deps.readAfter && stored.seq !== undefined) {
+          // Other tabs' events stored before this one are folded first, as every tab folds them.
+          const own = browsing;
+          await catchUp();
+          browsing = own;
+        } else {
+          await foldAll([stored]);
+        }
         folded(stored);
         return stored;
       }),
 
-    foldStored: (events, stored) =>
-      serial.run(async () => {
-        if (stored) browsing = stored;
-        await foldAll(events);
-        const last = events[events.length - 1];
+    sync() {
+      if (!deps.readAfter) return Promise.resolve();
+      if (syncQueued) return syncQueued;
+      const queued = serial.run(async () => {
+        syncQueued = null;
+        const last = await catchUp();
         if (last) folded(last);
-      }),
+      });
+      syncQueued = queued;
+      return queued;
+    },
 
     recommend: (request = {}) => serial.run(() => rank(request)),
 
@@ -192,6 +216,10 @@ export function createSession(deps: SessionDeps): Session {
         await erase?.();
         reset();
         browsing = { id: deps.newSessionId(), lastTs: 0 };
+        // What the store holds now was written after the erase (by any tab, this one included when the erase was
+        // another tab's): it is the new history.
+        lastSeq = 0;
+        if (deps.readAfter) await catchUp();
       }),
 
     setListener(next) {

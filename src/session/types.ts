@@ -59,6 +59,12 @@ export interface SessionDeps {
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Null when the catalogue ships no sequence model or no device runs it. */
   sequence: SequenceScorer | null;
+  /**
+   * The durable events stored after `seq`, oldest first, by this tab or any other. With it the session folds in
+   * store order, so every tab of a site folds the same events in the same order; without it (one writer, Node)
+   * each event is folded as its own write returns.
+   */
+  readAfter?(seq: number): Promise<SessionEvent[]>;
   /** Called once when the sequence model throws; the session ranks without it from then on. */
   onSequenceFailed?(error: unknown): void;
   profileSettings: ProfileSettings;
@@ -105,12 +111,15 @@ export interface Session {
    * once that resolved: a failed write leaves the profile as it was.
    */
   track(event: BehaviourEvent, persist: (event: SessionEvent, browsing: BrowsingSession) => Promise<SessionEvent>): Promise<SessionEvent>;
-  /** Folds events that were stored elsewhere (another tab) and are already durable. */
-  foldStored(events: readonly SessionEvent[], browsing: BrowsingSession | undefined): Promise<void>;
+  /**
+   * Folds what other tabs stored since the last fold (through `readAfter`). Calls made while one is already
+   * waiting to run share it, so a burst of notifications costs one read.
+   */
+  sync(): Promise<void>;
   recommend(request?: RecommendRequest): Promise<Recommendation[]>;
   similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
   search(query: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
-  /** Empties the profile after `erase` (the durable deletion) resolved. */
+  /** Empties the profile after `erase` (the durable deletion) resolved; without `erase`, after another tab's. */
   forget(erase?: () => Promise<void>): Promise<void>;
   /** Push one coalesced update per burst of events to `listener`; null stops pushing (and ranking for it). */
   setListener(listener: ((update: Update) => void) | null): void;

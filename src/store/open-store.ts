@@ -8,6 +8,8 @@ export interface HistoryStore {
   append(event: StoredEvent): Promise<StoredEvent>;
   /** All kept events, oldest first. */
   events(): Promise<StoredEvent[]>;
+  /** Kept events stored after `seq` (by any tab), oldest first. */
+  eventsAfter(seq: number): Promise<StoredEvent[]>;
   /** Deletes what the retention policy no longer allows; returns how many events went. */
   prune(now: number): Promise<number>;
   getSetting<T>(key: string): Promise<T | undefined>;
@@ -68,6 +70,7 @@ export function openStore(name: string, retention: Retention): HistoryStore {
         return { ...record, seq };
       }),
     events: () => run('read the history', (d) => d.getAll('events')),
+    eventsAfter: (seq) => run('read new events', (d) => d.getAll('events', IDBKeyRange.lowerBound(seq, true))),
     prune: (now) =>
       run('apply retention', async (d) => {
         const tx = d.transaction('events', 'readwrite');

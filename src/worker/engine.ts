@@ -21,6 +21,8 @@ interface Wired {
   model: RankModel;
   sequence: SequenceSlot | null;
   session: Session;
+  /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
+  channel: BroadcastChannel | null;
   timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
 }
 
@@ -35,6 +37,9 @@ interface SequenceSlot {
 
 const EMBED_BATCH = 64;
 const PRUNE_EVERY = 100;
+/** What one tab tells the others; the store holds the data, the message only says where to look. */
+type TabMessage = { type: 'appended' } | { type: 'forgotten' };
+
 /** Pushes to subscribers wait this long for the rest of a burst: about one animation frame. */
 const PUSH_DELAY_MS = 16;
 
@@ -60,7 +65,15 @@ export function createEngine(): EngineApi {
   const persist = (w: Wired, key: string | undefined) => async (event: StoredEvent, browsing: BrowsingSession) => {
     const stored = await w.store.append(key === undefined ? event : { ...event, key });
     await w.store.putSetting('session', browsing);
+    tell(w, { type: 'appended' });
     return stored;
+  };
+
+  const tell = (w: Wired, message: TabMessage) => w.channel?.postMessage(message);
+  const heard = (w: Wired, message: TabMessage) => {
+    if (wired !== w) return;
+    const done = message.type === 'forgotten' ? w.session.forget() : w.session.sync();
+    done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
   };
 
   const prune = async (w: Wired) => {
@@ -111,12 +124,19 @@ export function createEngine(): EngineApi {
         clock: () => performance.now(),
         newSessionId: () => crypto.randomUUID(),
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
+        readAfter: (seq) => store.eventsAfter(seq),
       });
       await store.prune(Date.now());
       const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
-      wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      // Every tab of the site on this database hears every other: their sessions fold the same stored events.
+      const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
+      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(w, message.data);
+      wired = w;
+      // Events another tab stored while this one was loading.
+      await session.sync();
       sink = events;
       events.progress({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
@@ -179,7 +199,10 @@ export function createEngine(): EngineApi {
 
     async forget() {
       const w = state();
-      await w.session.forget(() => w.store.forget());
+      await w.session.forget(async () => {
+        await w.store.forget();
+        tell(w, { type: 'forgotten' });
+      });
     },
 
     async dispose() {
@@ -189,6 +212,7 @@ export function createEngine(): EngineApi {
       wired = null;
       sink = null;
       if (!w) return;
+      w.channel?.close();
       w.session.setListener(null);
       await w.session.idle();
       w.store.close();

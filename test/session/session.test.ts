@@ -34,11 +34,12 @@ const start = (extra: Partial<SessionDeps> = {}) => {
   return { session, embedCalls };
 };
 
-/** An in-memory durable write: assigns `seq` like the store does. */
+/** An in-memory durable write: assigns `seq` like IndexedDB's key generator, which a clear does not reset. */
 const memoryStore = () => {
   const rows: SessionEvent[] = [];
+  let seq = 0;
   const persist = async (event: SessionEvent) => {
-    const stored = { ...event, seq: rows.length + 1 };
+    const stored = { ...event, seq: ++seq };
     rows.push(stored);
     return stored;
   };
@@ -199,6 +200,36 @@ describe('session', () => {
     expect(order).toEqual(['erased at 2']);
     expect(session.status().historySize).toBe(0);
     expect(await session.recommend()).toEqual(fresh);
+  });
+
+  it('folds in store order, so two tabs writing one store end with the same profile', async () => {
+    const store = memoryStore();
+    const readAfter = async (seq: number) => store.rows.filter((e) => e.seq! > seq);
+    const a = start({ readAfter }).session;
+    const b = start({ readAfter }).session;
+    const ids = SMALL_CATALOG.map((item) => item.id);
+    // Both write at once; each also hears of the other's writes at arbitrary moments.
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => {
+        const tab = i % 3 === 0 ? b : a;
+        const other = tab === a ? b : a;
+        const event: BehaviourEvent = i % 7 === 0 ? { type: 'search', query: `${ids[i % 20]} gift`, ts: NOW + i } : { type: i % 5 === 0 ? 'purchase' : 'view', itemId: ids[(i * 7) % 20]!, ts: NOW + i };
+        return tab.track(event, store.persist).then(() => (i % 4 === 0 ? other.sync() : undefined));
+      }),
+    );
+    await Promise.all([a.sync(), b.sync()]);
+    expect(a.status().historySize).toBe(60);
+    expect(b.status().historySize).toBe(60);
+    expect(await b.recommend({ k: 10 })).toEqual(await a.recommend({ k: 10 }));
+
+    // A forget in one tab (the store emptied), heard by the other after it wrote one more event.
+    await a.forget(async () => void store.rows.splice(0));
+    await b.track(view('r1', NOW + 100), store.persist);
+    await b.forget();
+    await a.sync();
+    expect(a.status().historySize).toBe(1);
+    expect(b.status().historySize).toBe(1);
+    expect(await b.recommend({ k: 10 })).toEqual(await a.recommend({ k: 10 }));
   });
 
   it('rejects unknown items in similar and empty search queries with coded errors', async () => {
