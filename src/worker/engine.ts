@@ -7,7 +7,8 @@ import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank'
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, SequenceStatus, Status } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status } from './api';
+import { createProgressThrottle } from './progress-throttle';
 
 /** What start-up wired together; the visitor's state itself lives in `session`. */
 interface Wired {
@@ -87,23 +88,39 @@ export function createEngine(): EngineApi {
       if (wired) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
       const started = performance.now();
       const store = openStore(config.dbName, config.retention);
-      const loaded = await loadCatalog(config.catalog, {
+      const progress = createProgressThrottle((p) => events.progress(p), { now: () => performance.now(), setTimer: (run, ms) => void setTimeout(run, ms) });
+      // Catalogue, runtime, encoder and sequence model load at once; each waits only for what it needs.
+      const catalogLoaded = loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
-        onProgress: (p) => events.progress(p),
-      });
-      const catalogLoadMs = performance.now() - started;
-      const { catalog } = loaded;
-      const { encoder, skipped } = await loadEncoder(
+        onProgress: (p) => progress.push(p),
+      }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
+      if (config.encoder === 'auto') void loadRuntime(config.wasmBaseUrl, config.devices).catch(() => {});
+      const encoderLoaded = loadEncoder(
         { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, wasmBaseUrl: config.wasmBaseUrl, devices: config.devices },
-        () => catalog.items.map(itemText),
-        (p) => events.progress(p),
+        async () => (await catalogLoaded).loaded.catalog.items.map(itemText),
+        (p) => progress.push(p),
       );
+      const sequenceOpened = catalogLoaded.then(({ loaded: { catalog } }) => (catalog.sequence ? openSequenceModel(catalog.sequence, catalog.items.length, config) : null));
+      let loaded: Awaited<typeof catalogLoaded>['loaded'];
+      let catalogLoadMs: number;
+      let encoder: TextEncoder;
+      let skipped: Wired['skipped'];
+      let sequence: SequenceSlot | null;
+      try {
+        [{ loaded, catalogLoadMs }, { encoder, skipped }, sequence] = await Promise.all([catalogLoaded, encoderLoaded, sequenceOpened]);
+      } catch (error) {
+        // What did load is released; the first failure (a catalogue error, usually) is what the host sees.
+        void encoderLoaded.then(({ encoder }) => encoder.dispose(), () => {});
+        void sequenceOpened.then((slot) => slot?.model?.dispose(), () => {});
+        store.close();
+        throw error;
+      }
+      const { catalog } = loaded;
       const embedStarted = performance.now();
-      const vectors = await itemVectors(catalog, encoder, store, events);
+      const vectors = await itemVectors(catalog, encoder, store, (p) => progress.push(p));
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ items: catalog.items, vectors, dim: encoder.dim, ...(catalog.signals ? { signals: catalog.signals } : {}) });
-      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.items.length, config) : null;
       const session = createSession({
         model,
         items: catalog.items,
@@ -138,7 +155,7 @@ export function createEngine(): EngineApi {
       // Events another tab stored while this one was loading.
       await session.sync();
       sink = events;
-      events.progress({ phase: 'ready', loaded: 1, total: 1 });
+      progress.push({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
     },
 
@@ -223,18 +240,18 @@ export function createEngine(): EngineApi {
 }
 
 /** Vectors for every item: shipped ones if they come from our encoder, else cached, else embedded now. */
-async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents): Promise<Float32Array> {
+async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, onProgress: (p: Progress) => void): Promise<Float32Array> {
   if (catalog.embeddings && catalog.embeddings.model === encoder.id && catalog.embeddings.dim === encoder.dim) return catalog.embeddings.vectors;
   const key = `vectors:${catalog.version}:${encoder.id}`;
   const cached = await store.getCached<Float32Array>(key).catch(() => undefined);
   if (cached instanceof Float32Array && cached.length === catalog.items.length * encoder.dim) return cached;
   const out = new Float32Array(catalog.items.length * encoder.dim);
   const total = catalog.items.length;
-  events.progress({ phase: 'embed', loaded: 0, total });
+  onProgress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
     const batch = catalog.items.slice(start, start + EMBED_BATCH).map(itemText);
     (await encoder.embed(batch)).forEach((v, i) => out.set(v, (start + i) * encoder.dim));
-    events.progress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
+    onProgress({ phase: 'embed', loaded: Math.min(total, start + EMBED_BATCH), total });
   }
   await store.putCached(key, out).catch((error: unknown) => console.warn('engine: could not cache item vectors; the next visit embeds again.', error));
   return out;
