@@ -117,6 +117,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   };
 
   const retire = (incarnation: Incarnation) => {
+    if (incarnation.forget.signal.aborted) return;
     incarnation.forget.abort();
     incarnation.engine[releaseProxy]();
     incarnation.worker.terminate();
@@ -125,8 +126,10 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   const onDeath = (dead: Incarnation, why: string) => {
     retire(dead);
     if (!started) {
-      // Start-up itself failed: nothing to recover yet; createRecommender rejects.
-      failAll(crashError(why));
+      // Start-up itself failed: nothing to recover yet; createRecommender rejects (and, should it have resolved
+      // in the same instant, every later call rejects instead of waiting on a dead worker).
+      broken = crashError(why);
+      failAll(broken);
       return;
     }
     if (++failedRestarts > MAX_FAILED_RESTARTS) {
@@ -174,11 +177,14 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     if (disposed) return;
     disposed = true;
     const last = current;
-    // Let the worker close its database first, so another tab's upgrade is not blocked by a dead connection.
-    void last.engine
-      .dispose()
-      .catch(() => {})
-      .finally(() => retire(last));
+    // Let the worker close its database first, so another tab's upgrade is not blocked by a dead connection
+    // (a worker already retired has nothing left to close).
+    if (!last.forget.signal.aborted) {
+      void last.engine
+        .dispose()
+        .catch(() => {})
+        .finally(() => retire(last));
+    }
     listeners.clear();
     failAll(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
   };
