@@ -10,7 +10,9 @@ interface Rec {
 type TabWindow = { rec: Rec; burst?: Promise<string[]> };
 
 const DB = `two-tabs-${Date.now()}`;
-const ITEMS = 40;
+const ITEMS = 120;
+/** Events touch only the first items: seen items are not recommended, so the rest stay rankable. */
+const TOUCHED = 30;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
 /** A tab of the site with its own recommender on the shared database: a small inline catalogue, lexical encoder. */
@@ -33,18 +35,18 @@ const recommended = (page: Page) => page.evaluate((now) => (window as unknown as
 /** Starts `count` events in the page without waiting; their tracking runs while the other tab does the same. */
 const startBurst = (page: Page, offset: number, count: number) =>
   page.evaluate(
-    ({ offset, count, items, now }) => {
+    ({ offset, count, touched, now }) => {
       const w = window as unknown as TabWindow;
       w.burst = Promise.all(
         Array.from({ length: count }, (_, i) =>
-          w.rec.track({ type: i % 9 === 0 ? 'add_to_cart' : 'view', itemId: `i${(offset + i * 7) % items}`, ts: now + offset + i }).then(
+          w.rec.track({ type: i % 9 === 0 ? 'add_to_cart' : 'view', itemId: `i${(offset + i * 7) % touched}`, ts: now + offset + i }).then(
             () => '',
             (error: Error) => String(error),
           ),
         ),
       );
     },
-    { offset, count, items: ITEMS, now: NOW },
+    { offset, count, touched: TOUCHED, now: NOW },
   );
 const finishBurst = (page: Page) => page.evaluate(async () => (await (window as unknown as TabWindow).burst!).filter(Boolean));
 
