@@ -101,7 +101,11 @@ export function createEngine(): EngineApi {
         async () => (await catalogLoaded).loaded.catalog.items.map(itemText),
         (p) => progress.push(p),
       );
-      const sequenceOpened = catalogLoaded.then(({ loaded: { catalog } }) => (catalog.sequence ? openSequenceModel(catalog.sequence, catalog.items.length, config) : null));
+      // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
+      // does not support creating two sessions at once (on WebGPU the second never finishes).
+      const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
+        catalog.sequence ? openSequenceModel(catalog.sequence, catalog.items.length, config) : null,
+      );
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
       let encoder: TextEncoder;
