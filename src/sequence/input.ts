@@ -1,4 +1,4 @@
-import type { Profile } from '../profile/types';
+import type { Profile } from '../profile';
 
 /**
  * The model's input for one history of catalogue indices, oldest first: its last `maxLen` entries as model ids

@@ -1,43 +1,16 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { Device, EncoderChoice, ModelProgress } from '../encoder';
-import type { BehaviourEvent, EventContext } from '../profile';
+import type { BehaviourEvent } from '../profile';
 import type { RankFilter } from '../rank';
+import type { Recommendation, RecommendRequest, Update } from '../session';
 import type { HistoryExport, Retention } from '../store';
 
 /** What the host passes to `track`; `ts` defaults to now; a numeric `itemId` means its decimal string, as in catalogues. */
 export type TrackEvent = Omit<BehaviourEvent, 'ts' | 'itemId'> & { ts?: number; itemId?: string | number };
 
-export interface RecommendRequest {
-  /** How many results. @defaultValue the recommender's `defaultK` */
-  k?: number;
-  /** Item ids never to return (e.g. what the page already shows). */
-  exclude?: string[];
-  filter?: RankFilter;
-  /** Item ids to put first, in order (merchandising). */
-  pinned?: string[];
-  /** The moment to rank for, in ms. @defaultValue now */
-  now?: number;
-  /** The situation (device, surface) for context-aware ranking; daypart and weekday come from `now`. */
-  context?: EventContext;
-  /** Reserve the last slot for something outside the visitor's usual categories. @defaultValue false */
-  explore?: boolean;
-}
-
-/** One result: the host's own item record, a score, and why it was chosen. */
-export interface Recommendation {
-  id: string;
-  item: Item;
-  score: number;
-  reason: string;
-}
+export type { Recommendation, RecommendRequest, Update };
 
 export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
-
-export interface Update {
-  recommendations: Recommendation[];
-  /** The event that caused the update. */
-  cause: BehaviourEvent;
-}
 
 export interface Status {
   catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
@@ -47,6 +20,8 @@ export interface Status {
   historySize: number;
   /** `persistent: false` when IndexedDB could not be opened: the history then lives in memory for this visit only. */
   store: { persistent: boolean };
+  /** The vector kernel ranking runs on: WASM SIMD, or plain JS with the reason. */
+  kernel: { kind: 'wasm-simd' | 'js'; fallbackReason?: string };
   sessionId: string;
   timings: {
     catalogLoadMs: number | null;
@@ -55,6 +30,14 @@ export interface Status {
     lastSequenceMs: number | null;
     /** The last `embed()` call inside the worker: the encoder alone, without the message round trip. */
     lastEmbedMs: number | null;
+  };
+  counts: {
+    /** Sequence model runs: at most one per burst of events, only when a ranking needs it. */
+    sequenceRuns: number;
+    /** Coalesced updates pushed to subscribers: one per burst of events, none without a subscriber. */
+    pushes: number;
+    /** Times the client restarted a crashed worker (the client fills this in). */
+    restarts: number;
   };
 }
 
@@ -101,7 +84,18 @@ export interface EngineEvents {
  */
 export interface EngineApi {
   init(config: EngineConfig, events: EngineEvents): Promise<Status>;
-  track(event: TrackEvent): Promise<void>;
+  /**
+   * Resolves once the event is durably stored and folded into the profile. `key` identifies the delivery: an
+   * event re-sent after a crash whose key is already stored is acknowledged without a second write.
+   */
+  track(event: TrackEvent, key?: string): Promise<void>;
+  /**
+   * Takes the Web Lock `name` for the worker's whole life and resolves once it is held: the client then waits on
+   * the same lock, which the browser grants only when this worker is gone, however it died.
+   */
+  holdLifeline(name: string): Promise<void>;
+  /** Whether the host has subscribers: only then does the worker rank after events and push `updated`. */
+  setSubscribed(subscribed: boolean): Promise<void>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
   search(query: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;

@@ -3,7 +3,8 @@ import { exportSasrecOnnx } from '../../src/cli/sequence/export-onnx';
 import { scoreNext, toParams, type SasrecConfig, type Weights } from '../../src/cli/sequence/sasrec';
 import { loadTf } from '../../src/cli/sequence/tf';
 import { trainSasrec } from '../../src/cli/sequence';
-import { createSequenceModel, writeInput } from '../../src/sequence';
+import { createSequenceModel } from '../../src/onnx';
+import { writeInput } from '../../src/sequence';
 
 const ITEMS = 300;
 const config = { maxLen: 20, dim: 32, blocks: 2, dropout: 0.1 };

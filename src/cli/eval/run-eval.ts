@@ -7,7 +7,7 @@ import type { RankModel } from '../../rank';
 import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
-import { createSequenceModel, type SequenceModel } from '../../sequence';
+import { createSequenceModel, type SequenceModel } from '../../onnx';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportSasrecOnnx } from '../sequence/export-onnx';
 import { loadNodeOrt } from '../model';

@@ -1,10 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
-import { openDeviceSession, type DeviceSession, type OnnxDevice, type Skipped } from '../onnx';
-import { writeInput } from './input';
-
-/** The graph's input and output names; `pocketrec build` writes them. */
-export const SEQUENCE_INPUT = 'items';
-export const SEQUENCE_OUTPUT = 'scores';
+import { SEQUENCE_INPUT, SEQUENCE_OUTPUT, writeInput } from '../sequence';
+import { openDeviceSession, type DeviceSession, type OnnxDevice, type Skipped } from './device-session';
 
 export interface SequenceModelSource {
   model: Uint8Array;
