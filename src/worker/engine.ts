@@ -155,7 +155,8 @@ export function createEngine(): EngineApi {
         clock: () => performance.now(),
         newSessionId: () => crypto.randomUUID(),
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
-        readAfter: (seq) => store.eventsAfter(seq),
+        // Events an older validator let through (a NaN rating) are skipped here as at start-up.
+        readAfter: async (seq) => (await store.eventsAfter(seq)).filter(isReplayable),
       });
       await store.prune(Date.now());
       const history = (await store.events()).filter(isReplayable);
