@@ -156,7 +156,7 @@ export function createEngine(): EngineApi {
       const rows = await itemVectors(catalog, encoder, store, events, kernel);
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
-      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.columns.count, config) : null;
+      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, kernel, config) : null;
       const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
       const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
       await store.prune(Date.now());
@@ -314,12 +314,12 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
  * status says why, and ranking uses every other signal.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<SequenceSlot> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
   const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
   const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped], history: [], probabilities: undefined };
   try {
-    slot.model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
+    slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
