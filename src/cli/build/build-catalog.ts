@@ -128,7 +128,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
 
     const files: Record<string, number> = {};
-    for (const f of [...written, ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
+    for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await rm(options.out, { recursive: true, force: true });
     await rename(tmp, options.out);
     return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };
