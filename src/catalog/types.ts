@@ -102,7 +102,7 @@ export interface SequenceModelRef {
   table: { url: string; bytes: number; sha256: string; dim: number };
   /** JSON array: the item id of every model row. A model is used only when it equals the catalogue's id order. */
   items: string;
-  /** Of the item table; `pocketrec build` writes int8. */
+  /** Shown in `status()`; the table is always read as int8 rows (`pocketrec build` writes "int8"). */
   dtype: 'float32' | 'int8';
   maxLen: number;
   /** How training went, for `status()` and the curious. */
