@@ -1,10 +1,14 @@
 import type * as Ort from 'onnxruntime-web';
-import { SEQUENCE_INPUT, SEQUENCE_OUTPUT, writeInput } from '../sequence';
+import { PocketRecError } from '../errors';
+import { SEQUENCE_INPUT, SEQUENCE_MASK, SEQUENCE_OUTPUT, writeEmbedded } from '../sequence';
+import type { Int8Rows, VectorKernel } from '../vector';
 import { openDeviceSession, type DeviceSession, type OnnxDevice, type Skipped } from './device-session';
 
 export interface SequenceModelSource {
+  /** ONNX graph: `embedded` [batch, maxLen, dim] + `mask` [batch, maxLen] → `hidden` [batch, dim]. */
   model: Uint8Array;
-  itemCount: number;
+  /** The item table, row i = catalogue item i, allocated by `kernel` (the graph holds no item rows). */
+  table: Int8Rows;
   maxLen: number;
 }
 
@@ -17,18 +21,38 @@ export interface SequenceModel {
   dispose(): Promise<void>;
 }
 
-/** Opens the model with the same device order and fallback as the text encoder. */
-export async function createSequenceModel(source: SequenceModelSource, options: { ort: typeof Ort; devices: readonly OnnxDevice[] }): Promise<SequenceModel> {
-  const { ort } = options;
+/**
+ * Opens the model with the same device order and fallback as the text encoder. The graph only encodes the history
+ * into a hidden state; every item's logit (hidden · item row) is one int8 kernel scan over the table, so the graph's
+ * cost does not grow with the catalogue.
+ */
+export async function createSequenceModel(source: SequenceModelSource, options: { ort: typeof Ort; devices: readonly OnnxDevice[]; kernel: VectorKernel }): Promise<SequenceModel> {
+  const { ort, kernel } = options;
+  const { table, maxLen } = source;
+  const { dim } = table;
+  const itemCount = table.scales.length;
   const run = async (session: Ort.InferenceSession, history: readonly number[]): Promise<Float32Array> => {
-    const input = new BigInt64Array(source.maxLen);
-    writeInput(history, source.maxLen, input);
-    const result = await session.run({ [SEQUENCE_INPUT]: new ort.Tensor('int64', input, [1, source.maxLen]) });
+    const bad = history.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= itemCount);
+    if (bad >= 0) {
+      throw new PocketRecError('invalid-option', `sequence model: history[${bad}] is ${history[bad]}, not a catalogue index below ${itemCount}.`, { details: { field: `history[${bad}]`, itemCount } });
+    }
+    // Per call: a second score() may fill its input while this one's run is still in flight.
+    const embedded = new Float32Array(maxLen * dim);
+    const mask = new Float32Array(maxLen);
+    writeEmbedded(history, maxLen, table, embedded, mask);
+    const result = await session.run({
+      [SEQUENCE_INPUT]: new ort.Tensor('float32', embedded, [1, maxLen, dim]),
+      [SEQUENCE_MASK]: new ort.Tensor('float32', mask, [1, maxLen]),
+    });
     const out = result[SEQUENCE_OUTPUT]!;
-    const scores = (await out.getData()) as Float32Array;
+    const hidden = (await out.getData()) as Float32Array;
     out.dispose();
-    if (scores.length !== source.itemCount) throw new Error(`the model scored ${scores.length} items, the catalogue has ${source.itemCount}`);
-    return scores;
+    if (hidden.length !== dim) {
+      throw new PocketRecError('model-invalid', `sequence model: the graph returned a hidden state of ${hidden.length} values, the item table has ${dim} dims. Rebuild the catalogue with \`pocketrec build\`.`, {
+        details: { hidden: hidden.length, dim },
+      });
+    }
+    return kernel.score(table, [{ vector: hidden, weight: 1 }]);
   };
   const device: DeviceSession = await openDeviceSession({ ort, model: source.model, devices: options.devices, warmUp: (session) => run(session, []) });
   return {

@@ -1,2 +1,2 @@
-export { writeInput, collapseRepeats, relativeProbabilities, sequenceHistory } from './input';
-export { SEQUENCE_INPUT, SEQUENCE_OUTPUT } from './graph-names';
+export { writeInput, writeEmbedded, collapseRepeats, relativeProbabilities, sequenceHistory } from './input';
+export { SEQUENCE_INPUT, SEQUENCE_MASK, SEQUENCE_OUTPUT } from './graph-names';

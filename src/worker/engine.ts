@@ -114,7 +114,7 @@ export function createEngine(): EngineApi {
       // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
       // does not support creating two sessions at once (on WebGPU the second never finishes).
       const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
-        catalog.sequence ? openSequenceModel(catalog.sequence, catalog.columns.count, config) : null,
+        catalog.sequence ? openSequenceModel(catalog.sequence, kernel, config) : null,
       );
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
@@ -284,12 +284,12 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
  * status says why, and ranking uses every other signal.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<SequenceSlot> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
   const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
   const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
   try {
-    slot.model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
+    slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
