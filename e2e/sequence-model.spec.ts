@@ -12,8 +12,8 @@ test('the catalogue sequence model runs on the preferred device and follows ever
     const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'sequence-e2e' });
     const before = await rec.status();
     for (const itemId of ids.slice(0, 3)) await rec.track({ type: 'view', itemId });
-    const after = await rec.status();
     const recommendations = await rec.recommend({ k: 5 });
+    const after = await rec.status();
     rec.dispose();
     // A catalogue without a model keeps the heuristic engine.
     const plain = await createRecommender({ catalog: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }], dbName: 'sequence-e2e-plain', encoder: 'lexical' });
@@ -28,9 +28,10 @@ test('the catalogue sequence model runs on the preferred device and follows ever
   expect(result.before.sequence).toMatchObject({ version: manifest.sequence.sha256.slice(0, 12), bytes: manifest.sequence.bytes, dtype: 'int8', device: expected });
   expect(result.before.sequence.training.validNdcg10).toBeGreaterThan(0);
   if (expected === 'wasm') expect(result.before.sequence.skipped[0]).toMatchObject({ device: 'webgpu', reason: expect.stringMatching(/adapter|navigator\.gpu/) });
-  // No history yet, so nothing to run; after the views the model ran over them.
+  // No history yet, so nothing to run; the recommendation after the views ran the model over them, once.
   expect(result.before.timings.lastSequenceMs).toBeNull();
   expect(result.after.timings.lastSequenceMs).toBeGreaterThan(0);
+  expect(result.after.counts.sequenceRuns).toBe(1);
   expect(result.count).toBe(5);
   expect(result.plain).toEqual({ sequence: null, recs: ['b'] });
 });

@@ -1,15 +1,25 @@
 import { PocketRecError } from '../errors';
+import type { Int8RowsAllocator } from '../vector';
 import { sha256Hex } from './sha256';
 import type { Catalog, SequenceModelRef } from './types';
+import { decodeEmbeddings } from './validate';
+
+/** The sequence model's files as fetched and checked: what the cache keeps. */
+export interface SequenceModelBytes {
+  model: ArrayBuffer;
+  table: ArrayBuffer;
+}
 
 /**
- * Fetches the catalogue's sequence model and checks that it belongs to this catalogue: the bytes against their
- * sha256, the model's item rows against the catalogue's ids, in order. A model trained for another catalogue
- * would score the wrong items, so any mismatch rejects the whole update (and a cached good copy stays in use).
+ * Fetches the catalogue's sequence model and checks that it belongs to this catalogue: the graph and the item
+ * table against their sha256, the model's item rows against the catalogue's ids, in order. A model trained for
+ * another catalogue would score the wrong items, so any mismatch rejects the whole update (and a cached good copy
+ * stays in use).
  */
-export async function loadSequenceModel(ref: SequenceModelRef, manifestUrl: string, ids: readonly string[], get: (url: string) => Promise<Response>): Promise<NonNullable<Catalog['sequence']>> {
+export async function loadSequenceModel(ref: SequenceModelRef, manifestUrl: string, ids: readonly string[], get: (url: string) => Promise<Response>): Promise<SequenceModelBytes> {
   const itemsUrl = new URL(ref.items, manifestUrl).href;
   const modelUrl = new URL(ref.url, manifestUrl).href;
+  const tableUrl = new URL(ref.table.url, manifestUrl).href;
   const invalid = (message: string, details: Record<string, unknown>) =>
     new PocketRecError('catalog-invalid', `catalog: sequence model ${message} Rebuild the catalogue and its model together with \`pocketrec build\`.`, { details: { source: manifestUrl, ...details } });
 
@@ -30,8 +40,16 @@ export async function loadSequenceModel(ref: SequenceModelRef, manifestUrl: stri
       row,
     });
   }
-  const model = new Uint8Array(await (await get(modelUrl)).arrayBuffer());
-  const actual = await sha256Hex(model);
-  if (actual !== ref.sha256) throw invalid(`${modelUrl} has sha256 ${actual.slice(0, 12)}…, the manifest says ${ref.sha256.slice(0, 12)}….`, { field: 'sequence.sha256' });
-  return { ref, model };
+  const checked = async (url: string, sha256: string, field: string) => {
+    const bytes = await (await get(url)).arrayBuffer();
+    const actual = await sha256Hex(new Uint8Array(bytes));
+    if (actual !== sha256) throw invalid(`file ${url} has sha256 ${actual.slice(0, 12)}…, the manifest says ${sha256.slice(0, 12)}….`, { field });
+    return bytes;
+  };
+  return { model: await checked(modelUrl, ref.sha256, 'sequence.sha256'), table: await checked(tableUrl, ref.table.sha256, 'sequence.table.sha256') };
+}
+
+/** The model as the engine opens it: the graph, and the item table decoded into `allocate`'s rows (kernel memory). */
+export function decodeSequenceModel(ref: SequenceModelRef, bytes: SequenceModelBytes, itemCount: number, source: string, allocate?: Int8RowsAllocator): NonNullable<Catalog['sequence']> {
+  return { ref, model: new Uint8Array(bytes.model), table: decodeEmbeddings(bytes.table, itemCount, ref.table.dim, 'int8', new URL(ref.table.url, source).href, allocate) };
 }

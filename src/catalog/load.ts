@@ -2,7 +2,7 @@ import { PocketRecError } from '../errors';
 import type { Int8RowsAllocator } from '../vector';
 import { createSectionReader, decodeColumns, encodeColumns } from './binary';
 import { columnsFromItems } from './columns';
-import { loadSequenceModel } from './load-sequence-model';
+import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
 import { sha256Hex } from './sha256';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
@@ -67,7 +67,7 @@ interface CacheMeta {
   lastModified?: string;
   /** The v2 layout (v1 sources are cached in the same shape, converted). */
   manifest: CatalogManifestV2;
-  /** Pieces per part name (columns, records, embeddings, sequence). */
+  /** Pieces per part name (columns, records, embeddings, sequence, sequenceTable). */
   pieces: Record<string, number>;
   /** Bytes per part, so a warm start copies each piece straight into its place instead of joining copies. */
   bytes: Record<string, number>;
@@ -75,7 +75,7 @@ interface CacheMeta {
   pieceBytes?: number;
 }
 
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer };
+type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
@@ -159,8 +159,9 @@ async function fetchAndValidate(
       catalog = decodeParts(manifest, parts, url, options.allocateRows);
       if (manifest.sequence) {
         const sequence = await loadSequenceModel(manifest.sequence, url, catalog.columns.ids, (u) => get(doFetch, u));
-        catalog = { ...catalog, sequence };
-        parts.sequence = sequence.model.slice().buffer;
+        catalog = { ...catalog, sequence: decodeSequenceModel(manifest.sequence, sequence, manifest.itemCount, url, options.allocateRows) };
+        parts.sequence = sequence.model;
+        parts.sequenceTable = sequence.table;
       }
     } else {
       ({ catalog, parts, layout } = await loadV1(manifest, url, doFetch, options));
@@ -215,8 +216,9 @@ async function loadV1(manifest: CatalogManifestV1, manifestUrl: string, doFetch:
   const built = fromItems(manifest.version, items, embeddings, signals, options);
   if (manifest.sequence) {
     const sequence = await loadSequenceModel(manifest.sequence, manifestUrl, built.catalog.columns.ids, (u) => get(doFetch, u));
-    built.catalog = { ...built.catalog, sequence };
-    built.parts.sequence = sequence.model.slice().buffer;
+    built.catalog = { ...built.catalog, sequence: decodeSequenceModel(manifest.sequence, sequence, items.length, manifestUrl, options.allocateRows) };
+    built.parts.sequence = sequence.model;
+    built.parts.sequenceTable = sequence.table;
     built.layout.sequence = manifest.sequence;
   }
   return built;
@@ -263,7 +265,9 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
     catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
   }
-  if (manifest.sequence && parts.sequence) catalog.sequence = { ref: manifest.sequence, model: new Uint8Array(parts.sequence) };
+  if (manifest.sequence && parts.sequence && parts.sequenceTable) {
+    catalog.sequence = decodeSequenceModel(manifest.sequence, { model: parts.sequence, table: parts.sequenceTable }, count, source, allocate);
+  }
   return catalog;
 }
 

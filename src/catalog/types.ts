@@ -91,12 +91,18 @@ export interface SequenceTraining {
 
 /** A trained sequence model (SASRec) shipped with the catalogue; only weights travel, never a user's history. */
 export interface SequenceModelRef {
-  /** ONNX graph: `items` int64 [batch, maxLen] (left-padded, 0 = none, else row + 1) → `scores` [batch, itemCount]. */
+  /**
+   * ONNX graph: `embedded` float [batch, maxLen, dim] (the history's table rows × sqrt(dim), left-padded with zeros)
+   * and `mask` float [batch, maxLen] (1 = an item) → `hidden` float [batch, dim]. Item scores are hidden · table row.
+   */
   url: string;
   bytes: number;
   sha256: string;
+  /** The item table: one int8 row with an f32 scale per catalogue item, in item order (f32 scales, then int8 values). */
+  table: { url: string; bytes: number; sha256: string; dim: number };
   /** JSON array: the item id of every model row. A model is used only when it equals the catalogue's id order. */
   items: string;
+  /** Shown in `status()`; the table is always read as int8 rows (`pocketrec build` writes "int8"). */
   dtype: 'float32' | 'int8';
   maxLen: number;
   /** How training went, for `status()` and the curious. */
@@ -200,7 +206,7 @@ export interface Catalog {
   /** Present when the catalogue shipped vectors; `model` names their encoder. */
   readonly embeddings?: { readonly model: string; readonly rows: Int8Rows };
   /** Present when the catalogue shipped a sequence model whose items match its own. */
-  readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array };
+  readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }
 
 export type LoadProgress =

@@ -225,6 +225,14 @@ function validateSequenceRef(raw: unknown, bad: Bad): void {
     if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${showValue(q.dtype)}; valid values: "float32", "int8"`);
     if (typeof q.maxLen !== 'number' || !Number.isInteger(q.maxLen) || q.maxLen <= 0) throw bad('sequence.maxLen', 'must be a positive integer');
     if (q.training !== undefined) validateTraining(q.training, bad);
+    // Builds before the kernel-scored output shipped the item table inside a graph that returns scores.
+    if (q.table === undefined) throw bad('sequence.table', 'is missing: this sequence model was built by an older pocketrec, whose graph scores the items itself');
+    const t = q.table as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null) throw bad('sequence.table', 'must be an object { url, bytes, sha256, dim }');
+    if (typeof t.url !== 'string') throw bad('sequence.table.url', 'must be the URL of the item table');
+    if (typeof t.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.sha256)) throw bad('sequence.table.sha256', 'must be 64 hex digits');
+    if (typeof t.bytes !== 'number' || !Number.isInteger(t.bytes) || t.bytes <= 0) throw bad('sequence.table.bytes', 'must be a positive integer');
+    if (typeof t.dim !== 'number' || !Number.isInteger(t.dim) || t.dim <= 0) throw bad('sequence.table.dim', 'must be a positive integer');
   }
 }
 

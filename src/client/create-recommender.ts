@@ -1,17 +1,39 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { installErrorTransfer, PocketRecError } from '../errors';
-import type { EngineApi, EngineEvents, Update } from '../worker';
-import { validateEvent } from '../profile';
+import { PocketRecError } from '../errors';
+import { validateEvent } from '../profile/validate-event';
+import { installErrorTransfer } from '../rpc';
+import type { EngineApi, EngineConfig, EngineEvents, Status, Update } from '../worker';
 import { resolveOptions } from './resolve-options';
 import { checked, sendSafely, validateCallOptions, validateItemId, validateK, validateQuery, validateRecommendRequest } from './validate-request';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
 import { defaultWorkerUrl, explainWorkerFailure } from './worker-url';
 
+/** Restarts in a row that fail before the worker is ready again; then the recommender gives up. */
+const MAX_FAILED_RESTARTS = 3;
+
+/** One worker and the promise that it is initialised. */
+interface Incarnation {
+  worker: Worker;
+  engine: Remote<EngineApi>;
+  ready: Promise<unknown>;
+  /** Stops waiting on the worker's lifeline when it is replaced or disposed. */
+  forget: AbortController;
+}
+
+/** A call that has not settled yet; it is sent again to the next worker if this one dies. */
+interface Pending {
+  run(engine: Remote<EngineApi>): Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  sentTo: Incarnation | null;
+}
+
 /**
  * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
- * the encoder. Resolves once the first recommendation can be served.
+ * the encoder. Resolves once the first recommendation can be served. A worker that dies later is restarted: it
+ * rebuilds the visitor's state from IndexedDB and the calls it left unanswered are sent to it again.
  *
- * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-empty`, `catalog-fetch-failed`, `store-unavailable`,
+ * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-empty`, `catalog-fetch-failed`, `store-unavailable`, `asset-failed`,
  *   `worker-crashed`, `aborted`
  * @example
  * const rec = await createRecommender({ catalog: '/catalog.json' });
@@ -22,64 +44,161 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   installErrorTransfer();
   const pageUrl = globalThis.location?.href ?? 'http://localhost/';
   const workerUrl = new URL(String(options.workerUrl ?? defaultWorkerUrl()), pageUrl);
-  const config = resolveOptions(options, pageUrl, workerUrl.href);
-  const worker = new Worker(workerUrl, { type: 'module', name: 'pocketrec' });
-  const engine: Remote<EngineApi> = wrap<EngineApi>(worker);
+  const config: EngineConfig = resolveOptions(options, pageUrl, workerUrl.href);
   const listeners = new Set<(update: Update) => void>();
-  const pending = new Set<(error: PocketRecError) => void>();
+  const pending = new Set<Pending>();
   let disposed = false;
-
-  const fail = (error: PocketRecError) => {
-    for (const reject of pending) reject(error);
-    pending.clear();
-  };
-  // Comlink leaves calls pending forever when the worker dies; settle them here instead.
-  const crashed = (event: ErrorEvent | MessageEvent) => {
-    const message = event instanceof ErrorEvent ? event.message : 'a message could not be deserialised';
-    void explainWorkerFailure(workerUrl.href, message).then(fail);
-  };
-  worker.addEventListener('error', crashed);
-  worker.addEventListener('messageerror', crashed);
-
-  const call = <T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
-    if (disposed) return Promise.reject(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
-    if (signal?.aborted) return Promise.reject(new PocketRecError('aborted', 'client: the call was aborted before it started.'));
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => settle(() => reject(new PocketRecError('aborted', 'client: the call was aborted.')));
-      const settle = (done: () => void) => {
-        pending.delete(reject);
-        signal?.removeEventListener('abort', onAbort);
-        done();
-      };
-      pending.add(reject);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      sendSafely(run).then(
-        (value) => settle(() => resolve(value)),
-        (error: unknown) => settle(() => reject(error)),
-      );
-    });
-  };
+  let started = false;
+  let restarts = 0;
+  let failedRestarts = 0;
+  let broken: PocketRecError | null = null;
+  let deliveries = 0;
+  const deliveryPrefix = crypto.randomUUID();
 
   const events: EngineEvents = {
     progress: (p) => options.onProgress?.(p),
-    updated: (update) => listeners.forEach((listener) => listener(update)),
+    updated: (update) => {
+      for (const listener of listeners) {
+        // One throwing subscriber must not keep the update from the others; the page still sees its error.
+        try {
+          listener(update);
+        } catch (error) {
+          reportError(error);
+        }
+      }
+    },
   };
   const sink = proxy(events);
 
+  const crashError = (why: string) =>
+    new PocketRecError('worker-crashed', `client: the PocketRec worker failed (${why}). Check that ${String(options.workerUrl ?? defaultWorkerUrl())} is served.`);
+
+  const failAll = (error: PocketRecError) => {
+    for (const call of pending) call.reject(error);
+    pending.clear();
+  };
+
+  const send = (call: Pending, to: Incarnation) => {
+    call.sentTo = to;
+    to.ready
+      .then(() => sendSafely(() => call.run(to.engine)))
+      .then(
+        (value) => {
+          if (call.sentTo !== to) return;
+          // An answer, not just a start, proves the worker works: a call that kills every worker cannot loop.
+          failedRestarts = 0;
+          call.resolve(value);
+        },
+        (error: unknown) => call.sentTo === to && call.reject(error),
+      );
+  };
+
+  const spawn = (): Incarnation => {
+    const worker = new Worker(workerUrl, { type: 'module', name: 'pocketrec' });
+    const engine = wrap<EngineApi>(worker);
+    const forget = new AbortController();
+    const self: Incarnation = { worker, engine, ready: Promise.resolve(), forget };
+    const died = (why: string) => {
+      if (current !== self || disposed) return;
+      onDeath(self, why);
+    };
+    // Comlink leaves calls pending forever when the worker dies; these are the ways to learn that it did.
+    worker.addEventListener('error', (event) => died(event.message || 'the script did not load'));
+    worker.addEventListener('messageerror', () => died('a message could not be deserialised'));
+    const lifeline = `pocketrec-worker-${crypto.randomUUID()}`;
+    self.ready = (async () => {
+      await engine.init(config, sink);
+      if (typeof navigator !== 'undefined' && navigator.locks) {
+        await engine.holdLifeline(lifeline);
+        // Granted only once the worker no longer holds it: it was terminated, crashed or ran out of memory.
+        navigator.locks.request(lifeline, { signal: forget.signal }, () => died('it stopped')).catch(() => {});
+      }
+      if (listeners.size > 0) await engine.setSubscribed(true);
+    })();
+    return self;
+  };
+
+  const retire = (incarnation: Incarnation) => {
+    if (incarnation.forget.signal.aborted) return;
+    incarnation.forget.abort();
+    incarnation.engine[releaseProxy]();
+    incarnation.worker.terminate();
+  };
+
+  const onDeath = (dead: Incarnation, why: string) => {
+    retire(dead);
+    if (!started) {
+      // Start-up itself failed: nothing to recover yet; createRecommender rejects (and, should it have resolved
+      // in the same instant, every later call rejects instead of waiting on a dead worker). A worker script that
+      // is not served is the usual deployment mistake: a HEAD request tells it apart and names the URL.
+      const fallback = crashError(why);
+      broken = fallback;
+      void explainWorkerFailure(workerUrl.href, why).then(
+        (explained) => failAll((broken = explained)),
+        () => failAll(fallback),
+      );
+      return;
+    }
+    if (++failedRestarts > MAX_FAILED_RESTARTS) {
+      broken = crashError(`${why}; ${MAX_FAILED_RESTARTS} restarts in a row did not bring it back`);
+      failAll(broken);
+      return;
+    }
+    restarts++;
+    current = spawn();
+    const next = current;
+    next.ready.catch((error: unknown) => {
+      // The restarted worker could not start (a catalogue that no longer loads, storage gone): nothing to retry on.
+      if (current !== next) return;
+      broken = error instanceof PocketRecError ? error : crashError(String(error));
+      failAll(broken);
+    });
+    for (const call of pending) send(call, next);
+  };
+
+  let current: Incarnation = spawn();
+
+  const call = <T>(run: (engine: Remote<EngineApi>) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    if (disposed) return Promise.reject(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
+    if (broken) return Promise.reject(broken);
+    if (signal?.aborted) return Promise.reject(new PocketRecError('aborted', 'client: the call was aborted before it started.'));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => entry.reject(new PocketRecError('aborted', 'client: the call was aborted.'));
+      const settle = () => {
+        pending.delete(entry);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const entry: Pending = {
+        run,
+        resolve: (value) => (settle(), resolve(value as T)),
+        reject: (error) => (settle(), reject(error)),
+        sentTo: null,
+      };
+      pending.add(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      send(entry, current);
+    });
+  };
+
   const dispose = () => {
     if (disposed) return;
-    // Let the worker close its database first, so another tab's upgrade is not blocked by a dead connection.
-    void engine.dispose().catch(() => {}).finally(() => {
-      engine[releaseProxy]();
-      worker.terminate();
-    });
     disposed = true;
+    const last = current;
+    // Let the worker close its database first, so another tab's upgrade is not blocked by a dead connection
+    // (a worker already retired has nothing left to close).
+    if (!last.forget.signal.aborted) {
+      void last.engine
+        .dispose()
+        .catch(() => {})
+        .finally(() => retire(last));
+    }
     listeners.clear();
-    fail(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
+    failAll(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
   };
 
   try {
-    await call(() => engine.init(config, sink), options.signal);
+    await call(() => current.ready, options.signal);
+    started = true;
   } catch (error) {
     dispose();
     throw error;
@@ -87,26 +206,38 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
 
   return {
     // The shape is checked here, before the event crosses (a hostile value could not even be cloned); the worker
-    // checks it again against the catalogue.
-    track: (event) => checked(() => validateEvent(event, Date.now(), () => true), () => call(() => engine.track(event))),
-    recommend: (request, opts?: CallOptions) => checked(() => [validateRecommendRequest(request), validateCallOptions('recommend', opts)] as const, ([r, o]) => call(() => engine.recommend(r), o.signal)),
+    // checks it again against the catalogue. The delivery key lets a restarted worker recognise an event its
+    // predecessor stored but did not acknowledge.
+    track: (event) =>
+      checked(
+        () => validateEvent(event, Date.now(), () => true),
+        () => {
+          const key = `${deliveryPrefix}:${deliveries++}`;
+          return call((engine) => engine.track(event, key));
+        },
+      ),
+    recommend: (request, opts?: CallOptions) => checked(() => [validateRecommendRequest(request), validateCallOptions('recommend', opts)] as const, ([r, o]) => call((engine) => engine.recommend(r), o.signal)),
     similar: (itemId, k = config.defaultK, opts) =>
-      checked(() => [validateItemId('similar', itemId), validateK('similar', k), validateCallOptions('similar', opts)] as const, ([id, n, o]) => call(() => engine.similar(id, n, o.filter), o.signal)),
+      checked(() => [validateItemId('similar', itemId), validateK('similar', k), validateCallOptions('similar', opts)] as const, ([id, n, o]) => call((engine) => engine.similar(id, n, o.filter), o.signal)),
     search: (query, k = config.defaultK, opts) =>
-      checked(() => [validateQuery(query), validateK('search', k), validateCallOptions('search', opts)] as const, ([q, n, o]) => call(() => engine.search(q, n, { ...(o.filter ? { filter: o.filter } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }), o.signal)),
+      checked(() => [validateQuery(query), validateK('search', k), validateCallOptions('search', opts)] as const, ([q, n, o]) => call((engine) => engine.search(q, n, { ...(o.filter ? { filter: o.filter } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) }), o.signal)),
     // The surfaces' options are checked in the worker, which knows the catalogue's items and trending windows.
-    related: (itemIds, { signal, ...opts } = {}) => call(() => engine.related(itemIds, opts), signal),
-    boughtTogether: (itemIds, { signal, ...opts } = {}) => call(() => engine.boughtTogether(itemIds, opts), signal),
-    lookingSimilar: (itemId, { signal, ...opts } = {}) => call(() => engine.lookingSimilar(itemId, opts), signal),
-    trending: ({ signal, ...opts } = {}) => call(() => engine.trending(opts), signal),
-    embed: (texts) => call(() => engine.embed(texts)),
+    related: (itemIds, { signal, ...opts } = {}) => call((engine) => engine.related(itemIds, opts), signal),
+    boughtTogether: (itemIds, { signal, ...opts } = {}) => call((engine) => engine.boughtTogether(itemIds, opts), signal),
+    lookingSimilar: (itemId, { signal, ...opts } = {}) => call((engine) => engine.lookingSimilar(itemId, opts), signal),
+    trending: ({ signal, ...opts } = {}) => call((engine) => engine.trending(opts), signal),
+    embed: (texts) => call((engine) => engine.embed(texts)),
     subscribe(listener) {
       listeners.add(listener);
-      return () => void listeners.delete(listener);
+      // The worker ranks after events only while someone listens; the messages keep their order with `track`.
+      if (listeners.size === 1) void call((engine) => engine.setSubscribed(true)).catch(() => {});
+      return () => {
+        if (listeners.delete(listener) && listeners.size === 0 && !disposed) void call((engine) => engine.setSubscribed(false)).catch(() => {});
+      };
     },
-    status: () => call(() => engine.status()),
-    exportHistory: () => call(() => engine.exportHistory()),
-    forget: () => call(() => engine.forget()),
+    status: () => call((engine) => engine.status()).then((status: Status) => ({ ...status, counts: { ...status.counts, restarts } })),
+    exportHistory: () => call((engine) => engine.exportHistory()),
+    forget: () => call((engine) => engine.forget()),
     dispose,
   };
 }

@@ -1,5 +1,7 @@
-import { validateItems, type Item } from '../catalog';
-import { isLanguage, LANGUAGE_SCRIPTS, TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder';
+import type { Item } from '../catalog';
+import { validateItems } from '../catalog/validate';
+import { TRANSFORMERS_DTYPES, type TransformersDtype, type TransformersModel } from '../encoder/types';
+import { isLanguage, LANGUAGE_SCRIPTS } from '../encoder/languages';
 import { findUnknownKey, PocketRecError, showValue } from '../errors';
 import type { EngineConfig } from '../worker';
 import type { RecommenderOptions, TransformersEncoderOptions } from './types';

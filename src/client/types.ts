@@ -92,7 +92,12 @@ export interface CallOptions {
 
 /** A running recommender. Every method runs in the worker; none blocks the page. */
 export interface Recommender {
-  /** Records one behaviour event; pushes fresh results to subscribers. @throws `invalid-event` */
+  /**
+   * Records one behaviour event: resolves once it is durably stored and folded into the profile; subscribers get
+   * one coalesced update per burst of events. If the worker crashes meanwhile, the client restarts it and sends
+   * the event again (so an event that was written but not yet acknowledged may be stored twice).
+   * @throws `invalid-event`
+   */
   track(event: TrackEvent): Promise<void>;
   recommend(request?: RecommendRequest, options?: CallOptions): Promise<Recommendation[]>;
   similar(itemId: string | number, k?: number, options?: CallOptions & { filter?: RankFilter }): Promise<Recommendation[]>;
@@ -129,7 +134,10 @@ export interface Recommender {
   trending(options?: CallOptions & TrendingOptions): Promise<Recommendation[]>;
   /** Unit vectors for texts from the recommender's encoder, in the catalogue's space. */
   embed(texts: string[]): Promise<Float32Array[]>;
-  /** Called with fresh recommendations after every tracked event. Returns the unsubscribe function. */
+  /**
+   * Called with fresh recommendations after tracked events, once per burst; a listener that throws does not keep
+   * the update from the others. Returns the unsubscribe function.
+   */
   subscribe(listener: (update: Update) => void): () => void;
   status(): Promise<Status>;
   exportHistory(): Promise<HistoryExport>;

@@ -1,5 +1,5 @@
 import { findUnknownKey, isPlainObject, PocketRecError, showValue, toItemId, unknownKeyHint } from '../errors';
-import { validateContext } from '../profile';
+import { validateContext } from '../profile/validate-event';
 import type { RankFilter } from '../rank';
 import type { RecommendRequest } from '../worker';
 import type { CallOptions } from './types';

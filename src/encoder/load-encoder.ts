@@ -51,7 +51,11 @@ export const MODEL_CACHE_NAME = 'pocketrec-models-v1';
  * Resolves the encoder in order — neural model on WebGPU, on WASM, then the lexical encoder — and records why
  * each skipped step failed. The lexical encoder cannot fail, so the engine always starts.
  */
-export async function loadEncoder(config: EncoderConfig, catalogTexts: () => string[], onProgress: (p: ModelProgress) => void): Promise<LoadedEncoder> {
+export async function loadEncoder(
+  config: EncoderConfig,
+  catalogTexts: () => string[] | Promise<string[]>,
+  onProgress: (p: ModelProgress) => void,
+): Promise<LoadedEncoder> {
   const skipped: LoadedEncoder['skipped'] = [];
   if (typeof config.choice === 'object') {
     try {
@@ -79,7 +83,8 @@ export async function loadEncoder(config: EncoderConfig, catalogTexts: () => str
       skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason: reasons });
     }
   }
-  return { encoder: createLexicalEncoder(fitLexicalModel(catalogTexts())), skipped };
+  // The texts may still be downloading: the engine loads the catalogue and the encoder at once.
+  return { encoder: createLexicalEncoder(fitLexicalModel(await catalogTexts())), skipped };
 }
 
 /** A transformers.js model; its runtime is a separate chunk, downloaded only when a host chooses this encoder. */

@@ -1,3 +1,2 @@
 export { PocketRecError, isPocketRecError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './pocketrec-error';
-export { installErrorTransfer } from './comlink-transfer';
 export { closestName, findUnknownKey, unknownKeyHint, toItemId, showValue, isPlainObject, findNonData } from './checks';

@@ -1,6 +1,6 @@
 /**
  * The one error class PocketRec throws. Hosts branch on `code`, never on the message.
- * It survives the worker boundary through the comlink transfer handler in `transfer.ts`.
+ * It survives the worker boundary through the comlink transfer handler in `src/rpc`.
  */
 export const ERROR_CODES = Object.freeze([
   'invalid-option',

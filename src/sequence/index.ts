@@ -1,2 +1,2 @@
-export { writeInput, collapseRepeats, relativeProbabilities, sequenceHistory } from './input';
-export { createSequenceModel, SEQUENCE_INPUT, SEQUENCE_OUTPUT, type SequenceModel, type SequenceModelSource } from './sequence-model';
+export { writeInput, writeEmbedded, collapseRepeats, relativeProbabilities, sequenceHistory } from './input';
+export { SEQUENCE_INPUT, SEQUENCE_MASK, SEQUENCE_OUTPUT } from './graph-names';

@@ -1,16 +1,43 @@
 import type { Profile } from '../profile/types';
+import type { Int8Rows } from '../vector';
 
 /**
- * The model's input for one history of catalogue indices, oldest first: its last `maxLen` entries as model ids
- * (index + 1; 0 pads), padded on the left so that the latest event always sits in the last position. Training,
- * evaluation and the worker all build inputs here, so they cannot drift apart.
+ * Where a history of `length` entries sits in a window of `maxLen` positions: its last `maxLen` entries from
+ * `start`, after `pad` empty positions on the left, so that the latest event always sits in the last position.
+ * Training, evaluation and the worker all place histories through here, so they cannot drift apart.
  */
+function window(length: number, maxLen: number): { start: number; pad: number } {
+  const start = Math.max(0, length - maxLen);
+  return { start, pad: maxLen - (length - start) };
+}
+
+/** The model's input for one history of catalogue indices, oldest first, as model ids (index + 1; 0 pads). */
 export function writeInput(history: readonly number[], maxLen: number, out: Int32Array | BigInt64Array, offset = 0): void {
-  const start = Math.max(0, history.length - maxLen);
-  const pad = maxLen - (history.length - start);
+  const { start, pad } = window(history.length, maxLen);
   const big = out instanceof BigInt64Array;
   for (let i = 0; i < pad; i++) out[offset + i] = big ? 0n : 0;
   for (let i = start; i < history.length; i++) out[offset + pad + i - start] = big ? BigInt(history[i]! + 1) : history[i]! + 1;
+}
+
+/**
+ * The exported graph's input for one history: each position's item row from `table` (row i = catalogue item i),
+ * dequantized and scaled by sqrt(dim) as in training, into `embedded` (maxLen × dim), and `mask` 1 where a
+ * position holds an item. Padding positions are zeros in both, placed as in `writeInput`.
+ */
+export function writeEmbedded(history: readonly number[], maxLen: number, table: Int8Rows, embedded: Float32Array, mask: Float32Array): void {
+  const { dim } = table;
+  const { start, pad } = window(history.length, maxLen);
+  const { scales, values } = table;
+  const scale = Math.sqrt(dim);
+  embedded.fill(0, 0, pad * dim);
+  mask.fill(0, 0, pad);
+  for (let i = start; i < history.length; i++) {
+    const row = history[i]!;
+    const at = (pad + i - start) * dim;
+    const s = scales[row]! * scale;
+    for (let j = 0; j < dim; j++) embedded[at + j] = values[row * dim + j]! * s;
+    mask[pad + i - start] = 1;
+  }
 }
 
 /** Consecutive repeats (view, then click, then add-to-cart of one item) are one step of the sequence. */

@@ -20,6 +20,7 @@ export function createMemoryStore(retention: Retention): HistoryStore {
       return { ...record };
     },
     events: async () => events.map((e) => ({ ...e })),
+    eventsAfter: async (seq) => events.filter((e) => (e.seq ?? 0) > seq).map((e) => ({ ...e })),
     prune: async (now) => {
       const before = events.length;
       const cutoff = now - retention.maxAgeDays * DAY_MS;

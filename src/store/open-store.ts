@@ -33,6 +33,7 @@ export function openStore(name: string, retention: Retention): HistoryStore {
     },
     append: (event) => use((s) => s.append(event)),
     events: () => use((s) => s.events()),
+    eventsAfter: (seq) => use((s) => s.eventsAfter(seq)),
     prune: (now) => use((s) => s.prune(now)),
     getSetting: <T>(key: string) => use((s) => s.getSetting<T>(key)),
     putSetting: (key, value) => use((s) => s.putSetting(key, value)),
@@ -121,6 +122,7 @@ function openIndexedDbStore(name: string, retention: Retention): HistoryStore {
         }),
       ),
     events: () => run('read the history', (d) => d.getAll('events')),
+    eventsAfter: (seq) => run('read new events', (d) => d.getAll('events', IDBKeyRange.lowerBound(seq, true))),
     prune: (now) =>
       run('apply retention', async (d) => {
         const tx = d.transaction('events', 'readwrite');

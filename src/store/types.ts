@@ -6,6 +6,8 @@ export interface StoredEvent extends BehaviourEvent {
   /** Insertion order, assigned by IndexedDB; unique per database. */
   seq?: number;
   sessionId: string;
+  /** The client's delivery key: a track call re-sent after a worker crash is recognised and stored once. */
+  key?: string;
 }
 
 export interface Retention {
@@ -39,6 +41,8 @@ export interface HistoryStore {
   append(event: StoredEvent): Promise<StoredEvent>;
   /** All kept events, oldest first. */
   events(): Promise<StoredEvent[]>;
+  /** Kept events stored after `seq` (by any tab), oldest first. */
+  eventsAfter(seq: number): Promise<StoredEvent[]>;
   /** Deletes what the retention policy no longer allows; returns how many events went. */
   prune(now: number): Promise<number>;
   getSetting<T>(key: string): Promise<T | undefined>;

@@ -1,79 +1,16 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
-import type { BehaviourEvent, EventContext } from '../profile';
-import type { RankFilter, SurfaceFallback } from '../rank';
+import type { BehaviourEvent } from '../profile';
+import type { RankFilter } from '../rank';
+import type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update } from '../session';
 import type { HistoryExport, Retention } from '../store';
 
 /** What the host passes to `track`; `ts` defaults to now; a numeric `itemId` means its decimal string, as in catalogues. */
 export type TrackEvent = Omit<BehaviourEvent, 'ts' | 'itemId'> & { ts?: number; itemId?: string | number };
 
-export interface RecommendRequest {
-  /** How many results. @defaultValue the recommender's `defaultK` */
-  k?: number;
-  /** Item ids never to return (e.g. what the page already shows). */
-  exclude?: string[];
-  filter?: RankFilter;
-  /** Item ids to put first, in order (merchandising). */
-  pinned?: string[];
-  /** The moment to rank for, in ms. @defaultValue now */
-  now?: number;
-  /** The situation (device, surface) for context-aware ranking; daypart and weekday come from `now`. */
-  context?: EventContext;
-  /** Reserve the last slot for something outside the visitor's usual categories. @defaultValue false */
-  explore?: boolean;
-  /** Leave out results scoring below this (the hybrid score's scale), even if fewer than `k` remain. @defaultValue none */
-  threshold?: number;
-}
-
-/** Options every surface beside the personal feed takes (related, bought-together, looking-similar, trending). */
-export interface SurfaceOptions {
-  /** How many results at most. @defaultValue the recommender's `defaultK` */
-  k?: number;
-  /**
-   * Leave out model results scoring below this; when nothing clears it the result is empty (or the fallback).
-   * Scales: bought-together and trending score in (0, 1]; related and looking-similar are cosines, about −1 to 1.2.
-   * @defaultValue none
-   */
-  threshold?: number;
-  /**
-   * What fills the places the model leaves empty: `'trending'`, `'trending-in-category'` (the seeds'
-   * categories), `'popular'`, or `'none'`. Fallback items need trend or popularity evidence of their own.
-   * @defaultValue 'none'
-   */
-  fallback?: SurfaceFallback;
-  filter?: RankFilter;
-  /** Item ids never to return. */
-  exclude?: string[];
-}
-
-export interface TrendingOptions extends SurfaceOptions {
-  /** Only this category. @defaultValue every category */
-  category?: string;
-  /** Trending over the last this many days; one of the windows the catalogue was built with (1, 7, 30 by default). @defaultValue the catalogue's main window (7) */
-  window?: number;
-}
-
-export interface SearchOptions {
-  filter?: RankFilter;
-  /** Leave out matches whose relevance (words + meaning, before the personal tilt; about 0 to 2) is below this. @defaultValue none */
-  threshold?: number;
-}
-
-/** One result: the host's own item record, a score, and why it was chosen. */
-export interface Recommendation {
-  id: string;
-  item: Item;
-  score: number;
-  reason: string;
-}
+export type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update };
 
 export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
-
-export interface Update {
-  recommendations: Recommendation[];
-  /** The event that caused the update. */
-  cause: BehaviourEvent;
-}
 
 export interface Status {
   catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
@@ -92,6 +29,8 @@ export interface Status {
   historySize: number;
   /** `persistent: false` when IndexedDB could not be opened: the history then lives in memory for this visit only. */
   store: { persistent: boolean };
+  /** The vector kernel ranking runs on: WASM SIMD, or plain JS with the reason. */
+  kernel: { kind: 'wasm-simd' | 'js'; fallbackReason?: string };
   sessionId: string;
   timings: {
     catalogLoadMs: number | null;
@@ -100,6 +39,14 @@ export interface Status {
     lastSequenceMs: number | null;
     /** The last `embed()` call inside the worker: the encoder alone, without the message round trip. */
     lastEmbedMs: number | null;
+  };
+  counts: {
+    /** Sequence model runs: at most one per burst of events, only when a ranking needs it. */
+    sequenceRuns: number;
+    /** Coalesced updates pushed to subscribers: one per burst of events, none without a subscriber. */
+    pushes: number;
+    /** Times the client restarted a crashed worker (the client fills this in). */
+    restarts: number;
   };
 }
 
@@ -146,7 +93,18 @@ export interface EngineEvents {
  */
 export interface EngineApi {
   init(config: EngineConfig, events: EngineEvents): Promise<Status>;
-  track(event: TrackEvent): Promise<void>;
+  /**
+   * Resolves once the event is durably stored and folded into the profile. `key` identifies the delivery: an
+   * event re-sent after a crash whose key is already stored is acknowledged without a second write.
+   */
+  track(event: TrackEvent, key?: string): Promise<void>;
+  /**
+   * Takes the Web Lock `name` for the worker's whole life and resolves once it is held: the client then waits on
+   * the same lock, which the browser grants only when this worker is gone, however it died.
+   */
+  holdLifeline(name: string): Promise<void>;
+  /** Whether the host has subscribers: only then does the worker rank after events and push `updated`. */
+  setSubscribed(subscribed: boolean): Promise<void>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   similar(itemId: string, k: number, filter?: RankFilter): Promise<Recommendation[]>;
   search(query: string, k: number, options?: SearchOptions): Promise<Recommendation[]>;

@@ -1,19 +1,19 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { isCovered, loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
-import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, isReplayable, validateEvent, type BehaviourEvent, type Profile, type ProfileSettings } from '../profile';
-import { boughtTogether, createRankModel, DEFAULT_RANK_SETTINGS, explain, lookingSimilar, recommend, related, searchItems, tasteVector, trending, type RankModel, type RankSettings, type Ranked } from '../rank';
+import { DEFAULT_PROFILE_SETTINGS, isReplayable, validateEvent } from '../profile';
+import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { loadRuntime } from '../onnx';
-import { createSequenceModel, relativeProbabilities, sequenceHistory, type SequenceModel } from '../sequence';
-import type { EngineApi, EngineConfig, EngineEvents, Recommendation, RecommendRequest, SequenceStatus, Status } from './api';
-import { resolveSeeds, resolveSurface, resolveThreshold, resolveTrending } from './surface-request';
+import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
+import { createSession, type BrowsingSession, type Session } from '../session';
+import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status } from './api';
+import { createProgressThrottle } from './progress-throttle';
 
-interface Ready {
+/** What start-up wired together; the visitor's state itself lives in `session`. */
+interface Wired {
   config: EngineConfig;
-  events: EngineEvents;
   store: HistoryStore;
   catalog: Catalog;
   fromCache: boolean;
@@ -22,301 +22,245 @@ interface Ready {
   skipped: Array<{ device: Device; reason: string }>;
   model: RankModel;
   sequence: SequenceSlot | null;
-  profile: Profile;
-  profileSettings: ProfileSettings;
-  rankSettings: RankSettings;
-  historySize: number;
-  /** Queries and reviews the encoder does not cover, sent to the lexical path alone. */
-  lexicalOnlyTexts: number;
-  session: { id: string; lastTs: number };
-  timings: Status['timings'];
+  session: Session;
+  /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
+  channel: BroadcastChannel | null;
+  timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
 }
 
-/** The catalogue's sequence model and what it last said about this visitor's history. */
+/** The catalogue's sequence model and why devices were given up on. */
 interface SequenceSlot {
   ref: SequenceModelRef;
   /** Null once no device can run it. */
   model: SequenceModel | null;
   /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
   skipped: SequenceStatus['skipped'];
-  /** The history the probabilities belong to: an event that leaves it unchanged needs no new model run. */
-  history: readonly number[];
-  probabilities: Float32Array | undefined;
 }
 
 const EMBED_BATCH = 64;
 const PRUNE_EVERY = 100;
+/** What one tab tells the others; the store holds the data, the message only says where to look. */
+type TabMessage = { type: 'appended' } | { type: 'forgotten' };
+
+/** Pushes to subscribers wait this long for the rest of a burst: about one animation frame. */
+const PUSH_DELAY_MS = 16;
 
 /**
- * The worker-side engine: wires store, catalogue, encoder, profile and ranking together. It holds no ranking
- * logic of its own; everything it decides is which part to call and in what order.
+ * The worker-side engine: wires store, catalogue, encoder and sequence model around one visitor session. It holds
+ * no ranking or profile logic; it validates at the boundary, decides which part to call, and does the I/O.
  */
 export function createEngine(): EngineApi {
-  let ready: Ready | null = null;
+  let wired: Wired | null = null;
+  let sink: EngineEvents | null = null;
   let disposed = false;
-  // One event at a time: the store's order and the profile's fold order must agree.
-  let queue: Promise<unknown> = Promise.resolve();
   let appendsSincePrune = 0;
+  // Delivery keys already stored when this worker started: a crashed predecessor may have written them unacknowledged.
+  let delivered = new Set<string>();
 
-  const state = (): Ready => {
+  const state = (): Wired => {
     if (disposed) throw new PocketRecError('disposed', 'engine: this recommender was disposed. Create a new one.');
-    if (!ready) throw new PocketRecError('invalid-option', 'engine: init() has not completed. Await createRecommender() before calling it.');
-    return ready;
-  };
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => {});
-    return next;
-  };
-  const toResults = (s: Ready, ranked: Ranked[]): Recommendation[] =>
-    ranked.map((r) => ({ id: s.model.ids[r.index]!, item: s.catalog.records.get(r.index), score: r.score, reason: explain(s.model, r.reason) }));
-
-  const textOf = (event: BehaviourEvent) => (event.type === 'search' ? event.query : event.type === 'review' ? event.text : undefined);
-  /**
-   * Vectors for texts the encoder covers; `undefined` for the others, which then count on words alone (a vector
-   * of an unseen script would be noise that still pulls ranking somewhere).
-   */
-  const embedCovered = async (s: Ready, texts: readonly string[]): Promise<Array<Float32Array | undefined>> => {
-    const covered = texts.map((t) => isCovered(t, s.encoder.languages));
-    s.lexicalOnlyTexts += covered.filter((c) => !c).length;
-    const vectors = await s.encoder.embed(texts.filter((_, i) => covered[i]));
-    let next = 0;
-    return covered.map((c) => (c ? vectors[next++] : undefined));
-  };
-  const fold = (s: Ready, event: BehaviourEvent, textVector: Float32Array | undefined) =>
-    foldEvent(s.profile, event, { space: s.model, attributesOf: (i) => s.model.attributesOf(i), ...(textVector ? { textVector } : {}) }, s.profileSettings);
-  const foldLive = async (s: Ready, event: BehaviourEvent) => {
-    const text = textOf(event);
-    fold(s, event, text ? (await embedCovered(s, [text]))[0] : undefined);
-  };
-  /** Replays a stored history; its texts are embedded in one batched call, not one model run per event. */
-  const replay = async (s: Ready, history: readonly BehaviourEvent[]) => {
-    const texts = history.map(textOf);
-    const vectors = await embedCovered(s, texts.filter((t): t is string => !!t));
-    let next = 0;
-    for (const [i, event] of history.entries()) fold(s, event, texts[i] ? vectors[next++] : undefined);
+    if (!wired) throw new PocketRecError('invalid-option', 'engine: init() has not completed. Await createRecommender() before calling it.');
+    return wired;
   };
 
-  const rankFor = (s: Ready, request: RecommendRequest): Recommendation[] => {
-    const started = performance.now();
-    const toIndexes = (ids: string[] | undefined) => (ids ?? []).map((id) => s.model.indexOf(id)).filter((i): i is number => i !== undefined);
-    const ranked = recommend(
-      s.model,
-      s.profile,
-      {
-        k: request.k ?? s.config.defaultK,
-        now: request.now ?? Date.now(),
-        exclude: new Set(toIndexes(request.exclude)),
-        pinned: toIndexes(request.pinned),
-        ...(request.filter ? { filter: request.filter } : {}),
-        ...(request.context ? { context: request.context } : {}),
-        ...(request.explore ? { explore: true } : {}),
-        ...(s.sequence?.probabilities ? { sequence: s.sequence.probabilities } : {}),
-        threshold: resolveThreshold('recommend', request.threshold),
-      },
-      s.rankSettings,
-      s.profileSettings,
-    );
-    s.timings.lastRecommendMs = performance.now() - started;
-    return toResults(s, ranked);
+  /** The durable write of one event: acknowledged only once IndexedDB committed it. */
+  const persist = (w: Wired, key: string | undefined) => async (event: StoredEvent, browsing: BrowsingSession) => {
+    const stored = await w.store.append(key === undefined ? event : { ...event, key });
+    await w.store.putSetting('session', browsing);
+    tell(w, { type: 'appended' });
+    return stored;
   };
 
-  /**
-   * Runs the sequence model over the profile's history when that history changed (a search or a dismissal leaves
-   * it as it was). A model that fails on every device is dropped, not fatal.
-   */
-  const refreshSequence = async (s: Ready) => {
-    const slot = s.sequence;
-    const model = slot?.model;
-    if (!slot || !model) return;
-    const history = sequenceHistory(s.profile);
-    if (history.length === slot.history.length && history.every((index, i) => index === slot.history[i])) return;
-    slot.history = history;
-    slot.probabilities = undefined;
-    if (history.length === 0) return;
-    const started = performance.now();
-    try {
-      slot.probabilities = relativeProbabilities(await model.score(history));
-      s.timings.lastSequenceMs = performance.now() - started;
-    } catch (error) {
-      console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
-      slot.skipped.push(...model.skipped, { device: model.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
-      slot.model = null;
-      await model.dispose().catch(() => {});
-    }
+  const tell = (w: Wired, message: TabMessage) => w.channel?.postMessage(message);
+  const heard = (w: Wired, message: TabMessage) => {
+    if (wired !== w) return;
+    const done = message.type === 'forgotten' ? w.session.forget() : w.session.sync();
+    done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
+  };
+
+  const prune = async (w: Wired) => {
+    if (++appendsSincePrune < PRUNE_EVERY) return;
+    appendsSincePrune = 0;
+    w.session.noteRemoved(await w.store.prune(Date.now()));
   };
 
   return {
     async init(config, events) {
-      if (ready) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
+      if (wired) throw new PocketRecError('invalid-option', 'engine: init() was called twice. Create one recommender per worker.');
       const started = performance.now();
       const store = openStore(config.dbName, config.retention);
-      // The kernel first: the catalogue's int8 rows are decoded straight into its memory, never copied twice.
+      const progress = createProgressThrottle((p) => events.progress(p), { now: () => performance.now(), setTimer: (run, ms) => void setTimeout(run, ms) });
+      // The kernel first (it compiles from bytes in the bundle, no download): the catalogue's int8 rows are decoded
+      // straight into its memory, never copied twice.
       const kernel = await loadVectorKernel();
       if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
-      const loaded = await loadCatalog(config.catalog, {
+      // Catalogue, runtime, encoder and sequence model load at once; each waits only for what it needs.
+      const catalogLoaded = loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
-        onProgress: (p) => events.progress(p),
+        onProgress: (p) => progress.push(p),
         allowEmpty: config.allowEmptyCatalog,
         allocateRows: (count, dim) => kernel.allocate(count, dim),
-      });
-      const catalogLoadMs = performance.now() - started;
-      const { catalog } = loaded;
-      const { encoder, skipped } = await loadEncoder(
+      }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
+      if (config.encoder === 'auto') void loadRuntime(config.wasmBaseUrl, config.devices).catch(() => {});
+      const encoderLoaded = loadEncoder(
         { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, wasmBaseUrl: config.wasmBaseUrl, devices: config.devices },
-        () => Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i))),
-        (p) => events.progress(p),
+        async () => {
+          const { catalog } = (await catalogLoaded).loaded;
+          return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+        },
+        (p) => progress.push(p),
       );
+      // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
+      // does not support creating two sessions at once (on WebGPU the second never finishes).
+      const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
+        catalog.sequence ? openSequenceModel(catalog.sequence, kernel, config) : null,
+      );
+      let loaded: Awaited<typeof catalogLoaded>['loaded'];
+      let catalogLoadMs: number;
+      let encoder: TextEncoder;
+      let skipped: Wired['skipped'];
+      let sequence: SequenceSlot | null;
+      try {
+        [{ loaded, catalogLoadMs }, { encoder, skipped }, sequence] = await Promise.all([catalogLoaded, encoderLoaded, sequenceOpened]);
+      } catch (error) {
+        // What did load is released; the first failure (a catalogue error, usually) is what the host sees.
+        void encoderLoaded.then(({ encoder }) => encoder.dispose(), () => {});
+        void sequenceOpened.then((slot) => slot?.model?.dispose(), () => {});
+        store.close();
+        throw error;
+      }
+      const { catalog } = loaded;
       const embedStarted = performance.now();
-      const rows = await itemVectors(catalog, encoder, store, events, kernel);
+      const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), kernel);
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
-      const sequence = catalog.sequence ? await openSequenceModel(catalog.sequence, catalog.columns.count, config) : null;
-      const profileSettings: ProfileSettings = { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays };
-      const rankSettings: RankSettings = { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity };
+      const session = createSession({
+        model,
+        records: catalog.records,
+        embed: (texts) => encoder.embed(texts),
+        languages: encoder.languages,
+        sequence: sequence?.model ?? null,
+        onSequenceFailed: (error) => {
+          const failed = sequence?.model;
+          if (!sequence || !failed) return;
+          console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
+          sequence.skipped.push(...failed.skipped, { device: failed.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
+          sequence.model = null;
+          void failed.dispose().catch(() => {});
+        },
+        profileSettings: { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays },
+        rankSettings: { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity },
+        sessionTimeoutMinutes: config.sessionTimeoutMinutes,
+        defaultK: config.defaultK,
+        clock: () => performance.now(),
+        newSessionId: () => crypto.randomUUID(),
+        schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
+        // Events an older validator let through (a NaN rating) are skipped here as at start-up.
+        readAfter: async (seq) => (await store.eventsAfter(seq)).filter(isReplayable),
+      });
       await store.prune(Date.now());
       const history = (await store.events()).filter(isReplayable);
-      const last = history[history.length - 1];
-      const session = (await store.getSetting<Ready['session']>('session')) ?? { id: newSessionId(), lastTs: last?.ts ?? 0 };
-      const s: Ready = {
-        config,
-        events,
-        store,
-        catalog,
-        fromCache: loaded.fromCache,
-        staleBecause: loaded.staleBecause ?? null,
-        encoder,
-        skipped,
-        model,
-        sequence,
-        profile: createProfile(encoder.dim),
-        profileSettings,
-        rankSettings,
-        historySize: history.length,
-        lexicalOnlyTexts: 0,
-        session,
-        timings: { catalogLoadMs, embedMs, lastRecommendMs: null, lastSequenceMs: null, lastEmbedMs: null },
-      };
-      await replay(s, history);
-      await refreshSequence(s);
-      ready = s;
-      events.progress({ phase: 'ready', loaded: 1, total: 1 });
+      delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
+      await session.load(history, await store.getSetting<BrowsingSession>('session'));
+      // Every tab of the site on this database hears every other: their sessions fold the same stored events.
+      const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
+      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(w, message.data);
+      wired = w;
+      // Events another tab stored while this one was loading.
+      await session.sync();
+      sink = events;
+      progress.push({ phase: 'ready', loaded: 1, total: 1 });
       return this.status();
     },
 
-    track(input) {
-      return serial(async () => {
-        const s = state();
-        const event = validateEvent(input, Date.now(), (id) => s.model.indexOf(id) !== undefined);
-        if (event.ts - s.session.lastTs > s.config.sessionTimeoutMinutes * 60_000) s.session = { id: newSessionId(), lastTs: event.ts };
-        s.session.lastTs = Math.max(s.session.lastTs, event.ts);
-        const stored: StoredEvent = { ...event, sessionId: s.session.id };
-        await s.store.append(stored);
-        await s.store.putSetting('session', s.session);
-        s.historySize++;
-        await foldLive(s, event);
-        await refreshSequence(s);
-        if (++appendsSincePrune >= PRUNE_EVERY) {
-          appendsSincePrune = 0;
-          s.historySize -= await s.store.prune(Date.now());
-        }
-        s.events.updated({ recommendations: rankFor(s, {}), cause: event });
-      });
+    async track(input, key) {
+      const w = state();
+      if (key !== undefined && delivered.delete(key)) return;
+      const event = validateEvent(input, Date.now(), (id) => w.model.indexOf(id) !== undefined);
+      await w.session.track(event, persist(w, key));
+      await prune(w);
     },
 
-    async recommend(request) {
-      return rankFor(state(), request);
+    async holdLifeline(name) {
+      // Never released: the lock goes when the worker does.
+      await new Promise<void>((held) => void navigator.locks.request(name, () => (held(), new Promise<never>(() => {}))));
     },
 
-    async similar(itemId, k, filter) {
-      const s = state();
-      const index = s.model.indexOf(itemId);
-      if (index === undefined) throw new PocketRecError('invalid-option', `similar: itemId "${itemId}" is not in the catalogue.`, { details: { itemId } });
-      return toResults(s, related(s.model, [index], { k, threshold: -Infinity, fallback: 'none', ...(filter ? { filter } : {}) }));
+    async setSubscribed(subscribed) {
+      const w = state();
+      w.session.setListener(subscribed ? (update) => sink?.updated(update) : null);
     },
 
-    async search(query, k, options = {}) {
-      const s = state();
-      if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
-      const threshold = resolveThreshold('search', options.threshold);
-      const [vector] = await embedCovered(s, [query]);
-      return toResults(s, searchItems(s.model, { query, vector: vector ?? null, k, taste: tasteVector(s.profile, s.rankSettings), threshold, ...(options.filter ? { filter: options.filter } : {}) }));
-    },
+    recommend: async (request) => state().session.recommend(request),
 
-    async related(itemIds, options) {
-      const s = state();
-      return toResults(s, related(s.model, resolveSeeds('related', itemIds, s.model), resolveSurface('related', options, s.model, s.config.defaultK)));
-    },
+    similar: async (itemId, k, filter) => state().session.similar(itemId, k, filter),
 
-    async boughtTogether(itemIds, options) {
-      const s = state();
-      return toResults(s, boughtTogether(s.model, resolveSeeds('boughtTogether', itemIds, s.model), resolveSurface('boughtTogether', options, s.model, s.config.defaultK)));
-    },
+    search: async (query, k, options) => state().session.search(query, k, options),
 
-    async lookingSimilar(itemId, options) {
-      const s = state();
-      const [seed] = resolveSeeds('lookingSimilar', [itemId], s.model);
-      return toResults(s, lookingSimilar(s.model, seed!, resolveSurface('lookingSimilar', options, s.model, s.config.defaultK)));
-    },
+    related: async (itemIds, options) => state().session.related(itemIds, options),
 
-    async trending(options) {
-      const s = state();
-      const { request, category, trend } = resolveTrending(options, s.model, s.config.defaultK);
-      return toResults(s, trending(s.model, category, trend, request));
-    },
+    boughtTogether: async (itemIds, options) => state().session.boughtTogether(itemIds, options),
+
+    lookingSimilar: async (itemId, options) => state().session.lookingSimilar(itemId, options),
+
+    trending: async (options) => state().session.trending(options),
 
     async embed(texts) {
-      const s = state();
+      const w = state();
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
       const started = performance.now();
-      const vectors = await s.encoder.embed(texts);
-      s.timings.lastEmbedMs = performance.now() - started;
+      const vectors = await w.encoder.embed(texts);
+      w.timings.lastEmbedMs = performance.now() - started;
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
 
     async status() {
-      const s = state();
+      const w = state();
+      const s = w.session.status();
       return {
-        catalog: { version: s.catalog.version, itemCount: s.model.count, fromCache: s.fromCache, staleBecause: s.staleBecause },
-        encoder: { id: s.encoder.id, device: s.encoder.device, dim: s.encoder.dim, skipped: s.skipped, languages: s.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
-        sequence: s.sequence ? sequenceStatus(s.sequence) : null,
+        catalog: { version: w.catalog.version, itemCount: w.model.count, fromCache: w.fromCache, staleBecause: w.staleBecause },
+        store: { persistent: w.store.persistent },
+        kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
+        encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
+        sequence: w.sequence ? sequenceStatus(w.sequence) : null,
         historySize: s.historySize,
-        store: { persistent: s.store.persistent },
-        sessionId: s.session.id,
-        timings: { ...s.timings },
+        sessionId: s.sessionId,
+        timings: { ...w.timings, lastRecommendMs: s.lastRecommendMs, lastSequenceMs: s.lastSequenceMs },
+        counts: { sequenceRuns: s.sequenceRuns, pushes: s.pushes, restarts: 0 },
       };
     },
 
-    async exportHistory() {
-      return state().store.exportHistory();
-    },
+    exportHistory: async () => state().store.exportHistory(),
 
-    forget() {
-      return serial(async () => {
-        const s = state();
-        await s.store.forget();
-        s.profile = createProfile(s.encoder.dim);
-        await refreshSequence(s);
-        s.historySize = 0;
-        s.session = { id: newSessionId(), lastTs: 0 };
+    async forget() {
+      const w = state();
+      await w.session.forget(async () => {
+        await w.store.forget();
+        tell(w, { type: 'forgotten' });
       });
     },
 
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await queue;
-      ready?.store.close();
-      await ready?.encoder.dispose();
-      await ready?.sequence?.model?.dispose();
-      ready = null;
+      const w = wired;
+      wired = null;
+      sink = null;
+      if (!w) return;
+      w.channel?.close();
+      w.session.setListener(null);
+      await w.session.idle();
+      w.store.close();
+      await w.encoder.dispose();
+      await w.sequence?.model?.dispose();
     },
   };
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
-async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, events: EngineEvents, kernel: VectorKernel): Promise<Int8Rows> {
+async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, onProgress: (p: Progress) => void, kernel: VectorKernel): Promise<Int8Rows> {
   const shipped = catalog.embeddings;
   if (shipped && shipped.model === encoder.id && shipped.rows.dim === encoder.dim) return shipped.rows;
   const total = catalog.columns.count;
@@ -328,7 +272,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
     rows.values.set(cached.values);
     return rows;
   }
-  events.progress({ phase: 'embed', loaded: 0, total });
+  onProgress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
     const end = Math.min(total, start + EMBED_BATCH);
     const batch = Array.from({ length: end - start }, (_, i) => itemText(catalog.records.get(start + i)));
@@ -337,7 +281,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
     const q = quantizeRows(flat, encoder.dim);
     rows.scales.set(q.scales, start);
     rows.values.set(q.values, start * encoder.dim);
-    events.progress({ phase: 'embed', loaded: end, total });
+    onProgress({ phase: 'embed', loaded: end, total });
   }
   // Copies: the rows are views into the kernel's whole memory, which a structured clone would store entire.
   const copy: Int8Rows = { dim: rows.dim, scales: rows.scales.slice(), values: rows.values.slice() };
@@ -349,12 +293,12 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
  * status says why, and ranking uses every other signal.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, itemCount: number, config: EngineConfig): Promise<SequenceSlot> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
   const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
-  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped], history: [], probabilities: undefined };
+  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
   try {
-    slot.model = await createSequenceModel({ model: shipped.model, itemCount, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices });
+    slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
@@ -372,8 +316,4 @@ function sequenceStatus({ ref, model, skipped }: SequenceSlot): SequenceStatus {
     skipped: [...skipped, ...(model?.skipped ?? [])],
     training: ref.training ?? null,
   };
-}
-
-function newSessionId(): string {
-  return crypto.randomUUID();
 }

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { installErrorTransfer } from '../errors';
+import { installErrorTransfer } from '../rpc';
 import { createEngine } from './engine';
 
 installErrorTransfer();

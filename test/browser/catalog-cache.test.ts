@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PocketRecError } from '../../src/errors';
 import { loadCatalog, type Catalog, type LoadProgress } from '../../src/catalog';
 import { openStore } from '../../src/store';
 import { dequantizeRows } from '../../src/vector';
@@ -123,13 +124,38 @@ describe('catalogue loading with the IndexedDB cache', () => {
   it('ships a sequence model with the catalogue, and keeps the previous one when an update was trained for other items', async () => {
     const store = openStore(`cat-${Date.now()}-seq`, { maxEvents: 10, maxAgeDays: 1 });
     const model = new TextEncoder().encode('onnx bytes stand-in');
-    const sha = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', model)), (b) => b.toString(16).padStart(2, '0')).join('');
-    const manifest = (version: string, sha256 = sha) =>
-      JSON.stringify({ formatVersion: 1, version, itemCount: 2, items: 'items.json', sequence: { url: 'seq.onnx', items: 'seq-items.json', bytes: model.byteLength, sha256, dtype: 'int8', maxLen: 50 } });
-    const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}seq.onnx`]: model.buffer, [`${base}seq-items.json`]: '["a","b"]' });
-    const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const hex = async (bytes: Uint8Array<ArrayBuffer>) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const sha = await hex(model);
+    // Two items × 2 dims: the f32 scales, then the int8 values.
+    const table = new Uint8Array(2 * 4 + 2 * 2);
+    new Float32Array(table.buffer, 0, 2).set([0.5, 0.25]);
+    new Int8Array(table.buffer, 8).set([1, -2, 3, 127]);
+    const tableSha = await hex(table);
+    const manifest = (version: string, sha256 = sha, tableSha256 = tableSha) =>
+      JSON.stringify({
+        formatVersion: 1,
+        version,
+        itemCount: 2,
+        items: 'items.json',
+        sequence: { url: 'seq.onnx', items: 'seq-items.json', bytes: model.byteLength, sha256, table: { url: 'seq-table.bin', bytes: table.byteLength, sha256: tableSha256, dim: 2 }, dtype: 'int8', maxLen: 50 },
+      });
+    const s = site({ [`${base}catalog.json`]: manifest('v1'), [`${base}items.json`]: good, [`${base}seq.onnx`]: model.buffer, [`${base}seq-table.bin`]: table.buffer, [`${base}seq-items.json`]: '["a","b"]' });
+    const allocated: number[][] = [];
+    const allocateRows = (count: number, dim: number) => (allocated.push([count, dim]), { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) });
+    const v1 = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, allocateRows });
     expect(v1.catalog.sequence?.ref.maxLen).toBe(50);
     expect(Array.from(v1.catalog.sequence!.model)).toEqual(Array.from(model));
+    // The table is decoded into the rows the caller allocates (kernel memory in the worker).
+    expect(allocated).toContainEqual([2, 2]);
+    expect(Array.from(v1.catalog.sequence!.table.scales)).toEqual([0.5, 0.25]);
+    expect(Array.from(v1.catalog.sequence!.table.values)).toEqual([1, -2, 3, 127]);
+    // The cache keeps graph and table: a warm start decodes both without the network.
+    s.requests.length = 0;
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(warm.fromCache).toBe(true);
+    expect(s.requests).toEqual([`${base}catalog.json`]);
+    expect(Array.from(warm.catalog.sequence!.model)).toEqual(Array.from(model));
+    expect(Array.from(warm.catalog.sequence!.table.values)).toEqual([1, -2, 3, 127]);
 
     // v2's model rows are in another order: it would score the wrong items.
     s.files[`${base}catalog.json`] = manifest('v2');
@@ -147,6 +173,16 @@ describe('catalogue loading with the IndexedDB cache', () => {
     s.files[`${base}catalog.json`] = manifest('v4', 'f'.repeat(64));
     s.files[`${base}seq-items.json`] = '["a","b"]';
     expect((await loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch }).then(() => null, (e: Error) => e))?.message).toMatch(/seq\.onnx has sha256 [0-9a-f]{12}…, the manifest says ffffffffffff/);
+    s.files[`${base}catalog.json`] = manifest('v5', sha, 'e'.repeat(64));
+    await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { field: 'sequence.table.sha256' } });
+    // A build from before the kernel-scored output (a graph that scores items itself, no table) asks for a rebuild.
+    const old = JSON.parse(manifest('v6')) as { sequence: Record<string, unknown> };
+    delete old.sequence.table;
+    s.files[`${base}catalog.json`] = JSON.stringify(old);
+    const refused = await loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch }).then(() => null, (e: PocketRecError) => e);
+    expect(refused).toMatchObject({ code: 'catalog-invalid', details: { field: 'sequence.table' } });
+    expect(refused?.message).toContain('built by an older pocketrec');
+    expect(refused?.message).toContain('pocketrec build');
     store.close();
   });
 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
@@ -85,6 +86,15 @@ describe('pocketrec build', () => {
     expect(createHash('sha256').update(model).digest('hex')).toBe(manifest.sequence!.sha256);
     expect(JSON.parse(await readFile(join(d, 'site/sequence-items.json'), 'utf8'))).toEqual(ids);
     expect(report.files['sequence.onnx']).toBe(model.byteLength);
+    // The item table ships once, int8 with a scale per item, beside a graph that holds no item rows.
+    const table = await readFile(join(d, 'site/sequence-table.bin'));
+    expect(manifest.sequence!.table).toEqual({ url: 'sequence-table.bin', bytes: table.byteLength, sha256: createHash('sha256').update(table).digest('hex'), dim: 64 });
+    expect(table.byteLength).toBe(ids.length * (4 + 64));
+    expect(report.files['sequence-table.bin']).toBe(table.byteLength);
+    const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
+    expect(graph.input!.map((i) => i.name)).toEqual(['embedded', 'mask']);
+    expect(graph.output!.map((o) => o.name)).toEqual(['hidden']);
+    expect(graph.initializer!.filter((t) => [ids.length, ids.length + 1].includes(Number(t.dims![0])))).toEqual([]);
     expect(lines.filter((l) => /^sequence model: epoch \d+\/3 +loss [\d.]+ +valid NDCG@10 [\d.]+ .*ETA/.test(l))).toHaveLength(3);
 
     await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'off'), encoder: 'lexical', sequence: { mode: 'off' } });

@@ -55,7 +55,7 @@ describe('pocketrec command line', () => {
     expect(run.status, run.stderr).toBe(0);
     const manifest = JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8'));
     const bundled = JSON.parse(await readFile('packages/cli/model/manifest.json', 'utf8'));
-    expect(manifest.embeddings).toMatchObject({ model: bundled.model, dim: 512 });
+    expect(manifest.parts.embeddings).toMatchObject({ model: bundled.model, dim: 512 });
     expect(run.stderr).toMatch(/embeddings \(use-lite-int8@\w+\): 20\/20 \(100 %\), .* elapsed, done/);
   }, 120_000);
 });
@@ -71,7 +71,7 @@ describe('pocketrec build on existing folders and bad input', () => {
     await buildCatalog({ items: join(d, 'items.ndjson'), out, encoder: 'lexical' });
     expect(await readFile(join(out, 'index.html'), 'utf8')).toBe('<h1>shop</h1>');
     expect(JSON.parse(await readFile(join(out, 'catalog.json'), 'utf8')).itemCount).toBe(20);
-    expect((await readdir(out)).sort()).toEqual(['catalog.json', 'embeddings.bin', 'index.html', 'items.ndjson']);
+    expect((await readdir(out)).sort()).toEqual(['catalog.json', 'columns.bin', 'embeddings.bin', 'index.html', 'items.ndjson']);
     expect((await readdir(d)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 

@@ -135,7 +135,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
 
     const files: Record<string, number> = {};
-    for (const f of [...written, ...(sequence ? [sequence.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
+    for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await mkdir(options.out, { recursive: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });

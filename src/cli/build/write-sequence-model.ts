@@ -5,7 +5,7 @@ import type { SequenceModelRef } from '../../catalog';
 import { collapseRepeats } from '../../sequence';
 import type { Sequence } from '../../signals';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
-import { exportSasrecOnnx } from '../sequence/export-onnx';
+import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
 
 export interface SequenceBuildOptions {
   /** `auto` trains when the log has enough visitors and the catalogue is small enough for full softmax. */
@@ -13,7 +13,6 @@ export interface SequenceBuildOptions {
   epochs?: number;
   /** Resumable training: see `TrainOptions.checkpoint`. */
   checkpoint?: string;
-  dtype?: 'float32' | 'int8';
   /** Sampled softmax with this many negatives per step; lets catalogues past `MAX_FULL_SOFTMAX_ITEMS` train. */
   negatives?: number;
 }
@@ -26,8 +25,8 @@ export const MAX_TEXT_START_VALUES = 50_000_000;
 const MIN_VALID_VISITORS = 20;
 
 /**
- * Trains the catalogue's sequence model from the aggregate log and writes `sequence.onnx` and
- * `sequence-items.json` into `dir`. Item embeddings start from the catalogue's text vectors when given. Each visitor's last item is held out for early stopping (the rest teaches),
+ * Trains the catalogue's sequence model from the aggregate log and writes `sequence.onnx` (the encoder graph),
+ * `sequence-table.bin` (the int8 item table the kernel scores with) and `sequence-items.json` into `dir`. Item embeddings start from the catalogue's text vectors when given. Each visitor's last item is held out for early stopping (the rest teaches),
  * so the shipped weights are the epoch that best predicted what visitors did next. Returns null, with the
  * reason logged, when there is too little to learn from.
  */
@@ -69,17 +68,20 @@ export async function writeSequenceModel(
     log: (line) => say(`sequence model: ${line}`),
   };
   const trained = await trainSasrec({ itemCount: ids.length, sequences, valid }, training);
-  const dtype = options.dtype ?? 'int8';
-  const bytes = exportSasrecOnnx(trained.config, trained.weights, dtype);
+  const bytes = exportSasrecOnnx(trained.config, trained.weights);
+  const table = exportItemTable(trained.config, trained.weights);
   await writeFile(join(dir, 'sequence.onnx'), bytes);
+  await writeFile(join(dir, 'sequence-table.bin'), table);
   await writeFile(join(dir, 'sequence-items.json'), JSON.stringify(ids) + '\n');
-  say(`sequence model: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${bytes.byteLength} bytes ${dtype} ONNX`);
+  say(`sequence model: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${bytes.byteLength} bytes ONNX + ${table.byteLength} bytes int8 item table`);
+  const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
   return {
     url: 'sequence.onnx',
     bytes: bytes.byteLength,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha256(bytes),
+    table: { url: 'sequence-table.bin', bytes: table.byteLength, sha256: sha256(table), dim: trained.config.dim },
     items: 'sequence-items.json',
-    dtype,
+    dtype: 'int8',
     maxLen: trained.config.maxLen,
     training: {
       sequences: sequences.length,

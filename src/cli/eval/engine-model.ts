@@ -4,7 +4,8 @@ import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSetting
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
 import { quantizeRows } from '../../vector';
-import { relativeProbabilities, sequenceHistory, type SequenceModel } from '../../sequence';
+import { relativeProbabilities, sequenceHistory } from '../../sequence';
+import type { SequenceModel } from '../../onnx';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 

@@ -7,9 +7,10 @@ import type { RankModel } from '../../rank';
 import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
-import { createSequenceModel, type SequenceModel } from '../../sequence';
+import { createSequenceModel, type SequenceModel } from '../../onnx';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
-import { exportSasrecOnnx } from '../sequence/export-onnx';
+import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
+import { decodeEmbeddings } from '../../catalog';
 import { loadNodeOrt } from '../model';
 import { dequantizeRows } from '../../vector';
 import { publishedChecksums, sha256, splitFiles, splitLeaveOneOut, type Split } from './split';
@@ -209,11 +210,15 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   if (stopUsers) data.valid = data.valid.slice(0, stopUsers);
   const itemVectors = textInit && content.dim > 1 ? { itemVectors: { vectors: dequantizeRows(content.rows), dim: content.dim } } : {};
   const trained = await trainSasrec(data, { ...training, ...itemVectors, log: (line) => log(`sasrec: ${line}`) });
-  const bytes = exportSasrecOnnx(trained.config, trained.weights, 'int8');
-  log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes.byteLength / 1e6).toFixed(2)} MB int8 ONNX, trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  const sequenceModel = await createSequenceModel({ model: bytes, itemCount, maxLen: model.maxLen }, { ort: await loadNodeOrt(), devices: ['wasm'] });
+  const graph = exportSasrecOnnx(trained.config, trained.weights);
+  const tableBytes = exportItemTable(trained.config, trained.weights);
+  const bytes = graph.byteLength + tableBytes.byteLength;
+  log(`sasrec: best epoch ${trained.bestEpoch} of ${trained.epochs.length}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${(bytes / 1e6).toFixed(2)} MB (ONNX + int8 item table), trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  // Decoded and scanned as the worker does: the shipped table layout, into the rank model's kernel.
+  const table = decodeEmbeddings(tableBytes.buffer as ArrayBuffer, itemCount, trained.config.dim, 'int8', 'sasrec item table', (count, dim) => content.kernel.allocate(count, dim));
+  const sequenceModel = await createSequenceModel({ model: graph, table, maxLen: model.maxLen }, { ort: await loadNodeOrt(), devices: ['wasm'], kernel: content.kernel });
   const { checkpoint: _checkpoint, ...settings } = training;
-  return { model: sequenceModel, settings: { ...settings, heldOut, textInit, ...(stopUsers ? { stopUsers } : {}), bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes: bytes.byteLength } };
+  return { model: sequenceModel, settings: { ...settings, heldOut, textInit, ...(stopUsers ? { stopUsers } : {}), bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes } };
 }
 
 /** The sequence model alone: its next-item scores for the history, nothing else. */

@@ -1,22 +1,22 @@
 // onnx-proto is CommonJS: Node's ESM loader sees only its default export.
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { SEQUENCE_INPUT, SEQUENCE_OUTPUT } from '../../sequence';
+import { SEQUENCE_INPUT, SEQUENCE_MASK, SEQUENCE_OUTPUT } from '../../sequence';
 import { quantizeRows } from '../../vector';
 import { LAYER_NORM_EPSILON, MASKED, parameterShapes, type SasrecConfig, type Weights } from './sasrec';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
-const INT8 = onnx.TensorProto.DataType.INT8;
 
 
 /**
- * Writes the trained SASRec as an ONNX graph (opset 17) that maps `items` int64 [batch, maxLen] (left-padded
- * model ids) to `scores` float [batch, itemCount], the next-item score of every catalogue item. The graph
- * repeats `encode` + `scoreNext` of ./sasrec.ts operator for operator. With `int8`, the item table (almost all
- * of the bytes) is stored as int8 rows with one scale each behind DequantizeLinear; the rest stays float.
+ * Writes the trained SASRec's encoder as an ONNX graph (opset 17) that maps `embedded` float [batch, maxLen, dim]
+ * (the history's item rows, left-padded, scaled by sqrt(dim); see `writeEmbedded`) and `mask` float [batch,
+ * maxLen] (1 = an item) to `hidden` float [batch, dim], the final layer-normed state of the last position. The
+ * graph repeats `encode` of ./sasrec.ts operator for operator from the gathered rows on. It holds no item table:
+ * item scoring (hidden · row) is the int8 kernel's scan over the table `exportItemTable` writes.
  */
-export function exportSasrecOnnx(config: SasrecConfig, weights: Weights, dtype: 'float32' | 'int8'): Uint8Array {
+export function exportSasrecOnnx(config: SasrecConfig, weights: Weights): Uint8Array {
   const nodes: OnnxTypes.INodeProto[] = [];
   const initializers: OnnxTypes.ITensorProto[] = [];
   let unique = 0;
@@ -47,20 +47,12 @@ export function exportSasrecOnnx(config: SasrecConfig, weights: Weights, dtype: 
     if (name === 'item') continue;
     floats(name, data, shapes.get(name)!);
   }
-  let table = 'item';
-  if (dtype === 'int8') {
-    const q = quantizeRows(weights.get('item')!, d);
-    initializers.push({ name: 'item_int8', dataType: INT8, dims: [config.itemCount + 1, d], rawData: new Uint8Array(q.values.buffer) });
-    floats('item_scale', q.scales, [config.itemCount + 1]);
-    initializers.push({ name: 'item_zero', dataType: INT8, dims: [config.itemCount + 1], rawData: new Uint8Array(config.itemCount + 1) });
-    table = op('DequantizeLinear', ['item_int8', 'item_scale', 'item_zero'], [attrInt('axis', 0)]);
-  } else floats('item', weights.get('item')!, [config.itemCount + 1, d]);
 
   const layerNorm = (x: string, prefix: string) => op('LayerNormalization', [x, `${prefix}.gamma`, `${prefix}.beta`], [attrInt('axis', -1), attrFloat('epsilon', LAYER_NORM_EPSILON)]);
   const dense = (x: string, prefix: string) => op('Add', [op('MatMul', [x, `${prefix}.w`]), `${prefix}.b`]);
 
-  const mask = op('Unsqueeze', [op('Cast', [op('Not', [op('Equal', [SEQUENCE_INPUT, ints([0])])])], [attrInt('to', FLOAT)]), ints([2])]);
-  let x = op('Mul', [op('Add', [op('Mul', [op('Gather', [table, SEQUENCE_INPUT]), scalar(Math.sqrt(d))]), 'position']), mask]);
+  const mask = op('Unsqueeze', [SEQUENCE_MASK, ints([2])]);
+  let x = op('Mul', [op('Add', [SEQUENCE_INPUT, 'position']), mask]);
   const causal = new Float32Array(L * L);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) causal[i * L + j] = MASKED;
   // [batch, 1, maxLen] key-padding bias plus the [maxLen, maxLen] causal one: broadcast to [batch, maxLen, maxLen].
@@ -79,18 +71,35 @@ export function exportSasrecOnnx(config: SasrecConfig, weights: Weights, dtype: 
     x = op('Mul', [op('Add', [x, ff]), mask]);
   }
   const last = op('Gather', [layerNorm(x, 'final'), ints([L - 1])], [attrInt('axis', 1)]);
-  const items = op('Slice', [table, ints([1]), ints([config.itemCount + 1]), ints([0])]);
-  const scores = op('Gemm', [op('Squeeze', [last, ints([1])]), items], [attrInt('transB', 1)]);
-  nodes.push({ opType: 'Identity', input: [scores], output: [SEQUENCE_OUTPUT], name: 'output' });
+  nodes.push({ opType: 'Squeeze', input: [last, ints([1])], output: [SEQUENCE_OUTPUT], name: 'output' });
 
   const graph: OnnxTypes.IGraphProto = {
     name: 'pocketrec-sasrec',
     node: nodes,
     initializer: initializers,
-    input: [{ name: SEQUENCE_INPUT, type: { tensorType: { elemType: INT64, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }] } } } }],
-    output: [{ name: SEQUENCE_OUTPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: config.itemCount }] } } } }],
+    input: [
+      { name: SEQUENCE_INPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }, { dimValue: d }] } } } },
+      { name: SEQUENCE_MASK, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }] } } } },
+    ],
+    output: [{ name: SEQUENCE_OUTPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: d }] } } } }],
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'pocketrec', opsetImport: [{ domain: '', version: 17 }], graph })).finish();
+}
+
+/**
+ * The item table the kernel scores with: the catalogue items' rows (model rows 1…itemCount; row 0, the padding
+ * row, never scores and is left out, so table row i is catalogue item i) as int8 with one f32 scale per row,
+ * laid out as an embeddings file: all scales, then all values (`decodeEmbeddings` reads it).
+ */
+export function exportItemTable(config: SasrecConfig, weights: Weights): Uint8Array {
+  const d = config.dim;
+  const n = config.itemCount;
+  const item = weights.get('item')!;
+  const q = quantizeRows(item.subarray(d, (n + 1) * d), d);
+  const bytes = new Uint8Array(n * 4 + n * d);
+  new Float32Array(bytes.buffer, 0, n).set(q.scales);
+  new Int8Array(bytes.buffer, n * 4).set(q.values);
+  return bytes;
 }
 
 function bytesOf(data: Float32Array): Uint8Array {

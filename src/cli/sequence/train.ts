@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { writeInput } from '../../sequence/input';
+import { writeInput } from '../../sequence';
 import { tieAveragedRank } from '../eval/metrics';
 import { encode, gatherRows, initialWeights, parameterShapes, readWeights, scoreNext, softmaxCrossEntropy, toParams, type Params, type SasrecConfig, type Weights } from './sasrec';
 import { formatDuration } from '../progress';

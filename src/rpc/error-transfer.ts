@@ -1,5 +1,5 @@
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { ERROR_CODES, PocketRecError, type ErrorCode, type ErrorDetails } from './pocketrec-error';
+import { ERROR_CODES, PocketRecError, type ErrorCode, type ErrorDetails } from '../errors';
 
 interface WirePocketRecError {
   pocketRec: true;

@@ -1,6 +1,6 @@
 import { PocketRecError } from '../errors';
 import { SURFACE_FALLBACKS, type RankModel, type SurfaceRequest } from '../rank';
-import type { TrendingOptions } from './api';
+import type { TrendingOptions } from './types';
 
 const SURFACE_FIELDS = ['k', 'threshold', 'fallback', 'filter', 'exclude'];
 const TRENDING_FIELDS = [...SURFACE_FIELDS, 'category', 'window'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSeeds, resolveSurface, resolveThreshold, resolveTrending } from '../../src/worker/surface-request';
+import { resolveSeeds, resolveSurface, resolveThreshold, resolveTrending } from '../../src/session/surface-request';
 import { modelOf } from '../fixtures/rank-model';
 
 const model = modelOf([{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }], Float32Array.from([1, 0, 0, 1]), 2, { trending: { a: 1 }, trendingWindows: { '1': { b: 2 }, '30': { a: 1 } } });

@@ -1,0 +1,1 @@
+export { installErrorTransfer } from './error-transfer';

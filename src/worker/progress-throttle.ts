@@ -1,0 +1,86 @@
+import type { Progress } from './api';
+
+type Phase = Progress['phase'];
+
+/** One phase's running count: files it reported one after another add up, so its `loaded` never goes back. */
+interface PhaseState {
+  /** Bytes (or units) of the files this phase finished before the current one. */
+  base: number;
+  last: { loaded: number; total: number } | null;
+  out: { loaded: number; total: number };
+  /** When the phase changed without being sent yet; null when sent. */
+  dirtySince: number | null;
+}
+
+export interface ProgressThrottle {
+  push(progress: Progress): void;
+}
+
+export interface ThrottleOptions {
+  /** The shortest gap between two events. @defaultValue 16 (about one animation frame) */
+  windowMs?: number;
+  now(): number;
+  setTimer(run: () => void, ms: number): void;
+}
+
+/**
+ * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
+ * decreases (a source that starts its next file at 0 is added to what it finished); every phase's last state is
+ * sent, so each ends complete; `ready` comes last, after every other phase. Phases that load in parallel take
+ * turns, the longest-waiting first.
+ */
+export function createProgressThrottle(emit: (progress: Progress) => void, options: ThrottleOptions): ProgressThrottle {
+  const windowMs = options.windowMs ?? 16;
+  const phases = new Map<Phase, PhaseState>();
+  let ready = false;
+  let readySent = false;
+  let lastEmit = -Infinity;
+  let timerSet = false;
+
+  const next = (): [Phase, PhaseState] | null => {
+    let best: [Phase, PhaseState] | null = null;
+    for (const entry of phases) if (entry[1].dirtySince !== null && (!best || entry[1].dirtySince < best[1].dirtySince!)) best = entry;
+    return best;
+  };
+  const flush = () => {
+    timerSet = false;
+    const due = next();
+    if (due) {
+      const [phase, state] = due;
+      state.dirtySince = null;
+      emit({ phase, loaded: state.out.loaded, total: state.out.total } as Progress);
+    } else if (ready && !readySent) {
+      readySent = true;
+      emit({ phase: 'ready', loaded: 1, total: 1 });
+    } else {
+      return;
+    }
+    lastEmit = options.now();
+    schedule();
+  };
+  const schedule = () => {
+    if (timerSet || readySent || (!ready && !next())) return;
+    timerSet = true;
+    options.setTimer(flush, Math.max(0, lastEmit + windowMs - options.now()));
+  };
+
+  return {
+    push(progress) {
+      if (readySent) return;
+      if (progress.phase === 'ready') {
+        ready = true;
+        schedule();
+        return;
+      }
+      let state = phases.get(progress.phase);
+      if (!state) phases.set(progress.phase, (state = { base: 0, last: null, out: { loaded: 0, total: 0 }, dirtySince: null }));
+      // A count that falls back is the source's next file: what it finished stays counted.
+      if (state.last && progress.loaded < state.last.loaded) state.base += Math.max(state.last.loaded, state.last.total);
+      state.last = { loaded: progress.loaded, total: progress.total };
+      const loaded = Math.max(state.out.loaded, state.base + progress.loaded);
+      state.out = { loaded, total: Math.max(loaded, state.base + progress.total) };
+      state.dirtySince ??= options.now();
+      schedule();
+    },
+  };
+}

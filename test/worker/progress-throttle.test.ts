@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { Progress } from '../../src/worker';
+import { createProgressThrottle } from '../../src/worker/progress-throttle';
+
+/** A manual clock: timers run when the test advances time. */
+const manualTime = () => {
+  let now = 0;
+  const timers: Array<{ at: number; run: () => void }> = [];
+  return {
+    now: () => now,
+    setTimer: (run: () => void, ms: number) => void timers.push({ at: now + ms, run }),
+    advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const due = timers[0];
+        if (!due || due.at > end) break;
+        timers.shift();
+        now = due.at;
+        due.run();
+      }
+      now = end;
+    },
+  };
+};
+
+const start = () => {
+  const time = manualTime();
+  const out: Array<Progress & { at: number }> = [];
+  const throttle = createProgressThrottle((p) => out.push({ ...p, at: time.now() }), { now: time.now, setTimer: time.setTimer });
+  return { time, out, throttle };
+};
+
+describe('progress throttle', () => {
+  it('sends at most one event per frame, each phase monotone and ending complete, ready last', () => {
+    const { time, out, throttle } = start();
+    // Two files of the catalogue one after another, the model downloading at the same time, 1 ms apart.
+    const catalog = [...Array.from({ length: 101 }, (_, i) => [i * 10, 1000]), ...Array.from({ length: 51 }, (_, i) => [i * 4, 200])];
+    const model = Array.from({ length: 201 }, (_, i) => [i * 50, 10_000]);
+    for (let t = 0; t < 300; t++) {
+      const c = catalog[t];
+      if (c) throttle.push({ phase: 'catalog-download', loaded: c[0]!, total: c[1]! });
+      const m = model[t];
+      if (m) throttle.push({ phase: 'model-download', loaded: m[0]!, total: m[1]! });
+      time.advance(1);
+    }
+    throttle.push({ phase: 'embed', loaded: 0, total: 20 });
+    throttle.push({ phase: 'embed', loaded: 20, total: 20 });
+    throttle.push({ phase: 'ready', loaded: 1, total: 1 });
+    time.advance(1000);
+
+    for (let i = 1; i < out.length; i++) expect(out[i]!.at - out[i - 1]!.at).toBeGreaterThanOrEqual(16);
+    for (const phase of ['catalog-download', 'model-download', 'embed'] as const) {
+      const seen = out.filter((p) => p.phase === phase);
+      expect(seen.length).toBeGreaterThan(0);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.loaded).toBeGreaterThanOrEqual(seen[i - 1]!.loaded);
+      for (const p of seen) expect(p.loaded).toBeLessThanOrEqual(p.total);
+      expect(seen[seen.length - 1]!.loaded).toBe(seen[seen.length - 1]!.total);
+    }
+    // Every byte of both catalogue files is counted.
+    expect(out.filter((p) => p.phase === 'catalog-download').at(-1)).toMatchObject({ loaded: 1200, total: 1200 });
+    expect(out.filter((p) => p.phase === 'model-download').at(-1)).toMatchObject({ loaded: 10_000, total: 10_000 });
+    expect(out.at(-1)).toMatchObject({ phase: 'ready' });
+    expect(out.filter((p) => p.phase === 'ready')).toHaveLength(1);
+    // Far fewer events than pushes, both phases heard throughout.
+    expect(out.length).toBeLessThan(40);
+    expect(out.slice(0, 6).map((p) => p.phase)).toEqual(expect.arrayContaining(['catalog-download', 'model-download']));
+  });
+
+  it('sends a lone event at once and nothing after ready', () => {
+    const { time, out, throttle } = start();
+    throttle.push({ phase: 'catalog-parse', loaded: 0, total: 1 });
+    time.advance(0);
+    expect(out).toHaveLength(1);
+    throttle.push({ phase: 'ready', loaded: 1, total: 1 });
+    time.advance(100);
+    throttle.push({ phase: 'embed', loaded: 1, total: 2 });
+    time.advance(100);
+    expect(out.map((p) => p.phase)).toEqual(['catalog-parse', 'ready']);
+  });
+});
