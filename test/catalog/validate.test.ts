@@ -131,7 +131,7 @@ describe('validateManifest: sequence training and embeddings values', () => {
     version: 'v',
     items: 'i.json',
     itemCount: 1,
-    sequence: { url: 's.onnx', items: 's.json', sha256: 'a'.repeat(64), bytes: 10, dtype: 'float32', maxLen: 50, training },
+    sequence: { url: 's.onnx', items: 's.json', sha256: 'a'.repeat(64), bytes: 10, dtype: 'float32', maxLen: 50, table: { url: 's.bin', bytes: 10, sha256: 'b'.repeat(64), dim: 8 }, training },
   });
   it.each([
     [{ sequences: -1, bestEpoch: 1, validNdcg10: 0.1 }, 'sequence.training.sequences'],
