@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
+import { columnsFromItems, decodeColumns, encodeColumns, loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
 import { buildCatalog } from '../../src/cli/build';
 import { createProfile, foldEvent } from '../../src/profile';
 import { boughtTogether, createRankModel, recommend, related, searchItems, trending } from '../../src/rank';
@@ -117,5 +117,43 @@ describe('catalogue format 2', () => {
     manifest.parts.columns.sections.find((x) => x.name === 'prices')!.length = 1e9;
     s.overrides.set('catalog.json', new TextEncoder().encode(JSON.stringify(manifest)));
     await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { part: 'columns', field: 'prices' } });
+  });
+
+  describe('bought-together and trending windows as sections', () => {
+    const items = SMALL_CATALOG.slice(0, 6);
+    const columns = columnsFromItems(items, {
+      boughtTogether: { [items[0]!.id]: [[items[1]!.id, 4], [items[2]!.id, 2]], [items[3]!.id]: [[items[0]!.id, 1]] },
+      trendingWindows: { '1': { [items[4]!.id]: 3 }, '30': { [items[4]!.id]: 9, [items[5]!.id]: 1 } },
+    });
+    const encode = () => {
+      const { bytes, sections } = encodeColumns(columns, new Uint32Array(items.length + 1));
+      return { buffer: bytes.slice().buffer, sections };
+    };
+    const decode = ({ buffer, sections }: ReturnType<typeof encode>) => decodeColumns(buffer, { sections }, items.length, 0, 'columns.bin').columns;
+    const section = (e: ReturnType<typeof encode>, name: string) => e.sections.find((x) => x.name === name)!;
+
+    it('read back as written', () => {
+      const back = decode(encode());
+      expect(plain(back.boughtTogether)).toEqual(plain(columns.boughtTogether));
+      expect(back.boughtTogether!.targets.length).toBe(3);
+      expect([...back.trendingWindows.keys()]).toEqual([1, 30]);
+      for (const [days, trend] of columns.trendingWindows) expect(Array.from(back.trendingWindows.get(days)!)).toEqual(Array.from(trend));
+      expect(back.trendingWindows.get(30)![4]).toBe(1);
+    });
+
+    it('reject a target beyond the catalogue, a repeated window and a short window column, naming the section', () => {
+      const badTarget = encode();
+      new Uint32Array(badTarget.buffer, section(badTarget, 'boughtTogether.targets').offset, 3)[1] = items.length;
+      expect(() => decode(badTarget)).toThrow(expect.objectContaining({ code: 'catalog-invalid', details: expect.objectContaining({ field: 'boughtTogether.targets' }) }));
+      const badOffsets = encode();
+      new Uint32Array(badOffsets.buffer, section(badOffsets, 'boughtTogether.offsets').offset, items.length + 1)[2] = 0;
+      expect(() => decode(badOffsets)).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'boughtTogether.offsets' }) }));
+      const twice = encode();
+      new Uint32Array(twice.buffer, section(twice, 'trendingWindows.days').offset, 2)[1] = 1;
+      expect(() => decode(twice)).toThrow(expect.objectContaining({ code: 'catalog-invalid', details: expect.objectContaining({ field: 'trendingWindows.days' }) }));
+      const short = encode();
+      section(short, 'trendingWindows.values').length = items.length;
+      expect(() => decode(short)).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'trendingWindows.values' }) }));
+    });
   });
 });

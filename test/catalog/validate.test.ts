@@ -73,6 +73,11 @@ describe('validateSignals', () => {
     [{ popularity: { a: '12' } }, 'popularity["a"]'],
     [{ trending: { a: -1 } }, 'trending["a"]'],
     [{ neighbours: {} }, 'neighbours'],
+    [{ boughtTogether: { a: [['b', -1]] } }, 'boughtTogether["a"][0]'],
+    [{ trendingWindows: [] }, 'trendingWindows'],
+    [{ trendingWindows: { week: { a: 1 } } }, 'trendingWindows["week"]'],
+    [{ trendingWindows: { '0': { a: 1 } } }, 'trendingWindows["0"]'],
+    [{ trendingWindows: { '7': { a: 'x' } } }, 'trendingWindows["7"]["a"]'],
     [[], '(file)'],
   ])('rejects %j naming %s', (raw, field) => {
     const e = error(() => validateSignals(raw, 's.json'));
@@ -83,7 +88,7 @@ describe('validateSignals', () => {
     expect(error(() => validateSignals({ neighbours: {} }, 's.json')).message).toContain('did you mean "neighbors"?');
   });
   it('accepts what pocketrec build writes, including ids outside the catalogue', () => {
-    const signals = { popularity: { a: 3 }, trending: { gone: 1 }, neighbors: { a: [['b', 0.5]] }, transitions: {} };
+    const signals = { popularity: { a: 3 }, trending: { gone: 1 }, neighbors: { a: [['b', 0.5]] }, transitions: {}, boughtTogether: { a: [['b', 1.4142]] }, trendingWindows: { '1': { a: 1 }, '30': { a: 2, gone: 1 } } };
     expect(validateSignals(signals, 's.json')).toEqual(signals);
   });
 });

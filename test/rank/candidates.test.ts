@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
-import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, rankIndices, scoreAll, scoreLexical, related, searchItems, selectCandidates, type RankModel } from '../../src/rank';
-import { createJsKernel, loadVectorKernel, normalize, type VectorKernel } from '../../src/vector';
+import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, lookingSimilar, rankIndices, recommend, related, scoreAll, scoreLexical, scoreTerms, searchItems, selectCandidates, type RankModel } from '../../src/rank';
+import { createJsKernel, loadVectorKernel, normalize, readInt8Row, type VectorKernel } from '../../src/vector';
 
 /** mulberry32: seeded, so a failure reproduces. */
 function random(seed: number): () => number {
@@ -160,5 +160,62 @@ describe('similar and search run on the same stage', () => {
     expect(words[42]).toBe(1);
     const dense = model.kernel.score(model.rows, [{ vector: q, weight: 1 }, { vector: taste, weight: 0.1 }], undefined, words);
     expect(got).toEqual(denseTop(dense, 5, (i) => model.categories.names[model.categories.codes[i]!] !== 'books'));
+  });
+
+  it('related to several seeds equals a dense mean of their cosines plus their neighbours, on both kernels', () => {
+    for (const kernel of [wasm, createJsKernel()]) {
+      const model = shop(kernel, 3000, 16, 71);
+      const seeds = [5, 400, 2999];
+      const got = related(model, seeds, { k: 12, threshold: -Infinity, fallback: 'none' });
+      const dense = new Float32Array(model.count);
+      const n = model.neighbors!;
+      for (const seed of seeds) {
+        const one = model.kernel.score(model.rows, [{ vector: readInt8Row(model.rows, seed), weight: 1 }]);
+        for (let i = 0; i < model.count; i++) dense[i]! += one[i]! / seeds.length;
+        for (let p = n.offsets[seed]!; p < n.offsets[seed + 1]!; p++) dense[n.targets[p]!]! += (0.2 * (n.weights[p]! / 65_535)) / seeds.length;
+      }
+      const expected = denseTop(dense, 12, (i) => seeds.includes(i));
+      expect(got.map((r) => r.index), kernel.kind).toEqual(expected);
+      got.forEach((r, p) => expect(r.score).toBeCloseTo(dense[expected[p]!]!, 5));
+      // The reason names one of the seeds, and a look-alike that is no neighbour is explained by resemblance.
+      for (const r of got) expect(seeds).toContain((r.reason as { source: number }).source);
+      const cut = got[5]!.score;
+      expect(related(model, seeds, { k: 12, threshold: cut, fallback: 'none' }).map((r) => r.index)).toEqual(expected.slice(0, 6));
+    }
+  });
+
+  it('lookingSimilar is the dense top of one row, without neighbours', () => {
+    const model = shop(wasm, 3000, 16, 81);
+    const got = lookingSimilar(model, 77, { k: 8, threshold: -Infinity, fallback: 'none' }).map((r) => r.index);
+    const dense = model.kernel.score(model.rows, [{ vector: readInt8Row(model.rows, 77), weight: 1 }]);
+    expect(got).toEqual(denseTop(dense, 8, (i) => i === 77));
+  });
+
+  it('searchItems with a threshold keeps the dense top of those whose relevance clears it, taste aside', () => {
+    const model = shop(wasm, 3000, 16, 91);
+    const q = normalize(Float32Array.from({ length: 16 }, (_, d) => Math.sin(3 * d + 1)));
+    const taste = normalize(Float32Array.from({ length: 16 }, (_, d) => Math.cos(2 * d)));
+    const words = scoreLexical(model.lexical, 'item 7', new Float32Array(model.count));
+    const relevance = model.kernel.score(model.rows, [{ vector: q, weight: 1 }], undefined, words);
+    const full = model.kernel.score(model.rows, [{ vector: q, weight: 1 }, { vector: taste, weight: 0.1 }], undefined, words);
+    // A threshold that only a few dozen items clear: the candidate stage has to widen past k to find them all.
+    const threshold = [...relevance].sort((a, b) => b - a)[40]!;
+    const got = searchItems(model, { query: 'item 7', vector: q, k: 45, taste, threshold }).map((r) => r.index);
+    expect(got).toEqual(denseTop(full, 45, (i) => relevance[i]! < threshold));
+    expect(got.length).toBeGreaterThanOrEqual(41);
+  });
+
+  it('reports terms that sum to the score of each result on a large catalogue (the scan split per query)', () => {
+    const model = shop(wasm, 3000, 16, 101);
+    const profile = history(model, 9, 30);
+    foldEvent(profile, { type: 'search', query: 'item', ts: NOW - 1000 }, { space: model, attributesOf: (i) => model.attributesOf(i), textVector: normalize(Float32Array.from({ length: 16 }, (_, d) => Math.sin(d))) });
+    const request = { k: 10, now: NOW, context: { device: 'mobile' as const } };
+    const ranked = rankIndices(model, profile, request);
+    for (const index of ranked.chosen) {
+      const terms = scoreTerms(model, profile, DEFAULT_RANK_SETTINGS, DEFAULT_PROFILE_SETTINGS, NOW, index, request.context);
+      expect(terms.reduce((sum, t) => sum + t.value, 0)).toBeCloseTo(ranked.scoreOf(index), 4);
+      expect(terms.map((t) => t.term)).toEqual(expect.arrayContaining(['history', 'intent', 'negative', 'popularity', 'trending', 'neighbors', 'transitions']));
+    }
+    expect(recommend(model, profile, request)).toHaveLength(10);
   });
 });

@@ -105,7 +105,12 @@ describe('true reasons', () => {
 
   it('a resemblance every item shares explains nothing: a term names the reason only where it lifts the item above average', () => {
     // Like a sentence encoder's space: everything sits at cosine 0.6 from the viewed item, one true match at 0.95.
-    const wide = modelOf(['viewed', 'match', 'o1', 'o2', 'o3', 'o4'].map((id) => ({ id, title: id })), Float32Array.from([...[1, 0, 0], ...n([0.95, 0.31, 0]), ...[0.6, 0.8, 0], ...[0.6, 0, 0.8], ...[0.6, -0.8, 0], ...[0.6, 0, -0.8]]), 3, { popularity: { o1: 10 } });
+    const wide = modelOf(
+      ['viewed', 'match', 'o1', 'o2', 'o3', 'o4'].map((id) => ({ id, title: id })),
+      Float32Array.from([...[1, 0, 0], ...n([0.95, 0.31, 0]), ...[0.6, 0.8, 0], ...[0.6, 0, 0.8], ...[0.6, -0.8, 0], ...[0.6, 0, -0.8]]),
+      3,
+      { popularity: { o1: 10 } },
+    );
     const p = createProfile(3);
     foldEvent(p, { type: 'view', itemId: 'viewed', ts: NOW - 60_000 }, { space: wide, attributesOf: (j) => wide.attributesOf(j) });
     const settings = { ...plain, popularityWeight: 0.15 };

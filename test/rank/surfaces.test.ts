@@ -15,14 +15,14 @@ const items: Item[] = [
 ];
 const vectors = Float32Array.from([1, 0, 0.8, 0.6, 0.6, 0.8, 0, 1, -0.28, 0.96]);
 const model = modelOf(items, vectors, 2, {
-    // Rows are normalised by their largest weight: espresso → mug 1, grinder 0.5.
-    boughtTogether: { espresso: [['mug', 4], ['grinder', 2]], grinder: [['espresso', 1]], tent: [['stove', 3]] },
-    neighbors: { espresso: [['tent', 1]] },
-    // log1p, then divided by the largest: tent 1, stove ln 11 / ln 101 ≈ 0.5196, espresso ln 2 / ln 101 ≈ 0.1502.
-    trending: { tent: 100, stove: 10, espresso: 1 },
-    trendingWindows: { '1': { stove: 3 } },
-    popularity: { mug: 5 },
-  });
+  // Rows are normalised by their largest weight: espresso → mug 1, grinder 0.5.
+  boughtTogether: { espresso: [['mug', 4], ['grinder', 2]], grinder: [['espresso', 1]], tent: [['stove', 3]] },
+  neighbors: { espresso: [['tent', 1]] },
+  // log1p, then divided by the largest: tent 1, stove ln 11 / ln 101 ≈ 0.5196, espresso ln 2 / ln 101 ≈ 0.1502.
+  trending: { tent: 100, stove: 10, espresso: 1 },
+  trendingWindows: { '1': { stove: 3 } },
+  popularity: { mug: 5 },
+});
 const [ESPRESSO, GRINDER, MUG, TENT, STOVE] = [0, 1, 2, 3, 4];
 const base: SurfaceRequest = { k: 3, threshold: -Infinity, fallback: 'none' };
 const ids = (out: Ranked[]) => out.map((r) => model.ids[r.index]);
