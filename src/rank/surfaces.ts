@@ -2,7 +2,7 @@ import { readInt8Row, type ScanQuery } from '../vector';
 import { selectCandidates } from './candidates';
 import { filterMask, passesFilter } from './recommend';
 import { WEIGHT_SCALE, type Scorer } from './score';
-import type { RankFilter, RankModel, Ranked, Reason, SparseRows, SurfaceRequest } from './types';
+import type { RankModel, Ranked, Reason, SparseRows, SurfaceRequest } from './types';
 
 /** How much what visitors chose together adds to content resemblance in `related` (as `similar` always did). */
 const RELATED_COOCCURRENCE = 0.2;
@@ -85,7 +85,7 @@ export function trending(model: RankModel, category: string | undefined, trend: 
 
 /** The best `k` by one fused scan that clear the threshold, pass the filter and are neither seeds nor excluded. */
 function scan(model: RankModel, scorer: Scorer, seeds: readonly number[], request: SurfaceRequest): Array<{ index: number; score: number }> {
-  const skip = filterMask(model, request.filter as RankFilter | undefined);
+  const skip = filterMask(model, request.filter);
   for (const seed of seeds) skip[seed] = 1;
   request.exclude?.forEach((i) => (skip[i] = 1));
   const { indices, scores } = selectCandidates(model, scorer, request.k, skip);

@@ -241,3 +241,31 @@ describe('session', () => {
     expect((await session.search('camping stove', 1))[0]!.id).toBe('t3');
   });
 });
+
+describe('session: language routing and the surfaces', () => {
+  it('embeds only the texts its encoder covers and counts the others, which still search by words', async () => {
+    const { session, embedCalls } = start({ languages: ['en'] });
+    const { persist } = memoryStore();
+    await session.track({ type: 'search', query: '露营帐篷', ts: NOW }, persist);
+    await session.track({ type: 'search', query: 'camping tent', ts: NOW + 1 }, persist);
+    await session.search('咖啡', 3);
+    expect(embedCalls).toEqual([['camping tent']]);
+    expect(session.status().lexicalOnlyTexts).toBe(2);
+    expect(await session.search('zzqxv nonsense', 3, { threshold: 0.05 })).toEqual([]);
+  });
+
+  it('serves related, looking-similar and trending, and rejects a bad option naming it', async () => {
+    const { session } = start();
+    const seed = SMALL_CATALOG[0]!.id;
+    const related = await session.related([seed], { k: 3 });
+    expect(related.map((r) => r.id)).not.toContain(seed);
+    expect(related).toHaveLength(3);
+    expect(await session.similar(seed, 3)).toEqual(related);
+    expect(await session.lookingSimilar(seed, { k: 2 })).toHaveLength(2);
+    // No log: nothing trends, and the honest answer is empty.
+    expect(await session.trending({ k: 3 })).toEqual([]);
+    await expect(session.boughtTogether([seed], { k: 3, fallbak: 'popular' })).rejects.toMatchObject({ code: 'invalid-option', details: { option: 'fallbak' } });
+    await expect(session.related(['no-such-item'])).rejects.toMatchObject({ code: 'invalid-option', details: { option: 'itemIds' } });
+  });
+});
+
