@@ -21,7 +21,7 @@ const steps = [
   { script: 'build:lib', inputs: ['src', 'vite.config.ts', 'tsconfig.build.json', 'scripts/finish-build.mjs', 'models/build/manifest.json'], outputs: ['dist/pocketrec.js', 'dist/pocketrec.worker.js', 'dist/models/manifest.json'] },
   // The code that shapes the catalogue's bytes, not the whole CLI bundle: an edited error message or client file
   // must not retrain the demo's sequence model.
-  { script: 'build:demo', inputs: ['scripts/generate-demo-catalog.mjs', 'packages/cli/model/manifest.json', ...DEMO_CODE], outputs: ['public/catalog/catalog.json'] },
+  { script: 'build:demo', inputs: ['scripts/generate-demo-catalog.mjs', 'packages/cli/model/manifest.json', ...DEMO_CODE], outputs: ['public/catalog/catalog.json', 'public/catalog-zh/catalog.json'] },
   { script: 'build:fixtures', inputs: ['scripts/generate-bert-fixture.mjs'], outputs: ['test/fixtures/generated/tiny-bert/config.json'] },
 ];
 
