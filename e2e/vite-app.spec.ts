@@ -119,7 +119,9 @@ async function driveShop(page: Page, origin: string): Promise<void> {
   const workers: string[] = [];
   page.on('worker', (worker) => workers.push(worker.url()));
   await page.goto(`${origin}/`);
-  await expect(page.locator('#feed')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  await expect(page.locator('#feed')).toHaveAttribute('data-status', /^(ready|error)$/, { timeout: 120_000 });
+  await expect(page.locator('#errors')).toHaveText('');
+  await expect(page.locator('#feed')).toHaveAttribute('data-status', 'ready');
   await expect(page.locator('#search button')).toHaveCount(3, { timeout: 60_000 });
   await expect(page.locator('.widget li').first()).toBeVisible({ timeout: 60_000 });
   await expect.poll(() => status(page), { timeout: 60_000 }).toMatchObject({
