@@ -4,11 +4,12 @@
 // Prints numbers, never pass/fail: start-up times, bytes of each part, worker memory (measureUserAgentSpecificMemory
 // under COOP/COEP) and the renderer's RSS from /proc.
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rolldown } from 'rolldown';
 import { chromium } from '@playwright/test';
+import { rendererMemory } from '../renderer-memory.mjs';
 
 const folder = resolve(process.argv[2] ?? '');
 const root = resolve(import.meta.dirname, '../..');
@@ -48,34 +49,6 @@ const server = createServer((req, res) => {
 });
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const origin = `http://127.0.0.1:${server.address().port}`;
-
-/** Whether a process has an ancestor started with this browser profile (renderers do not repeat the flag). */
-function descendsFrom(pid, profileDir) {
-  for (let p = pid, hops = 0; p && p !== '1' && hops < 10; hops++) {
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(profileDir)) return true;
-      p = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1];
-    } catch {
-      return false;
-    }
-  }
-  return false;
-}
-
-/** Resident and peak memory of every renderer process of this browser profile, from /proc. */
-function rendererMemory(profileDir) {
-  const out = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer') || !descendsFrom(pid, profileDir)) continue;
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = (k) => Number(status.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
-      out.push({ pid: Number(pid), rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 });
-    } catch {}
-  }
-  return out;
-}
 
 const manifest = JSON.parse(readFileSync(join(folder, 'catalog.json'), 'utf8'));
 const partBytes = Object.fromEntries(Object.entries(manifest.parts).map(([k, p]) => [k, p.bytes]));

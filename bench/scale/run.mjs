@@ -4,11 +4,12 @@
 // side-by-side ratios against an exact int8 top-10 scan of the same N × d, never pass/fail.
 // Usage: node bench/scale/run.mjs [sizes, e.g. 10000,100000]   (catalogues are kept in bench/results/scale/)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rolldown } from 'rolldown';
 import { chromium } from '@playwright/test';
+import { rendererMemory } from '../renderer-memory.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const sizes = (process.argv[2] ?? process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
@@ -33,35 +34,6 @@ function catalogueOf(n) {
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`bench/scale: ${args.slice(0, 2).join(' ')} failed`);
-}
-
-/** Peak and current resident memory of this browser profile's renderer processes (the worker lives there). */
-function rendererMemory(profileDir) {
-  let rssMB = 0;
-  let peakMB = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer') || !descendsFrom(pid, profileDir)) continue;
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = (k) => Number(status.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
-      rssMB = Math.max(rssMB, kb('VmRSS') / 1024);
-      peakMB = Math.max(peakMB, kb('VmHWM') / 1024);
-    } catch {}
-  }
-  return { rssMB, peakMB };
-}
-
-function descendsFrom(pid, profileDir) {
-  for (let p = pid, hops = 0; p && p !== '1' && hops < 10; hops++) {
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(profileDir)) return true;
-      p = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1];
-    } catch {
-      return false;
-    }
-  }
-  return false;
 }
 
 const bundle = await rolldown({ input: join(root, 'bench/scale/scan-worker.ts'), platform: 'browser' });
@@ -95,7 +67,7 @@ try {
         queries: records.slice(0, 10).map((r) => r.title.split(' ').slice(0, 2).join(' ')),
         rounds: n >= 1_000_000 ? 20 : 40,
       });
-      results.push({ ...result, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')), memory: rendererMemory(profileDir) });
+      results.push({ ...result, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')), memory: peakOf(rendererMemory(profileDir)) });
     } finally {
       await context.close();
       rmSync(profileDir, { recursive: true, force: true });
@@ -105,6 +77,8 @@ try {
   server.kill();
 }
 
+/** The largest renderer (the page with its workers) of one browser. */
+const peakOf = (renderers) => renderers.reduce((m, r) => ({ rssMB: Math.max(m.rssMB, r.rssMB), peakMB: Math.max(m.peakMB, r.peakMB) }), { rssMB: 0, peakMB: 0 });
 const f = (x) => (x == null ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 console.log('\nitems      dim  cold start  warm start  recommend p50/p95 (in worker)  ÷ exact scan p95  after search p50/p95  search p50/p95  similar p50/p95  track p50/p95  binary MB  renderer peak MB');

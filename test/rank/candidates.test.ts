@@ -3,18 +3,9 @@ import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } fr
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
 import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, lookingSimilar, rankIndices, recommend, related, scoreAll, scoreLexical, scoreTerms, searchItems, selectCandidates, type RankModel } from '../../src/rank';
 import { createJsKernel, loadVectorKernel, normalize, readInt8Row, type VectorKernel } from '../../src/vector';
+import { seededRandom } from '../helpers/random';
 
-/** mulberry32: seeded, so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;

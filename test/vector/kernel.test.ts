@@ -1,18 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPocketRecError } from '../../src/errors';
 import { createJsKernel, loadVectorKernel, type Int8Rows, type ScanQuery, type VectorKernel } from '../../src/vector';
+import { seededRandom } from '../helpers/random';
 
-/** mulberry32: seeded, so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function fill(kernel: VectorKernel, count: number, dim: number, seed: number): Int8Rows {
   const next = random(seed);
