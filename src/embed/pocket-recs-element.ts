@@ -32,7 +32,7 @@ const STYLE = `
  * - `pocketrec-select` (detail: the recommendation) when an entry is clicked or activated, after tracking a
  *   `click`; cancel it to route the visit yourself (the link is then not followed);
  * - `pocketrec-error` (detail: {@link PocketRecsErrorDetail}) when nothing can be shown: a start-up failure, an
- *   invalid attribute (`invalid-option`), or a kind the engine cannot compute yet (`unsupported`). The element
+ *   invalid attribute (`invalid-option`). The element
  *   then renders nothing (`data-state="error"`).
  */
 export function definePocketRecsElement(getRecommender: () => Promise<Recommender>): void {
@@ -112,7 +112,7 @@ export function definePocketRecsElement(getRecommender: () => Promise<Recommende
         if (generation === this.generation) this.render(rec, recommendations);
       } catch (error) {
         if (generation !== this.generation || isPocketRecError(error, 'aborted')) return;
-        this.isMisconfigured = isPocketRecError(error, 'invalid-option') || isPocketRecError(error, 'unsupported');
+        this.isMisconfigured = isPocketRecError(error, 'invalid-option');
         this.fail(error);
       }
     }

@@ -1,6 +1,6 @@
 import { PocketRecError, type Recommendation, type Recommender, type RankFilter } from '../index';
 
-/** What a widget can show. Only `for-you` and single-seed `related` have an engine call so far. */
+/** What a widget can show: the personal feed, items related to seeds, bought with them, or trending. */
 export const RECOMMENDATION_KINDS = Object.freeze(['for-you', 'related', 'bought-together', 'trending'] as const);
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
 
@@ -16,28 +16,25 @@ export interface SurfaceRequest {
 
 /**
  * The one place where a widget kind becomes an engine call, shared by `<pocket-recs>` and the React
- * `<Recommendations>`. When the engine offers `related(ids)`, `boughtTogether(ids)` and `trending()`, they are
- * plugged in here and every widget follows.
+ * `<Recommendations>`. `related` takes one or several seeds (a product page, a cart); `trending` ranks the whole
+ * catalogue by its trend. An empty answer (no basket data, no trend yet) renders as an empty widget, not an error.
  *
- * @throws PocketRecError `unsupported` (a kind or seed count the engine has no call for yet), `invalid-option`
- *   (a kind that needs seeds got none)
+ * @throws PocketRecError `invalid-option` (a kind that needs seeds got none, or what the engine rejects)
  */
 export function fetchSurface(rec: Recommender, request: SurfaceRequest): Promise<Recommendation[]> {
   const { kind, itemIds, k, filter, signal } = request;
-  const options = { ...(signal ? { signal } : {}), ...(filter ? { filter } : {}) };
+  const options = { ...(signal ? { signal } : {}), ...(filter ? { filter } : {}), ...(k ? { k } : {}) };
   switch (kind) {
     case 'for-you':
       return rec.recommend({ ...(k ? { k } : {}), ...(filter ? { filter } : {}), ...(itemIds.length ? { exclude: [...itemIds] } : {}) }, signal ? { signal } : {});
     case 'related':
       if (itemIds.length === 0) return Promise.reject(needsSeeds(kind));
-      // One seed is exactly `similar`; several need the engine's multi-seed `related`, which does not exist yet.
-      if (itemIds.length === 1) return rec.similar(itemIds[0]!, k, options);
-      return Promise.reject(unsupported(kind, `related items for ${itemIds.length} seeds (only one seed is supported so far)`, itemIds.length));
+      return rec.related([...itemIds], options);
     case 'bought-together':
       if (itemIds.length === 0) return Promise.reject(needsSeeds(kind));
-      return Promise.reject(unsupported(kind, 'bought-together recommendations', itemIds.length));
+      return rec.boughtTogether([...itemIds], options);
     case 'trending':
-      return Promise.reject(unsupported(kind, 'trending items', itemIds.length));
+      return rec.trending(options);
   }
 }
 
@@ -50,10 +47,4 @@ export function parseKind(value: string | null | undefined, where: string): Reco
 
 function needsSeeds(kind: RecommendationKind): PocketRecError {
   return new PocketRecError('invalid-option', `widget: kind "${kind}" needs at least one item id (item-ids / itemIds) to start from.`, { details: { option: 'itemIds', kind } });
-}
-
-function unsupported(kind: RecommendationKind, what: string, seeds: number): PocketRecError {
-  return new PocketRecError('unsupported', `widget: this version of PocketRec cannot compute ${what} (kind "${kind}"). Use kind "for-you", or "related" with one item id.`, {
-    details: { kind, seeds },
-  });
 }

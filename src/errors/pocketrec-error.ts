@@ -12,8 +12,6 @@ export const ERROR_CODES = Object.freeze([
   'store-quota',
   'encoder-unavailable',
   'model-invalid',
-  // A surface the engine does not offer yet (a widget kind, several seeds): asked for, so it must say so.
-  'unsupported',
   'asset-failed',
   'worker-crashed',
   'aborted',

@@ -29,7 +29,7 @@ export function useSearch(query: string | null | undefined, options: ListOptions
   return useRecommenderQuery('useSearch', key, (rec, signal) => rec.search(query!, options.k, { signal, ...(options.filter ? { filter: options.filter } : {}) }));
 }
 
-/** What a widget of `kind` shows (see `<Recommendations>`); an unsupported kind answers with an `unsupported` error. */
+/** What a widget of `kind` shows (see `<Recommendations>`) */
 export function useSurface(kind: RecommendationKind, itemIds: readonly string[] = [], options: ListOptions = {}): QueryState<Recommendation[]> {
   return useRecommenderQuery('useSurface', JSON.stringify([kind, itemIds, options]), (rec, signal) => fetchSurface(rec, { kind, itemIds, ...options, signal }));
 }

@@ -14,7 +14,7 @@ export interface RecommendationsProps {
   className?: string;
   /** After the click is tracked. Call `event.preventDefault()` to route the visit yourself (the link is not followed). */
   onSelect?: (recommendation: Recommendation, event: MouseEvent<HTMLAnchorElement>) => void;
-  /** Why nothing renders: a start-up failure, `invalid-option`, or `unsupported` for a kind the engine lacks. */
+  /** Why nothing renders: a start-up failure or an `invalid-option` (a kind without seeds, a bad `k`). */
   onError?: (error: Error) => void;
 }
 

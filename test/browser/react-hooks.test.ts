@@ -181,10 +181,14 @@ describe('pocketrec/react in Chromium (real worker, IndexedDB)', () => {
     expect(entries()[0]!.getAttribute('href')).toMatch(/#item-r\d$/);
     expect(entries()[0]!.querySelector('img')).not.toBeNull();
 
-    // Kinds the engine cannot compute yet render nothing and say why, with a code.
-    await poll(() => errors.length).toBe(3);
-    expect(errors).toEqual(expect.arrayContaining([{ kind: 'related', code: 'unsupported' }, { kind: 'trending', code: 'unsupported' }, { kind: 'bought-together', code: 'unsupported' }]));
-    expect(host.querySelector('.recs-related-2, .recs-trending-0, .recs-bought-together-1')).toBeNull();
+    // Several seeds go to the engine's multi-seed `related`; without trend counts or baskets in this inline
+    // catalogue, trending and bought-together are honestly empty: no list, and no error.
+    const cart = () => [...host.querySelectorAll<HTMLLIElement>('.recs-related-2 li')].map((li) => li.getAttribute('data-item-id'));
+    await poll(() => cart().length).toBe(3);
+    expect(cart()).not.toContain('r1');
+    expect(cart()).not.toContain('r2');
+    expect(host.querySelector('.recs-trending-0 li, .recs-bought-together-1 li')).toBeNull();
+    expect(errors).toEqual([]);
 
     entries()[0]!.focus();
     entries()[0]!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
