@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
 import { DEFAULT_RANK_SETTINGS, explain, rankIndices, recommend, scoreTerms, type RankSettings } from '../../src/rank';
-import { cosineOf, modelOf } from '../fixtures/rank-model';
+import { cosineOf, modelOf, SIMILARITY_ONLY } from '../fixtures/rank-model';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const items: Item[] = [
@@ -16,21 +16,7 @@ const n = (v: number[]) => v.map((x) => x / Math.hypot(...v));
 const vectors = Float32Array.from([...[1, 0, 0], ...[0, 1, 0], ...[0, 0, 1], ...n([0.1, 0, 0.995]), ...n([0.9, 0.1, 0.42])]);
 const model = modelOf(items, vectors, 3, { popularity: { poster: 100 }, trending: { lantern: 5, tent: 1 }, neighbors: { espresso: [['lantern', 1]] }, transitions: { tent: [['grinder', 1]] } });
 // Content and co-occurrence only; each test switches on what it is about.
-const plain: RankSettings = {
-  ...DEFAULT_RANK_SETTINGS,
-  popularityWeight: 0,
-  trendingWeight: 0,
-  freshnessWeight: 0,
-  categoryWeight: 0,
-  tagWeight: 0,
-  brandWeight: 0,
-  priceWeight: 0,
-  contextWeight: 0,
-  attentionWeight: 0,
-  transitionWeight: 0,
-  diversityLambda: 1,
-  maxPerCategory: Infinity,
-};
+const plain: RankSettings = { ...SIMILARITY_ONLY, transitionWeight: 0 };
 const history = (...events: Array<Omit<BehaviourEvent, 'ts'>>) => {
   const p = createProfile(3);
   events.forEach((e, i) => foldEvent(p, { ...e, ts: NOW - (events.length - i) * 60_000 }, { space: model, attributesOf: (j) => model.attributesOf(j) }));

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../src/catalog';
-import { quantizeRows } from '../../src/vector';
+import type { Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent } from '../../src/profile';
 import { relativeProbabilities } from '../../src/sequence/input';
-import { createRankModel, DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, related, scoreItems, type RankSettings } from '../../src/rank';
+import { modelOf, SIMILARITY_ONLY } from '../fixtures/rank-model';
+import { DEFAULT_RANK_SETTINGS, diversify, explain, rankIndices, recommend, related, scoreItems, type RankSettings } from '../../src/rank';
 
 const DAY = 86_400_000;
-/** A v1 catalogue converted as the loader converts it: columns, int8 rows, records. */
-const modelOf = (list: Item[], vectors: Float32Array, dim: number, signals?: CatalogSignals) =>
-  createRankModel({ columns: columnsFromItems(list, signals), rows: quantizeRows(vectors, dim), records: recordsFromItems(list) });
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 // Four items in 2-D: two "coffee" items pointing along x, a "tea" item close to them, a "tent" along y.
 const items: Item[] = [
@@ -21,20 +18,7 @@ const s = Math.SQRT1_2;
 const vectors = Float32Array.from([1, 0, 1, 0, s, s, 0, 1]);
 const model = modelOf(items, vectors, 2, { popularity: { tent: 100, tea: 10 } });
 // Similarity alone: every other term of the hybrid score switched off (each has its own test below).
-const plain: RankSettings = {
-  ...DEFAULT_RANK_SETTINGS,
-  popularityWeight: 0,
-  trendingWeight: 0,
-  freshnessWeight: 0,
-  categoryWeight: 0,
-  tagWeight: 0,
-  brandWeight: 0,
-  priceWeight: 0,
-  contextWeight: 0,
-  attentionWeight: 0,
-  diversityLambda: 1,
-  maxPerCategory: Infinity,
-};
+const plain = SIMILARITY_ONLY;
 const fold = (p: ReturnType<typeof createProfile>, e: Parameters<typeof foldEvent>[1]) => foldEvent(p, e, { space: model, attributesOf: (i) => model.attributesOf(i) });
 
 describe('recommend', () => {
