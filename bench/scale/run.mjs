@@ -36,6 +36,9 @@ function run(cmd, args) {
   if (r.status !== 0) throw new Error(`bench/scale: ${args.slice(0, 2).join(' ')} failed`);
 }
 
+/** The largest renderer (the page with its workers) of one browser. */
+const peakOf = (renderers) => renderers.reduce((m, r) => ({ rssMB: Math.max(m.rssMB, r.rssMB), peakMB: Math.max(m.peakMB, r.peakMB) }), { rssMB: 0, peakMB: 0 });
+
 const bundle = await rolldown({ input: join(root, 'bench/scale/scan-worker.ts'), platform: 'browser' });
 writeFileSync(join(work, 'scan-worker.js'), (await bundle.generate({ format: 'esm' })).output[0].code);
 
@@ -77,8 +80,6 @@ try {
   server.kill();
 }
 
-/** The largest renderer (the page with its workers) of one browser. */
-const peakOf = (renderers) => renderers.reduce((m, r) => ({ rssMB: Math.max(m.rssMB, r.rssMB), peakMB: Math.max(m.peakMB, r.peakMB) }), { rssMB: 0, peakMB: 0 });
 const f = (x) => (x == null ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 console.log('\nitems      dim  cold start  warm start  recommend p50/p95 (in worker)  ÷ exact scan p95  after search p50/p95  search p50/p95  similar p50/p95  track p50/p95  binary MB  renderer peak MB');
