@@ -1,3 +1,4 @@
+import { topK } from '../vector';
 import type { Scorer } from './score';
 import type { RankModel } from './types';
 
@@ -55,7 +56,8 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
       pool[size] = i;
       final[size++] = boostedScan[j]! + scorer.features(i) + scorer.boosts.get(i)!;
     }
-    const order = bestPositions(pool, final, size, want);
+    // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
+    const order = topK(final.subarray(0, size), want, undefined, pool);
     // A scan that kept fewer rows than it was allowed, or every row, saw every eligible item: nothing is outside.
     const sawAll = scan.indices.length < n || n >= model.count;
     const outsideAtMost = scan.scores[scan.scores.length - 1]! + scorer.featureBound;
@@ -64,39 +66,4 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
     }
     n = Math.min(model.count, n * WIDEN);
   }
-}
-
-/**
- * Positions of the `want` highest scores among the first `size`, best first, ties to the lower item index. A bounded
- * min-heap over positions keeps this O(size · log want): the pool can hold thousands of candidates for fifty places.
- */
-function bestPositions(items: Uint32Array, scores: Float64Array, size: number, want: number): number[] {
-  // a ranks below b: lower score, or the same score and a higher item index.
-  const below = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && items[a]! > items[b]!);
-  const heap: number[] = [];
-  const sift = (from: number) => {
-    for (let c = from; ; ) {
-      const l = 2 * c + 1;
-      if (l >= heap.length) return;
-      const m = l + 1 < heap.length && below(heap[l + 1]!, heap[l]!) ? l + 1 : l;
-      if (!below(heap[m]!, heap[c]!)) return;
-      [heap[c], heap[m]] = [heap[m]!, heap[c]!];
-      c = m;
-    }
-  };
-  for (let p = 0; p < size; p++) {
-    if (heap.length < want) {
-      heap.push(p);
-      for (let c = heap.length - 1; c > 0; ) {
-        const parent = (c - 1) >> 1;
-        if (!below(heap[c]!, heap[parent]!)) break;
-        [heap[c], heap[parent]] = [heap[parent]!, heap[c]!];
-        c = parent;
-      }
-    } else if (below(heap[0]!, p)) {
-      heap[0] = p;
-      sift(0);
-    }
-  }
-  return heap.sort((a, b) => (below(a, b) ? 1 : below(b, a) ? -1 : 0));
 }

@@ -1,12 +1,10 @@
 import type { Int8Rows } from './types';
 
 /**
- * Where a catalogue's int8 rows live. The default is plain typed arrays; a kernel can hand out rows inside its
- * own WebAssembly memory so that a decoder writes them once, where they are scanned.
+ * Where a catalogue's int8 rows live: a kernel's `allocate` hands out rows inside its own WebAssembly memory, so
+ * that a decoder writes them once, where they are scanned (without one, decoders use plain typed arrays).
  */
 export type Int8RowsAllocator = (count: number, dim: number) => Int8Rows;
-
-export const allocateInt8Rows: Int8RowsAllocator = (count, dim) => ({ dim, scales: new Float32Array(count), values: new Int8Array(count * dim) });
 
 /** Dot product of row `row` (dequantised on the fly) with a float query: no f32 copy of the matrix exists. */
 export function dotInt8Row(rows: Int8Rows, row: number, q: Float32Array): number {

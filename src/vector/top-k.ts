@@ -1,11 +1,13 @@
 /**
  * Indices of the k largest scores, best first, skipping entries where `skip(i)` is true or the score is not
- * finite. A bounded min-heap keeps this O(n log k), which matters at 10^5 items on every recommend call.
+ * finite. Equal scores go to the lower `tieBreak[i]` (by default the lower index i), so a caller scoring a pool
+ * in any order still breaks ties by item. A bounded min-heap keeps this O(n log k).
  */
-export function topK(scores: ArrayLike<number>, k: number, skip?: (index: number) => boolean): number[] {
+export function topK(scores: ArrayLike<number>, k: number, skip?: (index: number) => boolean, tieBreak?: ArrayLike<number>): number[] {
   if (k <= 0) return [];
   const heap: number[] = [];
-  const less = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
+  const tieOf = tieBreak ? (i: number) => tieBreak[i]! : (i: number) => i;
+  const less = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && tieOf(a) > tieOf(b));
   const siftDown = (start: number) => {
     let i = start;
     for (;;) {

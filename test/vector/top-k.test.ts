@@ -26,3 +26,13 @@ describe('int8 rows', () => {
     rows.forEach((v, i) => expect(back[i]).toBeCloseTo(v, 2));
   });
 });
+
+describe('topK with a tie-break key', () => {
+  it('breaks equal scores by the key, not by position, so a pool in any order ties by item', () => {
+    // Positions 0..3 hold items 40, 10, 30, 20; three of them tie.
+    const scores = [0.5, 0.5, 0.9, 0.5];
+    const items = [40, 10, 30, 20];
+    expect(topK(scores, 3, undefined, items)).toEqual([2, 1, 3]);
+    expect(topK(scores, 3)).toEqual([2, 0, 1]);
+  });
+});
