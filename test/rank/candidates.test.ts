@@ -3,9 +3,8 @@ import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } fr
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
 import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, lookingSimilar, rankIndices, recommend, related, scoreAll, scoreLexical, scoreTerms, searchItems, selectCandidates, type RankModel } from '../../src/rank';
 import { createJsKernel, loadVectorKernel, normalize, readInt8Row, type VectorKernel } from '../../src/vector';
-import { seededRandom } from '../helpers/random';
+import { seededRandom as random } from '../helpers/random';
 
-const random = seededRandom;
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPocketRecError } from '../../src/errors';
 import { createJsKernel, loadVectorKernel, type Int8Rows, type ScanQuery, type VectorKernel } from '../../src/vector';
-import { seededRandom } from '../helpers/random';
+import { seededRandom as random } from '../helpers/random';
 
-const random = seededRandom;
 
 function fill(kernel: VectorKernel, count: number, dim: number, seed: number): Int8Rows {
   const next = random(seed);

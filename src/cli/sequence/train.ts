@@ -3,6 +3,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { writeInput } from '../../sequence';
 import { tieAveragedRank } from '../eval/metrics';
+// The evaluation protocol's seeded generator: training draws from the same stream definition.
+import { mulberry32 } from '../eval/negatives';
 import { encode, gatherRows, initialWeights, parameterShapes, readWeights, scoreNext, softmaxCrossEntropy, toParams, type Params, type SasrecConfig, type Weights } from './sasrec';
 import { formatDuration } from '../progress';
 import { loadTf, type Tf } from './tf';
@@ -272,16 +274,4 @@ function shuffled(n: number, random: () => number): number[] {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
-}
-
-/** A small, fast, seedable generator; Math.random cannot be seeded. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
