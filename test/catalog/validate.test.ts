@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkNotEmpty, decodeEmbeddings, MAX_ITEM_DEPTH, parseItemsText, validateItems, validateManifest, validateSignals } from '../../src/catalog';
-import { PocketRecError } from '../../src/errors';
+import { thrownError } from '../helpers/thrown';
 import { dequantizeRows } from '../../src/vector';
 
-function error(fn: () => unknown): PocketRecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PocketRecError);
-    return e as PocketRecError;
-  }
-  throw new Error('expected a PocketRecError');
-}
+const error = thrownError;
 
 describe('parseItemsText', () => {
   it('reads a JSON array and NDJSON alike, keeping unknown fields', () => {

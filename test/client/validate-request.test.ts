@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateCallOptions, validateFilter, validateItemId, validateK, validateQuery, validateRecommendRequest } from '../../src/client/validate-request';
-import { PocketRecError } from '../../src/errors';
+import { thrownError } from '../helpers/thrown';
 
-function rejection(fn: () => unknown): PocketRecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PocketRecError);
-    return e as PocketRecError;
-  }
-  throw new Error('expected a PocketRecError');
-}
+const rejection = thrownError;
 
 describe('validateRecommendRequest', () => {
   it.each([
