@@ -1,5 +1,5 @@
 import { PocketRecError } from '../errors';
-import { createProfile, foldEvent, type BehaviourEvent, type Profile } from '../profile';
+import { createProfile, foldEvent, isReplayable, type BehaviourEvent, type Profile } from '../profile';
 import { isCovered } from '../encoder/languages';
 import { boughtTogether, explain, lookingSimilar, recommend, related, searchItems, tasteVector, trending, type Ranked } from '../rank';
 import { relativeProbabilities, sequenceHistory } from '../sequence';
@@ -57,12 +57,17 @@ export function createSession(deps: SessionDeps): Session {
   };
 
   const fold = (event: SessionEvent, textVector: Float32Array | undefined) => {
-    if (event.seq !== undefined) lastSeq = Math.max(lastSeq, event.seq);
     foldEvent(profile, event, { space: model, attributesOf: (i) => model.attributesOf(i), ...(textVector ? { textVector } : {}) }, profileSettings);
     historySize++;
   };
-  /** Folds events in order; their texts are embedded in one batched call, not one model run per event. */
-  const foldAll = async (events: readonly SessionEvent[]) => {
+  /**
+   * Folds stored events in order (start-up, other tabs, this tab); their texts are embedded in one batched call, not
+   * one model run per event. An event an older validator let through (a NaN rating) is passed over, not folded, so a
+   * poisoned history recovers; `lastSeq` still moves past it.
+   */
+  const foldAll = async (stored: readonly SessionEvent[]) => {
+    for (const e of stored) if (e.seq !== undefined) lastSeq = Math.max(lastSeq, e.seq);
+    const events = stored.filter(isReplayable);
     const texts = events.map(textOf);
     const vectors = await embedCovered(texts.filter((t): t is string => !!t));
     let next = 0;

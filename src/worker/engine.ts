@@ -3,7 +3,7 @@ import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../c
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
 import { loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
-import { DEFAULT_PROFILE_SETTINGS, isReplayable, validateEvent } from '../profile';
+import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
@@ -156,11 +156,10 @@ export function createEngine(): EngineApi {
         clock: () => performance.now(),
         newSessionId: () => crypto.randomUUID(),
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
-        // Events an older validator let through (a NaN rating) are skipped here as at start-up.
-        readAfter: async (seq) => (await store.eventsAfter(seq)).filter(isReplayable),
+        readAfter: (seq) => store.eventsAfter(seq),
       });
       await store.prune(Date.now());
-      const history = (await store.events()).filter(isReplayable);
+      const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
       // Every tab of the site on this database hears every other: their sessions fold the same stored events.
