@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: { baseURL: `http://127.0.0.1:${PORT}` },
-  // The tiny BERT fixture is generated (never committed), so the server's start makes sure it exists.
+  // The tiny BERT fixtures are generated (never committed), so the server's start makes sure they exist.
   webServer: { command: `node scripts/generate-bert-fixture.mjs && node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
   projects: [
     // The packaged-app and CSP specs check deployment, not devices: once, in the WASM project.

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Writes a tiny BERT-style model folder, laid out the way transformers.js expects a hub repository or a
-// self-hosted copy of one, so the transformers encoder can be tested offline against a real ONNX graph:
+// Writes tiny BERT-style model folders, laid out the way transformers.js expects a hub repository or a self-hosted
+// copy of one, so the transformers encoder can be tested offline against a real ONNX graph:
 //   config.json, tokenizer.json (WordPiece), tokenizer_config.json, onnx/model.onnx (fp32), onnx/model_quantized.onnx (q8)
-// Every weight comes from a seeded PRNG, so two runs write byte-identical files. The files are generated, never
-// committed: `npm run build` and the e2e server run this script.
-// Usage: node scripts/generate-bert-fixture.mjs [--out test/fixtures/generated/tiny-bert]
+// Two folders: `tiny-bert` (an English vocabulary, accents stripped as in an uncased English BERT) and
+// `tiny-bert-multilingual` (English, French, German with their accents kept, and Chinese characters, split one per
+// token as BERT splits CJK text). Every weight comes from a seeded PRNG, so two runs write byte-identical files. The
+// files are generated, never committed: `npm run build` and the e2e server run this script.
+// Usage: node scripts/generate-bert-fixture.mjs [--out test/fixtures/generated]   (one subfolder per model)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // onnx-proto is CommonJS: Node's ESM loader sees only its default export.
@@ -12,29 +14,81 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 const args = process.argv.slice(2);
-const out = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(import.meta.dirname, '..', 'test/fixtures/generated/tiny-bert'));
+const out = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(import.meta.dirname, '..', 'test/fixtures/generated'));
 
 const HIDDEN = 32;
 const MAX_POSITIONS = 64;
-const SEED = 0x5eed_be27;
 
-// The vocabulary: BERT's special tokens, some punctuation, whole words a shop might use, common suffixes, and
-// every lowercase letter and digit (alone and as a `##` continuation) so that any ASCII word has a tokenization.
+const words = (text) => text.split(' ');
+const continuations = (tokens) => tokens.map((t) => `##${t}`);
 const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const PUNCTUATION = [...'.,!?-\'&:;()/#%$"'];
-const WORDS = (
+// Whole words a shop might use, common suffixes, and every letter and digit (alone and as a `##` continuation) so
+// that any word written in those letters has a tokenization.
+const ENGLISH = words(
   'the an and or of for with to in on at by is it this that was not but my me we you would buy again great good bad ' +
-  'camp camping stove tent sleeping bag warm winter night nights trail run running shoe shoes watch heart rate ' +
-  'coffee espresso bean beans dark roast grinder burr filter kettle boil boils fast handle hot ' +
-  'wireless noise headphones book books kids story bedtime cosy evening quick brown fox jumps over lazy dog ' +
-  'season person light ultralight summit gps cotton size year old daughter loves expected week broke support never ' +
-  'cafe creme hello world'
-).split(' ');
-const SUFFIXES = ['##es', '##ed', '##ing', '##er', '##ers', '##ly', '##ness'];
-const CHARS = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
-const VOCAB = [...SPECIAL, ...PUNCTUATION, ...WORDS, ...SUFFIXES, ...CHARS, ...CHARS.map((c) => `##${c}`)];
-const repeated = VOCAB.filter((t, i) => VOCAB.indexOf(t) !== i);
-if (repeated.length > 0) throw new Error(`generate-bert-fixture: the vocabulary repeats ${repeated.join(' ')}`);
+    'camp camping stove tent sleeping bag warm winter night nights trail run running shoe shoes watch heart rate ' +
+    'coffee espresso bean beans dark roast grinder burr filter kettle boil boils fast handle hot ' +
+    'wireless noise headphones book books kids story bedtime cosy evening quick brown fox jumps over lazy dog ' +
+    'season person light ultralight summit gps cotton size year old daughter loves expected week broke support never ' +
+    'cafe creme hello world',
+);
+const ENGLISH_SUFFIXES = ['##es', '##ed', '##ing', '##er', '##ers', '##ly', '##ness'];
+const ASCII = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
+
+const FRENCH = words(
+  'de la le les un une des du et pour avec sans fil très bon bonne chaud léger légère café crème cafetière thé vert ' +
+    'chaussures course tente randonnée écouteurs bouilloire sac couchage hiver été qualité encore piston route',
+);
+const GERMAN = words('die der das und für mit sehr gut kaffee grüner tee zelt laufschuhe kopfhörer schnell größe straße');
+const LATIN_SUFFIXES = ['##en', '##ée', '##ment', '##ung', '##heit'];
+const ACCENTED = [...'àâæçéèêëîïôœùûüÿäöß'];
+// Fullwidth punctuation is punctuation to BERT's pre-tokenizer, so each mark is a token of its own.
+const CJK_PUNCTUATION = [...'，。！？、：；（）'];
+// Chinese vocabularies hold single characters: BERT puts spaces around every CJK ideograph before WordPiece, so a
+// Chinese word is always its characters. These are the characters of words a shop uses (each kept once, in order).
+const CHINESE = [
+  ...new Set(
+    (
+      '跑步鞋 运动鞋 男子 女子 轻量 透气 适合 马拉松 训练 咖啡机 咖啡豆 意式 家用 可以 打奶泡 做拿铁 手冲 细腻 绿茶 龙井 ' +
+      '茶叶 清香 回甘 明前 露营帐篷 双人 户外 防雨 防风 快速 搭建 睡袋 保暖 冬季 降噪 蓝牙耳机 无线 通勤 安静 听歌 数码 ' +
+      '充电宝 这台个款 很好用 不错 一二三四 的了是我买还会再 非常 质量 价格 便宜 快递 舒服 穿上天 夏'
+    ).match(/\p{Script=Han}/gu),
+  ),
+];
+
+const FIXTURES = [
+  {
+    name: 'tiny-bert',
+    seed: 0x5eed_be27,
+    stripAccents: null,
+    vocabulary: [...SPECIAL, ...PUNCTUATION, ...ENGLISH, ...ENGLISH_SUFFIXES, ...ASCII, ...continuations(ASCII)],
+  },
+  {
+    name: 'tiny-bert-multilingual',
+    seed: 0x5eed_3a11,
+    // Accents are kept (`é` is its own token), as in a cased multilingual vocabulary; lowercasing alone would strip them.
+    stripAccents: false,
+    vocabulary: [
+      ...SPECIAL,
+      ...PUNCTUATION,
+      ...CJK_PUNCTUATION,
+      ...ENGLISH,
+      ...FRENCH,
+      ...GERMAN,
+      ...ENGLISH_SUFFIXES,
+      ...LATIN_SUFFIXES,
+      ...ASCII,
+      ...ACCENTED,
+      ...continuations([...ASCII, ...ACCENTED]),
+      ...CHINESE,
+    ],
+  },
+];
+for (const { name, vocabulary } of FIXTURES) {
+  const repeated = vocabulary.filter((t, i) => vocabulary.indexOf(t) !== i);
+  if (repeated.length > 0) throw new Error(`generate-bert-fixture: the ${name} vocabulary repeats ${repeated.join(' ')}`);
+}
 
 /** mulberry32: a small seeded PRNG; uniform floats in [-scale, scale). */
 function random(seed) {
@@ -48,20 +102,23 @@ function random(seed) {
   };
 }
 
-const next = random(SEED);
-const matrix = (rows, cols, scale) => ({ dims: [rows, cols], data: Float32Array.from({ length: rows * cols }, () => next(scale)) });
-const vector = (n, scale) => ({ dims: [n], data: Float32Array.from({ length: n }, () => next(scale)) });
-const projection = 1 / Math.sqrt(HIDDEN);
-const WEIGHTS = {
-  word_embeddings: matrix(VOCAB.length, HIDDEN, 1),
-  position_embeddings: matrix(MAX_POSITIONS, HIDDEN, 0.3),
-  token_type_embeddings: matrix(2, HIDDEN, 0.3),
-  query: matrix(HIDDEN, HIDDEN, projection),
-  key: matrix(HIDDEN, HIDDEN, projection),
-  value: matrix(HIDDEN, HIDDEN, projection),
-  output: matrix(HIDDEN, HIDDEN, projection),
-  output_bias: vector(HIDDEN, 0.1),
-};
+/** The layer's weights, drawn in a fixed order from `seed`. */
+function drawWeights(vocabSize, seed) {
+  const next = random(seed);
+  const matrix = (rows, cols, scale) => ({ dims: [rows, cols], data: Float32Array.from({ length: rows * cols }, () => next(scale)) });
+  const vector = (n, scale) => ({ dims: [n], data: Float32Array.from({ length: n }, () => next(scale)) });
+  const projection = 1 / Math.sqrt(HIDDEN);
+  return {
+    word_embeddings: matrix(vocabSize, HIDDEN, 1),
+    position_embeddings: matrix(MAX_POSITIONS, HIDDEN, 0.3),
+    token_type_embeddings: matrix(2, HIDDEN, 0.3),
+    query: matrix(HIDDEN, HIDDEN, projection),
+    key: matrix(HIDDEN, HIDDEN, projection),
+    value: matrix(HIDDEN, HIDDEN, projection),
+    output: matrix(HIDDEN, HIDDEN, projection),
+    output_bias: vector(HIDDEN, 0.1),
+  };
+}
 
 const INT64 = onnx.TensorProto.DataType.INT64;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -72,7 +129,7 @@ const bytes = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.by
  * residual and tanh. Padding positions get -10000 before the softmax, so they never change a real token's output
  * and a text's vector does not depend on what it is batched with.
  */
-function buildModel(quantized) {
+function buildModel(modelName, weights, quantized) {
   const nodes = [];
   const initializers = [];
   let unique = 0;
@@ -91,7 +148,7 @@ function buildModel(quantized) {
   };
   // A weight: plain float, or (q8) symmetric int8 with one scale per tensor behind DequantizeLinear.
   const weight = (name) => {
-    const { dims, data } = WEIGHTS[name];
+    const { dims, data } = weights[name];
     if (!quantized || dims.length < 2) {
       initializers.push({ name, dataType: FLOAT, dims, rawData: bytes(data) });
       return name;
@@ -137,7 +194,7 @@ function buildModel(quantized) {
     producerName: 'pocketrec-test-fixture',
     opsetImport: [{ domain: '', version: 17 }],
     graph: {
-      name: 'tiny-bert',
+      name: modelName,
       node: nodes,
       initializer: initializers,
       input: ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => tensor(name, INT64, ['batch_size', 'sequence_length'])),
@@ -148,35 +205,40 @@ function buildModel(quantized) {
 }
 
 const special = (id, content) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-const tokenizer = {
-  version: '1.0',
-  truncation: null,
-  padding: null,
-  added_tokens: SPECIAL.map((t, i) => special(i, t)),
-  normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-  pre_tokenizer: { type: 'BertPreTokenizer' },
-  post_processor: {
-    type: 'TemplateProcessing',
-    single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-    pair: [
-      { SpecialToken: { id: '[CLS]', type_id: 0 } },
-      { Sequence: { id: 'A', type_id: 0 } },
-      { SpecialToken: { id: '[SEP]', type_id: 0 } },
-      { Sequence: { id: 'B', type_id: 1 } },
-      { SpecialToken: { id: '[SEP]', type_id: 1 } },
-    ],
-    special_tokens: {
-      '[CLS]': { id: '[CLS]', ids: [VOCAB.indexOf('[CLS]')], tokens: ['[CLS]'] },
-      '[SEP]': { id: '[SEP]', ids: [VOCAB.indexOf('[SEP]')], tokens: ['[SEP]'] },
+
+/** tokenizer.json: lowercase, CJK split, accents stripped unless `stripAccents` is false (null follows lowercase). */
+function tokenizerJson(vocabulary, stripAccents) {
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: SPECIAL.map((t, i) => special(i, t)),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: stripAccents, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
+      ],
+      special_tokens: {
+        '[CLS]': { id: '[CLS]', ids: [vocabulary.indexOf('[CLS]')], tokens: ['[CLS]'] },
+        '[SEP]': { id: '[SEP]', ids: [vocabulary.indexOf('[SEP]')], tokens: ['[SEP]'] },
+      },
     },
-  },
-  decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-  model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(VOCAB.map((t, i) => [t, i])) },
-};
-const tokenizerConfig = {
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocabulary.map((t, i) => [t, i])) },
+  };
+}
+
+const tokenizerConfig = (stripAccents) => ({
   tokenizer_class: 'BertTokenizer',
   do_lower_case: true,
-  strip_accents: null,
+  strip_accents: stripAccents,
   tokenize_chinese_chars: true,
   model_max_length: MAX_POSITIONS,
   clean_up_tokenization_spaces: true,
@@ -185,8 +247,9 @@ const tokenizerConfig = {
   pad_token: '[PAD]',
   unk_token: '[UNK]',
   mask_token: '[MASK]',
-};
-const config = {
+});
+
+const config = (vocabSize) => ({
   architectures: ['BertModel'],
   model_type: 'bert',
   hidden_size: HIDDEN,
@@ -194,18 +257,22 @@ const config = {
   num_attention_heads: 1,
   intermediate_size: HIDDEN,
   hidden_act: 'tanh',
-  vocab_size: VOCAB.length,
+  vocab_size: vocabSize,
   max_position_embeddings: MAX_POSITIONS,
   type_vocab_size: 2,
   pad_token_id: 0,
   layer_norm_eps: 1e-12,
-};
+});
 
-mkdirSync(join(out, 'onnx'), { recursive: true });
 const json = (value) => `${JSON.stringify(value, null, 2)}\n`;
-writeFileSync(join(out, 'config.json'), json(config));
-writeFileSync(join(out, 'tokenizer.json'), json(tokenizer));
-writeFileSync(join(out, 'tokenizer_config.json'), json(tokenizerConfig));
-writeFileSync(join(out, 'onnx/model.onnx'), buildModel(false));
-writeFileSync(join(out, 'onnx/model_quantized.onnx'), buildModel(true));
-console.log(`tiny-bert fixture: ${VOCAB.length} tokens, hidden ${HIDDEN}, fp32 and q8 ONNX → ${out}`);
+for (const { name, seed, stripAccents, vocabulary } of FIXTURES) {
+  const folder = join(out, name);
+  const weights = drawWeights(vocabulary.length, seed);
+  mkdirSync(join(folder, 'onnx'), { recursive: true });
+  writeFileSync(join(folder, 'config.json'), json(config(vocabulary.length)));
+  writeFileSync(join(folder, 'tokenizer.json'), json(tokenizerJson(vocabulary, stripAccents)));
+  writeFileSync(join(folder, 'tokenizer_config.json'), json(tokenizerConfig(stripAccents)));
+  writeFileSync(join(folder, 'onnx/model.onnx'), buildModel(name, weights, false));
+  writeFileSync(join(folder, 'onnx/model_quantized.onnx'), buildModel(name, weights, true));
+  console.log(`${name} fixture: ${vocabulary.length} tokens, hidden ${HIDDEN}, fp32 and q8 ONNX → ${folder}`);
+}

@@ -22,7 +22,7 @@ const steps = [
   // The code that shapes the catalogue's bytes, not the whole CLI bundle: an edited error message or client file
   // must not retrain the demo's sequence model.
   { script: 'build:demo', inputs: ['scripts/generate-demo-catalog.mjs', 'packages/cli/model/manifest.json', ...DEMO_CODE], outputs: ['public/catalog/catalog.json', 'public/catalog-zh/catalog.json'] },
-  { script: 'build:fixtures', inputs: ['scripts/generate-bert-fixture.mjs'], outputs: ['test/fixtures/generated/tiny-bert/config.json'] },
+  { script: 'build:fixtures', inputs: ['scripts/generate-bert-fixture.mjs'], outputs: ['test/fixtures/generated/tiny-bert/config.json', 'test/fixtures/generated/tiny-bert-multilingual/config.json'] },
 ];
 
 const stamps = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {};
