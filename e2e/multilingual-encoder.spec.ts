@@ -44,14 +44,25 @@ interface Run {
   searches: Record<string, Array<{ id: string; score: number }>>;
 }
 
-/** Starts a recommender on the fixture declaring `languages`, embeds TEXTS, runs the queries, tracks the reviews. */
-async function runOnPage(page: Page, languages: string[], dbName: string): Promise<Run> {
+interface Traffic {
+  /** Texts to embed with `rec.embed`. */
+  texts: string[];
+  queries: string[];
+  reviews: Array<{ itemId: string; text: string }>;
+}
+const ALL_TRAFFIC: Traffic = { texts: TEXTS, queries: [...QUERIES.zh, ...QUERIES.fr], reviews: [...REVIEWS.zh, ...REVIEWS.fr] };
+
+/**
+ * Starts a recommender on the fixture declaring `languages`, embeds the texts, runs the queries, tracks the
+ * reviews, and disposes it. Each model run is slow on the software WebGPU adapter, so a test asks only for what it checks.
+ */
+async function runOnPage(page: Page, languages: string[], dbName: string, traffic: Traffic): Promise<Run> {
   return page.evaluate(
     async ({ encoder, dbName, items, texts, queries, reviews, workerUrl }) => {
       const { createRecommender } = await import('/dist/pocketrec.js' as string);
       const rec = await createRecommender({ catalog: items, dbName, encoder, workerUrl });
       try {
-        const vectors = (await rec.embed(texts)).map((v: Float32Array) => Array.from(v));
+        const vectors = texts.length > 0 ? (await rec.embed(texts)).map((v: Float32Array) => Array.from(v)) : [];
         const searches: Run['searches'] = {};
         for (const q of queries) searches[q] = (await rec.search(q, 3)).map((r: { id: string; score: number }) => ({ id: r.id, score: r.score }));
         const lexicalOnlyAfterSearches = (await rec.status()).encoder.lexicalOnlyTexts;
@@ -61,15 +72,7 @@ async function runOnPage(page: Page, languages: string[], dbName: string): Promi
         rec.dispose();
       }
     },
-    {
-      encoder: { type: 'transformers', model: MODEL, languages },
-      dbName,
-      items: ITEMS,
-      texts: TEXTS,
-      queries: [...QUERIES.zh, ...QUERIES.fr],
-      reviews: [...REVIEWS.zh, ...REVIEWS.fr],
-      workerUrl: WORKER,
-    },
+    { encoder: { type: 'transformers', model: MODEL, languages }, dbName, items: ITEMS, ...traffic, workerUrl: WORKER },
   );
 }
 
@@ -115,7 +118,7 @@ test.describe('a self-hosted multilingual transformers.js model', () => {
       const path = new URL(r.url()).pathname;
       if (path.startsWith(MODEL) || path.startsWith('/dist/test-worker/transformers-ort/')) modelRequests.push(path);
     });
-    const first = await runOnPage(page, LANGUAGES, 'ml-first');
+    const first = await runOnPage(page, LANGUAGES, 'ml-first', ALL_TRAFFIC);
     expect(first.status.encoder).toMatchObject({ id: `transformers:${MODEL}@fp32`, dim: 32, device: expectedDevice(info.project.name), languages: LANGUAGES });
     // Every query and review was embedded: none took the lexical path alone.
     expect(first.lexicalOnlyAfterSearches).toBe(0);
@@ -134,15 +137,16 @@ test.describe('a self-hosted multilingual transformers.js model', () => {
 
     expect(modelRequests).toEqual(expect.arrayContaining([`${MODEL}config.json`, `${MODEL}tokenizer.json`, `${MODEL}onnx/model.onnx`]));
     modelRequests.length = 0;
-    const second = await runOnPage(page, LANGUAGES, 'ml-second');
+    const second = await runOnPage(page, LANGUAGES, 'ml-second', { ...ALL_TRAFFIC, queries: [], reviews: [] });
     expect(modelRequests, 'model and runtime requests on the second start').toEqual([]);
     expect(second.status.encoder.id).toBe(first.status.encoder.id);
     TEXTS.forEach((text, i) => expect(cosine(second.vectors[i]!, first.vectors[i]!), text).toBeGreaterThanOrEqual(0.99999));
   });
 
   test('declared as English only, the same model leaves Chinese queries and reviews to the lexical path; French, in Latin script, still reaches it', async ({ page }) => {
-    const all = await runOnPage(page, LANGUAGES, 'ml-all');
-    const english = await runOnPage(page, ['en'], 'ml-en');
+    const routed = { ...ALL_TRAFFIC, texts: [] };
+    const all = await runOnPage(page, LANGUAGES, 'ml-all', routed);
+    const english = await runOnPage(page, ['en'], 'ml-en', routed);
     expect(english.status.encoder.languages).toEqual(['en']);
     // Routing is by script: the Chinese texts are counted, the French ones are not.
     expect(english.lexicalOnlyAfterSearches).toBe(QUERIES.zh.length);
