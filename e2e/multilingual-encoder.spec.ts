@@ -98,7 +98,7 @@ test.describe('a self-hosted multilingual transformers.js model', () => {
     const reference = await bertReferenceIds(join(GENERATED, FIXTURE), TEXTS);
     TEXTS.forEach((text, i) => {
       const ids = tokenizer.encode(text);
-      // The Node reference below tokenizes as transformers.js does, so agreeing vectors mean agreeing ids.
+      // The Node reference that the vector test compares with tokenizes exactly as transformers.js does.
       expect(ids, text).toEqual(reference[i]);
       expect(ids.length, text).toBeGreaterThan(2);
       expect(ids, text).not.toContain(tokenizer.unk_token_id);
