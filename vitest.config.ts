@@ -17,6 +17,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**'],
           environment: 'node',
+          // TF.js' ES build (gradients included, as the CLI bundles it) has extensionless imports that only a bundler
+          // resolves: let vite transform it rather than Node load it.
+          server: { deps: { inline: [/@tensorflow\/tfjs-(core|backend-wasm|backend-cpu)/] } },
           // Sized for a loaded 2-core machine: the 5 s default failed ONNX export and training tests there.
           testTimeout: 60_000,
           hookTimeout: 180_000,

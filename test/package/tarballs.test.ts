@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 // What `npm pack` would publish, from the built checkout (`npm test` builds first). The install itself, offline
@@ -60,13 +61,21 @@ describe('the CLI package tarball', () => {
     expect(manifest.model).toBe(built.model);
   });
 
-  it('declares what the bundle imports as dependencies, and its bin', () => {
+  it('declares exactly the packages its chunks import as dependencies, and its bin', () => {
     const pkg = JSON.parse(readFileSync('packages/cli/package.json', 'utf8'));
     expect(pkg.bin).toEqual({ pocketrec: './dist/pocketrec.js' });
-    const bundle = readFileSync('packages/cli/dist/pocketrec.js', 'utf8');
-    const specifiers = [...bundle.matchAll(/^import\s[^;]*?from\s*"([^"]+)"|\bimport\("([^"]+)"\)|\brequire\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
-    const imported = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.')));
-    for (const name of imported) expect(Object.keys(pkg.dependencies), name).toContain(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]);
-    expect(imported.size).toBeGreaterThan(0);
+    const chunks = readdirSync('packages/cli/dist').filter((f) => f.endsWith('.js'));
+    const specifiers = chunks.flatMap((chunk) =>
+      [...readFileSync(`packages/cli/dist/${chunk}`, 'utf8').matchAll(/(?:^|[;}])\s*import\s*[^;]*?from\s*"([^"]+)"|\bimport\("([^"]+)"\)|\brequire\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!),
+    );
+    expect(specifiers.length).toBeGreaterThan(0);
+    const builtin = new Set(builtinModules);
+    const packageOf = (s: string) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
+    const imported = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.') && !builtin.has(s)).map(packageOf));
+    expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies ?? {}).sort());
+  });
+
+  it('bundles onnxruntime-web and TF.js with their WASM binaries beside them (their packages bring install scripts)', () => {
+    expect(paths).toEqual(expect.arrayContaining(['dist/ort-wasm-simd-threaded.mjs', 'dist/ort-wasm-simd-threaded.wasm', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm.wasm']));
   });
 });

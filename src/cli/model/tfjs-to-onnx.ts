@@ -1,7 +1,4 @@
-// onnx-proto is CommonJS: Node's ESM loader sees only its default export.
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { AttributeType, DataType, encodeOnnxModel, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx-model';
 import type { TfGraph, TfNode, TfWeight } from './tfjs-graph';
 
 export interface ConvertOptions {
@@ -16,7 +13,7 @@ export interface ConvertOptions {
 }
 
 type Kind = 'float' | 'int' | 'bool';
-const ONNX_TYPE: Record<Kind, number> = { float: onnx.TensorProto.DataType.FLOAT, int: onnx.TensorProto.DataType.INT64, bool: onnx.TensorProto.DataType.BOOL };
+const ONNX_TYPE: Record<Kind, number> = { float: DataType.FLOAT, int: DataType.INT64, bool: DataType.BOOL };
 // TF DataType enum values met in this graph.
 const TF_KIND: Record<number, Kind> = { 1: 'float', 3: 'int', 9: 'int', 10: 'bool' };
 const INT64_MAX = 9223372036854775807n;
@@ -28,8 +25,8 @@ const QUANTIZE_MIN_ELEMENTS = 4096;
  * Universal Sentence Encoder Lite uses, and strict about anything else: an unknown operator fails the conversion.
  */
 export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint8Array {
-  const nodes: OnnxTypes.INodeProto[] = [];
-  const initializers: OnnxTypes.ITensorProto[] = [];
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
   const kinds = new Map<string, Kind>();
   const constValues = new Map<string, TfWeight>();
   // Float weight name → its int8 values and per-column scales, for weights that feed MatMuls.
@@ -38,12 +35,12 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
   const fresh = (base: string) => `${base}__${unique++}`;
   const ref = (input: string) => (input.includes(':') ? input : `${input}:0`);
   const out = (node: TfNode, i = 0) => `${node.name}:${i}`;
-  const emit = (op: string, inputs: string[], outputs: string[], attribute: OnnxTypes.IAttributeProto[] = []) => nodes.push({ opType: op, input: inputs, output: outputs, attribute, name: fresh(op) });
-  const ints = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-  const int = (name: string, value: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+  const emit = (op: string, inputs: string[], outputs: string[], attribute: OnnxAttribute[] = []) => nodes.push({ opType: op, input: inputs, output: outputs, attribute, name: fresh(op) });
+  const ints = (name: string, values: number[]): OnnxAttribute => ({ name, type: AttributeType.INTS, ints: values });
+  const int = (name: string, value: number): OnnxAttribute => ({ name, type: AttributeType.INT, i: value });
   const int64Const = (values: bigint[] | number[], dims = [values.length]) => {
     const name = fresh('const');
-    initializers.push({ name, dataType: ONNX_TYPE.int, dims, int64Data: values.map((v) => v.toString()) as unknown as number[] });
+    initializers.push({ name, dataType: ONNX_TYPE.int, dims, int64Data: values });
     kinds.set(name, 'int');
     return name;
   };
@@ -185,7 +182,7 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
       }
       case 'ScatterNd': {
         const zeros = fresh('zeros');
-        emit('ConstantOfShape', [inputs[2]!], [zeros], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: ONNX_TYPE[kindOf(1)], dims: [1], ...(kindOf(1) === 'float' ? { floatData: [0] } : { int64Data: ['0'] as unknown as number[] }) } }]);
+        emit('ConstantOfShape', [inputs[2]!], [zeros], [{ name: 'value', type: AttributeType.TENSOR, t: { dataType: ONNX_TYPE[kindOf(1)], dims: [1], ...(kindOf(1) === 'float' ? { floatData: [0] } : { int64Data: [0] }) } }]);
         emit('ScatterND', [zeros, inputs[0]!, inputs[1]!], [y]), set(kindOf(1));
         break;
       }
@@ -233,7 +230,7 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
           if (!on) return input;
           const name = fresh('t');
           // Swap the last two axes whatever the rank: Transpose needs the rank, so use the einsum-free route.
-          emit('Einsum', [input], [name], [{ name: 'equation', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('...ij->...ji') }]);
+          emit('Einsum', [input], [name], [{ name: 'equation', type: AttributeType.STRING, s: new TextEncoder().encode('...ij->...ji') }]);
           return name;
         };
         matMul(t(inputs[0]!, ta), t(inputs[1]!, tb), y), set('float');
@@ -308,7 +305,7 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
 
   function uint8Const(values: number[], dims: number[]): string {
     const name = fresh('u8const');
-    initializers.push({ name, dataType: onnx.TensorProto.DataType.UINT8, dims, rawData: Uint8Array.from(values) });
+    initializers.push({ name, dataType: DataType.UINT8, dims, rawData: Uint8Array.from(values) });
     return name;
   }
 
@@ -336,20 +333,20 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
     const qName = `${name}__int8`;
     const sName = `${name}__scale`;
     const zName = `${name}__zero`;
-    initializers.push({ name: qName, dataType: onnx.TensorProto.DataType.INT8, dims: w.shape, rawData: new Uint8Array(q.buffer) });
+    initializers.push({ name: qName, dataType: DataType.INT8, dims: w.shape, rawData: new Uint8Array(q.buffer) });
     initializers.push({ name: sName, dataType: ONNX_TYPE.float, dims: [channels], rawData: new Uint8Array(scales.buffer) });
-    initializers.push({ name: zName, dataType: onnx.TensorProto.DataType.INT8, dims: [channels], rawData: new Uint8Array(channels) });
+    initializers.push({ name: zName, dataType: DataType.INT8, dims: [channels], rawData: new Uint8Array(channels) });
     emit('DequantizeLinear', [qName, sName, zName], [name], [int('axis', axis)]);
     if (!isTable && w.shape.length === 2) quantized.set(name, { values: qName, scale: sName, shape: w.shape });
   }
 
-  const valueInfo = (name: string, kind: Kind, dims: Array<number | string>): OnnxTypes.IValueInfoProto => ({
+  const valueInfo = (name: string, kind: Kind, dims: Array<number | string>): OnnxValueInfo => ({
     name,
     type: { tensorType: { elemType: ONNX_TYPE[kind], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   });
   // Whatever the output does not depend on (a convolution kernel before its 2-D copy, say) is dropped.
   const live = new Set([`${options.output}:0`]);
-  const kept: OnnxTypes.INodeProto[] = [];
+  const kept: OnnxNode[] = [];
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
     if (!(n.output ?? []).some((o) => live.has(o))) continue;
@@ -357,18 +354,18 @@ export function convertTfjsToOnnx(graph: TfGraph, options: ConvertOptions): Uint
     for (const input of n.input ?? []) live.add(input);
   }
   const used = live;
-  const graphProto: OnnxTypes.IGraphProto = {
+  const graphProto: OnnxModel['graph'] = {
     name: 'use-lite',
     node: kept,
     initializer: initializers.filter((t) => used.has(t.name!)),
     input: options.inputs.map((name) => valueInfo(`${name}:0`, 'int', name === 'indices' ? ['tokens', 2] : ['tokens'])),
     output: [valueInfo(`${options.output}:0`, 'float', ['batch', 512])],
   };
-  const model: OnnxTypes.IModelProto = {
+  const model: OnnxModel = {
     irVersion: 8,
     producerName: 'pocketrec',
     opsetImport: [{ domain: '', version: 17 }],
     graph: graphProto,
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return encodeOnnxModel(model);
 }

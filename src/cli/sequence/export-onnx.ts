@@ -1,13 +1,9 @@
-// onnx-proto is CommonJS: Node's ESM loader sees only its default export.
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { SEQUENCE_INPUT, SEQUENCE_MASK, SEQUENCE_OUTPUT } from '../../sequence';
 import { quantizeRows } from '../../vector';
+import { AttributeType, DataType, encodeOnnxModel, type OnnxAttribute, type OnnxNode, type OnnxTensor } from '../onnx-model';
 import { LAYER_NORM_EPSILON, MASKED, parameterShapes, type SasrecConfig, type Weights } from './sasrec';
 
-const { onnx } = onnxProto;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
+const { FLOAT, INT64 } = DataType;
 
 /**
  * Writes the trained SASRec's encoder as an ONNX graph (opset 17) that maps `embedded` float [batch, maxLen, dim]
@@ -17,11 +13,11 @@ const INT64 = onnx.TensorProto.DataType.INT64;
  * item scoring (hidden · row) is the int8 kernel's scan over the table `exportItemTable` writes.
  */
 export function exportSasrecOnnx(config: SasrecConfig, weights: Weights): Uint8Array {
-  const nodes: OnnxTypes.INodeProto[] = [];
-  const initializers: OnnxTypes.ITensorProto[] = [];
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
   let unique = 0;
   const fresh = (base: string) => `${base}_${unique++}`;
-  const op = (type: string, inputs: string[], attribute: OnnxTypes.IAttributeProto[] = []): string => {
+  const op = (type: string, inputs: string[], attribute: OnnxAttribute[] = []): string => {
     const output = fresh(type);
     nodes.push({ opType: type, input: inputs, output: [output], attribute, name: output });
     return output;
@@ -33,12 +29,12 @@ export function exportSasrecOnnx(config: SasrecConfig, weights: Weights): Uint8A
   const scalar = (value: number) => floats(fresh('scalar'), Float32Array.of(value), []);
   const ints = (values: number[]) => {
     const name = fresh('ints');
-    initializers.push({ name, dataType: INT64, dims: [values.length], int64Data: values.map(String) as unknown as number[] });
+    initializers.push({ name, dataType: INT64, dims: [values.length], int64Data: values });
     return name;
   };
-  const attrInt = (name: string, i: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-  const attrInts = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-  const attrFloat = (name: string, f: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f });
+  const attrInt = (name: string, i: number): OnnxAttribute => ({ name, type: AttributeType.INT, i });
+  const attrInts = (name: string, values: number[]): OnnxAttribute => ({ name, type: AttributeType.INTS, ints: values });
+  const attrFloat = (name: string, f: number): OnnxAttribute => ({ name, type: AttributeType.FLOAT, f });
 
   const d = config.dim;
   const L = config.maxLen;
@@ -73,17 +69,21 @@ export function exportSasrecOnnx(config: SasrecConfig, weights: Weights): Uint8A
   const last = op('Gather', [layerNorm(x, 'final'), ints([L - 1])], [attrInt('axis', 1)]);
   nodes.push({ opType: 'Squeeze', input: [last, ints([1])], output: [SEQUENCE_OUTPUT], name: 'output' });
 
-  const graph: OnnxTypes.IGraphProto = {
-    name: 'pocketrec-sasrec',
-    node: nodes,
-    initializer: initializers,
-    input: [
-      { name: SEQUENCE_INPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }, { dimValue: d }] } } } },
-      { name: SEQUENCE_MASK, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }] } } } },
-    ],
-    output: [{ name: SEQUENCE_OUTPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: d }] } } } }],
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'pocketrec', opsetImport: [{ domain: '', version: 17 }], graph })).finish();
+  return encodeOnnxModel({
+    irVersion: 8,
+    producerName: 'pocketrec',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'pocketrec-sasrec',
+      node: nodes,
+      initializer: initializers,
+      input: [
+        { name: SEQUENCE_INPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }, { dimValue: d }] } } } },
+        { name: SEQUENCE_MASK, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: L }] } } } },
+      ],
+      output: [{ name: SEQUENCE_OUTPUT, type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: d }] } } } }],
+    },
+  });
 }
 
 /**

@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-
-export type Tf = typeof import('@tensorflow/tfjs');
+export type Tf = typeof import('@tensorflow/tfjs-core');
 
 let loading: Promise<Tf> | undefined;
 
@@ -11,13 +9,11 @@ let loading: Promise<Tf> | undefined;
  */
 export function loadTf(): Promise<Tf> {
   loading ??= (async () => {
-    const require = createRequire(import.meta.url);
     // Each kernel registration announces itself on console.warn; that chatter tells the user nothing.
     const warn = console.warn;
     console.warn = () => {};
     try {
-      const tf = require('@tensorflow/tfjs') as Tf;
-      require('@tensorflow/tfjs-backend-wasm');
+      const { tf } = await import('./tf-runtime');
       await tf.setBackend('wasm');
       await tf.ready();
       return tf;

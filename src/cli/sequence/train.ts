@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { writeInput } from '../../sequence';
 import { tieAveragedRank } from '../eval/metrics';
 // The evaluation protocol's seeded generator: training draws from the same stream definition.
