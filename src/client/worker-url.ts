@@ -1,9 +1,12 @@
 import { PocketRecError } from '../errors';
 
-// Captured while the script first runs: `document.currentScript` is set only during that evaluation, and a
-// classic (script-tag) build has no `import.meta.url` of its own.
+// The script-tag build has no `import.meta.url` of its own (its build defines it as undefined) and finds its URL
+// through `document.currentScript`, which is set only while the script first runs. A bundle that webpack made of the
+// ES module is a classic script too, with a `currentScript`, but it keeps `import.meta.url` and must not look here.
 const scriptUrl: string | undefined =
-  typeof document !== 'undefined' && document.currentScript instanceof HTMLScriptElement && document.currentScript.src ? document.currentScript.src : undefined;
+  !import.meta.url && typeof document !== 'undefined' && document.currentScript instanceof HTMLScriptElement && document.currentScript.src
+    ? document.currentScript.src
+    : undefined;
 
 const WORKER_OPTIONS = { type: 'module', name: 'pocketrec' } as const;
 
