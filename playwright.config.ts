@@ -18,7 +18,7 @@ export default defineConfig({
   webServer: { command: `node scripts/generate-bert-fixture.mjs && node scripts/serve.mjs --port ${PORT}`, url: `http://127.0.0.1:${PORT}/`, reuseExistingServer: false },
   projects: [
     // The packaged-app and CSP specs check deployment, not devices: once, in the WASM project.
-    { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) }, testIgnore: ['vite-app.spec.ts', 'csp.spec.ts'] },
+    { name: 'webgpu', use: { launchOptions: chromiumLaunchOptions({ webgpu: true }) }, testIgnore: ['vite-app.spec.ts', 'webpack-app.spec.ts', 'csp.spec.ts'] },
     { name: 'wasm', use: { launchOptions: chromiumLaunchOptions() }, testIgnore: 'encoder-devices.spec.ts' },
   ],
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const publicEntry = fileURLToPath(new URL('src/index.ts', import.meta.url));
 const TRANSFORMERS = '@huggingface/transformers';
@@ -19,6 +19,22 @@ const worker = { entry: 'src/worker/main.ts', formats: ['es' as const] };
  *   import PocketRec itself from `./pocketrec.js`, so a page holds one client and one `PocketRecError` class.
  * They are separate builds so that the worker carries no client code and each output is one file.
  */
+/**
+ * onnxruntime-web finds its own URL with `new URL('ort….min.mjs', import.meta.url)` when a bundler hard-codes
+ * `import.meta.url` as a `file:` URL, as webpack does. It hides that call from webpack behind an alias of `URL`,
+ * which minification inlines, and webpack would then fail the site's build on a file that does not exist. The URL
+ * is only a fallback (the worker always sets `wasmPaths`), so the built chunk tells webpack to leave it alone.
+ */
+const ORT_SELF_URL = /new URL\(("ort(?:\.[a-z]+)*\.min\.mjs"),\s*import\.meta\.url\)/g;
+const hideOrtSelfUrl: Plugin = {
+  name: 'pocketrec:hide-ort-self-url',
+  renderChunk(code) {
+    const hidden = code.replace(ORT_SELF_URL, 'new URL(/* webpackIgnore: true */ $1, import.meta.url)');
+    // `map: null`: the comment moves no code across lines that the map would have to follow.
+    return hidden === code ? null : { code: hidden, map: null };
+  },
+};
+
 const builds: Record<string, { build: UserConfig['build']; alias?: Record<string, string>; external?: string[] }> = {
   esm: { build: { lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'pocketrec.js' } } },
   iife: { build: { lib: { entry: 'src/embed/iife.ts', formats: ['iife'], name: 'PocketRec', fileName: () => 'pocketrec.iife.js' } } },
@@ -45,6 +61,7 @@ export default defineConfig(({ mode }) => {
   if (!chosen) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
   return {
     publicDir: false,
+    plugins: mode.includes('worker') ? [hideOrtSelfUrl] : [],
     // onnxruntime-web's default bundle references its .wasm through `new URL(…, import.meta.url)`, which library
     // mode would inline as 28 MB of base64. The "extern wasm" entry loads the runtime files from `wasmPaths`
     // instead: finish-build.mjs copies them next to the worker. The same condition applies to the onnxruntime-web

@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp, removeApp, ROOT } from '../test/helpers/packed-app';
 import { forbidForeignRequests } from './helpers';
 
 // A React shop as a new user would build it from the README: the packed tarball, `react`, `react-dom` and
@@ -10,7 +10,6 @@ import { forbidForeignRequests } from './helpers';
 // `<Recommendations>` of `pocketrec/react`, a production build served by `vite preview`. Offline: the tarball has no
 // dependencies, React and the plugin are installed from this checkout's copies (as real copies, not links), and the
 // app uses this checkout's Vite instead of installing one.
-const ROOT = resolve(import.meta.dirname, '..');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const PORT = Number(process.env.E2E_VITE_PORT ?? 4273);
@@ -82,7 +81,7 @@ const TSCONFIG = {
     jsx: 'react-jsx',
     strict: true,
     noEmit: true,
-    // As Vite's React template has it; the package's internal declarations still name `idb` and `onnxruntime-web`.
+    // As Vite's React template has it (test/package/declarations.test.ts checks the package without it).
     skipLibCheck: true,
     types: [],
   },
@@ -156,19 +155,9 @@ test.describe('a Vite + React app built from the packed tarball', () => {
 
   test.beforeAll(async () => {
     test.setTimeout(300_000);
-    const tmp = mkdtempSync(join(tmpdir(), 'pocketrec-vite-app-'));
-    app = join(tmp, 'shop');
-    const pack = spawnSync('npm', ['pack', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' });
-    expect(pack.status, pack.stderr).toBe(0);
-    const tarball = join(tmp, readdirSync(tmp).find((f) => f.endsWith('.tgz'))!);
+    // No install script anywhere in the tree (createApp checks); the plugin's peer `vite` is this checkout's, linked.
+    app = createApp('shop', REACT_PACKAGES);
     mkdirSync(join(app, 'src'), { recursive: true });
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
-    // --legacy-peer-deps: the plugin's peer `vite` is this checkout's, linked below, not installed.
-    const packages = REACT_PACKAGES.map((name) => join(ROOT, 'node_modules', name));
-    const install = spawnSync('npm', ['install', '--offline', '--install-links', '--legacy-peer-deps', '--no-audit', '--no-fund', tarball, ...packages], { cwd: app, encoding: 'utf8' });
-    expect(install.status, install.stderr).toBe(0);
-    const scripts = spawnSync('npm', ['query', ':attr(scripts, [postinstall]), :attr(scripts, [install]), :attr(scripts, [preinstall])'], { cwd: app, encoding: 'utf8' });
-    expect(JSON.parse(scripts.stdout)).toEqual([]);
     symlinkSync(join(ROOT, 'node_modules/vite'), join(app, 'node_modules/vite'), 'dir');
 
     writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>');
@@ -188,7 +177,7 @@ test.describe('a Vite + React app built from the packed tarball', () => {
 
   test.afterAll(() => {
     preview?.kill();
-    if (app) rmSync(resolve(app, '..'), { recursive: true, force: true });
+    removeApp(app);
   });
 
   test('the production build renders recommendations that follow tracked clicks, every asset served from the app', async ({ page }) => {

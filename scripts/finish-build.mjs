@@ -1,15 +1,11 @@
 #!/usr/bin/env node
-// After the three vite builds: give the ES module its `.d.ts` entry, put the runtime's WASM and the model files
-// next to the worker (so a site serves one folder and nothing comes from a CDN). `npm run size` reports what each
+// After the vite builds: put the runtime's WASM and the model files next to the worker (so a site serves one
+// folder and nothing comes from a CDN). `npm run size` reports what each
 // file weighs compressed: brotli at the highest level takes minutes, too long for every build.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
-writeFileSync(join(dist, 'pocketrec.d.ts'), "export * from './types/index';\n");
-writeFileSync(join(dist, 'react.d.ts'), "export * from './types/react/index';\n");
-// The worker entries export nothing: a module that imports them gets their URL from its bundler, not bindings.
-writeFileSync(join(dist, 'worker.d.ts'), 'export {};\n');
 
 const root = resolve(import.meta.dirname, '..');
 // The WebGPU-capable WASM build of onnxruntime-web and its loader, fetched by the worker from `wasmPaths`.
@@ -38,7 +34,19 @@ console.log(`onnxruntime-web ${ortVersion(join(root, 'node_modules/onnxruntime-w
 const models = join(root, 'models/build');
 if (!existsSync(join(models, 'manifest.json'))) throw new Error('finish-build: models/build/manifest.json is missing; run `npm run build:model` first.');
 mkdirSync(join(dist, 'models'), { recursive: true });
-for (const file of ['manifest.json', 'use-lite-int8.onnx', 'use-lite-vocab.json']) copyFileSync(join(models, file), join(dist, 'models', file));
+const MODEL_FILES = ['manifest.json', 'use-lite-int8.onnx', 'use-lite-vocab.json'];
+for (const file of MODEL_FILES) copyFileSync(join(models, file), join(dist, 'models', file));
+
+// The worker names each runtime and model file it loads as `new URL('./…', import.meta.url)`, the form webpack 5
+// follows to emit them for a site; a file that is copied here but not named so would be missing from such a site.
+const workerChunks = readdirSync(dist)
+  .filter((f) => f.endsWith('.js') && !/^(pocketrec\.js|pocketrec\.iife\.js|react\.js|vite\.js)$/.test(f))
+  .map((f) => readFileSync(join(dist, f), 'utf8'))
+  .join('\n');
+for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs', ...MODEL_FILES.map((f) => `models/${f}`)]) {
+  const literal = new RegExp(`new URL\\(\\s*(?:/\\*[^*]*\\*/\\s*)?"\\./${file.replace(/\./g, '\\.')}",\\s*import\\.meta\\.url\\s*\\)`);
+  if (!literal.test(workerChunks)) throw new Error(`finish-build: no worker chunk names ./${file} as new URL('./${file}', import.meta.url); bundlers would not emit it.`);
+}
 
 // What a site deploys next to pocketrec.js: the worker and every file it loads relative to itself. The README's
 // "Deploying" table, `pocketrec/vite` and `npm run size` all read this list, so it cannot drift from the build.
@@ -51,10 +59,6 @@ const deployed = [
 ].sort();
 const files = deployed.map((file) => ({ file, bytes: statSync(join(dist, file)).size }));
 writeFileSync(join(dist, 'assets.json'), JSON.stringify({ files }, null, 2) + '\n');
-writeFileSync(
-  join(dist, 'vite.d.ts'),
-  "import type { Plugin } from 'vite';\n/** Serves and bundles PocketRec's worker and runtime files (see the README, \"Vite\"). */\nexport default function pocketrec(): Plugin;\n",
-);
 console.log(`finish-build: ${files.length} files to deploy, ${(files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(1)} MB (dist/assets.json)`);
 
 /** The folder of `name` as Node would resolve it from `from`: its own node_modules first, then each parent's. */

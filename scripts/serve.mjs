@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A plain static server for the demo and the tests: the library must work from one, so we use nothing smarter.
-// Usage: node scripts/serve.mjs [--port 8080] [--isolated] [--csp '<policy>']   (--isolated adds COOP/COEP for WASM threads)
+// Usage: node scripts/serve.mjs [--port 8080] [--isolated] [--csp '<policy>'] [--root <folder>]
+// (--isolated adds COOP/COEP for WASM threads; --root serves that one folder at /, e.g. an app built from the package)
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -14,9 +15,10 @@ const csp = value('--csp', undefined);
 const host = '127.0.0.1';
 const root = resolve(import.meta.dirname, '..');
 
+const site = value('--root', undefined);
 // URL prefix → folder. The demo page lives in public/, the builds in dist/, the model files in models/build/,
 // generated test models (scripts/generate-bert-fixture.mjs) in test/fixtures/generated/.
-const mounts = [
+const mounts = site ? [['/', resolve(site)]] : [
   ['/dist/', join(root, 'dist')],
   ['/models/', join(root, 'models', 'build')],
   ['/fixtures/', join(root, 'test', 'fixtures', 'generated')],

@@ -6,7 +6,7 @@ import type { EngineApi, EngineConfig, EngineEvents, Status, Update } from '../w
 import { resolveOptions } from './resolve-options';
 import { checked, sendSafely, validateCallOptions, validateItemId, validateK, validateQuery, validateRecommendRequest } from './validate-request';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
-import { defaultWorkerUrl, explainWorkerFailure } from './worker-url';
+import { defaultWorkerUrl, explainWorkerFailure, spawnWorker } from './worker-url';
 
 /** Restarts in a row that fail before the worker is ready again; then the recommender gives up. */
 const MAX_FAILED_RESTARTS = 3;
@@ -43,8 +43,9 @@ interface Pending {
 export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
   installErrorTransfer();
   const pageUrl = globalThis.location?.href ?? 'http://localhost/';
-  const workerUrl = new URL(String(options.workerUrl ?? defaultWorkerUrl()), pageUrl);
-  const config: EngineConfig = resolveOptions(options, pageUrl, workerUrl.href);
+  const config: EngineConfig = resolveOptions(options, pageUrl);
+  const hostWorkerUrl = options.workerUrl === undefined ? null : new URL(String(options.workerUrl), pageUrl);
+  const workerUrl = hostWorkerUrl ?? defaultWorkerUrl();
   const listeners = new Set<(update: Update) => void>();
   const pending = new Set<Pending>();
   let disposed = false;
@@ -71,7 +72,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   const sink = proxy(events);
 
   const crashError = (why: string) =>
-    new PocketRecError('worker-crashed', `client: the PocketRec worker failed (${why}). Check that ${String(options.workerUrl ?? defaultWorkerUrl())} is served.`);
+    new PocketRecError('worker-crashed', `client: the PocketRec worker failed (${why}). Check that ${workerUrl.href} is served.`);
 
   const failAll = (error: PocketRecError) => {
     for (const call of pending) call.reject(error);
@@ -94,7 +95,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   };
 
   const spawn = (): Incarnation => {
-    const worker = new Worker(workerUrl, { type: 'module', name: 'pocketrec' });
+    const worker = spawnWorker(hostWorkerUrl);
     const engine = wrap<EngineApi>(worker);
     const forget = new AbortController();
     const self: Incarnation = { worker, engine, ready: Promise.resolve(), forget };

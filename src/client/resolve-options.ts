@@ -69,7 +69,7 @@ function positive(option: string, value: unknown, fallback: number, integer = fa
 }
 
 /** Validates the host's options once, at the boundary, and fills every default. */
-export function resolveOptions(options: RecommenderOptions, baseUrl: string, workerUrl: string): EngineConfig {
+export function resolveOptions(options: RecommenderOptions, baseUrl: string): EngineConfig {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw bad('(options)', options, 'an object with at least { catalog }');
   rejectUnknown(options, OPTION_NAMES, null, 'the options are');
   if (options.retention !== undefined) {
@@ -115,8 +115,7 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string, wor
     sessionTimeoutMinutes: positive('sessionTimeoutMinutes', options.sessionTimeoutMinutes, DEFAULTS.sessionTimeoutMinutes),
     diversity,
     encoder: resolvedEncoder,
-    modelBaseUrl: new URL(String(options.modelBaseUrl ?? 'models/'), options.modelBaseUrl ? baseUrl : workerUrl).href,
-    wasmBaseUrl: new URL('./', workerUrl).href,
+    modelBaseUrl: options.modelBaseUrl === undefined ? null : new URL(String(options.modelBaseUrl), baseUrl).href,
     devices: device ? [device] : [...devices],
     allowEmptyCatalog: options.allowEmptyCatalog ?? false,
   };

@@ -25,11 +25,34 @@ export const TRANSFORMERS_WASM_FILES = Object.freeze({
 
 export interface EncoderConfig {
   choice: EncoderChoice;
-  /** Folder (URL) holding `manifest.json` and the files it names, as written by `npm run build:model`. */
-  modelBaseUrl: string;
-  /** Folder (URL) holding onnxruntime-web's `.wasm` files (and, under `transformers-ort/`, transformers.js' ones). */
-  wasmBaseUrl: string;
+  /**
+   * Folder (URL) holding `manifest.json` and the files it names, as written by `npm run build:model`; null for the
+   * model the package ships next to the worker.
+   */
+  modelBaseUrl: string | null;
   devices: ReadonlyArray<Extract<Device, 'webgpu' | 'wasm'>>;
+}
+
+/**
+ * The bundled model's files by name, next to the worker (its chunks share one folder). Literal
+ * `new URL('./…', import.meta.url)` so that a bundler that bundles the worker (webpack 5) emits them under its own
+ * names and rewrites the URLs; `@vite-ignore` keeps this library's own build from resolving them against src/.
+ * finish-build.mjs fails when the built worker no longer names every file it copies to models/.
+ */
+function bundledModelFiles(): Record<string, string> {
+  return {
+    'manifest.json': new URL(/* @vite-ignore */ './models/manifest.json', import.meta.url).href,
+    'use-lite-int8.onnx': new URL(/* @vite-ignore */ './models/use-lite-int8.onnx', import.meta.url).href,
+    'use-lite-vocab.json': new URL(/* @vite-ignore */ './models/use-lite-vocab.json', import.meta.url).href,
+  };
+}
+
+/** Where one model file is: in the host's `modelBaseUrl`, else among the bundled files. */
+function modelFileUrl(file: string, modelBaseUrl: string | null): string {
+  if (modelBaseUrl !== null) return new URL(file, modelBaseUrl).href;
+  const url = bundledModelFiles()[file];
+  if (url === undefined) throw new Error(`the bundled models/manifest.json names ${file}, which the worker does not ship; reinstall pocketrec, or set modelBaseUrl`);
+  return url;
 }
 
 export interface LoadedEncoder {
@@ -68,13 +91,14 @@ export async function loadEncoder(
     }
   } else if (config.choice === 'auto') {
     try {
-      const manifest = (await (await fetchOrFail(new URL('manifest.json', config.modelBaseUrl).href)).json()) as ModelManifest;
+      const manifest = (await (await fetchOrFail(modelFileUrl('manifest.json', config.modelBaseUrl))).json()) as ModelManifest;
+      const { int8, vocabulary: vocabularyFile } = manifest.files;
       const [model, vocabularyBytes] = await Promise.all([
-        fetchVerified(new URL(manifest.files.int8.file, config.modelBaseUrl).href, manifest.files.int8.sha256, manifest.files.int8.bytes, onProgress),
-        fetchVerified(new URL(manifest.files.vocabulary.file, config.modelBaseUrl).href, manifest.files.vocabulary.sha256, manifest.files.vocabulary.bytes, () => {}),
+        fetchVerified(modelFileUrl(int8.file, config.modelBaseUrl), int8.sha256, int8.bytes, onProgress),
+        fetchVerified(modelFileUrl(vocabularyFile.file, config.modelBaseUrl), vocabularyFile.sha256, vocabularyFile.bytes, () => {}),
       ]);
       const vocabulary = JSON.parse(new TextDecoder().decode(vocabularyBytes)) as Vocabulary;
-      const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
+      const runtime = await loadRuntime(config.devices);
       skipped.push(...runtime.skipped);
       const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort: runtime.ort, devices: runtime.devices });
       return { encoder, skipped: [...skipped, ...encoder.skipped] };
@@ -95,7 +119,7 @@ async function loadTransformersEncoder(
   onProgress: (p: ModelProgress) => void,
 ): Promise<LoadedEncoder> {
   const transformers: TransformersLibrary = await import('@huggingface/transformers');
-  const base = new URL(TRANSFORMERS_WASM_FILES.folder, config.wasmBaseUrl);
+  const base = new URL(TRANSFORMERS_WASM_FILES.folder, self.location.href);
   const encoder = await createTransformersEncoder(model, {
     transformers,
     devices: config.devices,

@@ -23,14 +23,26 @@ export const JSEP_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
  * so WebGPU is the site's choice: serving `JSEP_WASM_FILE` and its `.mjs` next to the worker turns it on.
  * One runtime per worker: the text encoder and the sequence model share it.
  */
-export function loadRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
-  const key = `${wasmBaseUrl}|${devices.join(',')}`;
+export function loadRuntime(devices: readonly OnnxDevice[]): Promise<Runtime> {
+  const key = devices.join(',');
   let runtime = loaded.get(key);
-  if (!runtime) loaded.set(key, (runtime = pickRuntime(wasmBaseUrl, devices)));
+  if (!runtime) loaded.set(key, (runtime = pickRuntime(devices)));
   return runtime;
 }
 
-async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]): Promise<Runtime> {
+/**
+ * The plain WASM build's two files, which the package ships next to the worker (all its chunks share one folder).
+ * Literal `new URL('./…', import.meta.url)` so that a bundler that bundles the worker (webpack 5) emits them and
+ * rewrites the URLs; `@vite-ignore` keeps this library's own build from resolving them against src/.
+ */
+function plainRuntimeFiles(): { wasm: string; mjs: string } {
+  return {
+    wasm: new URL(/* @vite-ignore */ './ort-wasm-simd-threaded.wasm', import.meta.url).href,
+    mjs: new URL(/* @vite-ignore */ './ort-wasm-simd-threaded.mjs', import.meta.url).href,
+  };
+}
+
+async function pickRuntime(devices: readonly OnnxDevice[]): Promise<Runtime> {
   const blocked = wasmBlockedReason();
   if (blocked) {
     // No device can run: callers fall back (lexical encoder, ranking without the sequence model) and report why.
@@ -42,14 +54,15 @@ async function pickRuntime(wasmBaseUrl: string, devices: readonly OnnxDevice[]):
   if (webgpu) {
     try {
       await requireWebGpuAdapter();
-      await requireServed(new URL(JSEP_WASM_FILE, wasmBaseUrl).href);
+      await requireServed(new URL(JSEP_WASM_FILE, self.location.href).href);
     } catch (error) {
       webgpu = false;
       skipped.push({ device: 'webgpu', reason: (error as Error).message });
     }
   }
   const ort = webgpu ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
-  ort.env.wasm.wasmPaths = wasmBaseUrl;
+  // The WebGPU build's files are the site's own, next to the worker script; the plain build's are the package's.
+  ort.env.wasm.wasmPaths = webgpu ? new URL('./', self.location.href).href : plainRuntimeFiles();
   ort.env.wasm.numThreads = wasmThreads();
   ort.env.logLevel = 'error';
   return { ort, devices: devices.filter((d) => webgpu || d !== 'webgpu'), skipped };

@@ -73,10 +73,8 @@ export interface EngineConfig {
   diversity: number;
   /** `'auto'`, `'lexical'`, or a transformers.js model with its folder URL resolved against the page. */
   encoder: EncoderChoice;
-  /** Absolute URL of the folder with the model's `manifest.json`. */
-  modelBaseUrl: string;
-  /** Absolute URL of the folder with onnxruntime-web's `.wasm` files. */
-  wasmBaseUrl: string;
+  /** Absolute URL of the folder with the model's `manifest.json`; null for the model bundled next to the worker. */
+  modelBaseUrl: string | null;
   devices: Array<'webgpu' | 'wasm'>;
   allowEmptyCatalog: boolean;
 }

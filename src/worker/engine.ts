@@ -102,9 +102,9 @@ export function createEngine(): EngineApi {
         allowEmpty: config.allowEmptyCatalog,
         allocateRows: (count, dim) => kernel.allocate(count, dim),
       }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
-      if (config.encoder === 'auto') void loadRuntime(config.wasmBaseUrl, config.devices).catch(() => {});
+      if (config.encoder === 'auto') void loadRuntime(config.devices).catch(() => {});
       const encoderLoaded = loadEncoder(
-        { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, wasmBaseUrl: config.wasmBaseUrl, devices: config.devices },
+        { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices },
         async () => {
           const { catalog } = (await catalogLoaded).loaded;
           return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
@@ -294,7 +294,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  */
 async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
   const { ref } = shipped;
-  const runtime = await loadRuntime(config.wasmBaseUrl, config.devices);
+  const runtime = await loadRuntime(config.devices);
   const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
   try {
     slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });

@@ -4,15 +4,14 @@ import { resolveOptions } from '../../src/client/resolve-options';
 
 describe('resolveOptions', () => {
   it('resolves a relative catalogue URL and fills defaults', () => {
-    const c = resolveOptions({ catalog: 'catalog.json' }, 'https://shop.example/a/page.html', 'https://cdn.shop.example/pr/pocketrec.worker.js');
+    const c = resolveOptions({ catalog: 'catalog.json' }, 'https://shop.example/a/page.html');
     expect(c.catalog).toBe('https://shop.example/a/catalog.json');
     expect(c.retention).toEqual(DEFAULTS.retention);
     expect(c.defaultK).toBe(10);
-    // Model and runtime files sit next to the worker unless the host says otherwise.
-    expect(c.modelBaseUrl).toBe('https://cdn.shop.example/pr/models/');
-    expect(c.wasmBaseUrl).toBe('https://cdn.shop.example/pr/');
+    // The model sits next to the worker, which names its files itself, unless the host says otherwise.
+    expect(c.modelBaseUrl).toBeNull();
     expect(c.devices).toEqual(['webgpu', 'wasm']);
-    expect(resolveOptions({ catalog: 'c.json', modelBaseUrl: '/m/' }, 'https://shop.example/a/', 'https://x/w.js').modelBaseUrl).toBe('https://shop.example/m/');
+    expect(resolveOptions({ catalog: 'c.json', modelBaseUrl: '/m/' }, 'https://shop.example/a/').modelBaseUrl).toBe('https://shop.example/m/');
   });
   it.each([
     [{ catalog: 42 }, 'catalog'],
@@ -22,12 +21,12 @@ describe('resolveOptions', () => {
     [{ catalog: 'c.json', encoder: 'gpt' }, 'encoder'],
     [{ catalog: 'c.json', devices: ['cuda'] }, 'devices'],
   ])('rejects %j naming the option', (options, option) => {
-    expect(() => resolveOptions(options as never, 'http://x/', 'http://x/w.js')).toThrow(expect.objectContaining({ code: 'invalid-option', details: { option } }));
+    expect(() => resolveOptions(options as never, 'http://x/')).toThrow(expect.objectContaining({ code: 'invalid-option', details: { option } }));
   });
 
   describe('encoder: { type: "transformers" }', () => {
     const page = 'https://shop.example/a/page.html';
-    const resolve = (encoder: unknown, extra: object = {}) => resolveOptions({ catalog: 'c.json', encoder, ...extra } as never, page, 'https://cdn.shop.example/pr/w.js');
+    const resolve = (encoder: unknown, extra: object = {}) => resolveOptions({ catalog: 'c.json', encoder, ...extra } as never, page);
 
     it('keeps a hub id as it is, with fp32 and the devices in order by default', () => {
       const c = resolve({ type: 'transformers', model: 'Xenova/all-MiniLM-L6-v2' });
@@ -84,7 +83,7 @@ describe('resolveOptions', () => {
 });
 
 describe('resolveOptions: unknown and misspelt options', () => {
-  const resolve = (options: object) => resolveOptions(options as never, 'http://x/', 'http://x/w.js');
+  const resolve = (options: object) => resolveOptions(options as never, 'http://x/');
   it.each([
     // Before the fix each of these was ignored and the default used.
     [{ catalog: 'c.json', defaultk: 4 }, 'defaultk', 'defaultK'],

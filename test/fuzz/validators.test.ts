@@ -93,7 +93,7 @@ describe('fuzz: request validators', () => {
     );
     fc.assert(
       fc.property(options, (raw) => {
-        const config = onlyCoded(['invalid-option', 'catalog-invalid'], () => resolveOptions(raw as never, 'https://shop.test/', 'https://shop.test/w.js'));
+        const config = onlyCoded(['invalid-option', 'catalog-invalid'], () => resolveOptions(raw as never, 'https://shop.test/'));
         if (config) expect(() => structuredClone(config)).not.toThrow();
       }),
       RUNS,
