@@ -37,10 +37,11 @@ const SLACK = 1e-9;
 export function selectCandidates(model: RankModel, scorer: Scorer, want: number, skip: Uint8Array): Candidates {
   const { kernel, rows } = model;
   if (want <= 0) return { indices: new Uint32Array(0), scores: new Float32Array(0) };
-  const boosted = boostedRows(scorer, skip);
+  const { boosted, boosts } = boostedRows(scorer, skip);
   // Scan score plus boost: a boosted item's final score without its features, so at most featureBound below it.
   const boostedScan = kernel.scoreRows(rows, scorer.queries, boosted, undefined, scorer.bias);
-  const boostedPart = Float64Array.from(boostedScan, (s, j) => s + scorer.boosts.get(boosted[j]!)!);
+  const boostedPart = new Float64Array(boosted.length);
+  for (let j = 0; j < boosted.length; j++) boostedPart[j] = boostedScan[j]! + boosts[j]!;
   for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 1;
   let scan;
   try {
@@ -68,19 +69,20 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
     if (boostedPart[j]! < floor) continue;
     const i = boosted[j]!;
     pool[size] = i;
-    final[size++] = boostedScan[j]! + scorer.features(i) + scorer.boosts.get(i)!;
+    final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
   }
   // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
   const order = topK(final.subarray(0, size), want, undefined, pool);
   return { indices: Uint32Array.from(order, (p) => pool[p]!), scores: Float32Array.from(order, (p) => final[p]!) };
 }
 
-/** The boosted items not skipped (in the boosts' order: the pool is ranked with ties to the lower index anyway). */
-function boostedRows(scorer: Scorer, skip: Uint8Array): Uint32Array {
-  const out = new Uint32Array(scorer.boosts.size);
+/** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */
+function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; boosts: Float64Array } {
+  const boosted = new Uint32Array(scorer.boosts.size);
+  const boosts = new Float64Array(scorer.boosts.size);
   let n = 0;
-  for (const i of scorer.boosts.keys()) if (skip[i] === 0) out[n++] = i;
-  return out.subarray(0, n);
+  for (const [i, boost] of scorer.boosts) if (skip[i] === 0) (boosted[n] = i), (boosts[n++] = boost);
+  return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
 }
 
 /** The k-th largest value (1-based) of a few values. */
