@@ -12,58 +12,80 @@ export interface Candidates {
 }
 
 /**
- * How many rows the first scan keeps per wanted candidate. Wide enough that on the shared data sets the first
- * scan almost always proves itself; each later scan widens by `WIDEN`, and the last one keeps every row.
+ * Room for the f64 rounding of the bound's sums (the features add their terms in another order than
+ * `featureBound`): admitting a few more rows is always safe, leaving one out never is.
  */
-const FIRST_SCAN_PER_WANTED = 20;
-const FIRST_SCAN_MIN = 1024;
-const WIDEN = 16;
+const SLACK = 1e-9;
 
 /**
  * The two-stage ranking's first stage, exact: the `want` best items by the full hybrid score without computing
  * that score for every item.
  *
- * One fused kernel pass ranks every item by its scan score (similarity terms plus popularity, trend and the
- * sequence model's vote, see `Scorer`) and keeps the top `n`. The items the sparse boosts name (neighbours and
- * transitions of the recent items) join them. Only this pool gets the per-item features. An item outside the pool
- * has no boost and a scan score of at most the n-th one's, so its final score is at most
- * `nthScan + featureBound`: when the `want`-th best pool score beats that, nothing outside can enter the top
- * `want`, and the result equals a dense ranking. When it does not, the scan is widened and repeated (at worst to
- * every row); rare, since the features are small next to similarity.
+ * One fused kernel pass scores every item by its scan score (similarity terms plus popularity, trend and the
+ * sequence model's vote, see `Scorer`), keeps the `want` best and every row's score. The items the sparse
+ * boosts name (neighbours and transitions of the recent items) are scored apart, and the scan leaves them out.
+ * Features are never negative, so the scan's best with their features and the boosted items without theirs are
+ * lower bounds of real items' final scores: the `want`-th best of them, `floor`, is at most the true `want`-th
+ * best. An item's features add at most `featureBound`, so one whose score without features is below
+ * `floor - featureBound` cannot make the list. A second pass over the kept scores (4 bytes a row, not the
+ * matrix) collects the scanned items above that; only they and the boosted items above it get the per-item
+ * features. No rescan, however wide the bound.
  *
- * `skip[i] !== 0` leaves item i out everywhere (history, exclusions, filters, pinned items).
+ * `skip[i] !== 0` leaves item i out everywhere (history, exclusions, filters, pinned items); the mask is lent
+ * for the call and given back unchanged.
  */
 export function selectCandidates(model: RankModel, scorer: Scorer, want: number, skip: Uint8Array): Candidates {
   const { kernel, rows } = model;
   if (want <= 0) return { indices: new Uint32Array(0), scores: new Float32Array(0) };
-  const boosted = Uint32Array.from([...scorer.boosts.keys()].filter((i) => skip[i] === 0));
+  const { boosted, boosts } = boostedRows(scorer, skip);
+  // Scan score plus boost: a boosted item's final score without its features, so at most featureBound below it.
   const boostedScan = kernel.scoreRows(rows, scorer.queries, boosted, undefined, scorer.bias);
-  let n = Math.min(model.count, Math.max(FIRST_SCAN_MIN, want * FIRST_SCAN_PER_WANTED));
-  for (;;) {
-    const scan = kernel.topK(rows, scorer.queries, n, skip, scorer.bias);
-    const pool = new Uint32Array(scan.indices.length + boosted.length);
-    const final = new Float64Array(pool.length);
-    let size = 0;
-    for (let j = 0; j < scan.indices.length; j++) {
-      const i = scan.indices[j]!;
-      pool[size] = i;
-      final[size++] = scan.scores[j]! + scorer.features(i) + (scorer.boosts.get(i) ?? 0);
-    }
-    const scanned = boosted.length > 0 ? new Set(scan.indices) : null;
-    for (let j = 0; j < boosted.length; j++) {
-      const i = boosted[j]!;
-      if (scanned!.has(i)) continue;
-      pool[size] = i;
-      final[size++] = boostedScan[j]! + scorer.features(i) + scorer.boosts.get(i)!;
-    }
-    // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
-    const order = topK(final.subarray(0, size), want, undefined, pool);
-    // A scan that kept fewer rows than it was allowed, or every row, saw every eligible item: nothing is outside.
-    const sawAll = scan.indices.length < n || n >= model.count;
-    const outsideAtMost = scan.scores[scan.scores.length - 1]! + scorer.featureBound;
-    if (sawAll || (order.length === want && final[order[want - 1]!]! > outsideAtMost)) {
-      return { indices: Uint32Array.from(order, (p) => pool[p]!), scores: Float32Array.from(order, (p) => final[p]!) };
-    }
-    n = Math.min(model.count, n * WIDEN);
+  const boostedPart = new Float64Array(boosted.length);
+  for (let j = 0; j < boosted.length; j++) boostedPart[j] = boostedScan[j]! + boosts[j]!;
+  for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 1;
+  let scan;
+  try {
+    scan = kernel.scan(rows, scorer.queries, want, skip, scorer.bias);
+  } finally {
+    for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 0;
   }
+  // Lower bounds of real items' final scores (features are never negative): the scan's best with their
+  // features, the boosted items without theirs.
+  const seeds = new Float64Array(scan.indices.length + boosted.length);
+  scan.indices.forEach((i, j) => (seeds[j] = scan.scores[j]! + scorer.features(i)));
+  seeds.set(boostedPart, scan.indices.length);
+  const floor = seeds.length < want ? -Infinity : kthLargest(seeds, want) - scorer.featureBound - SLACK;
+  const near = scan.above(floor);
+
+  const pool = new Uint32Array(near.indices.length + boosted.length);
+  const final = new Float64Array(pool.length);
+  let size = 0;
+  for (let j = 0; j < near.indices.length; j++) {
+    const i = near.indices[j]!;
+    pool[size] = i;
+    final[size++] = near.scores[j]! + scorer.features(i);
+  }
+  for (let j = 0; j < boosted.length; j++) {
+    if (boostedPart[j]! < floor) continue;
+    const i = boosted[j]!;
+    pool[size] = i;
+    final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
+  }
+  // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
+  const order = topK(final.subarray(0, size), want, undefined, pool);
+  return { indices: Uint32Array.from(order, (p) => pool[p]!), scores: Float32Array.from(order, (p) => final[p]!) };
+}
+
+/** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */
+function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; boosts: Float64Array } {
+  const boosted = new Uint32Array(scorer.boosts.size);
+  const boosts = new Float64Array(scorer.boosts.size);
+  let n = 0;
+  for (const [i, boost] of scorer.boosts) if (skip[i] === 0) (boosted[n] = i), (boosts[n++] = boost);
+  return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
+}
+
+/** The k-th largest value (1-based) of a few values. */
+function kthLargest(values: Float64Array, k: number): number {
+  return Float64Array.from(values).sort()[values.length - k]!;
 }

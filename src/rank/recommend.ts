@@ -74,6 +74,8 @@ export interface RankedIndices {
   pinned: number[];
   chosen: number[];
   explored: number | undefined;
+  /** The request's scorer, for reporting the results' terms without preparing it again. */
+  scorer: Scorer;
   /** The final score of any item (the pool's are at hand; others are scored on demand). */
   scoreOf(index: number): number;
   /**
@@ -132,6 +134,7 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
     pinned,
     chosen,
     explored,
+    scorer,
     scoreOf,
     get scores() {
       if (!dense) {
@@ -146,11 +149,11 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
 
 /** `rankIndices` with a reason per result, as the worker serves it. */
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
-  const { scoreOf, pinned, chosen, explored } = rankIndices(model, profile, request, settings, profileSettings);
-  const termsOf = chosen.length > 0 ? createTermReporter(model, profile, settings, profileSettings, request.now, request.context, request.sequence) : null;
+  const { scoreOf, pinned, chosen, explored, scorer } = rankIndices(model, profile, request, settings, profileSettings);
+  const terms = chosen.length > 0 ? createTermReporter(model, profile, settings, profileSettings, request.now, request.context, request.sequence, scorer)(chosen) : [];
   return [
     ...pinned.map((index) => ({ index, score: scoreOf(index), reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index) => ({ index, score: scoreOf(index), reason: reasonFromTerms(model, profile, index, termsOf!(index)) })),
+    ...chosen.map((index, j) => ({ index, score: scoreOf(index), reason: reasonFromTerms(model, profile, index, terms[j]!) })),
     ...(explored === undefined ? [] : [{ index: explored, score: scoreOf(explored), reason: { kind: 'explore' } as const }]),
   ];
 }

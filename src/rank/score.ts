@@ -327,17 +327,26 @@ function attend(sims: Float32Array, c: number, item: number, recent: Profile['re
  * then names what truly contributed most. The values sum to the score `rankIndices` gave the item.
  */
 export function scoreTerms(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, index: number, context?: EventContext, sequence?: Float32Array): TermContribution[] {
-  return createTermReporter(model, profile, settings, profileSettings, now, context, sequence)(index);
+  return createTermReporter(model, profile, settings, profileSettings, now, context, sequence)([index])[0]!;
 }
 
 /**
- * `scoreTerms` for many items of one request: the scorer and the baselines are prepared once. The scan part is
- * split per query through `kernel.scoreRows` on the one item; popularity, trend and the sequence vote are the
- * bias's parts; features and boosts are recomputed for the item with their sources. No pass over the catalogue,
- * except the average item's statistics, computed once per model.
+ * `scoreTerms` for the results of one request: the baselines are prepared once, and `scorer` is the ranking's
+ * own when the caller has it (it must be the one these arguments make). The scan part is split per query through
+ * one `kernel.scoreRows` call over all the items; popularity, trend and the sequence vote are the bias's parts;
+ * features and boosts are recomputed for each item with their sources. No pass over the catalogue, except the
+ * average item's statistics, computed once per model.
  */
-export function createTermReporter(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): (index: number) => TermContribution[] {
-  const scorer = createScorer(model, profile, settings, profileSettings, now, context, sequence);
+export function createTermReporter(
+  model: RankModel,
+  profile: Profile,
+  settings: RankSettings,
+  profileSettings: ProfileSettings,
+  now: number,
+  context?: EventContext,
+  sequence?: Float32Array,
+  scorer: Scorer = createScorer(model, profile, settings, profileSettings, now, context, sequence),
+): (indices: readonly number[]) => TermContribution[][] {
   const parts = tasteParts(profile, settings);
   const stats = statsOf(model);
   const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: ReadonlyMap<string, number>) => {
@@ -365,14 +374,19 @@ export function createTermReporter(model: RankModel, profile: Profile, settings:
   const attended = settings.attentionWeight !== 0 ? attendedEvents(profile) : [];
   const hasIntent = parts.intent.some((x) => x !== 0);
 
-  return (index) => {
+  return (indices) => {
+    const scans = scorer.queries.map((query) => model.kernel.scoreRows(model.rows, [query], indices));
+    return indices.map((index, j) => termsOf(index, scans.map((scan) => scan[j]!)));
+  };
+
+  function termsOf(index: number, scans: readonly number[]): TermContribution[] {
     const terms: TermContribution[] = [];
     const push = (term: ScoreTerm, value: number, source?: number) => {
       const base = baselines[term];
       terms.push({ term, value, ...(source === undefined ? {} : { source }), ...(base === undefined ? {} : { lift: value - base }) });
     };
-    for (const query of scorer.queries) {
-      const value = model.kernel.scoreRows(model.rows, [query], [index])[0]!;
+    for (const [q, query] of scorer.queries.entries()) {
+      const value = scans[q]!;
       if (query.weight < 0) push('negative', value);
       else if (!hasIntent) push('history', value);
       else {
@@ -418,7 +432,7 @@ export function createTermReporter(model: RankModel, profile: Profile, settings:
       push('attention', settings.attentionWeight * value, source);
     }
     return terms;
-  };
+  }
 }
 
 function dotMean(mean: Float64Array, v: Float32Array): number {

@@ -192,7 +192,9 @@ export function createSession(deps: SessionDeps): Session {
           browsing = before;
           throw error;
         }
-        if (deps.readAfter && stored.seq !== undefined) {
+        // The store numbers events consecutively: when this one follows the last folded, no other tab stored one
+        // in between, and nothing needs reading back.
+        if (deps.readAfter && stored.seq !== undefined && stored.seq !== lastSeq + 1) {
           // Other tabs' events stored before this one are folded first, as every tab folds them.
           const own = browsing;
           await catchUp();

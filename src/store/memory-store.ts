@@ -14,9 +14,10 @@ export function createMemoryStore(retention: Retention): HistoryStore {
   const caches = new Map<string, unknown>();
   const store: HistoryStore = {
     persistent: false,
-    append: async (event) => {
+    append: async (event, written = {}) => {
       const record = { ...event, seq: nextSeq++ };
       events.push(record);
+      for (const [key, value] of Object.entries(written)) settings.set(key, value);
       return { ...record };
     },
     events: async () => events.map((e) => ({ ...e })),

@@ -31,7 +31,7 @@ export function openStore(name: string, retention: Retention): HistoryStore {
     get persistent() {
       return active.persistent;
     },
-    append: (event) => use((s) => s.append(event)),
+    append: (event, settings) => use((s) => s.append(event, settings)),
     events: () => use((s) => s.events()),
     eventsAfter: (seq) => use((s) => s.eventsAfter(seq)),
     prune: (now) => use((s) => s.prune(now)),
@@ -112,12 +112,23 @@ function openIndexedDbStore(name: string, retention: Retention): HistoryStore {
 
   const store: HistoryStore = {
     persistent: true,
-    append: (event) =>
+    append: (event, settings = {}) =>
       historyWrite('append an event', () =>
         run('append an event', async (d) => {
           const record = { ...event };
           delete record.seq;
-          const seq = await d.add('events', record as StoredEvent);
+          const tx = d.transaction(['events', 'settings'], 'readwrite');
+          const added = tx.objectStore('events').add(record as StoredEvent);
+          let written: Array<Promise<unknown>>;
+          try {
+            written = Object.entries(settings).map(([key, value]) => tx.objectStore('settings').put(value, key));
+          } catch (cause) {
+            // A value IndexedDB cannot clone throws here, not in the request: the event must not commit alone.
+            tx.abort();
+            await Promise.allSettled([added, tx.done]);
+            throw cause;
+          }
+          const [seq] = await Promise.all([added, ...written, tx.done]);
           return { ...record, seq };
         }),
       ),

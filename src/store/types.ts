@@ -38,7 +38,11 @@ export interface HistoryStore {
    * keeps everything in memory, for this page's lifetime only.
    */
   readonly persistent: boolean;
-  append(event: StoredEvent): Promise<StoredEvent>;
+  /**
+   * Stores one event (its `seq` assigned here) and the `settings` given, in one transaction: an event and the
+   * browsing session it moved commit together, at the cost of one commit.
+   */
+  append(event: StoredEvent, settings?: Readonly<Record<string, unknown>>): Promise<StoredEvent>;
   /** All kept events, oldest first. */
   events(): Promise<StoredEvent[]>;
   /** Kept events stored after `seq` (by any tab), oldest first. */

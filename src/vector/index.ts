@@ -10,7 +10,9 @@ export {
   type Int8Rows,
   type KernelKind,
   type LoadVectorKernelOptions,
+  type KernelScan,
   type ScanQuery,
+  type ScoredRows,
   type TopKResult,
   type VectorKernel,
 } from './types';

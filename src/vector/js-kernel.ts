@@ -1,6 +1,6 @@
-import { checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, paddedDim, quantizeQuery } from './query';
+import { checkFloor, checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, paddedDim, quantizeQuery } from './query';
 import { createSelection, finishSelection, offer } from './selection';
-import type { Int8Rows, ScanQuery, VectorKernel } from './types';
+import type { Int8Rows, ScanQuery, ScoredRows, TopKResult, VectorKernel } from './types';
 
 const fround = Math.fround;
 
@@ -70,23 +70,10 @@ export function createJsKernel(): VectorKernel {
       for (let i = 0; i < count; i++) result[i] = withBias(fusedScore(values, i * dim, dim, scales[i]!, p), bias, i);
       return result;
     },
-    topK(rows, queries, k, skip, bias) {
-      const count = checkRows(rows, 'topK');
-      checkQueries(queries, rows.dim, 'topK');
-      checkK(k, 'topK');
-      if (skip) checkLength('skip', skip.length, count, 'topK');
-      if (bias) checkLength('bias', bias.length, count, 'topK');
-      const p = prepare(queries, rows.dim);
-      const heap = createSelection(Math.min(k, count));
-      const { values, scales, dim } = rows;
-      if (heap.rows.length > 0) {
-        for (let i = 0; i < count; i++) {
-          if (skip && skip[i] !== 0) continue;
-          const s = withBias(fusedScore(values, i * dim, dim, scales[i]!, p), bias, i);
-          if (Number.isFinite(s)) offer(heap, i, s);
-        }
-      }
-      return finishSelection(heap.rows, heap.scores, heap.size);
+    topK: (rows, queries, k, skip, bias) => select(rows, queries, k, skip, bias, null, 'topK'),
+    scan(rows, queries, k, skip, bias) {
+      const all = new Float32Array(checkRows(rows, 'scan'));
+      return { ...select(rows, queries, k, skip, bias, all, 'scan'), above: (floor) => (checkFloor(floor, 'scan.above'), rowsAbove(all, floor)) };
     },
     scoreRows(rows, queries, indices, out, bias) {
       const count = checkRows(rows, 'scoreRows');
@@ -112,6 +99,42 @@ export function createJsKernel(): VectorKernel {
       return pairwiseDots(rows, a, b, result);
     },
   };
+}
+
+/** topK, and with `all` every row's score too (NaN for a skipped row), as the WASM kernel's "topk" does. */
+function select(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip: Uint8Array | undefined, bias: Float32Array | undefined, all: Float32Array | null, where: string): TopKResult {
+  const count = checkRows(rows, where);
+  checkQueries(queries, rows.dim, where);
+  checkK(k, where);
+  if (skip) checkLength('skip', skip.length, count, where);
+  if (bias) checkLength('bias', bias.length, count, where);
+  const p = prepare(queries, rows.dim);
+  const heap = createSelection(Math.min(k, count));
+  const { values, scales, dim } = rows;
+  if (heap.rows.length > 0 || all) {
+    for (let i = 0; i < count; i++) {
+      if (skip && skip[i] !== 0) {
+        if (all) all[i] = NaN;
+        continue;
+      }
+      const s = withBias(fusedScore(values, i * dim, dim, scales[i]!, p), bias, i);
+      if (all) all[i] = s;
+      if (heap.rows.length > 0 && Number.isFinite(s)) offer(heap, i, s);
+    }
+  }
+  return finishSelection(heap.rows, heap.scores, heap.size);
+}
+
+function rowsAbove(all: Float32Array, floor: number): ScoredRows {
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (all[i]! >= floor && Number.isFinite(all[i]!)) n++;
+  const indices = new Uint32Array(n);
+  const scores = new Float32Array(n);
+  n = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (all[i]! >= floor && Number.isFinite(all[i]!)) (indices[n] = i), (scores[n++] = all[i]!);
+  }
+  return { indices, scores };
 }
 
 function pairwiseDots(rows: Int8Rows, a: ArrayLike<number>, b: ArrayLike<number>, out: Float32Array): Float32Array {

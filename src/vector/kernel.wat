@@ -190,24 +190,34 @@
 
   ;; The k best rows into a min-heap (hrow, hscore: k entries each), the root being the worst kept. Rows come in
   ;; increasing order, so a row enters a full heap only with a strictly higher score than the root: one compare
-  ;; against a threshold rejects almost every row. Returns how many entries the heap holds.
+  ;; against a threshold rejects almost every row. Returns how many entries the heap holds. Unless $all is 0,
+  ;; every row's score also goes to all[i] (NaN for a skipped row), for "above" to select from afterwards.
   (func (export "topk") (param $rows i32) (param $scales i32) (param $count i32) (param $dim i32)
                         (param $nq i32) (param $meta i32) (param $qv i32) (param $bias i32)
-                        (param $k i32) (param $skip i32) (param $hrow i32) (param $hscore i32) (result i32)
+                        (param $k i32) (param $skip i32) (param $hrow i32) (param $hscore i32) (param $all i32)
+                        (result i32)
     (local $blocks i32) (local $i i32) (local $size i32) (local $s f32) (local $threshold f32)
     (local $c i32) (local $p i32) (local $l i32) (local $m i32)
     (local.set $blocks (i32.shr_u (i32.add (local.get $dim) (i32.const 15)) (i32.const 4)))
     (local.set $threshold (f32.const -inf))
-    (if (i32.eqz (local.get $k)) (then (return (i32.const 0))))
+    (if (i32.and (i32.eqz (local.get $k)) (i32.eqz (local.get $all))) (then (return (i32.const 0))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
         (block $skip_row
           (if (local.get $skip)
-            (then (br_if $skip_row (i32.load8_u (i32.add (local.get $skip) (local.get $i))))))
+            (then
+              (if (i32.load8_u (i32.add (local.get $skip) (local.get $i)))
+                (then
+                  (if (local.get $all)
+                    (then (f32.store (i32.add (local.get $all) (i32.shl (local.get $i) (i32.const 2))) (f32.const nan))))
+                  (br $skip_row)))))
           (local.set $s
             (call $row_score (local.get $rows) (f32.load (local.get $scales)) (local.get $blocks)
                              (local.get $nq) (local.get $meta) (local.get $qv) (local.get $bias) (local.get $i)))
+          (if (local.get $all)
+            (then (f32.store (i32.add (local.get $all) (i32.shl (local.get $i) (i32.const 2))) (local.get $s))))
+          (br_if $skip_row (i32.eqz (local.get $k)))
           ;; Non-finite scores never enter: s - s is 0 only for a finite s.
           (br_if $skip_row (f32.ne (f32.sub (local.get $s) (local.get $s)) (f32.const 0)))
           (if (i32.lt_u (local.get $size) (local.get $k))
@@ -254,6 +264,26 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (local.get $size))
+
+  ;; The rows i < count whose all[i] is finite and at least $floor (compared in f64), in increasing order: their
+  ;; indices to idx and their scores to out. Returns how many. A pass over 4 bytes a row, after "topk" kept them.
+  (func (export "above") (param $all i32) (param $count i32) (param $floor f64) (param $idx i32) (param $out i32)
+                         (result i32)
+    (local $i i32) (local $n i32) (local $s f32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $s (f32.load (i32.add (local.get $all) (i32.shl (local.get $i) (i32.const 2)))))
+        ;; NaN (a skipped row) fails the compare; infinities fail s - s == 0.
+        (if (i32.and (f64.ge (f64.promote_f32 (local.get $s)) (local.get $floor))
+                     (f32.eq (f32.sub (local.get $s) (local.get $s)) (f32.const 0)))
+          (then
+            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $n) (i32.const 2))) (local.get $i))
+            (f32.store (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))) (local.get $s))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $n))
 
   ;; heap[to] = heap[from]
   (func $move (param $hrow i32) (param $hscore i32) (param $from i32) (param $to i32)

@@ -92,6 +92,10 @@ export function checkK(k: number, where: string): void {
   if (!Number.isInteger(k) || k < 0) throw invalid(`k is ${k} (${where}). k is an integer ≥ 0.`, { k, where });
 }
 
+export function checkFloor(floor: number, where: string): void {
+  if (typeof floor !== 'number' || Number.isNaN(floor)) throw invalid(`floor is ${floor} (${where}). A floor is a number (-Infinity for every row).`, { where });
+}
+
 export function checkIndices(name: string, indices: ArrayLike<number>, count: number, where: string): void {
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i]!;

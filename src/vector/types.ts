@@ -27,6 +27,21 @@ export interface TopKResult {
   readonly scores: Float32Array;
 }
 
+/** Rows with their fused scores, in increasing row order. */
+export interface ScoredRows {
+  readonly indices: Uint32Array;
+  readonly scores: Float32Array;
+}
+
+/** A top-k scan that also kept every row's score, for a second selection without a second pass over the matrix. */
+export interface KernelScan extends TopKResult {
+  /**
+   * Every row not skipped whose score is finite and at least `floor`, as the scan scored it. The scores live in
+   * the kernel's scratch memory: this answers only until the kernel's next call, and throws `invalid-option` after.
+   */
+  above(floor: number): ScoredRows;
+}
+
 export const KERNEL_KINDS = Object.freeze(['wasm-simd', 'js'] as const);
 export type KernelKind = (typeof KERNEL_KINDS)[number];
 
@@ -56,6 +71,11 @@ export interface VectorKernel {
    * lower index; rows with skip[i] !== 0 are left out; non-finite scores are never returned. `bias` as in score().
    */
   topK(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip?: Uint8Array, bias?: Float32Array): TopKResult;
+  /**
+   * topK() that keeps every row's score, so a caller that learns a threshold from the best k (the candidate
+   * stage's bound) selects every row above it with a pass over 4 bytes a row instead of a second matrix scan.
+   */
+  scan(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip?: Uint8Array, bias?: Float32Array): KernelScan;
   /**
    * The fused score (+ bias) of the rows `indices` only, into `out[j]` for `indices[j]`: bit-identical to what
    * score() gives those rows, for candidates found by other means than a scan.

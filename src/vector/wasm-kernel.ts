@@ -1,9 +1,9 @@
 import { PocketRecError } from '../errors';
 import { createJsKernel } from './js-kernel';
 import { KERNEL_WASM } from './kernel-wasm.generated';
-import { checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, invalid, paddedDim, quantizeQuery } from './query';
+import { checkFloor, checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, invalid, paddedDim, quantizeQuery } from './query';
 import { finishSelection } from './selection';
-import { KERNEL_KINDS, type Int8Rows, type LoadVectorKernelOptions, type ScanQuery, type VectorKernel } from './types';
+import { KERNEL_KINDS, type Int8Rows, type LoadVectorKernelOptions, type ScanQuery, type TopKResult, type VectorKernel } from './types';
 
 /** The slice of the WebAssembly API used here, read off globalThis: the pure core has no DOM types to name it. */
 interface WasmApi {
@@ -28,7 +28,9 @@ interface KernelExports {
     skip: number,
     heapRows: number,
     heapScores: number,
+    all: number,
   ): number;
+  above(all: number, count: number, floor: number, idx: number, out: number): number;
   score_rows(rows: number, scales: number, dim: number, nq: number, meta: number, qv: number, bias: number, idx: number, n: number, out: number): void;
   dots(rows: number, scales: number, dim: number, a: number, na: number, b: number, nb: number, tmp: number, out: number): void;
 }
@@ -58,6 +60,8 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
   const blocks = new WeakMap<Int8Rows, Block>();
   // Address 0 stays unused so that 0 can mean "no skip mask".
   let top = 16;
+  // Counts the calls that write scratch memory, so a scan's kept scores are known to be still there.
+  let calls = 0;
 
   const reserve = (end: number) => {
     const have = memory.buffer.byteLength;
@@ -115,10 +119,33 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
     return [start, start + bias.length * 4];
   };
 
+  /** topK; with `keep`, every row's score stays in scratch at the returned address (0 without). */
+  const select = (rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip: Uint8Array | undefined, bias: Float32Array | undefined, keep: boolean, where: string): [TopKResult, Block, number] => {
+    const block = blockOf(rows, where);
+    checkRows(rows, where);
+    checkQueries(queries, block.dim, where);
+    checkK(k, where);
+    if (skip) checkLength('skip', skip.length, block.count, where);
+    if (bias) checkLength('bias', bias.length, block.count, where);
+    calls++;
+    const kept = Math.min(k, block.count);
+    const [meta, qv, queriesEnd] = writeQueries(queries, block.dim, top);
+    const [biasAt, end] = writeBias(bias, queriesEnd);
+    const mask = skip ? align(end) : 0;
+    const heapRows = align(skip ? mask + block.count : end);
+    const heapScores = heapRows + kept * 4;
+    const all = keep ? align(heapScores + kept * 4) : 0;
+    reserve(keep ? all + block.count * 4 : heapScores + kept * 4);
+    if (skip) new Uint8Array(memory.buffer, mask, block.count).set(skip);
+    const size = exports.topk(block.values, block.scales, block.count, block.dim, queries.length, meta, qv, biasAt, kept, mask, heapRows, heapScores, all);
+    return [finishSelection(new Uint32Array(memory.buffer, heapRows, size), new Float32Array(memory.buffer, heapScores, size), size), block, all];
+  };
+
   return {
     kind: 'wasm-simd',
     allocate(count, dim) {
       checkShape(count, dim, 'allocate');
+      calls++;
       const values = align(top);
       // 16 spare bytes: the kernel reads the last row in whole 16-byte blocks.
       const scales = align(values + count * dim + 16);
@@ -148,8 +175,28 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       blocks.set(rows, { count, dim, values, scales });
       return rows;
     },
+    topK: (rows, queries, k, skip, bias) => select(rows, queries, k, skip, bias, false, 'topK')[0],
+    scan(rows, queries, k, skip, bias) {
+      const [best, { count }, all] = select(rows, queries, k, skip, bias, true, 'scan');
+      const scanned = calls;
+      return {
+        ...best,
+        above(floor) {
+          checkFloor(floor, 'scan.above');
+          if (calls !== scanned) {
+            throw invalid('a later kernel call overwrote the scores this scan kept (scan.above). Call above() before the next call on the kernel.', { where: 'scan.above' });
+          }
+          const idx = align(all + count * 4);
+          const out = idx + count * 4;
+          reserve(out + count * 4);
+          const n = exports.above(all, count, floor, idx, out);
+          return { indices: new Uint32Array(memory.buffer, idx, n).slice(), scores: new Float32Array(memory.buffer, out, n).slice() };
+        },
+      };
+    },
     score(rows, queries, out, bias) {
       const block = blockOf(rows, 'score');
+      calls++;
       checkRows(rows, 'score');
       checkQueries(queries, block.dim, 'score');
       const result = out ?? new Float32Array(block.count);
@@ -163,37 +210,6 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       result.set(new Float32Array(memory.buffer, at, block.count));
       return result;
     },
-    topK(rows, queries, k, skip, bias) {
-      const block = blockOf(rows, 'topK');
-      checkRows(rows, 'topK');
-      checkQueries(queries, block.dim, 'topK');
-      checkK(k, 'topK');
-      if (skip) checkLength('skip', skip.length, block.count, 'topK');
-      if (bias) checkLength('bias', bias.length, block.count, 'topK');
-      const kept = Math.min(k, block.count);
-      const [meta, qv, queriesEnd] = writeQueries(queries, block.dim, top);
-      const [biasAt, end] = writeBias(bias, queriesEnd);
-      const mask = skip ? align(end) : 0;
-      const heapRows = align(skip ? mask + block.count : end);
-      const heapScores = heapRows + kept * 4;
-      reserve(heapScores + kept * 4);
-      if (skip) new Uint8Array(memory.buffer, mask, block.count).set(skip);
-      const size = exports.topk(
-        block.values,
-        block.scales,
-        block.count,
-        block.dim,
-        queries.length,
-        meta,
-        qv,
-        biasAt,
-        kept,
-        mask,
-        heapRows,
-        heapScores,
-      );
-      return finishSelection(new Uint32Array(memory.buffer, heapRows, size), new Float32Array(memory.buffer, heapScores, size), size);
-    },
     scoreRows(rows, queries, indices, out, bias) {
       const block = blockOf(rows, 'scoreRows');
       checkRows(rows, 'scoreRows');
@@ -202,14 +218,17 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       const result = out ?? new Float32Array(indices.length);
       checkLength('out', result.length, indices.length, 'scoreRows');
       if (bias) checkLength('bias', bias.length, block.count, 'scoreRows');
-      const [meta, qv, queriesEnd] = writeQueries(queries, block.dim, top);
-      const [biasAt, end] = writeBias(bias, queriesEnd);
+      calls++;
+      const [meta, qv, end] = writeQueries(queries, block.dim, top);
       const idx = align(end);
       const at = align(idx + indices.length * 4);
       reserve(at + indices.length * 4);
       new Uint32Array(memory.buffer, idx, indices.length).set(indices);
-      exports.score_rows(block.values, block.scales, block.dim, queries.length, meta, qv, biasAt, idx, indices.length, at);
+      exports.score_rows(block.values, block.scales, block.dim, queries.length, meta, qv, 0, idx, indices.length, at);
       result.set(new Float32Array(memory.buffer, at, indices.length));
+      // The bias of a few rows is added here rather than copying the whole column into kernel memory: one f32
+      // add, as the kernel's (an f32 sum rounded through f64 is the f32 sum).
+      if (bias) for (let j = 0; j < indices.length; j++) result[j] = Math.fround(result[j]! + bias[indices[j]!]!);
       return result;
     },
     dots(rows, a, b, out) {
@@ -219,6 +238,7 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       checkIndices('b', b, block.count, 'dots');
       const result = out ?? new Float32Array(a.length * b.length);
       checkLength('out', result.length, a.length * b.length, 'dots');
+      calls++;
       const pa = align(top);
       const pb = align(pa + a.length * 4);
       const tmp = align(pb + b.length * 4);

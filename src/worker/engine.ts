@@ -65,8 +65,7 @@ export function createEngine(): EngineApi {
 
   /** The durable write of one event: acknowledged only once IndexedDB committed it. */
   const persist = (w: Wired, key: string | undefined) => async (event: StoredEvent, browsing: BrowsingSession) => {
-    const stored = await w.store.append(key === undefined ? event : { ...event, key });
-    await w.store.putSetting('session', browsing);
+    const stored = await w.store.append(key === undefined ? event : { ...event, key }, { session: browsing });
     tell(w, { type: 'appended' });
     return stored;
   };

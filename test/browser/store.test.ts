@@ -31,6 +31,18 @@ describe('history store (IndexedDB)', () => {
     expect(events[0]!.seq! < events[1]!.seq! && events[1]!.seq! < events[2]!.seq!).toBe(true);
   });
 
+  it('commits an event and the settings it moved in one transaction: both or neither', async () => {
+    const { store } = fresh();
+    const now = Date.now();
+    const stored = await store.append(ev(now, 'a'), { session: { id: 's1', lastTs: now } });
+    expect(stored.seq).toBeGreaterThan(0);
+    expect(await store.getSetting('session')).toEqual({ id: 's1', lastTs: now });
+    // A setting IndexedDB cannot clone aborts the whole write: the event is not stored without it.
+    await expect(store.append(ev(now + 1, 'b'), { session: { id: 's2', lastTs: now + 1, notCloneable: () => 0 } })).rejects.toThrow();
+    expect((await store.events()).map((e) => e.itemId)).toEqual(['a']);
+    expect(await store.getSetting('session')).toEqual({ id: 's1', lastTs: now });
+  });
+
   it('migrates a v1 database without losing events', async () => {
     const name = `store-migrate-${Date.now()}`;
     // What the first release wrote: events without session ids, no cache store, no time index.

@@ -204,6 +204,23 @@ describe('session', () => {
     expect(await session.recommend()).toEqual(fresh);
   });
 
+  it('reads the store back on a track only when another tab stored events in between', async () => {
+    const store = memoryStore();
+    const reads: number[] = [];
+    const readAfter = async (seq: number) => (reads.push(seq), store.rows.filter((e) => e.seq! > seq));
+    const { session } = start({ readAfter });
+    for (let i = 0; i < 4; i++) await session.track(view(SMALL_CATALOG[i]!.id, NOW + i), store.persist);
+    expect(reads).toEqual([]);
+    // Another tab's write takes seq 5: this tab's next event (seq 6) does not follow the last it folded.
+    await store.persist({ ...view(SMALL_CATALOG[9]!.id, NOW + 5), sessionId: 'other' });
+    await session.track(view(SMALL_CATALOG[5]!.id, NOW + 6), store.persist);
+    expect(reads).toEqual([4]);
+    expect(session.status().historySize).toBe(6);
+    await session.track(view(SMALL_CATALOG[6]!.id, NOW + 7), store.persist);
+    expect(reads).toEqual([4]);
+    expect(session.status().historySize).toBe(7);
+  });
+
   it('folds in store order, so two tabs writing one store end with the same profile', async () => {
     const store = memoryStore();
     const readAfter = async (seq: number) => store.rows.filter((e) => e.seq! > seq);

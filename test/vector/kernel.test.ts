@@ -114,6 +114,46 @@ describe('WASM and JS kernels agree bit for bit', () => {
     }
   });
 
+  it('scan() keeps topK()\'s best and selects every row above a floor as score() scores it, in both kernels', () => {
+    let seed = 700;
+    for (const dim of [7, 33, 256]) {
+      for (const count of COUNTS) {
+        const [a, b] = pair(wasm, js, count, dim, seed++);
+        const next = random(seed++);
+        const skip = Uint8Array.from({ length: count }, () => (next() < 0.3 ? 1 : 0));
+        for (const queries of querySets(dim, seed++)) {
+          for (const k of [0, 1, 5, count + 5]) {
+            for (const mask of [undefined, skip]) {
+              const bias = biasFor(count, seed);
+              const dense = js.score(b, queries, undefined, bias);
+              const w = wasm.scan(a, queries, k, mask, bias);
+              const j = js.scan(b, queries, k, mask, bias);
+              const top = wasm.topK(a, queries, k, mask, bias);
+              expect(Array.from(w.indices)).toEqual(Array.from(top.indices));
+              expect(bits(w.scores)).toEqual(bits(top.scores));
+              expect(Array.from(j.indices)).toEqual(Array.from(top.indices));
+              // The topK() call above overwrote the WASM scan's kept scores: it must say so, not answer garbage.
+              expect(() => w.above(-Infinity)).toThrow(/later kernel call/);
+              const again = wasm.scan(a, queries, k, mask, bias);
+              const sorted = Array.from(dense).filter((s, i) => Number.isFinite(s) && !(mask && mask[i])).sort((x, y) => x - y);
+              for (const floor of [-Infinity, sorted[Math.floor(sorted.length / 2)] ?? 0, sorted[sorted.length - 1] ?? 0, Infinity]) {
+                const expected = Array.from(dense.keys()).filter((i) => Number.isFinite(dense[i]!) && dense[i]! >= floor && !(mask && mask[i]));
+                const wa = again.above(floor);
+                const ja = j.above(floor);
+                expect(Array.from(wa.indices), `dim ${dim} count ${count} floor ${floor}`).toEqual(expected);
+                expect(Array.from(ja.indices)).toEqual(expected);
+                expect(bits(wa.scores)).toEqual(bits(Float32Array.from(expected, (i) => dense[i]!)));
+                expect(bits(ja.scores)).toEqual(bits(wa.scores));
+              }
+              expect(() => again.above(NaN)).toThrow(/floor is NaN/);
+              expect(() => j.above(NaN)).toThrow(/floor is NaN/);
+            }
+          }
+        }
+      }
+    }
+  });
+
   it('scoreRows() gives the rows what score() gives them, in both kernels', () => {
     let seed = 900;
     for (const dim of [3, 16, 33, 256]) {
