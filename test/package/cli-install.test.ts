@@ -15,9 +15,9 @@ describe('the CLI package installed from its tarball', () => {
     app = await mkdtemp(join(tmpdir(), 'pocketrec-cli-install-'));
     const packed = npm(['pack', resolve('packages/cli'), '--pack-destination', app, '--json'], app);
     expect(packed.status, packed.stderr).toBe(0);
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const { filename } = (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!;
     expect(npm(['init', '-y'], app).status).toBe(0);
-    const installed = npm(['install', '--prefer-offline', join(app, filename!)], app);
+    const installed = npm(['install', '--prefer-offline', join(app, filename)], app);
     expect(installed.status, installed.stderr).toBe(0);
   }, 300_000);
   afterAll(() => rm(app, { recursive: true, force: true }));
