@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openDemo } from './helpers';
+import { openDemo, waitForDemoReady } from './helpers';
 
 /** Elements wider than the viewport, and how far the page itself scrolls sideways (0 when nothing overflows). */
 async function overflow(page: Page): Promise<{ pageOverflow: number; wide: string[] }> {
@@ -66,7 +66,7 @@ for (const device of DEVICES) {
       await openDemo(page);
       await page.locator('[data-testid="lang"]').selectOption('zh');
       await expect(page).toHaveURL(/lang=zh/);
-      await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+      await waitForDemoReady(page);
       await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
       await expect(page.locator('[data-testid="languages"]')).toContainText('every script');
       await page.locator('input[name="q"]').fill('跑步鞋');

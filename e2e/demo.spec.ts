@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { forbidForeignRequests, openDemo, recommendedIds } from './helpers';
+import { forbidForeignRequests, openDemo, recommendedIds, waitForDemoReady } from './helpers';
 
 test.describe('demo page (script-tag build)', () => {
   test('recommendations follow clicks, survive a reload, and go with "forget me"', async ({ page, baseURL }) => {
@@ -72,7 +72,7 @@ test.describe('demo page (script-tag build)', () => {
 
   test('the ES module build loads from a plain page too', async ({ page }) => {
     await page.goto('/esm.html');
-    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await waitForDemoReady(page);
     await expect(page.locator('#out')).toContainText(/ready: \d+ items/);
   });
 });

@@ -1,3 +1,4 @@
+import { waitForDemoReady } from './helpers';
 import { expect, test } from '@playwright/test';
 import { loadNodeEncoder } from '../src/cli/model';
 import { cosine } from '../test/helpers/cosine';
@@ -7,7 +8,7 @@ const TEXTS = ['camping stove', 'a warm sleeping bag for winter nights', 'espres
 // Runs in the "webgpu" project only (see playwright.config.ts): it needs the adapter that project exposes.
 test('WebGPU, WASM in the browser and WASM in Node give the same vectors', async ({ page }) => {
   await page.goto('/esm.html');
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  await waitForDemoReady(page);
   const browser = await page.evaluate(async (texts) => {
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
     const run = async (device: 'webgpu' | 'wasm') => {
@@ -34,7 +35,7 @@ test('without the WebGPU runtime served, the encoder runs on WASM and status() s
   const jsepRequests: string[] = [];
   await page.route('**/ort-wasm-simd-threaded.jsep.*', (route) => (jsepRequests.push(`${route.request().method()} ${new URL(route.request().url()).pathname}`), route.fulfill({ status: 404, body: 'not found' })));
   await page.goto('/esm.html');
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  await waitForDemoReady(page);
   const status = await page.evaluate(async () => {
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
     const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'devices-no-jsep', devices: ['webgpu', 'wasm'] });

@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { bertReferenceIds, bertReferenceVectors } from '../test/helpers/bert-reference';
 import { cosine } from '../test/helpers/cosine';
-import { forbidForeignRequests } from './helpers';
+import { expectedDevice, forbidForeignRequestsInEachTest } from './helpers';
 
 // The tiny multilingual BERT written by scripts/generate-bert-fixture.mjs (English, French and German words with
 // their accents, Chinese characters), served by scripts/serve.mjs under /fixtures/: the self-hosted path a Chinese
@@ -83,15 +83,9 @@ async function fixtureTokenizer(name: string) {
   return AutoTokenizer.from_pretrained(name);
 }
 
-const expectedDevice = (projectName: string) => (projectName === 'webgpu' ? 'webgpu' : 'wasm');
 
 test.describe('a self-hosted multilingual transformers.js model', () => {
-  let foreign: string[];
-  test.beforeEach(async ({ page, baseURL }) => {
-    foreign = forbidForeignRequests(page, baseURL!);
-    await page.goto('/blank.html');
-  });
-  test.afterEach(() => expect(foreign, 'requests that left the origin').toEqual([]));
+  forbidForeignRequestsInEachTest();
 
   test('its tokenizer gives real ids for Chinese, French and German, where the English fixture gives [UNK]', async () => {
     const tokenizer = await fixtureTokenizer(FIXTURE);

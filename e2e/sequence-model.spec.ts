@@ -1,3 +1,4 @@
+import { waitForDemoReady } from './helpers';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 
@@ -6,7 +7,7 @@ test('the catalogue sequence model runs on the preferred device and follows ever
   const manifest = JSON.parse(await readFile('public/catalog/catalog.json', 'utf8'));
   const ids: string[] = JSON.parse(await readFile('public/catalog/sequence-items.json', 'utf8'));
   await page.goto('/esm.html');
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+  await waitForDemoReady(page);
   const result = await page.evaluate(async (ids) => {
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
     const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'sequence-e2e' });

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { bertReferenceVectors } from '../test/helpers/bert-reference';
 import { cosine } from '../test/helpers/cosine';
-import { forbidForeignRequests } from './helpers';
+import { expectedDevice, forbidForeignRequestsInEachTest } from './helpers';
 
 // The tiny BERT model written by scripts/generate-bert-fixture.mjs, served by scripts/serve.mjs under /fixtures/.
 const FIXTURE_DIR = join(import.meta.dirname, '..', 'test/fixtures/generated/tiny-bert');
@@ -43,16 +43,9 @@ async function runOnPage(page: Page, encoder: object, dbName: string, workerUrl 
   );
 }
 
-/** The device the encoder should land on: this project exposes a (software) WebGPU adapter, or none at all. */
-const expectedDevice = (projectName: string) => (projectName === 'webgpu' ? 'webgpu' : 'wasm');
 
 test.describe('transformers.js encoder on a self-hosted model', () => {
-  let foreign: string[];
-  test.beforeEach(async ({ page, baseURL }) => {
-    foreign = forbidForeignRequests(page, baseURL!);
-    await page.goto('/blank.html');
-  });
-  test.afterEach(() => expect(foreign, 'requests that left the origin').toEqual([]));
+  forbidForeignRequestsInEachTest();
 
   test('runs in the worker, gives the vectors ONNX Runtime gives in Node, and loads from Cache Storage the second time', async ({ page }, info) => {
     const modelRequests: string[] = [];
