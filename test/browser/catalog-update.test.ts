@@ -152,13 +152,35 @@ describe('live catalogue updates (updateCatalog, revalidation)', () => {
     expect((await rec.status()).historySize).toBe(1);
   });
 
-  it('swaps inline items too, and a restarted worker loads the catalogue served now', async () => {
-    const rec = await createRecommender({ catalog: SMALL_CATALOG, workerUrl, dbName: `update-inline-${Date.now()}`, encoder: 'lexical', defaultK: 5 });
-    live.push(rec);
-    const more = [...SMALL_CATALOG, { id: 'x1', title: 'Espresso cups', category: 'coffee', description: 'Two espresso cups.', price: 9 }];
-    expect(await rec.updateCatalog(more)).toMatchObject({ outcome: 'updated', source: null, itemCount: 21 });
-    expect(await rec.updateCatalog(more)).toMatchObject({ outcome: 'unchanged', itemCount: 21 });
-    await expect(rec.updateCatalog([{ id: 'a', title: 'A' }, { id: 'a', title: 'B' }])).rejects.toMatchObject({ code: 'catalog-invalid' });
-    expect((await rec.status()).catalog).toMatchObject({ itemCount: 21, source: null });
+  it('swaps inline items too, and a restarted worker loads the catalogue served now, not the first one', async () => {
+    // The workers the client spawns, so that the test can kill one as a crash would.
+    const spawned: Worker[] = [];
+    const RealWorker = globalThis.Worker;
+    globalThis.Worker = class extends RealWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        spawned.push(this);
+      }
+    };
+    try {
+      const rec = await createRecommender({ catalog: SMALL_CATALOG, workerUrl, dbName: `update-inline-${Date.now()}`, encoder: 'lexical', defaultK: 5 });
+      live.push(rec);
+      const more = [...SMALL_CATALOG, { id: 'x1', title: 'Espresso cups', category: 'coffee', description: 'Two espresso cups.', price: 9 }];
+      expect(await rec.updateCatalog(more)).toMatchObject({ outcome: 'updated', source: null, itemCount: 21 });
+      expect(await rec.updateCatalog(more)).toMatchObject({ outcome: 'unchanged', itemCount: 21 });
+      await expect(rec.updateCatalog([{ id: 'a', title: 'A' }, { id: 'a', title: 'B' }])).rejects.toMatchObject({ code: 'catalog-invalid' });
+      await rec.track({ type: 'view', itemId: 'x1' });
+      expect((await rec.status()).catalog).toMatchObject({ itemCount: 21, source: null });
+
+      spawned[0]!.terminate();
+      await expect.poll(async () => (await rec.status()).counts.restarts, { timeout: 30_000 }).toBe(1);
+      expect(spawned).toHaveLength(2);
+      const after = await rec.status();
+      expect(after.catalog.itemCount).toBe(21);
+      expect(after.historySize).toBe(1);
+      expect((await rec.similar('x1', 2)).length).toBe(2);
+    } finally {
+      globalThis.Worker = RealWorker;
+    }
   });
 });
