@@ -75,6 +75,36 @@ describe('live catalogue updates (updateCatalog, revalidation)', () => {
     expect((await site.requests()).slice(before)).toEqual([{ path: 'catalog.json', status: 304 }]);
   });
 
+  it('keeps the sequence model open and downloads no part when a rebuild changed only the version', async () => {
+    // The demo's catalogue (built by `pocketrec build`, with a trained sequence model), served from the test site.
+    const site = siteFolder('sequence');
+    const names = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', 'sequence.onnx', 'sequence-table.bin', 'sequence-items.json'];
+    const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, new Uint8Array(await (await fetch(`/public/catalog/${name}`)).arrayBuffer())] as const)));
+    await site.put(files);
+    const rec = await startOn(site, { workerUrl: new URL('/pocketrec.worker.js', location.href), devices: ['wasm'] });
+    const before = await rec.status();
+    expect(before.sequence).toMatchObject({ device: 'wasm' });
+    await rec.track({ type: 'view', itemId: (await rec.recommend({ k: 1 }))[0]!.id });
+
+    const manifest = JSON.parse(new TextDecoder().decode(files['catalog.json'])) as { version: string };
+    await site.put({ 'catalog.json': JSON.stringify({ ...manifest, version: `${manifest.version}-rebuilt` }) });
+    const seen = (await site.requests()).length;
+    const change = await rec.updateCatalog();
+    expect(change).toMatchObject({ outcome: 'updated', version: `${manifest.version}-rebuilt`, itemCount: before.catalog.itemCount });
+    expect([...change.reusedParts].sort()).toEqual(['columns', 'embeddings', 'records', 'sequence', 'sequence-session', 'sequenceTable']);
+    // The manifest, and the model's id list (checked against the catalogue's ids; the browser's HTTP cache
+    // revalidates it): no part crossed the network.
+    expect((await site.requests()).slice(seen)).toEqual([
+      { path: 'catalog.json', status: 200 },
+      { path: 'sequence-items.json', status: 304 },
+    ]);
+    const after = await rec.status();
+    expect(after.sequence).toMatchObject({ device: 'wasm', version: before.sequence!.version });
+    expect(after.historySize).toBe(1);
+    expect(await rec.recommend({ k: 5 })).toHaveLength(5);
+    expect((await rec.status()).counts.sequenceRuns).toBeGreaterThan(0);
+  });
+
   it('keeps the previous catalogue when an update is broken, and reports it through status and the event', async () => {
     const site = siteFolder('bad-update');
     await site.put(await catalogFiles(SMALL_CATALOG, 'v1'));
