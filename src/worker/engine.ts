@@ -285,6 +285,9 @@ export function createEngine(): EngineApi {
         await w.store.forget();
         tell(w, { type: 'forgotten' });
       });
+      // A catalogue swap committed while this forget waited on the old session: empty the new one too.
+      const now = state();
+      if (now.session !== w.session) await now.session.forget();
     },
 
     async dispose() {
