@@ -62,6 +62,33 @@ describe('fitPca', () => {
     expect(fit.mean[0]).toBeCloseTo(0.5 + averageOffset(rows, d, 0), 5);
   });
 
+  it('returns eigenpairs of the covariance: C·v = λ·v', () => {
+    const fit = fitPca(rows, d, d);
+    const n = rows.length / d;
+    const cov = new Float64Array(d * d);
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j]! += ((rows[r * d + i]! - fit.mean[i]!) * (rows[r * d + j]! - fit.mean[j]!)) / (n - 1);
+    for (let k = 0; k < d; k++) {
+      for (let i = 0; i < d; i++) {
+        let cv = 0;
+        for (let j = 0; j < d; j++) cv += cov[i * d + j]! * fit.components[k * d + j]!;
+        expect(Math.abs(cv - fit.variances[k]! * fit.components[k * d + i]!)).toBeLessThan(1e-5);
+      }
+    }
+    expect(fit.explained).toBeCloseTo(1, 10);
+  });
+
+  it('handles a rank-deficient covariance (fewer rows than dimensions)', () => {
+    const few = spreadRows(5, 40, Array.from({ length: 40 }, () => 1), 3).rows;
+    const fit = fitPca(few, 40, 8);
+    for (let k = 0; k < 4; k++) expect(fit.variances[k]!).toBeGreaterThan(1e-3);
+    for (let k = 4; k < 8; k++) expect(fit.variances[k]!).toBeLessThan(1e-9);
+    for (let a = 0; a < 8; a++) {
+      let dot = 0;
+      for (let i = 0; i < 40; i++) dot += fit.components[a * 40 + i]! ** 2;
+      expect(dot).toBeCloseTo(1, 6);
+    }
+  });
+
   it('is deterministic, with each sign fixed', () => {
     const a = fitPca(rows, d, 6);
     const b = fitPca(rows.slice(), d, 6);
