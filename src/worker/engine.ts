@@ -1,14 +1,14 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { createProjectedEncoder, loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status, VectorsStatus } from './api';
 import { createProgressThrottle } from './progress-throttle';
 
 /** What start-up wired together; the visitor's state itself lives in `session`. */
@@ -20,6 +20,7 @@ interface Wired {
   staleBecause: string | null;
   encoder: TextEncoder;
   skipped: Array<{ device: Device; reason: string }>;
+  vectors: VectorsStatus;
   model: RankModel;
   sequence: SequenceSlot | null;
   session: Session;
@@ -130,6 +131,12 @@ export function createEngine(): EngineApi {
         throw error;
       }
       const { catalog } = loaded;
+      // Shrunk item vectors: every encoder output takes the same projection, so queries land in the items' space.
+      // A projection of another encoder's vectors means nothing here; the items are then embedded afresh, full size.
+      const { projection, embeddings } = catalog;
+      const sourceDim = encoder.dim;
+      if (projection && embeddings?.model === encoder.id && projection.sourceDim === encoder.dim) encoder = createProjectedEncoder(encoder, projection);
+      const vectors: VectorsStatus = { method: encoder.dim === sourceDim ? 'full' : (projection?.method ?? 'full'), dim: encoder.dim, sourceDim };
       const embedStarted = performance.now();
       const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), kernel);
       const embedMs = performance.now() - embedStarted;
@@ -163,7 +170,7 @@ export function createEngine(): EngineApi {
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
       // Every tab of the site on this database hears every other: their sessions fold the same stored events.
       const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
-      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, vectors, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
       if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(w, message.data);
       wired = w;
       // Events another tab stored while this one was loading.
@@ -222,6 +229,7 @@ export function createEngine(): EngineApi {
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
         encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
+        vectors: { ...w.vectors },
         sequence: w.sequence ? sequenceStatus(w.sequence) : null,
         historySize: s.historySize,
         sessionId: s.sessionId,
