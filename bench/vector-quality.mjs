@@ -37,7 +37,8 @@ const overlapJson = join(out, 'search-overlap.json');
 const modelDir = join(root, 'models/build');
 let overlap = null;
 if (existsSync(join(modelDir, 'manifest.json'))) {
-  research_(['search-overlap', '--data', data, '--json', overlapJson, '--vectors', choices.join(','), '--model-dir', modelDir]);
+  // The items' full vectors are kept beside the results: a rerun (same model) skips minutes of embedding.
+  research_(['search-overlap', '--data', data, '--json', overlapJson, '--vectors', choices.join(','), '--model-dir', modelDir, '--cache', join(out, 'movielens-items.f32')]);
   overlap = JSON.parse(readFileSync(overlapJson, 'utf8'));
 } else console.log('bench/vector-quality: models/build is absent (npm run build:model); search overlap skipped.');
 

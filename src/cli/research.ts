@@ -65,6 +65,7 @@ const searchOverlapCommand: Command = {
     vectors: 'comma-separated vector choices to compare with full (default pca-256,pca-128,pca-64)',
     queries: 'how many of the most frequent tags to search for (default 200)',
     'model-dir': 'the encoder model folder (default models/build)',
+    cache: "a file for the items' full vectors: written on the first run, read back by the next (same encoder)",
   },
   async run(args) {
     const choices = (optionalString(args, 'vectors') ?? 'pca-256,pca-128,pca-64').split(',').map((v) => {
@@ -76,7 +77,7 @@ const searchOverlapCommand: Command = {
     const encoder = await loadNodeEncoder(modelDir);
     if (!encoder) throw new Error(`no encoder model in ${modelDir}; run npm run build:model`);
     try {
-      const report = await searchOverlap(await loadDataset(requireString(args, 'data')), encoder, choices, positiveInteger(args, 'queries') ?? 200, (line) => console.error(`eval: ${line}`));
+      const report = await searchOverlap(await loadDataset(requireString(args, 'data')), encoder, choices, positiveInteger(args, 'queries') ?? 200, (line) => console.error(`eval: ${line}`), optionalString(args, 'cache'));
       await writeFile(requireString(args, 'json'), JSON.stringify({ encoder: encoder.id, ...report }, null, 2) + '\n');
     } finally {
       await encoder.dispose();

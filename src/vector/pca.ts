@@ -12,6 +12,16 @@ export interface Projection {
   readonly components: Float32Array;
 }
 
+export interface PcaOptions {
+  /**
+   * Subtract the mean first (textbook PCA). Off, the components are those of the second moment E[xxᵀ] and the
+   * mean is zero: the rank-`dim` map that best keeps dot products between the rows, which is what a vector
+   * search ranks by (centring changes every query's ranking, even at full rank).
+   * @defaultValue true
+   */
+  center?: boolean;
+}
+
 /** A fitted PCA and the variance along each kept component (largest first). */
 export interface PcaFit extends Projection {
   readonly variances: Float64Array;
@@ -29,7 +39,7 @@ const MAX_STEPS_PER_VALUE = 60;
  * dims it takes about a second, where cyclic Jacobi took a minute. Each component's sign is fixed (its
  * largest-magnitude entry positive) so that refits never flip axes.
  */
-export function fitPca(rows: Float32Array, sourceDim: number, dim: number): PcaFit {
+export function fitPca(rows: Float32Array, sourceDim: number, dim: number, { center = true }: PcaOptions = {}): PcaFit {
   const d = sourceDim;
   if (!Number.isInteger(d) || d <= 0 || rows.length % d !== 0) throw new RangeError(`pca: ${rows.length} values are not rows of ${d}`);
   if (!Number.isInteger(dim) || dim <= 0 || dim > d) throw new RangeError(`pca: cannot keep ${dim} of ${d} dimensions`);
@@ -37,7 +47,7 @@ export function fitPca(rows: Float32Array, sourceDim: number, dim: number): PcaF
   if (count < 2) throw new RangeError(`pca: needs at least 2 rows, got ${count}`);
   const mean = new Float64Array(d);
   for (let r = 0; r < count; r++) for (let i = 0; i < d; i++) mean[i]! += rows[r * d + i]!;
-  for (let i = 0; i < d; i++) mean[i]! /= count;
+  for (let i = 0; i < d; i++) mean[i] = center ? mean[i]! / count : 0;
 
   // Upper triangle of Σ (x − m)(x − m)ᵀ, then mirrored: half the multiply-adds of the full product.
   const cov = new Float64Array(d * d);
@@ -51,7 +61,8 @@ export function fitPca(rows: Float32Array, sourceDim: number, dim: number): PcaF
       for (let j = i; j < d; j++) cov[base + j]! += xi * x[j]!;
     }
   }
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) cov[j * d + i] = cov[i * d + j]! /= count - 1;
+  const norm = center ? count - 1 : count;
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) cov[j * d + i] = cov[i * d + j]! /= norm;
 
   let total = 0;
   for (let i = 0; i < d; i++) total += Math.max(0, cov[i * d + i]!);

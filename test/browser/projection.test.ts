@@ -39,7 +39,7 @@ async function writeCatalogue(kind: string, items: Item[], shrink: boolean): Pro
   const encoder = createLexicalEncoder(fitLexicalModel(items.map(itemText)));
   const flat = new Float32Array(items.length * encoder.dim);
   (await encoder.embed(items.map(itemText))).forEach((v, i) => flat.set(v, i * encoder.dim));
-  const fit = shrink ? fitPca(flat, encoder.dim, 8) : null;
+  const fit = shrink ? fitPca(flat, encoder.dim, 8, { center: false }) : null;
   const dim = fit ? 8 : encoder.dim;
   const rows = quantizeRows(fit ? projectRows(fit, flat) : flat, dim);
   const emb = new Uint8Array(items.length * 4 + rows.values.length);

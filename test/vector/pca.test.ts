@@ -101,6 +101,25 @@ describe('fitPca', () => {
     }
   });
 
+  it('uncentred, keeps every dot product at full rank and has a zero mean', () => {
+    const fit = fitPca(rows, d, d, { center: false });
+    expect(Array.from(fit.mean)).toEqual(new Array(d).fill(0));
+    // At full rank the projection is a rotation: unit rows keep their dot products exactly (up to f32 rounding).
+    const unit = (r: number) => {
+      const v = rows.slice(r * d, (r + 1) * d);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const a = unit(0);
+    const b = unit(1);
+    const [pa, pb] = [projectRows(fit, a), projectRows(fit, b)];
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+    expect(dot(pa, pb)).toBeCloseTo(dot(a, b), 5);
+    // The centred fit does not: it ranks by the rows' offsets from the mean.
+    const centred = fitPca(rows, d, d);
+    expect(Math.abs(dot(projectRows(centred, a), projectRows(centred, b)) - dot(a, b))).toBeGreaterThan(0.01);
+  });
+
   it('rejects shapes it cannot fit', () => {
     expect(() => fitPca(rows, d, d + 1)).toThrow(/cannot keep/);
     expect(() => fitPca(rows.subarray(0, d), d, 2)).toThrow(/at least 2 rows/);

@@ -55,7 +55,9 @@ export function fitProjection(count: number, sourceDim: number, dim: number, row
   const picked = sampleRows(count, PCA_FIT_ROWS, PCA_SEED);
   const sample = new Float32Array(picked.length * sourceDim);
   picked.forEach((i, k) => rowAt(i, sample.subarray(k * sourceDim, (k + 1) * sourceDim)));
-  return fitPca(sample, sourceDim, dim);
+  // Uncentred: the projection keeps dot products (what search and the taste scores rank by) as well as `dim` dims
+  // can; a centred PCA kept search's top 10 at 0.43 overlap with full vectors on MovieLens even at 256 dims.
+  return fitPca(sample, sourceDim, dim, { center: false });
 }
 
 /** The evaluation's path: float rows in, projected unit rows (and the fit) out. */

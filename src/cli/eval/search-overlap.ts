@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { itemText } from '../../catalog';
 import { createProjectedEncoder, type TextEncoder } from '../../encoder';
 import { dotInt8Row, quantizeRows, topK, type Int8Rows } from '../../vector';
@@ -20,15 +22,21 @@ const K = 10;
  * (what the kernel returns) compared with the full vectors' top 10. Queries are the data set's most frequent
  * user tags ("atmospheric", "twist ending", …): real words people use to describe what they look for.
  */
-export async function searchOverlap(data: Dataset, encoder: TextEncoder, choices: readonly VectorsChoice[], queryCount: number, log: (line: string) => void): Promise<SearchOverlapReport> {
+export async function searchOverlap(data: Dataset, encoder: TextEncoder, choices: readonly VectorsChoice[], queryCount: number, log: (line: string) => void, cacheFile?: string): Promise<SearchOverlapReport> {
   if (!data.meta) throw new Error('eval: search overlap needs item titles (a MovieLens folder)');
   const n = data.itemIds.length;
   const texts = data.itemIds.map((id, i) => itemText({ id: String(id), title: data.meta!.titles[i] || `item ${id}`, tags: data.meta!.genres[i]!, category: data.meta!.genres[i]![0]! }));
   const d = encoder.dim;
-  const full = new Float32Array(n * d);
-  for (let start = 0; start < n; start += 256) {
-    (await encoder.embed(texts.slice(start, start + 256))).forEach((v, i) => full.set(v, (start + i) * d));
-    log(`search overlap: embedded ${Math.min(n, start + 256)}/${n} items`);
+  let full = new Float32Array(n * d);
+  // Embedding ten thousand items is minutes on a loaded machine; a rerun with the same encoder reads them back.
+  const cached = cacheFile && existsSync(cacheFile) ? await readFile(cacheFile) : null;
+  if (cached && cached.byteLength === full.byteLength) full = new Float32Array(cached.buffer.slice(cached.byteOffset, cached.byteOffset + cached.byteLength));
+  else {
+    for (let start = 0; start < n; start += 256) {
+      (await encoder.embed(texts.slice(start, start + 256))).forEach((v, i) => full.set(v, (start + i) * d));
+      log(`search overlap: embedded ${Math.min(n, start + 256)}/${n} items`);
+    }
+    if (cacheFile) await writeFile(cacheFile, new Uint8Array(full.buffer));
   }
   const counts = new Map<string, number>();
   for (const t of data.tags ?? []) {
