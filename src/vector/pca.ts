@@ -201,13 +201,18 @@ export function projectRows(projection: Projection, rows: Float32Array, out: Flo
   const { sourceDim: d, dim, mean, components } = projection;
   const count = rows.length / d;
   const x = new Float64Array(d);
+  const nonzero = new Uint32Array(d);
   for (let r = 0; r < count; r++) {
-    for (let i = 0; i < d; i++) x[i] = rows[r * d + i]! - mean[i]!;
+    let nz = 0;
+    for (let i = 0; i < d; i++) if ((x[i] = rows[r * d + i]! - mean[i]!) !== 0) nonzero[nz++] = i;
+    // Lexical vectors (and int8-rounded ones) are mostly zeros: only their nonzero entries are multiplied.
+    const sparse = nz < d / 2;
     let norm = 0;
     for (let k = 0; k < dim; k++) {
       const base = k * d;
       let sum = 0;
-      for (let i = 0; i < d; i++) sum += components[base + i]! * x[i]!;
+      if (sparse) for (let j = 0; j < nz; j++) sum += components[base + nonzero[j]!]! * x[nonzero[j]!]!;
+      else for (let i = 0; i < d; i++) sum += components[base + i]! * x[i]!;
       out[r * dim + k] = sum;
       norm += sum * sum;
     }

@@ -158,6 +158,20 @@ describe('projectRows', () => {
     for (let r = 1; r < 20; r++) expect(cos(out.subarray(0, 6), out.subarray(r * 6, r * 6 + 6))).toBeCloseTo(cos(centred(0), centred(r)), 2);
   });
 
+  it('projects mostly-zero rows (the sparse path) exactly as the dense product does', () => {
+    const d = 64;
+    const next = seededRandom(5);
+    const rows = new Float32Array(50 * d);
+    for (let i = 0; i < rows.length; i++) if (next() < (i < 25 * d ? 0.1 : 0.9)) rows[i] = next() - 0.5;
+    const fit = fitPca(rows, d, 12, { center: false });
+    const out = projectRows(fit, rows);
+    for (let r = 0; r < 50; r++) {
+      const y = Array.from({ length: 12 }, (_, k) => rows.subarray(r * d, (r + 1) * d).reduce((s, x, i) => s + x * fit.components[k * d + i]!, 0));
+      const n = Math.hypot(...y);
+      for (let k = 0; k < 12; k++) expect(out[r * 12 + k]!).toBeCloseTo(y[k]! / n, 6);
+    }
+  });
+
   it('leaves a row on the mean at zero', () => {
     const fit = { sourceDim: 2, dim: 1, mean: Float32Array.of(1, 1), components: Float32Array.of(Math.SQRT1_2, Math.SQRT1_2) };
     expect(Array.from(projectRows(fit, Float32Array.of(1, 1, 3, 3)))).toEqual([0, 1]);
