@@ -14,6 +14,7 @@ export type {
   LexicalIndex,
   LoadProgress,
   PartSection,
+  ProjectionInfo,
   SequenceModelRef,
   SequenceTraining,
 } from './types';

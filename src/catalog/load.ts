@@ -5,6 +5,7 @@ import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
 import { sha256Hex } from './sha256';
+import { decodeProjection } from './projection';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
 import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
 
@@ -84,7 +85,7 @@ interface CacheMeta {
   partKeys?: Record<string, string>;
 }
 
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
@@ -361,6 +362,8 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
     catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
   }
+  const p = manifest.parts.projection;
+  if (p && parts.projection) catalog.projection = decodeProjection(parts.projection, p, source);
   if (manifest.sequence && parts.sequence && parts.sequenceTable) {
     catalog.sequence = decodeSequenceModel(manifest.sequence, { model: parts.sequence, table: parts.sequenceTable }, count, source, allocate);
   }
@@ -391,9 +394,10 @@ async function fetchParts(
     const url = new URL(part.url, manifestUrl).href;
     return fetchPart(await get(doFetch, url), url, name, part, progress);
   };
-  const { columns, records, embeddings } = manifest.parts;
+  const { columns, records, embeddings, projection } = manifest.parts;
   const out: PartBuffers = { columns: await one('columns', columns), records: await one('records', records) };
   if (embeddings) out.embeddings = await one('embeddings', embeddings);
+  if (projection) out.projection = await one('projection', projection);
   return out;
 }
 

@@ -58,6 +58,8 @@ export interface Status {
     /** Queries and reviews sent to the lexical path alone because the encoder does not cover their script. */
     lexicalOnlyTexts: number;
   };
+  /** The item vectors ranking and search run on (and that every query and review is mapped into). */
+  vectors: VectorsStatus;
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
   historySize: number;
@@ -82,6 +84,16 @@ export interface Status {
     /** Times the client restarted a crashed worker (the client fills this in). */
     restarts: number;
   };
+}
+
+/**
+ * `full`: the encoder's own vectors. `pca`: the catalogue's PCA projection of them (`pocketrec build --vectors`),
+ * `sourceDim` → `dim`; the encoder's outputs are projected the same way in the worker.
+ */
+export interface VectorsStatus {
+  method: 'full' | 'pca';
+  dim: number;
+  sourceDim: number;
 }
 
 export interface SequenceStatus {

@@ -1,14 +1,14 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { createProjectedEncoder, loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status, Update } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status, Update, VectorsStatus } from './api';
 import { createCatalogSwapper, type CatalogSwapper } from './catalog-swap';
 import { createProgressThrottle } from './progress-throttle';
 import { createRowLedger, type Served, type SequenceSlot } from './served';
@@ -20,7 +20,8 @@ import { createRowLedger, type Served, type SequenceSlot } from './served';
 interface Wired extends Served {
   config: EngineConfig;
   store: HistoryStore;
-  encoder: TextEncoder;
+  /** The encoder as loaded; `encoder` (served) is it, or it behind the catalogue's projection. */
+  baseEncoder: TextEncoder;
   skipped: Array<{ device: Device; reason: string }>;
   /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
   channel: BroadcastChannel | null;
@@ -134,12 +135,15 @@ export function createEngine(): EngineApi {
         throw error;
       }
       const { catalog } = loaded;
+      const baseEncoder = encoder;
+      let vectors: VectorsStatus;
+      ({ encoder, vectors } = encoderFor(baseEncoder, catalog));
       const embedStarted = performance.now();
       const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), ledger.kernel);
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
       // One visitor session per served catalogue: a live update builds the next one with this same recipe.
-      const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null): Session => createSession({
+      const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null, encoder: TextEncoder): Session => createSession({
         model,
         records: catalog.records,
         embed: (texts) => encoder.embed(texts),
@@ -162,7 +166,7 @@ export function createEngine(): EngineApi {
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
         readAfter: (seq) => store.eventsAfter(seq),
       });
-      const session = newSession(catalog, model, sequence);
+      const session = newSession(catalog, model, sequence, encoder);
       await store.prune(Date.now());
       const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
@@ -181,7 +185,8 @@ export function createEngine(): EngineApi {
           }
           wired = { ...w, ...next };
         },
-        vectors: (catalog, kernel) => itemVectors(catalog, encoder, store, () => {}, kernel),
+        encoderFor: (catalog) => encoderFor(baseEncoder, catalog),
+        vectors: (catalog, encoder, kernel) => itemVectors(catalog, encoder, store, () => {}, kernel),
         openSequence: (shipped, kernel) => openSequenceModel(shipped, kernel, config),
         newSession,
         loadHistory: async (next) => next.load(await store.events(), await store.getSetting<BrowsingSession>('session')),
@@ -195,8 +200,8 @@ export function createEngine(): EngineApi {
       // Every tab of the site on this database hears every other: their sessions fold the same stored events.
       const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
       const w: Wired = {
-        config, store, encoder, skipped, channel, swapper,
-        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, model, sequence, session, rows: ledger, lastUpdate: null,
+        config, store, baseEncoder, skipped, channel, swapper,
+        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, vectors, model, sequence, session, rows: ledger, lastUpdate: null,
         timings: { catalogLoadMs, embedMs, lastEmbedMs: null },
         // Only a URL can be fetched again; the client refuses the option with inline items.
         revalidation: config.revalidateEveryMs > 0 && typeof config.catalog === 'string' ? setInterval(() => void swapper.update(null, 'revalidate').catch(() => {}), config.revalidateEveryMs) : null,
@@ -268,6 +273,7 @@ export function createEngine(): EngineApi {
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
         encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
+        vectors: { ...w.vectors },
         sequence: w.sequence ? sequenceStatus(w.sequence) : null,
         historySize: s.historySize,
         sessionId: s.sessionId,
@@ -306,6 +312,19 @@ export function createEngine(): EngineApi {
       await w.sequence?.model?.dispose();
     },
   };
+}
+
+/**
+ * The encoder texts go through for one catalogue. Shrunk item vectors: every encoder output takes the build's
+ * projection, so queries land in the items' space. A projection of another encoder's vectors means nothing here;
+ * the items are then embedded afresh, full size.
+ */
+function encoderFor(base: TextEncoder, catalog: Catalog): { encoder: TextEncoder; vectors: VectorsStatus } {
+  const { projection, embeddings } = catalog;
+  if (projection && embeddings?.model === base.id && projection.sourceDim === base.dim) {
+    return { encoder: createProjectedEncoder(base, projection), vectors: { method: projection.method, dim: projection.dim, sourceDim: base.dim } };
+  }
+  return { encoder: base, vectors: { method: 'full', dim: base.dim, sourceDim: base.dim } };
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */

@@ -1,9 +1,10 @@
 import type { Catalog, Item, SequenceModelRef } from '../catalog';
+import type { TextEncoder } from '../encoder';
 import type { SequenceModel } from '../onnx';
 import type { RankModel } from '../rank';
 import type { Session } from '../session';
 import type { Int8Rows, VectorKernel } from '../vector';
-import type { CatalogChange, SequenceStatus } from './api';
+import type { CatalogChange, SequenceStatus, VectorsStatus } from './api';
 
 /** The catalogue's sequence model and why devices were given up on. */
 export interface SequenceSlot {
@@ -24,6 +25,9 @@ export interface Served {
   catalog: Catalog;
   fromCache: boolean;
   staleBecause: string | null;
+  /** What texts go through for this catalogue: the loaded encoder, or it behind the catalogue's projection. */
+  encoder: TextEncoder;
+  vectors: VectorsStatus;
   model: RankModel;
   sequence: SequenceSlot | null;
   session: Session;
