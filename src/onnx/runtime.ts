@@ -94,7 +94,7 @@ const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0
  * WebAssembly, and ONNX Runtime would then fail deep inside its loader with a message that never says why. Compiling
  * an empty module first turns that into a reason a site owner can act on.
  */
-function wasmBlockedReason(): string | null {
+export function wasmBlockedReason(): string | null {
   try {
     new WebAssembly.Module(EMPTY_MODULE);
     return null;

@@ -1,14 +1,14 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { loadEncoder, transformersEncoderId, type LoadedEncoder, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
+import { createSequenceModel, loadRuntime, wasmBlockedReason, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, PartState, Progress, SequenceStatus, Status } from './api';
 import { createProgressThrottle } from './progress-throttle';
 
 /** What start-up wired together; the visitor's state itself lives in `session`. */
@@ -18,9 +18,9 @@ interface Wired {
   catalog: Catalog;
   fromCache: boolean;
   staleBecause: string | null;
-  encoder: TextEncoder;
-  skipped: Array<{ device: Device; reason: string }>;
+  encoder: EncoderSlot;
   model: RankModel;
+  /** Null when the catalogue ships no sequence model. */
   sequence: SequenceSlot | null;
   session: Session;
   /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
@@ -28,13 +28,26 @@ interface Wired {
   timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
 }
 
-/** The catalogue's sequence model and why devices were given up on. */
+/** The catalogue's sequence model, opened after start-up, and why devices were given up on. */
 interface SequenceSlot {
   ref: SequenceModelRef;
-  /** Null once no device can run it. */
+  state: SequenceStatus['state'];
+  reason: string | null;
+  /** Null while it opens and once no device can run it. */
   model: SequenceModel | null;
   /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
   skipped: SequenceStatus['skipped'];
+  /** Settles when it is ready or off. */
+  opened: Promise<void>;
+}
+
+/** The text encoder: loaded before start-up ends, or on the first text (or `ready('encoder')`) when the catalogue ships its embeddings. */
+interface EncoderSlot {
+  readonly state: PartState;
+  readonly reason: string | null;
+  readonly loaded: LoadedEncoder | null;
+  /** Loads it once; later calls share the same promise. */
+  load(): Promise<LoadedEncoder>;
 }
 
 const EMBED_BATCH = 64;
@@ -77,6 +90,25 @@ export function createEngine(): EngineApi {
     done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
   };
 
+  // One onnxruntime-web session creation at a time, in the order asked.
+  let onnxTurn: Promise<unknown> = Promise.resolve();
+  const inOnnxTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = onnxTurn.then(run, run);
+    onnxTurn = next.catch(() => {});
+    return next;
+  };
+
+  const openSequenceLater = (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, w: Wired): SequenceSlot => {
+    const slot: SequenceSlot = { ref: shipped.ref, state: 'loading', reason: null, model: null, skipped: [], opened: Promise.resolve() };
+    slot.opened = inOnnxTurn(() => openSequenceModel(shipped, kernel, config)).then(({ model, skipped, reason }) => {
+      slot.skipped.push(...skipped);
+      if (disposed || wired !== w) return void model?.dispose().catch(() => {});
+      Object.assign(slot, { model, state: model ? 'ready' : 'off', reason });
+      w.session.setSequence(model);
+    });
+    return slot;
+  };
+
   const prune = async (w: Wired) => {
     if (++appendsSincePrune < PRUNE_EVERY) return;
     appendsSincePrune = 0;
@@ -93,7 +125,6 @@ export function createEngine(): EngineApi {
       // straight into its memory, never copied twice.
       const kernel = await loadVectorKernel();
       if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
-      // Catalogue, runtime, encoder and sequence model load at once; each waits only for what it needs.
       const catalogLoaded = loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
@@ -101,51 +132,60 @@ export function createEngine(): EngineApi {
         allowEmpty: config.allowEmptyCatalog,
         allocateRows: (count, dim) => kernel.allocate(count, dim),
       }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
-      if (config.encoder === 'auto') void loadRuntime(config.devices).catch(() => {});
-      const encoderLoaded = loadEncoder(
-        { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices },
-        async () => {
-          const { catalog } = (await catalogLoaded).loaded;
-          return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
-        },
-        (p) => progress.push(p),
-      );
-      // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
-      // does not support creating two sessions at once (on WebGPU the second never finishes).
-      const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
-        catalog.sequence ? openSequenceModel(catalog.sequence, kernel, config) : null,
-      );
+      const catalogTexts = async () => {
+        const { catalog } = (await catalogLoaded).loaded;
+        return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+      };
+      // onnxruntime-web does not support creating two sessions at once (on WebGPU the second never finishes), so
+      // the encoder and the sequence model open one after the other, whichever is asked for first.
+      const startEncoder = () =>
+        inOnnxTurn(() => loadEncoder({ choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices }, catalogTexts, (p) => progress.push(p)));
+      // Needed before ready whatever the catalogue holds: the lexical encoder is fitted on its texts, and inline
+      // items ship no embeddings. It then loads alongside the catalogue.
+      let encoderLoaded = config.encoder === 'lexical' || Array.isArray(config.catalog) ? startEncoder() : null;
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
-      let encoder: TextEncoder;
-      let skipped: Wired['skipped'];
-      let sequence: SequenceSlot | null;
       try {
-        [{ loaded, catalogLoadMs }, { encoder, skipped }, sequence] = await Promise.all([catalogLoaded, encoderLoaded, sequenceOpened]);
+        ({ loaded, catalogLoadMs } = await catalogLoaded);
       } catch (error) {
-        // What did load is released; the first failure (a catalogue error, usually) is what the host sees.
-        void encoderLoaded.then(({ encoder }) => encoder.dispose(), () => {});
-        void sequenceOpened.then((slot) => slot?.model?.dispose(), () => {});
+        // The catalogue's error is what the host sees; an encoder already loading is released.
+        void encoderLoaded?.then(({ encoder }) => encoder.dispose(), () => {});
         store.close();
         throw error;
       }
       const { catalog } = loaded;
+      // With embeddings made by the encoder the host chose, nothing but the catalogue is needed to rank: the
+      // encoder waits for the first text. Otherwise the catalogue is embedded before the first recommendation.
+      const lazy = encoderLoaded === null && shipsEncoderEmbeddings(catalog, config);
+      if (!lazy) encoderLoaded ??= startEncoder();
+      let first: LoadedEncoder | null = null;
+      let rows: Int8Rows;
       const embedStarted = performance.now();
-      const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), kernel);
-      const embedMs = performance.now() - embedStarted;
+      try {
+        first = encoderLoaded ? await encoderLoaded : null;
+        rows = first ? await itemVectors(catalog, first.encoder, store, (p) => progress.push(p), kernel) : catalog.embeddings!.rows;
+      } catch (error) {
+        void first?.encoder.dispose();
+        store.close();
+        throw error;
+      }
+      const embedMs = first ? performance.now() - embedStarted : 0;
+      const encoder = createEncoderSlot(first, () => startEncoder().then((l) => checkShippedSpace(l, catalog)));
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
       const session = createSession({
         model,
         records: catalog.records,
-        embed: (texts) => encoder.embed(texts),
-        languages: encoder.languages,
-        sequence: sequence?.model ?? null,
+        embed: async (texts) => (await encoder.load()).encoder.embed(texts),
+        ...(first ? { languages: first.encoder.languages } : { prepareText: async () => (await encoder.load(), encoder.state === 'off' ? null : encoder.loaded!.encoder.languages) }),
+        sequence: null,
         onSequenceFailed: (error) => {
-          const failed = sequence?.model;
-          if (!sequence || !failed) return;
+          const slot = wired?.sequence;
+          const failed = slot?.model;
+          if (!slot || !failed) return;
           console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
-          sequence.skipped.push(...failed.skipped, { device: failed.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
-          sequence.model = null;
+          const reason = `failed while running: ${(error as Error).message ?? String(error)}`;
+          slot.skipped.push(...failed.skipped, { device: failed.device, reason });
+          Object.assign(slot, { model: null, state: 'off', reason });
           void failed.dispose().catch(() => {});
         },
         profileSettings: { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays },
@@ -160,17 +200,28 @@ export function createEngine(): EngineApi {
       await store.prune(Date.now());
       const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
+      // A stored query or review is a text event: a returning visitor's history with one loads the encoder here.
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
       // Every tab of the site on this database hears every other: their sessions fold the same stored events.
       const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
-      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
+      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, model, sequence: null, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
       if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(w, message.data);
       wired = w;
       // Events another tab stored while this one was loading.
       await session.sync();
       sink = events;
       progress.push({ phase: 'ready', loaded: 1, total: 1 });
+      // The sequence model only sharpens rankings: it opens once the first one can be served, and rankings use it
+      // from the moment it is there.
+      if (catalog.sequence) w.sequence = openSequenceLater(catalog.sequence, kernel, config, w);
       return this.status();
+    },
+
+    async ready(part) {
+      const w = state();
+      if (part === 'encoder') await w.encoder.load();
+      else if (part === 'sequence') await w.sequence?.opened;
+      else if (part !== 'catalog') throw new PocketRecError('invalid-option', `ready: part must be 'catalog', 'encoder' or 'sequence', not ${JSON.stringify(part)}.`, { details: { field: 'part' } });
     },
 
     async track(input, key) {
@@ -209,7 +260,7 @@ export function createEngine(): EngineApi {
       const w = state();
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
       const started = performance.now();
-      const vectors = await w.encoder.embed(texts);
+      const vectors = await (await w.encoder.load()).encoder.embed(texts);
       w.timings.lastEmbedMs = performance.now() - started;
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
@@ -221,8 +272,8 @@ export function createEngine(): EngineApi {
         catalog: { version: w.catalog.version, itemCount: w.model.count, fromCache: w.fromCache, staleBecause: w.staleBecause },
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
-        encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
-        sequence: w.sequence ? sequenceStatus(w.sequence) : null,
+        encoder: encoderStatus(w.encoder, s.lexicalOnlyTexts),
+        sequence: w.sequence ? sequenceStatus(w.sequence, s.lastRankUsedSequence) : null,
         historySize: s.historySize,
         sessionId: s.sessionId,
         timings: { ...w.timings, lastRecommendMs: s.lastRecommendMs, lastSequenceMs: s.lastSequenceMs },
@@ -251,7 +302,9 @@ export function createEngine(): EngineApi {
       w.session.setListener(null);
       await w.session.idle();
       w.store.close();
-      await w.encoder.dispose();
+      // A sequence model still opening is released by its own completion (it sees `disposed`); an encoder here.
+      if (w.encoder.state === 'loading') void w.encoder.load().then(({ encoder }) => encoder.dispose(), () => {});
+      await w.encoder.loaded?.encoder.dispose();
       await w.sequence?.model?.dispose();
     },
   };
@@ -288,25 +341,84 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
 }
 
 /**
- * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
- * status says why, and ranking uses every other signal.
+ * The catalogue's sequence model on the first device that runs it. When none does, ranking goes on with every other
+ * signal and the status says why.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<{ model: SequenceModel | null; skipped: SequenceStatus['skipped']; reason: string | null }> {
   const { ref } = shipped;
   const runtime = await loadRuntime(config.devices);
-  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
+  const skipped = [...runtime.skipped];
   try {
-    slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });
+    return { model: await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel }), skipped, reason: null };
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
-    slot.skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason });
+    skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason });
+    return { model: null, skipped, reason };
   }
-  return slot;
 }
 
-function sequenceStatus({ ref, model, skipped }: SequenceSlot): SequenceStatus {
+/**
+ * Whether the catalogue ships embeddings the chosen encoder would make, judged without loading it: the bundled
+ * model (unless WebAssembly is forbidden, when the lexical encoder would answer instead), or the same
+ * transformers.js model and dtype. The id is checked again once the encoder loads (`checkShippedSpace`).
+ */
+function shipsEncoderEmbeddings(catalog: Catalog, config: EngineConfig): boolean {
+  const shipped = catalog.embeddings;
+  if (!shipped) return false;
+  if (typeof config.encoder === 'object') return shipped.model === transformersEncoderId(config.encoder);
+  return config.encoder === 'auto' && !shipped.model.startsWith('lexical') && wasmBlockedReason() === null;
+}
+
+/** A lazily loaded encoder whose vectors are not in the shipped rows' space is off for texts: they match on words. */
+function checkShippedSpace(loaded: LoadedEncoder, catalog: Catalog): LoadedEncoder & { offReason?: string } {
+  const shipped = catalog.embeddings!;
+  if (loaded.encoder.id === shipped.model && loaded.encoder.dim === shipped.rows.dim) return loaded;
+  const offReason = `the catalogue's embeddings were made by ${shipped.model} (${shipped.rows.dim} dims), the encoder that loaded is ${loaded.encoder.id} (${loaded.encoder.dim} dims); queries and reviews match on words alone. Rebuild the catalogue with this encoder, or fix what status().encoder.skipped names`;
+  console.warn(`engine: ${offReason}.`);
+  return { ...loaded, offReason };
+}
+
+function createEncoderSlot(first: LoadedEncoder | null, load: () => Promise<LoadedEncoder & { offReason?: string }>): EncoderSlot {
+  let state: PartState = first ? 'ready' : 'idle';
+  let reason: string | null = null;
+  let loaded = first;
+  let loading: Promise<LoadedEncoder> | null = first ? Promise.resolve(first) : null;
   return {
+    get state() {
+      return state;
+    },
+    get reason() {
+      return reason;
+    },
+    get loaded() {
+      return loaded;
+    },
+    load() {
+      if (loading) return loading;
+      state = 'loading';
+      loading = load().then((result) => {
+        const { offReason, ...plain } = result;
+        loaded = plain;
+        state = offReason ? 'off' : 'ready';
+        reason = offReason ?? null;
+        return plain;
+      });
+      return loading;
+    },
+  };
+}
+
+function encoderStatus(slot: EncoderSlot, lexicalOnlyTexts: number): Status['encoder'] {
+  const e = slot.loaded?.encoder;
+  return { state: slot.state, reason: slot.reason, id: e?.id ?? null, device: e?.device ?? null, dim: e?.dim ?? null, skipped: slot.loaded?.skipped ?? [], languages: e?.languages ?? null, lexicalOnlyTexts };
+}
+
+function sequenceStatus({ ref, model, skipped, state, reason }: SequenceSlot, usedByLastRank: boolean): SequenceStatus {
+  return {
+    state,
+    reason,
+    usedByLastRank,
     version: ref.sha256.slice(0, 12),
     bytes: ref.bytes,
     dtype: ref.dtype,

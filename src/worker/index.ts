@@ -1,1 +1,1 @@
-export type { EngineApi, EngineConfig, EngineEvents, Progress, Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, SequenceStatus, Status, TrackEvent, Update } from './api';
+export type { EngineApi, EngineConfig, EngineEvents, PartName, PartState, Progress, Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, SequenceStatus, Status, TrackEvent, Update } from './api';
