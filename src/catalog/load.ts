@@ -162,6 +162,8 @@ async function fetchAndValidate(
       // Every file at once: the catalogue's parts and the sequence model's, no round trip waiting on another.
       const fetched = fetchParts(manifest, url, doFetch, partProgress);
       const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
+      // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
+      void decoded.catch(() => {});
       const sequence = manifest.sequence
         ? loadSequenceModel(manifest.sequence, url, decoded.then((c) => c.columns.ids), async (u, name) => readBytes(await get(doFetch, u), name, partProgress).then((b) => b.buffer as ArrayBuffer))
         : null;
