@@ -265,9 +265,13 @@ async function main() {
     await Promise.all([recommendNow(), showTrending()]);
     await refreshStatus();
     document.body.dataset.ready = 'true';
-    // The first recommendation waited for the catalogue alone; the sequence model opens now, and the search box
-    // will need the encoder, so it loads in the background rather than on the first keystroke.
-    void rec.ready('sequence').then(refreshStatus).catch(showError);
+    // The first recommendation waited for the catalogue alone. The sequence model opens now (the panel is ranked
+    // again once it is there), and the search box will need the encoder, so it loads in the background rather than
+    // on the first keystroke.
+    void rec
+      .ready('sequence')
+      .then(async () => (await recommendNow(), await refreshStatus(), (document.body.dataset.sequence = 'settled')))
+      .catch(showError);
     void rec.ready('encoder').then(refreshStatus).catch(showError);
   } catch (error) {
     progress.classList.add('done');
