@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { forbidForeignRequests, openDemo, recommendedIds, waitForDemoReady, waitForSequence } from './helpers';
+import { forbidForeignRequests, openDemo, recommendedIds, waitForDemoReady, waitForEncoder, waitForSequence } from './helpers';
 
 test.describe('demo page (script-tag build)', () => {
   test('recommendations follow clicks, survive a reload, and go with "forget me"', async ({ page, baseURL }) => {
@@ -50,8 +50,8 @@ test.describe('demo page (script-tag build)', () => {
   test('the text encoder runs on the device this browser offers, with no request leaving the site', async ({ page, baseURL }, testInfo) => {
     const foreign = forbidForeignRequests(page, baseURL!);
     await openDemo(page);
-    // The sequence model opens after the first recommendation and the panel is ranked again then: compare rankings
-    // made with it.
+    // Both models load after the first recommendation; the status panel shows them once they are there.
+    await waitForEncoder(page);
     await waitForSequence(page);
     // Project "webgpu" starts Chromium with --enable-unsafe-webgpu (a software adapter); "wasm" without it.
     const device = testInfo.project.name === 'webgpu' ? 'webgpu' : 'wasm';
@@ -69,11 +69,14 @@ test.describe('demo page (script-tag build)', () => {
   });
 
   test('a second visit downloads no model', async ({ page }) => {
+    // The first visit loads (and caches) the encoder once start-up is done; the second loads it from the cache.
     await openDemo(page);
+    await waitForEncoder(page);
     const modelRequests: string[] = [];
     page.on('request', (r) => r.url().includes('/models/') && r.url().endsWith('.onnx') && modelRequests.push(r.url()));
     await page.reload();
     await openDemo(page);
+    await waitForEncoder(page);
     expect(modelRequests).toEqual([]);
   });
 

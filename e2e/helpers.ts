@@ -39,6 +39,11 @@ export async function waitForSequence(page: Page): Promise<void> {
   await expect(page.locator('body')).toHaveAttribute('data-sequence', 'settled', { timeout: 90_000 });
 }
 
+/** The demo loads the encoder in the background after start-up (its catalogue ships embeddings): it has now. */
+export async function waitForEncoder(page: Page): Promise<void> {
+  await expect(page.locator('body')).toHaveAttribute('data-encoder', 'settled', { timeout: 90_000 });
+}
+
 export async function openDemo(page: Page): Promise<void> {
   await page.goto('/');
   await waitForDemoReady(page);

@@ -272,7 +272,10 @@ async function main() {
       .ready('sequence')
       .then(async () => (await recommendNow(), await refreshStatus(), (document.body.dataset.sequence = 'settled')))
       .catch(showError);
-    void rec.ready('encoder').then(refreshStatus).catch(showError);
+    void rec
+      .ready('encoder')
+      .then(async () => (await refreshStatus(), (document.body.dataset.encoder = 'settled')))
+      .catch(showError);
   } catch (error) {
     progress.classList.add('done');
     showError(error);

@@ -1,5 +1,6 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
+import type { RuntimeProgress } from '../onnx';
 import type { BehaviourEvent } from '../profile';
 import type { RankFilter } from '../rank';
 import type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update } from '../session';
@@ -10,7 +11,12 @@ export type TrackEvent = Omit<BehaviourEvent, 'ts' | 'itemId'> & { ts?: number; 
 
 export type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update };
 
-export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
+/**
+ * Start-up phases come before `ready` (`catalog-download`, `catalog-parse`, and, when the encoder is needed for it,
+ * `model-download`, `runtime-download`, `embed`); what loads after it (the sequence model's runtime, a lazily loaded
+ * encoder) keeps reporting `model-download` / `runtime-download` after `ready`.
+ */
+export type Progress = LoadProgress | ModelProgress | RuntimeProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
 
 /** The parts of start-up a host can wait for: `catalog` is what the first recommendation needs. */
 export type PartName = 'catalog' | 'encoder' | 'sequence';

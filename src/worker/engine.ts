@@ -6,7 +6,7 @@ import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { createSequenceModel, loadRuntime, wasmBlockedReason, type SequenceModel } from '../onnx';
+import { createSequenceModel, loadRuntime, wasmBlockedReason, type RuntimeProgress, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
 import type { EngineApi, EngineConfig, EngineEvents, PartState, Progress, SequenceStatus, Status } from './api';
 import { createProgressThrottle } from './progress-throttle';
@@ -98,9 +98,9 @@ export function createEngine(): EngineApi {
     return next;
   };
 
-  const openSequenceLater = (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, w: Wired): SequenceSlot => {
+  const openSequenceLater = (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, w: Wired, onProgress: (p: RuntimeProgress) => void): SequenceSlot => {
     const slot: SequenceSlot = { ref: shipped.ref, state: 'loading', reason: null, model: null, skipped: [], opened: Promise.resolve() };
-    slot.opened = inOnnxTurn(() => openSequenceModel(shipped, kernel, config)).then(({ model, skipped, reason }) => {
+    slot.opened = inOnnxTurn(() => openSequenceModel(shipped, kernel, config, onProgress)).then(({ model, skipped, reason }) => {
       slot.skipped.push(...skipped);
       if (disposed || wired !== w) return void model?.dispose().catch(() => {});
       Object.assign(slot, { model, state: model ? 'ready' : 'off', reason });
@@ -213,7 +213,7 @@ export function createEngine(): EngineApi {
       progress.push({ phase: 'ready', loaded: 1, total: 1 });
       // The sequence model only sharpens rankings: it opens once the first one can be served, and rankings use it
       // from the moment it is there.
-      if (catalog.sequence) w.sequence = openSequenceLater(catalog.sequence, kernel, config, w);
+      if (catalog.sequence) w.sequence = openSequenceLater(catalog.sequence, kernel, config, w, (p) => progress.push(p));
       return this.status();
     },
 
@@ -344,9 +344,9 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
  * The catalogue's sequence model on the first device that runs it. When none does, ranking goes on with every other
  * signal and the status says why.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<{ model: SequenceModel | null; skipped: SequenceStatus['skipped']; reason: string | null }> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): Promise<{ model: SequenceModel | null; skipped: SequenceStatus['skipped']; reason: string | null }> {
   const { ref } = shipped;
-  const runtime = await loadRuntime(config.devices);
+  const runtime = await loadRuntime(config.devices, onProgress);
   const skipped = [...runtime.skipped];
   try {
     return { model: await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel }), skipped, reason: null };
