@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { expectedDevice, forbidForeignRequestsInEachTest } from './helpers';
 
 /** The encoder's files and the ONNX runtime (its JS chunk, `.mjs` and `.wasm`), as the worker requests them. */
@@ -63,14 +63,22 @@ test.describe('lazy start-up on the demo catalogue', () => {
     // The sequence model opens after start-up; rankings use it once it is there.
     const withSequence = await page.evaluate(async (ids) => {
       const { createRecommender } = await import('/dist/pocketrec.js' as string);
-      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-start' });
+      const progress: Array<{ phase: string; loaded: number; total: number }> = [];
+      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-start', onProgress: (p: { phase: string; loaded: number; total: number }) => progress.push({ ...p }) });
       await rec.ready('sequence');
       for (const itemId of ids.slice(0, 3)) await rec.track({ type: 'view', itemId });
       await rec.recommend({ k: 5 });
       const status = await rec.status();
       rec.dispose();
-      return status;
+      return { ...status, progress };
     }, ids);
+    // The runtime's binary downloads after ready, and its bytes are in the progress too: total fixed, reached.
+    const after: Array<{ phase: string; loaded: number; total: number }> = withSequence.progress;
+    const runtime = after.filter((p) => p.phase === 'runtime-download');
+    const wasmBytes = (await stat('dist/ort-wasm-simd-threaded.wasm')).size;
+    expect(after.findIndex((p) => p.phase === 'ready')).toBeLessThan(after.findIndex((p) => p.phase === 'runtime-download'));
+    runtime.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), expect(p.total).toBe(wasmBytes), p.loaded), 0);
+    expect(runtime.at(-1)).toMatchObject({ loaded: wasmBytes, total: wasmBytes });
     expect(withSequence.sequence).toMatchObject({ state: 'ready', device: expectedDevice(info.project.name), usedByLastRank: true });
     expect(withSequence.counts.sequenceRuns).toBe(1);
     const firstRuntime = log.findIndex((e) => e.startsWith('start ') && RUNTIME.test(e));
