@@ -35,6 +35,19 @@ const hideOrtSelfUrl: Plugin = {
   },
 };
 
+/**
+ * The minifier prints every string as a template literal; webpack 5 recognises `new URL(…, import.meta.url)` only
+ * with a plain string, and would then neither emit the runtime and model files nor rewrite their URLs. This puts
+ * the quotes back on the final code (same length, so the source map still fits).
+ */
+const ASSET_URL = /new URL\((\s*\/\*[^*]*\*\/\s*)?`(\.\/[^`$\\"]+)`,import\.meta\.url\)/g;
+const quoteAssetUrls: Plugin = {
+  name: 'pocketrec:quote-asset-urls',
+  generateBundle(_, bundle) {
+    for (const chunk of Object.values(bundle)) if (chunk.type === 'chunk') chunk.code = chunk.code.replace(ASSET_URL, 'new URL($1"$2",import.meta.url)');
+  },
+};
+
 const builds: Record<string, { build: UserConfig['build']; alias?: Record<string, string>; external?: string[] }> = {
   esm: { build: { lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'pocketrec.js' } } },
   iife: { build: { lib: { entry: 'src/embed/iife.ts', formats: ['iife'], name: 'PocketRec', fileName: () => 'pocketrec.iife.js' } } },
@@ -59,9 +72,11 @@ const builds: Record<string, { build: UserConfig['build']; alias?: Record<string
 export default defineConfig(({ mode }) => {
   const chosen = builds[mode];
   if (!chosen) throw new Error(`vite.config.ts: unknown build mode "${mode}"; use one of ${Object.keys(builds).join(', ')}`);
+  const { rollupOptions: own = {}, ...build } = chosen.build ?? {};
+  const ownOutput = Array.isArray(own.output) ? {} : (own.output ?? {});
   return {
     publicDir: false,
-    plugins: mode.includes('worker') ? [hideOrtSelfUrl] : [],
+    plugins: mode.includes('worker') ? [hideOrtSelfUrl, quoteAssetUrls] : [],
     // onnxruntime-web's default bundle references its .wasm through `new URL(…, import.meta.url)`, which library
     // mode would inline as 28 MB of base64. The "extern wasm" entry loads the runtime files from `wasmPaths`
     // instead: finish-build.mjs copies them next to the worker. The same condition applies to the onnxruntime-web
@@ -72,13 +87,21 @@ export default defineConfig(({ mode }) => {
     ...(mode === 'iife' ? { define: { 'import.meta.url': 'undefined' } } : {}),
     build: {
       outDir: 'dist',
-      ...chosen.build,
+      ...build,
       emptyOutDir: false,
       // Maps stay here for debugging but are not published, so the files carry no `sourceMappingURL` to a 404.
       sourcemap: 'hidden',
       target: 'es2022',
-      minify: true,
-      ...(chosen.external ? { rolldownOptions: { external: chosen.external } } : {}),
+      minify: 'oxc',
+      rolldownOptions: {
+        ...own,
+        ...(chosen.external ? { external: chosen.external } : {}),
+        // Vite leaves an ES library's whitespace in place (codegen off) to keep it readable for the site's bundler;
+        // these files are served as they are to every visitor, and the worker's bytes come before the catalogue's
+        // first request, so they are printed minified too. Pure annotations survive (Vite keeps those comments), and
+        // so do the `new URL('./…', import.meta.url)` literals bundlers look for.
+        output: { ...ownOutput, minify: { codegen: true } },
+      },
     },
   };
 });

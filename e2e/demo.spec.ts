@@ -1,10 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { forbidForeignRequests, openDemo, recommendedIds, waitForDemoReady } from './helpers';
+import { forbidForeignRequests, openDemo, recommendedIds, waitForDemoReady, waitForEncoder, waitForSequence } from './helpers';
 
 test.describe('demo page (script-tag build)', () => {
   test('recommendations follow clicks, survive a reload, and go with "forget me"', async ({ page, baseURL }) => {
     const foreign = forbidForeignRequests(page, baseURL!);
     await openDemo(page);
+    // The sequence model opens after the first recommendation and the panel is ranked again then: compare rankings
+    // made with it.
+    await waitForSequence(page);
     // The grid shows every item of the catalogue the recommender loaded (the demo has at least 300).
     const itemCount = await page.evaluate(async () => (await (window as unknown as { demoRecommender: { status(): Promise<{ catalog: { itemCount: number } }> } }).demoRecommender.status()).catalog.itemCount);
     expect(itemCount).toBeGreaterThanOrEqual(300);
@@ -34,6 +37,7 @@ test.describe('demo page (script-tag build)', () => {
 
     await page.reload();
     await openDemo(page);
+    await waitForSequence(page);
     await expect(page.locator('[data-testid="history-size"]')).toContainText('3');
     expect(await recommendedIds(page)).toEqual(personal);
 
@@ -46,6 +50,9 @@ test.describe('demo page (script-tag build)', () => {
   test('the text encoder runs on the device this browser offers, with no request leaving the site', async ({ page, baseURL }, testInfo) => {
     const foreign = forbidForeignRequests(page, baseURL!);
     await openDemo(page);
+    // Both models load after the first recommendation; the status panel shows them once they are there.
+    await waitForEncoder(page);
+    await waitForSequence(page);
     // Project "webgpu" starts Chromium with --enable-unsafe-webgpu (a software adapter); "wasm" without it.
     const device = testInfo.project.name === 'webgpu' ? 'webgpu' : 'wasm';
     await expect(page.locator('[data-testid="device"]')).toContainText(`use-lite-int8@`);
@@ -62,11 +69,14 @@ test.describe('demo page (script-tag build)', () => {
   });
 
   test('a second visit downloads no model', async ({ page }) => {
+    // The first visit loads (and caches) the encoder once start-up is done; the second loads it from the cache.
     await openDemo(page);
+    await waitForEncoder(page);
     const modelRequests: string[] = [];
     page.on('request', (r) => r.url().includes('/models/') && r.url().endsWith('.onnx') && modelRequests.push(r.url()));
     await page.reload();
     await openDemo(page);
+    await waitForEncoder(page);
     expect(modelRequests).toEqual([]);
   });
 

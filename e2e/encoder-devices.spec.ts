@@ -13,8 +13,9 @@ test('WebGPU, WASM in the browser and WASM in Node give the same vectors', async
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
     const run = async (device: 'webgpu' | 'wasm') => {
       const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: `devices-${device}`, devices: [device] });
-      const status = await rec.status();
+      // The demo catalogue ships its embeddings: the encoder loads on the first text, here this embed().
       const vectors = (await rec.embed(texts)).map((v: Float32Array) => Array.from(v));
+      const status = await rec.status();
       rec.dispose();
       return { device: status.encoder.device as string, vectors };
     };

@@ -34,6 +34,16 @@ export async function waitForDemoReady(page: Page): Promise<void> {
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 });
 }
 
+/** The demo's sequence model opened (or failed) after start-up, and the panel was ranked again with it. */
+export async function waitForSequence(page: Page): Promise<void> {
+  await expect(page.locator('body')).toHaveAttribute('data-sequence', 'settled', { timeout: 90_000 });
+}
+
+/** The demo loads the encoder in the background after start-up (its catalogue ships embeddings): it has now. */
+export async function waitForEncoder(page: Page): Promise<void> {
+  await expect(page.locator('body')).toHaveAttribute('data-encoder', 'settled', { timeout: 90_000 });
+}
+
 export async function openDemo(page: Page): Promise<void> {
   await page.goto('/');
   await waitForDemoReady(page);

@@ -11,6 +11,8 @@ test('the catalogue sequence model runs on the preferred device and follows ever
   const result = await page.evaluate(async (ids) => {
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
     const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'sequence-e2e' });
+    // It opens after start-up: ready('sequence') waits for it.
+    await rec.ready('sequence');
     const before = await rec.status();
     for (const itemId of ids.slice(0, 3)) await rec.track({ type: 'view', itemId });
     const recommendations = await rec.recommend({ k: 5 });
@@ -26,13 +28,14 @@ test('the catalogue sequence model runs on the preferred device and follows ever
   }, ids);
 
   const expected = info.project.name === 'webgpu' ? 'webgpu' : 'wasm';
-  expect(result.before.sequence).toMatchObject({ version: manifest.sequence.sha256.slice(0, 12), bytes: manifest.sequence.bytes, dtype: 'int8', device: expected });
+  expect(result.before.sequence).toMatchObject({ state: 'ready', reason: null, version: manifest.sequence.sha256.slice(0, 12), bytes: manifest.sequence.bytes, dtype: 'int8', device: expected, usedByLastRank: false });
   expect(result.before.sequence.training.validNdcg10).toBeGreaterThan(0);
   if (expected === 'wasm') expect(result.before.sequence.skipped[0]).toMatchObject({ device: 'webgpu', reason: expect.stringMatching(/adapter|navigator\.gpu/) });
   // No history yet, so nothing to run; the recommendation after the views ran the model over them, once.
   expect(result.before.timings.lastSequenceMs).toBeNull();
   expect(result.after.timings.lastSequenceMs).toBeGreaterThan(0);
   expect(result.after.counts.sequenceRuns).toBe(1);
+  expect(result.after.sequence.usedByLastRank).toBe(true);
   expect(result.count).toBe(5);
   expect(result.plain).toEqual({ sequence: null, recs: ['b'] });
 });

@@ -34,6 +34,9 @@ async function main() {
     show('status', JSON.stringify(await rec.status()));
   };
   await render();
+  // The catalogue ships its embeddings, so the encoder loads only when asked: here at once, to show it runs.
+  await rec.ready('encoder');
+  show('status', JSON.stringify(await rec.status()));
 }
 
 main().catch((e) => show('errors', e.code + ': ' + e.message));

@@ -126,12 +126,15 @@ function showRecommendations(recommendations) {
 
 async function refreshStatus() {
   const s = await rec.status();
-  $('[data-testid="device"]').textContent = `${s.encoder.id} on ${s.encoder.device}`;
-  const languages = s.encoder.languages === 'any' ? 'every script' : s.encoder.languages.join(', ');
+  // With the catalogue's shipped embeddings the encoder loads only when text needs it (or `ready('encoder')`).
+  $('[data-testid="device"]').textContent = s.encoder.id ? `${s.encoder.id} on ${s.encoder.device}` : `${s.encoder.state}…`;
+  const languages = s.encoder.languages === null ? '…' : s.encoder.languages === 'any' ? 'every script' : s.encoder.languages.join(', ');
   $('[data-testid="languages"]').textContent = `${languages}; ${s.encoder.lexicalOnlyTexts} ${t('lexicalOnly')}`;
   const q = s.sequence;
   $('[data-testid="sequence"]').textContent = q
-    ? `${(q.bytes / 1024).toFixed(0)} kB ${q.dtype} on ${q.device}${q.training ? `, trained here at build time (VALID NDCG@10 ${q.training.validNdcg10.toFixed(2)})` : ''}`
+    ? q.state === 'loading'
+      ? `${(q.bytes / 1024).toFixed(0)} kB ${q.dtype}, loading…`
+      : `${(q.bytes / 1024).toFixed(0)} kB ${q.dtype} on ${q.device}${q.training ? `, trained here at build time (VALID NDCG@10 ${q.training.validNdcg10.toFixed(2)})` : ''}`
     : 'none in this catalogue';
   $('[data-testid="catalog"]').textContent = `${s.catalog.itemCount} items, version ${s.catalog.version.slice(0, 8)}${s.catalog.fromCache ? ' (cached)' : ''}`;
   $('[data-testid="history-size"]').textContent = `${s.historySize} ${t('events')}`;
@@ -262,6 +265,17 @@ async function main() {
     await Promise.all([recommendNow(), showTrending()]);
     await refreshStatus();
     document.body.dataset.ready = 'true';
+    // The first recommendation waited for the catalogue alone. The sequence model opens now (the panel is ranked
+    // again once it is there), and the search box will need the encoder, so it loads in the background rather than
+    // on the first keystroke.
+    void rec
+      .ready('sequence')
+      .then(async () => (await recommendNow(), await refreshStatus(), (document.body.dataset.sequence = 'settled')))
+      .catch(showError);
+    void rec
+      .ready('encoder')
+      .then(async () => (await refreshStatus(), (document.body.dataset.encoder = 'settled')))
+      .catch(showError);
   } catch (error) {
     progress.classList.add('done');
     showError(error);

@@ -19,8 +19,8 @@ export interface SequenceModelBytes {
 export async function loadSequenceModel(
   ref: SequenceModelRef,
   manifestUrl: string,
-  ids: readonly string[],
-  get: (url: string) => Promise<Response>,
+  ids: readonly string[] | Promise<readonly string[]>,
+  read: (url: string, part: string) => Promise<ArrayBuffer>,
   /** A copy already held under this sha256 (the cache of the previous version); fetched when it has none. */
   reuse: (part: 'sequence' | 'sequenceTable', sha256: string) => Promise<ArrayBuffer | undefined> = async () => undefined,
 ): Promise<SequenceModelBytes> {
@@ -29,31 +29,39 @@ export async function loadSequenceModel(
   const tableUrl = new URL(ref.table.url, manifestUrl).href;
   const invalid = (message: string, details: Record<string, unknown>) =>
     new PocketRecError('catalog-invalid', `catalog: sequence model ${message} Rebuild the catalogue and its model together with \`pocketrec build\`.`, { details: { source: manifestUrl, ...details } });
-
+  const checked = async (bytes: Promise<ArrayBuffer>, url: string, sha256: string, field: string) => {
+    const data = await bytes;
+    const actual = await sha256Hex(new Uint8Array(data));
+    if (actual !== sha256) throw invalid(`file ${url} has sha256 ${actual.slice(0, 12)}…, the manifest says ${sha256.slice(0, 12)}….`, { field });
+    return data;
+  };
+  // The three files download at once, alongside the catalogue's own parts; the id check waits for the columns.
+  const listBytes = read(itemsUrl, 'sequenceItems');
+  const held = async (url: string, part: 'sequence' | 'sequenceTable', sha256: string) => (await reuse(part, sha256)) ?? (await read(url, part));
+  const model = checked(held(modelUrl, 'sequence', ref.sha256), modelUrl, ref.sha256, 'sequence.sha256');
+  const table = checked(held(tableUrl, 'sequenceTable', ref.table.sha256), tableUrl, ref.table.sha256, 'sequence.table.sha256');
+  // Observed now, rethrown below: a failure of one must not leave the others' rejections unhandled.
+  void model.catch(() => {});
+  void table.catch(() => {});
   let list: unknown;
   try {
-    list = await (await get(itemsUrl)).json();
+    list = JSON.parse(new TextDecoder().decode(await listBytes));
   } catch (cause) {
     if (cause instanceof PocketRecError) throw cause;
     throw invalid(`item list ${itemsUrl} is not valid JSON.`, { field: 'sequence.items' });
   }
-  if (!Array.isArray(list) || list.length !== ids.length) {
-    throw invalid(`${modelUrl} was trained for ${Array.isArray(list) ? list.length : 'an unreadable list of'} items; this catalogue has ${ids.length}.`, { field: 'sequence.items' });
+  const catalogIds = await ids;
+  if (!Array.isArray(list) || list.length !== catalogIds.length) {
+    throw invalid(`${modelUrl} was trained for ${Array.isArray(list) ? list.length : 'an unreadable list of'} items; this catalogue has ${catalogIds.length}.`, { field: 'sequence.items' });
   }
-  const row = list.findIndex((id, i) => id !== ids[i]);
+  const row = list.findIndex((id, i) => id !== catalogIds[i]);
   if (row >= 0) {
-    throw invalid(`${modelUrl} was trained for another catalogue: its row ${row} is item ${JSON.stringify(list[row])}, the catalogue's item ${row} is ${JSON.stringify(ids[row])}.`, {
+    throw invalid(`${modelUrl} was trained for another catalogue: its row ${row} is item ${JSON.stringify(list[row])}, the catalogue's item ${row} is ${JSON.stringify(catalogIds[row])}.`, {
       field: 'sequence.items',
       row,
     });
   }
-  const checked = async (url: string, sha256: string, field: string, part: 'sequence' | 'sequenceTable') => {
-    const bytes = (await reuse(part, sha256)) ?? (await (await get(url)).arrayBuffer());
-    const actual = await sha256Hex(new Uint8Array(bytes));
-    if (actual !== sha256) throw invalid(`file ${url} has sha256 ${actual.slice(0, 12)}…, the manifest says ${sha256.slice(0, 12)}….`, { field });
-    return bytes;
-  };
-  return { model: await checked(modelUrl, ref.sha256, 'sequence.sha256', 'sequence'), table: await checked(tableUrl, ref.table.sha256, 'sequence.table.sha256', 'sequenceTable') };
+  return { model: await model, table: await table };
 }
 
 /** The model as the engine opens it: the graph, and the item table decoded into `allocate`'s rows (kernel memory). */

@@ -218,7 +218,10 @@ async function fetchAndValidate(
     if (catalog) return { catalog, fromCache: true };
     return fetchAndValidate(url, doFetch, {}, undefined, cachedCatalog, options, unchangedIf as string);
   }
-  const first = await readBytes(response, undefined, progress);
+  // A manifest's own bytes are counted once it is read, together with the sizes it lists, so that the download's
+  // total is fixed from its first event; a file too large to be a manifest reports as it streams.
+  const length = Number(response.headers.get('Content-Length')) || 0;
+  const first = await readBytes(response, undefined, length > MAX_MANIFEST_BYTES ? progress : undefined);
 
   let json: unknown;
   if (first.length <= MAX_MANIFEST_BYTES && firstByte(first) === 0x7b) json = tryParse(first);
@@ -247,19 +250,38 @@ async function fetchAndValidate(
       }
     };
     if (manifest.formatVersion === 2) {
-      parts = await fetchParts(manifest, url, doFetch, progress, reuse);
+      const tally = createDownloadTally(first.byteLength, manifestBytes(manifest), progress);
+      const partProgress = (p: LoadProgress) => tally.update(p.part ?? '', p.loaded);
+      // A part read back from the cache counts as arrived, so the fixed total is still reached.
+      const reuseCounted = async (name: string, sha256: string) => {
+        const kept = await reuse(name, sha256);
+        if (kept) tally.update(name, kept.byteLength);
+        return kept;
+      };
+      // Every file at once: the catalogue's parts and the sequence model's, no round trip waiting on another.
+      const fetched = fetchParts(manifest, url, doFetch, partProgress, reuseCounted);
+      const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
+      // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
+      void decoded.catch(() => {});
+      const sequence = manifest.sequence
+        ? loadSequenceModel(manifest.sequence, url, decoded.then((c) => c.columns.ids), async (u, name) => readBytes(await get(doFetch, u), name, partProgress).then((b) => b.buffer as ArrayBuffer), reuseCounted)
+        : null;
+      void sequence?.catch(() => {});
+      parts = await fetched;
       layout = manifest;
-      catalog = decodeParts(manifest, parts, url, options.allocateRows);
-      if (manifest.sequence) {
-        const sequence = await loadSequenceModel(manifest.sequence, url, catalog.columns.ids, (u) => get(doFetch, u), reuse);
-        catalog = { ...catalog, sequence: decodeSequenceModel(manifest.sequence, sequence, manifest.itemCount, url, options.allocateRows) };
-        parts.sequence = sequence.model;
-        parts.sequenceTable = sequence.table;
+      catalog = await decoded;
+      if (manifest.sequence && sequence) {
+        const bytes = await sequence;
+        catalog = { ...catalog, sequence: decodeSequenceModel(manifest.sequence, bytes, manifest.itemCount, url, options.allocateRows) };
+        parts.sequence = bytes.model;
+        parts.sequenceTable = bytes.table;
       }
     } else {
+      progress?.({ phase: 'catalog-download', loaded: first.byteLength, total: first.byteLength });
       ({ catalog, parts, layout } = await loadV1(manifest, url, doFetch, options));
     }
   } else {
+    if (length <= MAX_MANIFEST_BYTES) progress?.({ phase: 'catalog-download', loaded: first.byteLength, total: first.byteLength });
     progress?.({ phase: 'catalog-parse', loaded: 0, total: 1 });
     const version = await contentVersion(first);
     if (version === unchangedIf) return UNCHANGED;
@@ -312,7 +334,7 @@ async function loadV1(manifest: CatalogManifestV1, manifestUrl: string, doFetch:
   }
   const built = fromItems(manifest.version, items, embeddings, signals, options);
   if (manifest.sequence) {
-    const sequence = await loadSequenceModel(manifest.sequence, manifestUrl, built.catalog.columns.ids, (u) => get(doFetch, u));
+    const sequence = await loadSequenceModel(manifest.sequence, manifestUrl, built.catalog.columns.ids, async (u) => (await (await get(doFetch, u)).arrayBuffer()));
     built.catalog = { ...built.catalog, sequence: decodeSequenceModel(manifest.sequence, sequence, items.length, manifestUrl, options.allocateRows) };
     built.parts.sequence = sequence.model;
     built.parts.sequenceTable = sequence.table;
@@ -395,10 +417,39 @@ async function fetchParts(
     return fetchPart(await get(doFetch, url), url, name, part, progress);
   };
   const { columns, records, embeddings, projection } = manifest.parts;
-  const out: PartBuffers = { columns: await one('columns', columns), records: await one('records', records) };
-  if (embeddings) out.embeddings = await one('embeddings', embeddings);
-  if (projection) out.projection = await one('projection', projection);
-  return out;
+  const all = [one('columns', columns), one('records', records), embeddings ? one('embeddings', embeddings) : null, projection ? one('projection', projection) : null];
+  // Settle every download before throwing, so no rejection is left unobserved.
+  const settled = await Promise.allSettled(all);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [c, r, e, p] = settled.map((x) => (x as PromiseFulfilledResult<ArrayBuffer | null>).value);
+  return { columns: c!, records: r!, ...(e ? { embeddings: e } : {}), ...(p ? { projection: p } : {}) };
+}
+
+/** Bytes of every file a v2 manifest lists (parts and sequence model); the item list only when the manifest gives its size. */
+function manifestBytes(manifest: CatalogManifestV2): number {
+  const { columns, records, embeddings, projection } = manifest.parts;
+  const q = manifest.sequence;
+  return columns.bytes + records.bytes + (embeddings?.bytes ?? 0) + (projection?.bytes ?? 0) + (q ? q.bytes + q.table.bytes + (q.itemsBytes ?? 0) : 0);
+}
+
+/**
+ * One `catalog-download` count over files that download at once: each file's latest count, summed. The total is
+ * fixed from the first event, unless a file turns out longer than listed (an older manifest without the sequence
+ * item list's size): then it grows by what arrived beyond it, and `loaded` never passes it.
+ */
+function createDownloadTally(manifestLoaded: number, listed: number, progress?: (p: LoadProgress) => void) {
+  const files = new Map<string, number>();
+  let loaded = manifestLoaded;
+  const total = manifestLoaded + listed;
+  progress?.({ phase: 'catalog-download', loaded, total });
+  return {
+    update(name: string, fileLoaded: number) {
+      loaded += fileLoaded - (files.get(name) ?? 0);
+      files.set(name, fileLoaded);
+      progress?.({ phase: 'catalog-download', loaded, total: Math.max(total, loaded) });
+    },
+  };
 }
 
 /**

@@ -115,6 +115,8 @@ export interface SequenceModelRef {
   table: { url: string; bytes: number; sha256: string; dim: number };
   /** JSON array: the item id of every model row. A model is used only when it equals the catalogue's id order. */
   items: string;
+  /** The item list's size, so start-up progress knows every byte from the start (older manifests lack it). */
+  itemsBytes?: number;
   /** Shown in `status()`; the table is always read as int8 rows (`pocketrec build` writes "int8"). */
   dtype: 'float32' | 'int8';
   maxLen: number;

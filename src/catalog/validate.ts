@@ -230,6 +230,7 @@ function validateSequenceRef(raw: unknown, bad: Bad): void {
     if (typeof q !== 'object' || q === null) throw bad('sequence', 'must be an object');
     if (typeof q.url !== 'string') throw bad('sequence.url', 'must be the URL of the ONNX model');
     if (typeof q.items !== 'string') throw bad('sequence.items', 'must be the URL of the item id list');
+    if (q.itemsBytes !== undefined && (typeof q.itemsBytes !== 'number' || !Number.isInteger(q.itemsBytes) || q.itemsBytes <= 0)) throw bad('sequence.itemsBytes', 'must be a positive integer when given');
     if (typeof q.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(q.sha256)) throw bad('sequence.sha256', 'must be 64 hex digits');
     if (typeof q.bytes !== 'number' || !Number.isInteger(q.bytes) || q.bytes <= 0) throw bad('sequence.bytes', 'must be a positive integer');
     if (q.dtype !== 'float32' && q.dtype !== 'int8') throw bad('sequence.dtype', `is ${showValue(q.dtype)}; valid values: "float32", "int8"`);

@@ -29,8 +29,10 @@ interface Pending {
 }
 
 /**
- * Starts PocketRec: spawns the worker, which loads the catalogue, opens the visitor's history and prepares
- * the encoder. Resolves once the first recommendation can be served. A worker that dies later is restarted: it
+ * Starts PocketRec: spawns the worker, which loads the catalogue and opens the visitor's history. Resolves once the
+ * first recommendation can be served: with embeddings shipped in the catalogue that needs the catalogue alone (the
+ * encoder loads on the first query or review, the sequence model right after; see `ready()`), otherwise the
+ * encoder embeds the catalogue first. A worker that dies later is restarted: it
  * rebuilds the visitor's state from IndexedDB and the calls it left unanswered are sent to it again.
  *
  * @throws PocketRecError `invalid-option`, `catalog-invalid`, `catalog-empty`, `catalog-fetch-failed`, `store-unavailable`, `asset-failed`,
@@ -245,6 +247,16 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
         if (listeners.delete(listener) && listeners.size === 0 && !disposed) void call((engine) => engine.setSubscribed(false)).catch(() => {});
       };
     },
+    ready: (part = 'catalog') =>
+      checked(
+        () => {
+          if (part !== 'catalog' && part !== 'encoder' && part !== 'sequence') {
+            throw new PocketRecError('invalid-option', `ready: part must be 'catalog', 'encoder' or 'sequence', not ${JSON.stringify(part)}.`, { details: { field: 'part' } });
+          }
+          return part;
+        },
+        (p) => call((engine) => engine.ready(p)),
+      ),
     updateCatalog: (source) =>
       checked(
         () => resolveCatalogSource(source, pageUrl),

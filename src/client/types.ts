@@ -1,7 +1,7 @@
 import type { CatalogSource } from '../catalog';
 import type { Language, TransformersDtype } from '../encoder';
 import type { HistoryExport, Retention } from '../store';
-import type { CatalogChange, Progress, Recommendation, RecommendRequest, SearchOptions, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from '../worker';
+import type { CatalogChange, PartName, Progress, Recommendation, RecommendRequest, SearchOptions, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from '../worker';
 import type { RankFilter } from '../rank';
 
 /** Options of `createRecommender`. Only `catalog` is required. */
@@ -147,6 +147,18 @@ export interface Recommender {
    * the update from the others. Returns the unsubscribe function.
    */
   subscribe(listener: (update: Update) => void): () => void;
+  /**
+   * Resolves once a part of the engine is ready (or off: `status()` says why). `'catalog'` (the default) is ready
+   * when `createRecommender` resolved: recommendations need nothing else. With embeddings shipped in the
+   * catalogue the encoder loads only on the first query or review, or when `ready('encoder')` asks for it, so a
+   * page can warm it up before its search box is used; the sequence model opens right after start-up and
+   * rankings use it from the moment it is there (`'sequence'` waits for it).
+   * @throws `invalid-option` for another part name
+   * @example
+   * const rec = await createRecommender({ catalog: '/catalog.json' }); // the catalogue alone
+   * searchBox.addEventListener('focus', () => void rec.ready('encoder'), { once: true });
+   */
+  ready(part?: PartName): Promise<void>;
   /**
    * Replaces the catalogue while the recommender keeps answering: loads and validates `source` (default: the
    * catalogue's URL, fetched again), then swaps it in at once, so every call sees either the old or the new

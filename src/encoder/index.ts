@@ -11,5 +11,6 @@ export {
   type TransformersEncoder,
   type TransformersEncoderOptions,
   type TransformersLibrary,
+  transformersEncoderId,
 } from './transformers-encoder';
 export { loadEncoder, MODEL_CACHE_NAME, type EncoderChoice, type EncoderConfig, type LoadedEncoder, type ModelProgress } from './load-encoder';

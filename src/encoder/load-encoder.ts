@@ -1,5 +1,5 @@
 import { PocketRecError } from '../errors';
-import { loadRuntime, wasmThreads } from '../onnx';
+import { loadRuntime, wasmThreads, type RuntimeProgress } from '../onnx';
 import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
 import { createOnnxEncoder } from './onnx-encoder';
 import type { Vocabulary } from './sentencepiece';
@@ -77,7 +77,7 @@ export const MODEL_CACHE_NAME = 'pocketrec-models-v1';
 export async function loadEncoder(
   config: EncoderConfig,
   catalogTexts: () => string[] | Promise<string[]>,
-  onProgress: (p: ModelProgress) => void,
+  onProgress: (p: ModelProgress | RuntimeProgress) => void,
 ): Promise<LoadedEncoder> {
   const skipped: LoadedEncoder['skipped'] = [];
   if (typeof config.choice === 'object') {
@@ -98,7 +98,7 @@ export async function loadEncoder(
         fetchVerified(modelFileUrl(vocabularyFile.file, config.modelBaseUrl), vocabularyFile.sha256, vocabularyFile.bytes, () => {}),
       ]);
       const vocabulary = JSON.parse(new TextDecoder().decode(vocabularyBytes)) as Vocabulary;
-      const runtime = await loadRuntime(config.devices);
+      const runtime = await loadRuntime(config.devices, onProgress);
       skipped.push(...runtime.skipped);
       const encoder = await createOnnxEncoder({ id: manifest.model, model, vocabulary }, { ort: runtime.ort, devices: runtime.devices });
       return { encoder, skipped: [...skipped, ...encoder.skipped] };

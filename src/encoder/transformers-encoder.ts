@@ -82,7 +82,7 @@ export async function createTransformersEncoder(model: TransformersModel, option
   lib.env.useBrowserCache = typeof globalThis.caches !== 'undefined';
   lib.env.useWasmCache = lib.env.useBrowserCache;
 
-  const id = `transformers:${model.model}@${model.dtype}`;
+  const id = transformersEncoderId(model);
   const skipped = options.skipped ?? [];
   const files = new Map<string, { loaded: number; total: number }>();
   let reported = 0;
@@ -193,4 +193,9 @@ function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The id a transformers.js encoder reports, known before it loads: catalogue embeddings made by it carry the same. */
+export function transformersEncoderId(model: Pick<TransformersModel, 'model' | 'dtype'>): string {
+  return `transformers:${model.model}@${model.dtype}`;
 }

@@ -11,6 +11,9 @@ export interface Runtime {
 
 const loaded = new Map<string, Promise<Runtime>>();
 
+/** Bytes of the runtime's `.wasm` as it downloads; `total` is its Content-Length, fixed from the first event. */
+export type RuntimeProgress = { phase: 'runtime-download'; loaded: number; total: number };
+
 /** The WebGPU-capable runtime binary, which a site serves next to the worker when it wants WebGPU. */
 export const JSEP_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
 
@@ -23,10 +26,11 @@ export const JSEP_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
  * so WebGPU is the site's choice: serving `JSEP_WASM_FILE` and its `.mjs` next to the worker turns it on.
  * One runtime per worker: the text encoder and the sequence model share it.
  */
-export function loadRuntime(devices: readonly OnnxDevice[]): Promise<Runtime> {
+export function loadRuntime(devices: readonly OnnxDevice[], onProgress?: (p: RuntimeProgress) => void): Promise<Runtime> {
   const key = devices.join(',');
   let runtime = loaded.get(key);
-  if (!runtime) loaded.set(key, (runtime = pickRuntime(devices)));
+  // The first caller's progress sink hears the download: there is only one.
+  if (!runtime) loaded.set(key, (runtime = pickRuntime(devices, onProgress)));
   return runtime;
 }
 
@@ -42,7 +46,7 @@ function plainRuntimeFiles(): { wasm: string; mjs: string } {
   };
 }
 
-async function pickRuntime(devices: readonly OnnxDevice[]): Promise<Runtime> {
+async function pickRuntime(devices: readonly OnnxDevice[], onProgress?: (p: RuntimeProgress) => void): Promise<Runtime> {
   const blocked = wasmBlockedReason();
   if (blocked) {
     // No device can run: callers fall back (lexical encoder, ranking without the sequence model) and report why.
@@ -62,10 +66,38 @@ async function pickRuntime(devices: readonly OnnxDevice[]): Promise<Runtime> {
   }
   const ort = webgpu ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
   // The WebGPU build's files are the site's own, next to the worker script; the plain build's are the package's.
-  ort.env.wasm.wasmPaths = webgpu ? new URL('./', self.location.href).href : plainRuntimeFiles();
+  const plain = plainRuntimeFiles();
+  ort.env.wasm.wasmPaths = webgpu ? new URL('./', self.location.href).href : plain;
+  // The binary is most of the download (14 MB plain, 28 MB JSEP): fetched here, so that its bytes reach
+  // `onProgress`, and handed to the runtime, which then does not fetch it again.
+  const binary = await fetchWithProgress(webgpu ? new URL(JSEP_WASM_FILE, self.location.href).href : plain.wasm, onProgress).catch((error: unknown) => {
+    console.warn(`onnx: could not prefetch the runtime binary (${(error as Error).message}); the runtime fetches it itself.`);
+    return null;
+  });
+  if (binary) ort.env.wasm.wasmBinary = binary;
   ort.env.wasm.numThreads = wasmThreads();
   ort.env.logLevel = 'error';
   return { ort, devices: devices.filter((d) => webgpu || d !== 'webgpu'), skipped };
+}
+
+async function fetchWithProgress(url: string, onProgress?: (p: RuntimeProgress) => void): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(await response.arrayBuffer());
+  const announced = Number(response.headers.get('Content-Length')) || 0;
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress?.({ phase: 'runtime-download', loaded: 0, total: announced });
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(r.value);
+    loaded += r.value.byteLength;
+    onProgress?.({ phase: 'runtime-download', loaded, total: Math.max(announced, loaded) });
+  }
+  const data = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
+  return data;
 }
 
 /** Threads need SharedArrayBuffer, which exists only on cross-origin isolated pages. */
@@ -94,7 +126,7 @@ const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0
  * WebAssembly, and ONNX Runtime would then fail deep inside its loader with a message that never says why. Compiling
  * an empty module first turns that into a reason a site owner can act on.
  */
-function wasmBlockedReason(): string | null {
+export function wasmBlockedReason(): string | null {
   try {
     new WebAssembly.Module(EMPTY_MODULE);
     return null;

@@ -1,6 +1,6 @@
 import { PocketRecError } from '../errors';
 import { createProfile, foldEvent, isReplayable, type BehaviourEvent, type Profile } from '../profile';
-import { isCovered } from '../encoder/languages';
+import { isCovered, type LanguageCoverage } from '../encoder/languages';
 import { boughtTogether, explain, lookingSimilar, recommend, related, searchItems, tasteVector, trending, type Ranked } from '../rank';
 import { relativeProbabilities, sequenceHistory } from '../sequence';
 import { createSerial } from './serial';
@@ -40,15 +40,24 @@ export function createSession(deps: SessionDeps): Session {
   // The latest event not yet pushed to the listener, and whether a push is already on its way.
   let unpushed: BehaviourEvent | null = null;
   let pushScheduled = false;
-  const stats = { lastRecommendMs: null as number | null, lastSequenceMs: null as number | null, sequenceRuns: 0, pushes: 0, lexicalOnlyTexts: 0 };
-  const languages = deps.languages ?? 'any';
+  const stats = { lastRecommendMs: null as number | null, lastSequenceMs: null as number | null, sequenceRuns: 0, pushes: 0, lexicalOnlyTexts: 0, lastRankUsedSequence: false };
+  // Null: texts are never embedded (a lazily loaded encoder whose vectors do not match the ranking rows).
+  let languages: LanguageCoverage | null = deps.languages ?? 'any';
+  let textPrepared: Promise<void> | null = deps.prepareText ? null : Promise.resolve();
+  const prepareText = () =>
+    (textPrepared ??= deps.prepareText!().then((coverage) => {
+      languages = coverage;
+    }));
 
   /**
    * Vectors for the texts the encoder covers; `undefined` for the others, which then count on words alone (a
    * vector of an unseen script would be noise that still pulls ranking somewhere).
    */
   const embedCovered = async (texts: readonly string[]): Promise<Array<Float32Array | undefined>> => {
-    const covered = texts.map((t) => isCovered(t, languages));
+    if (texts.length === 0) return [];
+    await prepareText();
+    const coverage = languages;
+    const covered = texts.map((t) => coverage !== null && isCovered(t, coverage));
     stats.lexicalOnlyTexts += covered.filter((c) => !c).length;
     const wanted = texts.filter((_, i) => covered[i]);
     const vectors = wanted.length > 0 ? await deps.embed(wanted) : [];
@@ -107,6 +116,7 @@ export function createSession(deps: SessionDeps): Session {
 
   const rank = async (request: RecommendRequest): Promise<Recommendation[]> => {
     const probabilities = await sequenceProbabilities();
+    stats.lastRankUsedSequence = probabilities !== undefined;
     const started = clock();
     const toIndexes = (ids: string[] | undefined) => (ids ?? []).map((id) => model.indexOf(id)).filter((i): i is number => i !== undefined);
     const ranked = recommend(
@@ -269,6 +279,12 @@ export function createSession(deps: SessionDeps): Session {
       if (!next) unpushed = null;
     },
 
+    setSequence(next) {
+      sequence = next;
+      // The cache belongs to the model that made it; the next ranking asks the new one.
+      cache = { history: [], probabilities: undefined };
+    },
+
     noteRemoved(count) {
       historySize = Math.max(0, historySize - count);
     },
@@ -281,6 +297,7 @@ export function createSession(deps: SessionDeps): Session {
       lastRecommendMs: stats.lastRecommendMs,
       lastSequenceMs: stats.lastSequenceMs,
       hasSequence: sequence !== null,
+      lastRankUsedSequence: stats.lastRankUsedSequence,
       sequenceRuns: stats.sequenceRuns,
       pushes: stats.pushes,
       lexicalOnlyTexts: stats.lexicalOnlyTexts,

@@ -100,7 +100,13 @@ export interface SessionDeps {
    * lexical path alone. @defaultValue 'any'
    */
   languages?: LanguageCoverage;
-  /** Null when the catalogue ships no sequence model or no device runs it. */
+  /**
+   * Readies the encoder before the first text is embedded, for an engine that loads it lazily (only once a query or
+   * review arrives). Resolves to the languages it covers, replacing `languages`, or to null when texts cannot be
+   * embedded in the ranking rows' space (then every text takes the lexical path). Called at most once.
+   */
+  prepareText?(): Promise<LanguageCoverage | null>;
+  /** Null when the catalogue ships no sequence model, no device runs it, or it is not loaded yet (see `setSequence`). */
   sequence: SequenceScorer | null;
   /**
    * The durable events stored after `seq`, oldest first, by this tab or any other. With it the session folds in
@@ -133,6 +139,8 @@ export interface SessionStatus {
   lastSequenceMs: number | null;
   /** Whether the sequence model still takes part in ranking. */
   hasSequence: boolean;
+  /** Whether the last ranking for `recommend` or a push used the sequence model's scores. */
+  lastRankUsedSequence: boolean;
   /** Sequence model runs so far (one per changed history that a ranking needed). */
   sequenceRuns: number;
   /** Rankings made for subscribers so far. */
@@ -173,6 +181,8 @@ export interface Session {
   forget(erase?: () => Promise<void>): Promise<void>;
   /** Push one coalesced update per burst of events to `listener`; null stops pushing (and ranking for it). */
   setListener(listener: ((update: Update) => void) | null): void;
+  /** A sequence model that became ready after start-up: rankings from the next one on use it. */
+  setSequence(sequence: SequenceScorer | null): void;
   /** Counts events the store dropped by retention: they stay folded, but no longer count as history. */
   noteRemoved(count: number): void;
   /** Resolves when every call made so far has finished. */

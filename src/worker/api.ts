@@ -1,6 +1,7 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { ErrorCode } from '../errors';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
+import type { RuntimeProgress } from '../onnx';
 import type { BehaviourEvent } from '../profile';
 import type { RankFilter } from '../rank';
 import type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update } from '../session';
@@ -11,7 +12,21 @@ export type TrackEvent = Omit<BehaviourEvent, 'ts' | 'itemId'> & { ts?: number; 
 
 export type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, Update };
 
-export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
+/**
+ * Start-up phases come before `ready` (`catalog-download`, `catalog-parse`, and, when the encoder is needed for it,
+ * `model-download`, `runtime-download`, `embed`); what loads after it (the sequence model's runtime, a lazily loaded
+ * encoder) keeps reporting `model-download` / `runtime-download` after `ready`.
+ */
+export type Progress = LoadProgress | ModelProgress | RuntimeProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
+
+/** The parts of start-up a host can wait for: `catalog` is what the first recommendation needs. */
+export type PartName = 'catalog' | 'encoder' | 'sequence';
+
+/**
+ * Where a part stands: `idle` (not asked for yet: the encoder, with shipped embeddings, until the first query or
+ * review), `loading`, `ready`, or `off` (it will not run; `reason` says why).
+ */
+export type PartState = 'idle' | 'loading' | 'ready' | 'off';
 
 /** Where a catalogue update came from: the host's `updateCatalog`, the periodic revalidation, or another tab's swap. */
 export type CatalogTrigger = 'update' | 'revalidate' | 'other-tab';
@@ -49,12 +64,16 @@ export interface Status {
     lastUpdate: CatalogChange | null;
   };
   encoder: {
-    id: string;
-    device: Device;
-    dim: number;
+    state: PartState;
+    /** Why the encoder is off (its vectors do not match the catalogue's), else null. */
+    reason: string | null;
+    /** Null until the encoder has loaded. */
+    id: string | null;
+    device: Device | null;
+    dim: number | null;
     skipped: Array<{ device: Device; reason: string }>;
-    /** Languages whose queries and reviews the encoder embeds; texts in other scripts take the lexical path. */
-    languages: LanguageCoverage;
+    /** Languages whose queries and reviews the encoder embeds (null until loaded); texts in other scripts take the lexical path. */
+    languages: LanguageCoverage | null;
     /** Queries and reviews sent to the lexical path alone because the encoder does not cover their script. */
     lexicalOnlyTexts: number;
   };
@@ -97,11 +116,16 @@ export interface VectorsStatus {
 }
 
 export interface SequenceStatus {
+  /** It opens after the first recommendation can be served: `loading` until then, `off` when no device runs it. */
+  state: Exclude<PartState, 'idle'>;
+  reason: string | null;
+  /** Whether the last ranking (`recommend` or a push) used its scores. */
+  usedByLastRank: boolean;
   /** First 12 hex digits of the model file's sha256. */
   version: string;
   bytes: number;
   dtype: 'float32' | 'int8';
-  /** `none` when no device could run it: recommendations then come from the other signals alone. */
+  /** `none` while it loads or when no device could run it: recommendations then come from the other signals alone. */
   device: 'webgpu' | 'wasm' | 'none';
   skipped: Array<{ device: 'webgpu' | 'wasm'; reason: string }>;
   training: SequenceTraining | null;
@@ -151,6 +175,11 @@ export interface EngineApi {
    * the same lock, which the browser grants only when this worker is gone, however it died.
    */
   holdLifeline(name: string): Promise<void>;
+  /**
+   * Resolves once `part` is ready or off, loading it if nobody asked yet (`'encoder'` with shipped embeddings).
+   * `'catalog'` is ready as soon as `init` resolved.
+   */
+  ready(part: PartName): Promise<void>;
   /** Whether the host has subscribers: only then does the worker rank after events and push `updated`. */
   setSubscribed(subscribed: boolean): Promise<void>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;

@@ -2,7 +2,6 @@ import { reloadCatalog, type Catalog, type CatalogCache, type Item, type LoadPro
 import { PocketRecError } from '../errors';
 import { createRankModel, type RankModel } from '../rank';
 import type { Session } from '../session';
-import type { TextEncoder } from '../encoder';
 import type { Int8Rows, VectorKernel } from '../vector';
 import type { CatalogChange, CatalogTrigger, VectorsStatus } from './api';
 import { createRowLedger, type Served, type SequenceSlot } from './served';
@@ -17,12 +16,10 @@ export interface CatalogSwapDeps {
   current(): Served;
   /** Makes `next` what every later call sees, in one assignment (and moves the subscribers' listener to it). */
   commit(next: Served): void;
-  /** The encoder texts go through for `catalog` (behind its projection, when it has one). */
-  encoderFor(catalog: Catalog): { encoder: TextEncoder; vectors: VectorsStatus };
-  /** The catalogue's item vectors (shipped, cached or embedded by `encoder`), allocated through `kernel`. */
-  vectors(catalog: Catalog, encoder: TextEncoder, kernel: VectorKernel): Promise<Int8Rows>;
+  /** The catalogue's item vectors (shipped, cached or embedded), allocated through `kernel`, and their size. */
+  vectors(catalog: Catalog, kernel: VectorKernel): Promise<{ rows: Int8Rows; vectors: VectorsStatus }>;
   openSequence(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel): Promise<SequenceSlot>;
-  newSession(catalog: Catalog, model: RankModel, sequence: SequenceSlot | null, encoder: TextEncoder): Session;
+  newSession(catalog: Catalog, model: RankModel, sequence: SequenceSlot | null): Session;
   /** Folds the stored history into a fresh session (as at start-up). */
   loadHistory(session: Session): Promise<void>;
   /** Changes on every forget (this tab's or another's): a history loaded before one is stale. */
@@ -74,8 +71,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
         return change;
       }
       let { catalog } = reloaded.loaded;
-      const { encoder, vectors } = deps.encoderFor(catalog);
-      const rows = await deps.vectors(catalog, encoder, ledger.kernel);
+      const { rows, vectors } = await deps.vectors(catalog, ledger.kernel);
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel: deps.kernel });
       if (catalog.sequence) {
         const same = old.sequence && old.sequence.ref.sha256 === catalog.sequence.ref.sha256 && old.sequence.ref.table.sha256 === catalog.sequence.ref.table.sha256;
@@ -88,7 +84,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
           catalog = { ...catalog, sequence: old.catalog.sequence };
         } else sequence = await deps.openSequence(catalog.sequence, ledger.kernel);
       }
-      const session = deps.newSession(catalog, model, sequence, encoder);
+      const session = deps.newSession(catalog, model, sequence);
       // A forget while the history was read would put erased events back: read it again until none intervened.
       for (let tries = 0; ; tries++) {
         const forgets = deps.forgetCount();
@@ -107,7 +103,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
       deps.current(); // disposed meanwhile: throws, and what was built is released below
       // The one moment of the swap: every call made from here on sees the new catalogue whole.
       if (reusedSequence && catalog.sequence) (old.rows.keep(catalog.sequence.table), ledger.adopt(catalog.sequence.table));
-      deps.commit({ source, catalog, fromCache: reloaded.loaded.fromCache, staleBecause: null, encoder, vectors, model, sequence, session, rows: ledger, lastUpdate: change });
+      deps.commit({ source, catalog, fromCache: reloaded.loaded.fromCache, staleBecause: null, vectors, model, sequence, session, rows: ledger, lastUpdate: change });
       await retire(old, session, reusedSequence);
       return change;
     } catch (cause) {

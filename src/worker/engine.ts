@@ -1,28 +1,27 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { createProjectedEncoder, loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { createProjectedEncoder, loadEncoder, transformersEncoderId, type LoadedEncoder, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
-import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
+import { createSequenceModel, loadRuntime, wasmBlockedReason, type RuntimeProgress, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status, Update, VectorsStatus } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, PartState, Progress, SequenceStatus, Status, Update, VectorsStatus } from './api';
 import { createCatalogSwapper, type CatalogSwapper } from './catalog-swap';
 import { createProgressThrottle } from './progress-throttle';
 import { createRowLedger, type Served, type SequenceSlot } from './served';
 
 /**
  * What start-up wired together; the visitor's state itself lives in `session`. The catalogue and what is built on
- * it (`Served`) are replaced as a whole by a live update: a new object, never a field at a time.
+ * it (`Served`) are replaced as a whole by a live update: a new object, never a field at a time. The encoder
+ * belongs to the engine, not to a catalogue.
  */
 interface Wired extends Served {
   config: EngineConfig;
   store: HistoryStore;
-  /** The encoder as loaded; `encoder` (served) is it, or it behind the catalogue's projection. */
-  baseEncoder: TextEncoder;
-  skipped: Array<{ device: Device; reason: string }>;
+  encoder: EncoderSlot;
   /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
   channel: BroadcastChannel | null;
   timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
@@ -30,9 +29,18 @@ interface Wired extends Served {
   revalidation: ReturnType<typeof setInterval> | null;
 }
 
+/** The text encoder: loaded before start-up ends, or on the first text (or `ready('encoder')`) when the catalogue ships its embeddings. */
+interface EncoderSlot {
+  readonly state: PartState;
+  readonly reason: string | null;
+  readonly loaded: LoadedEncoder | null;
+  /** Loads it once; later calls share the same promise. */
+  load(): Promise<LoadedEncoder>;
+}
+
 const EMBED_BATCH = 64;
 const PRUNE_EVERY = 100;
-/** What one tab tells the others; the store (and its catalogue cache) holds the data, the message only says where to look. */
+/** What one tab tells the others; the store holds the data, the message only says where to look. */
 type TabMessage = { type: 'appended' } | { type: 'forgotten' } | { type: 'catalog'; source: string | Item[]; version: string };
 
 /** Pushes to subscribers wait this long for the rest of a burst: about one animation frame. */
@@ -80,6 +88,33 @@ export function createEngine(): EngineApi {
     done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
   };
 
+  // One onnxruntime-web session creation at a time, in the order asked.
+  let onnxTurn: Promise<unknown> = Promise.resolve();
+  const inOnnxTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = onnxTurn.then(run, run);
+    onnxTurn = next.catch(() => {});
+    return next;
+  };
+
+  /** Opens the model in the background; rankings use it once it is there, if its catalogue is still served. */
+  const openSequenceLater = (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): SequenceSlot => {
+    const slot: SequenceSlot = { ref: shipped.ref, state: 'loading', reason: null, model: null, skipped: [], opened: Promise.resolve() };
+    slot.opened = inOnnxTurn(() => openSequenceModel(shipped, kernel, config, onProgress)).then(({ model, skipped, reason }) => {
+      slot.skipped.push(...skipped);
+      const w = wired;
+      if (disposed || !w || w.sequence !== slot) return void model?.dispose().catch(() => {});
+      Object.assign(slot, { model, state: model ? 'ready' : 'off', reason });
+      w.session.setSequence(model);
+    });
+    return slot;
+  };
+
+  /** Opens the model before a swap commits: the next catalogue is served with its model ready (or off). */
+  const openSequenceNow = async (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> => {
+    const { model, skipped, reason } = await inOnnxTurn(() => openSequenceModel(shipped, kernel, config, () => {}));
+    return { ref: shipped.ref, state: model ? 'ready' : 'off', reason, model, skipped, opened: Promise.resolve() };
+  };
+
   const prune = async (w: Wired) => {
     if (++appendsSincePrune < PRUNE_EVERY) return;
     appendsSincePrune = 0;
@@ -98,7 +133,6 @@ export function createEngine(): EngineApi {
       if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
       // Every matrix of this catalogue, so that a live update can give them back once it replaced it.
       const ledger = createRowLedger(kernel);
-      // Catalogue, runtime, encoder and sequence model load at once; each waits only for what it needs.
       const catalogLoaded = loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
@@ -106,55 +140,62 @@ export function createEngine(): EngineApi {
         allowEmpty: config.allowEmptyCatalog,
         allocateRows: ledger.allocate,
       }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
-      if (config.encoder === 'auto') void loadRuntime(config.devices).catch(() => {});
-      const encoderLoaded = loadEncoder(
-        { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices },
-        async () => {
-          const { catalog } = (await catalogLoaded).loaded;
-          return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
-        },
-        (p) => progress.push(p),
-      );
-      // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
-      // does not support creating two sessions at once (on WebGPU the second never finishes).
-      const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
-        catalog.sequence ? openSequenceModel(catalog.sequence, ledger.kernel, config) : null,
-      );
+      const catalogTexts = async () => {
+        const { catalog } = (await catalogLoaded).loaded;
+        return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+      };
+      // onnxruntime-web does not support creating two sessions at once (on WebGPU the second never finishes), so
+      // the encoder and the sequence model open one after the other, whichever is asked for first.
+      const startEncoder = () =>
+        inOnnxTurn(() => loadEncoder({ choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices }, catalogTexts, (p) => progress.push(p)));
+      // Needed before ready whatever the catalogue holds: the lexical encoder is fitted on its texts, and inline
+      // items ship no embeddings. It then loads alongside the catalogue.
+      let encoderLoaded = config.encoder === 'lexical' || Array.isArray(config.catalog) ? startEncoder() : null;
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
-      let encoder: TextEncoder;
-      let skipped: Wired['skipped'];
-      let sequence: SequenceSlot | null;
       try {
-        [{ loaded, catalogLoadMs }, { encoder, skipped }, sequence] = await Promise.all([catalogLoaded, encoderLoaded, sequenceOpened]);
+        ({ loaded, catalogLoadMs } = await catalogLoaded);
       } catch (error) {
-        // What did load is released; the first failure (a catalogue error, usually) is what the host sees.
-        void encoderLoaded.then(({ encoder }) => encoder.dispose(), () => {});
-        void sequenceOpened.then((slot) => slot?.model?.dispose(), () => {});
+        // The catalogue's error is what the host sees; an encoder already loading is released.
+        void encoderLoaded?.then(({ encoder }) => encoder.dispose(), () => {});
         store.close();
         throw error;
       }
       const { catalog } = loaded;
-      const baseEncoder = encoder;
-      let vectors: VectorsStatus;
-      ({ encoder, vectors } = encoderFor(baseEncoder, catalog));
+      // With embeddings made by the encoder the host chose, nothing but the catalogue is needed to rank: the
+      // encoder waits for the first text. Otherwise the catalogue is embedded before the first recommendation.
+      const lazy = encoderLoaded === null && shipsEncoderEmbeddings(catalog, config);
+      if (!lazy) encoderLoaded ??= startEncoder();
+      let first: LoadedEncoder | null = null;
+      let rows: Int8Rows;
       const embedStarted = performance.now();
-      const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), ledger.kernel);
-      const embedMs = performance.now() - embedStarted;
+      try {
+        first = encoderLoaded ? await encoderLoaded : null;
+        rows = first ? await itemVectors(catalog, servedEncoder(first.encoder, catalog), store, (p) => progress.push(p), ledger.kernel) : catalog.embeddings!.rows;
+      } catch (error) {
+        void first?.encoder.dispose();
+        store.close();
+        throw error;
+      }
+      const embedMs = first ? performance.now() - embedStarted : 0;
+      const encoder = createEncoderSlot(first, () => startEncoder().then((l) => checkShippedSpace(l, catalog)));
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
-      // One visitor session per served catalogue: a live update builds the next one with this same recipe.
-      const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null, encoder: TextEncoder): Session => createSession({
+      // One visitor session per served catalogue: a live update builds the next one with this same recipe. Texts
+      // go through the catalogue's projection when its vectors were shrunk.
+      const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null): Session => createSession({
         model,
         records: catalog.records,
-        embed: (texts) => encoder.embed(texts),
-        languages: encoder.languages,
+        embed: async (texts) => servedEncoder((await encoder.load()).encoder, catalog).embed(texts),
+        ...(encoder.loaded ? { languages: encoder.loaded.encoder.languages } : { prepareText: async () => (await encoder.load(), encoder.state === 'off' ? null : encoder.loaded!.encoder.languages) }),
         sequence: sequence?.model ?? null,
         onSequenceFailed: (error) => {
-          const failed = sequence?.model;
-          if (!sequence || !failed) return;
+          const slot = wired?.sequence;
+          const failed = slot?.model;
+          if (!slot || !failed) return;
           console.warn('engine: the sequence model failed on every device; ranking goes on without it.', error);
-          sequence.skipped.push(...failed.skipped, { device: failed.device, reason: `failed while running: ${(error as Error).message ?? String(error)}` });
-          sequence.model = null;
+          const reason = `failed while running: ${(error as Error).message ?? String(error)}`;
+          slot.skipped.push(...failed.skipped, { device: failed.device, reason });
+          Object.assign(slot, { model: null, state: 'off', reason });
           void failed.dispose().catch(() => {});
         },
         profileSettings: { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays },
@@ -166,11 +207,14 @@ export function createEngine(): EngineApi {
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
         readAfter: (seq) => store.eventsAfter(seq),
       });
-      const session = newSession(catalog, model, sequence, encoder);
+      const session = newSession(catalog, model, null);
       await store.prune(Date.now());
       const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
+      // A stored query or review is a text event: a returning visitor's history with one loads the encoder here.
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
+      // Every tab of the site on this database hears every other: their sessions fold the same stored events.
+      const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
       const swapper = createCatalogSwapper({
         kernel,
         cache: store.catalogCache,
@@ -185,9 +229,12 @@ export function createEngine(): EngineApi {
           }
           wired = { ...w, ...next };
         },
-        encoderFor: (catalog) => encoderFor(baseEncoder, catalog),
-        vectors: (catalog, encoder, kernel) => itemVectors(catalog, encoder, store, () => {}, kernel),
-        openSequence: (shipped, kernel) => openSequenceModel(shipped, kernel, config),
+        // Shipped rows of the chosen encoder need no encoder; anything else is embedded (or read from the cache).
+        vectors: async (catalog, kernel) => {
+          const rows = !encoder.loaded && shipsEncoderEmbeddings(catalog, config) ? catalog.embeddings!.rows : await itemVectors(catalog, servedEncoder((await encoder.load()).encoder, catalog), store, () => {}, kernel);
+          return { rows, vectors: vectorsStatus(catalog, rows) };
+        },
+        openSequence: (shipped, kernel) => openSequenceNow(shipped, kernel, config),
         newSession,
         loadHistory: async (next) => next.load(await store.events(), await store.getSetting<BrowsingSession>('session')),
         forgetCount: () => forgets,
@@ -197,11 +244,9 @@ export function createEngine(): EngineApi {
           if (change.outcome === 'updated' && change.trigger !== 'other-tab' && w) tell(w, { type: 'catalog', source: w.source, version: change.version });
         },
       });
-      // Every tab of the site on this database hears every other: their sessions fold the same stored events.
-      const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
       const w: Wired = {
-        config, store, baseEncoder, skipped, channel, swapper,
-        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, vectors, model, sequence, session, rows: ledger, lastUpdate: null,
+        config, store, encoder, channel, swapper,
+        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, vectors: vectorsStatus(catalog, rows), model, sequence: null, session, rows: ledger, lastUpdate: null,
         timings: { catalogLoadMs, embedMs, lastEmbedMs: null },
         // Only a URL can be fetched again; the client refuses the option with inline items.
         revalidation: config.revalidateEveryMs > 0 && typeof config.catalog === 'string' ? setInterval(() => void swapper.update(null, 'revalidate').catch(() => {}), config.revalidateEveryMs) : null,
@@ -212,7 +257,17 @@ export function createEngine(): EngineApi {
       await session.sync();
       sink = events;
       progress.push({ phase: 'ready', loaded: 1, total: 1 });
+      // The sequence model only sharpens rankings: it opens once the first one can be served, and rankings use it
+      // from the moment it is there.
+      if (catalog.sequence) wired = { ...w, sequence: openSequenceLater(catalog.sequence, ledger.kernel, config, (p) => progress.push(p)) };
       return this.status();
+    },
+
+    async ready(part) {
+      const w = state();
+      if (part === 'encoder') await w.encoder.load();
+      else if (part === 'sequence') await w.sequence?.opened;
+      else if (part !== 'catalog') throw new PocketRecError('invalid-option', `ready: part must be 'catalog', 'encoder' or 'sequence', not ${JSON.stringify(part)}.`, { details: { field: 'part' } });
     },
 
     async track(input, key) {
@@ -229,8 +284,9 @@ export function createEngine(): EngineApi {
     },
 
     async setSubscribed(subscribed) {
+      const w = state();
       listener = subscribed ? (update) => sink?.updated(update) : null;
-      state().session.setListener(listener);
+      w.session.setListener(listener);
     },
 
     recommend: async (request) => state().session.recommend(request),
@@ -251,7 +307,7 @@ export function createEngine(): EngineApi {
       const w = state();
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new PocketRecError('invalid-option', 'embed: texts must be an array of strings.');
       const started = performance.now();
-      const vectors = await w.encoder.embed(texts);
+      const vectors = await servedEncoder((await w.encoder.load()).encoder, w.catalog).embed(texts);
       w.timings.lastEmbedMs = performance.now() - started;
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
@@ -272,9 +328,9 @@ export function createEngine(): EngineApi {
         },
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
-        encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
+        encoder: encoderStatus(w.encoder, w.catalog, s.lexicalOnlyTexts),
         vectors: { ...w.vectors },
-        sequence: w.sequence ? sequenceStatus(w.sequence) : null,
+        sequence: w.sequence ? sequenceStatus(w.sequence, s.lastRankUsedSequence) : null,
         historySize: s.historySize,
         sessionId: s.sessionId,
         timings: { ...w.timings, lastRecommendMs: s.lastRecommendMs, lastSequenceMs: s.lastSequenceMs },
@@ -308,7 +364,9 @@ export function createEngine(): EngineApi {
       w.session.setListener(null);
       await w.session.idle();
       w.store.close();
-      await w.encoder.dispose();
+      // A sequence model still opening is released by its own completion (it sees `disposed`); an encoder here.
+      if (w.encoder.state === 'loading') void w.encoder.load().then(({ encoder }) => encoder.dispose(), () => {});
+      await w.encoder.loaded?.encoder.dispose();
       await w.sequence?.model?.dispose();
     },
   };
@@ -319,12 +377,16 @@ export function createEngine(): EngineApi {
  * projection, so queries land in the items' space. A projection of another encoder's vectors means nothing here;
  * the items are then embedded afresh, full size.
  */
-function encoderFor(base: TextEncoder, catalog: Catalog): { encoder: TextEncoder; vectors: VectorsStatus } {
+function servedEncoder(base: TextEncoder, catalog: Catalog): TextEncoder {
   const { projection, embeddings } = catalog;
-  if (projection && embeddings?.model === base.id && projection.sourceDim === base.dim) {
-    return { encoder: createProjectedEncoder(base, projection), vectors: { method: projection.method, dim: projection.dim, sourceDim: base.dim } };
-  }
-  return { encoder: base, vectors: { method: 'full', dim: base.dim, sourceDim: base.dim } };
+  return projection && embeddings?.model === base.id && projection.sourceDim === base.dim ? createProjectedEncoder(base, projection) : base;
+}
+
+/** The size of the rows served: the build's projection when they are the shipped, shrunk ones. */
+function vectorsStatus(catalog: Catalog, rows: Int8Rows): VectorsStatus {
+  const { projection, embeddings } = catalog;
+  if (projection && embeddings?.rows === rows) return { method: projection.method, dim: projection.dim, sourceDim: projection.sourceDim };
+  return { method: 'full', dim: rows.dim, sourceDim: rows.dim };
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
@@ -358,25 +420,84 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
 }
 
 /**
- * The catalogue's sequence model on the first device that runs it. When none does, the engine still starts: the
- * status says why, and ranking uses every other signal.
+ * The catalogue's sequence model on the first device that runs it. When none does, ranking goes on with every other
+ * signal and the status says why.
  */
-async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig): Promise<SequenceSlot> {
+async function openSequenceModel(shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): Promise<{ model: SequenceModel | null; skipped: SequenceStatus['skipped']; reason: string | null }> {
   const { ref } = shipped;
-  const runtime = await loadRuntime(config.devices);
-  const slot: SequenceSlot = { ref, model: null, skipped: [...runtime.skipped] };
+  const runtime = await loadRuntime(config.devices, onProgress);
+  const skipped = [...runtime.skipped];
   try {
-    slot.model = await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel });
+    return { model: await createSequenceModel({ model: shipped.model, table: shipped.table, maxLen: ref.maxLen }, { ort: runtime.ort, devices: runtime.devices, kernel }), skipped, reason: null };
   } catch (error) {
     const reason = (error as Error).message ?? String(error);
     console.warn(`engine: no device could run the sequence model (${reason}); ranking goes on without it.`);
-    slot.skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason });
+    skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason });
+    return { model: null, skipped, reason };
   }
-  return slot;
 }
 
-function sequenceStatus({ ref, model, skipped }: SequenceSlot): SequenceStatus {
+/**
+ * Whether the catalogue ships embeddings the chosen encoder would make, judged without loading it: the bundled
+ * model (unless WebAssembly is forbidden, when the lexical encoder would answer instead), or the same
+ * transformers.js model and dtype. The id is checked again once the encoder loads (`checkShippedSpace`).
+ */
+function shipsEncoderEmbeddings(catalog: Catalog, config: EngineConfig): boolean {
+  const shipped = catalog.embeddings;
+  if (!shipped) return false;
+  if (typeof config.encoder === 'object') return shipped.model === transformersEncoderId(config.encoder);
+  return config.encoder === 'auto' && !shipped.model.startsWith('lexical') && wasmBlockedReason() === null;
+}
+
+/** A lazily loaded encoder whose vectors are not in the shipped rows' space is off for texts: they match on words. */
+function checkShippedSpace(loaded: LoadedEncoder, catalog: Catalog): LoadedEncoder & { offReason?: string } {
+  const shipped = catalog.embeddings!;
+  if (loaded.encoder.id === shipped.model && loaded.encoder.dim === (catalog.projection?.sourceDim ?? shipped.rows.dim)) return loaded;
+  const offReason = `the catalogue's embeddings were made by ${shipped.model} (${shipped.rows.dim} dims), the encoder that loaded is ${loaded.encoder.id} (${loaded.encoder.dim} dims); queries and reviews match on words alone. Rebuild the catalogue with this encoder, or fix what status().encoder.skipped names`;
+  console.warn(`engine: ${offReason}.`);
+  return { ...loaded, offReason };
+}
+
+function createEncoderSlot(first: LoadedEncoder | null, load: () => Promise<LoadedEncoder & { offReason?: string }>): EncoderSlot {
+  let state: PartState = first ? 'ready' : 'idle';
+  let reason: string | null = null;
+  let loaded = first;
+  let loading: Promise<LoadedEncoder> | null = first ? Promise.resolve(first) : null;
   return {
+    get state() {
+      return state;
+    },
+    get reason() {
+      return reason;
+    },
+    get loaded() {
+      return loaded;
+    },
+    load() {
+      if (loading) return loading;
+      state = 'loading';
+      loading = load().then((result) => {
+        const { offReason, ...plain } = result;
+        loaded = plain;
+        state = offReason ? 'off' : 'ready';
+        reason = offReason ?? null;
+        return plain;
+      });
+      return loading;
+    },
+  };
+}
+
+function encoderStatus(slot: EncoderSlot, catalog: Catalog, lexicalOnlyTexts: number): Status['encoder'] {
+  const e = slot.loaded ? servedEncoder(slot.loaded.encoder, catalog) : undefined;
+  return { state: slot.state, reason: slot.reason, id: e?.id ?? null, device: e?.device ?? null, dim: e?.dim ?? null, skipped: slot.loaded?.skipped ?? [], languages: e?.languages ?? null, lexicalOnlyTexts };
+}
+
+function sequenceStatus({ ref, model, skipped, state, reason }: SequenceSlot, usedByLastRank: boolean): SequenceStatus {
+  return {
+    state,
+    reason,
+    usedByLastRank,
     version: ref.sha256.slice(0, 12),
     bytes: ref.bytes,
     dtype: ref.dtype,

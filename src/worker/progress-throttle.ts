@@ -23,10 +23,14 @@ export interface ThrottleOptions {
   setTimer(run: () => void, ms: number): void;
 }
 
+/** What may still load once the first recommendation can be served: a lazily loaded encoder, the sequence model's runtime. */
+const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-download']);
+
 /**
  * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
  * decreases (a source that starts its next file at 0 is added to what it finished); every phase's last state is
- * sent, so each ends complete; `ready` comes last, after every other phase. Phases that load in parallel take
+ * sent, so each ends complete; `ready` comes after every start-up phase. Only the downloads that may follow
+ * start-up (`model-download`, `runtime-download`) are still sent after `ready`. Phases that load in parallel take
  * turns, the longest-waiting first.
  */
 export function createProgressThrottle(emit: (progress: Progress) => void, options: ThrottleOptions): ProgressThrottle {
@@ -59,14 +63,14 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
     schedule();
   };
   const schedule = () => {
-    if (timerSet || readySent || (!ready && !next())) return;
+    if (timerSet || (!next() && (!ready || readySent))) return;
     timerSet = true;
     options.setTimer(flush, Math.max(0, lastEmit + windowMs - options.now()));
   };
 
   return {
     push(progress) {
-      if (readySent) return;
+      if (readySent && !AFTER_READY.has(progress.phase)) return;
       if (progress.phase === 'ready') {
         ready = true;
         schedule();

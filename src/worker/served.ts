@@ -1,18 +1,21 @@
 import type { Catalog, Item, SequenceModelRef } from '../catalog';
-import type { TextEncoder } from '../encoder';
 import type { SequenceModel } from '../onnx';
 import type { RankModel } from '../rank';
 import type { Session } from '../session';
 import type { Int8Rows, VectorKernel } from '../vector';
 import type { CatalogChange, SequenceStatus, VectorsStatus } from './api';
 
-/** The catalogue's sequence model and why devices were given up on. */
+/** The catalogue's sequence model (opened after start-up, or before a swap commits) and why devices were given up on. */
 export interface SequenceSlot {
   ref: SequenceModelRef;
-  /** Null once no device can run it. */
+  state: SequenceStatus['state'];
+  reason: string | null;
+  /** Null while it opens and once no device can run it. */
   model: SequenceModel | null;
   /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
   skipped: SequenceStatus['skipped'];
+  /** Settles when it is ready or off. */
+  opened: Promise<void>;
 }
 
 /**
@@ -25,8 +28,7 @@ export interface Served {
   catalog: Catalog;
   fromCache: boolean;
   staleBecause: string | null;
-  /** What texts go through for this catalogue: the loaded encoder, or it behind the catalogue's projection. */
-  encoder: TextEncoder;
+  /** The served rows' size (the build's projection when they were shrunk). */
   vectors: VectorsStatus;
   model: RankModel;
   sequence: SequenceSlot | null;

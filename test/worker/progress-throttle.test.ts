@@ -78,4 +78,32 @@ describe('progress throttle', () => {
     time.advance(100);
     expect(out.map((p) => p.phase)).toEqual(['catalog-parse', 'ready']);
   });
+
+  it('after ready, sends only what loads after start-up (runtime, a lazily loaded model), throttled, each total fixed and reached', () => {
+    const { time, out, throttle } = start();
+    throttle.push({ phase: 'catalog-download', loaded: 100, total: 100 });
+    throttle.push({ phase: 'ready', loaded: 1, total: 1 });
+    time.advance(100);
+    // The sequence model's runtime, then a search loads the encoder while the runtime is still coming, 1 ms apart.
+    for (let t = 0; t <= 200; t++) {
+      throttle.push({ phase: 'runtime-download', loaded: Math.min(t * 70, 14_000), total: 14_000 });
+      if (t >= 50) throttle.push({ phase: 'model-download', loaded: Math.min((t - 50) * 50, 7_000), total: 7_000 });
+      throttle.push({ phase: 'catalog-download', loaded: 100, total: 100 });
+      throttle.push({ phase: 'embed', loaded: t, total: 200 });
+      time.advance(1);
+    }
+    time.advance(1000);
+    const readyAt = out.findIndex((p) => p.phase === 'ready');
+    const after = out.slice(readyAt + 1);
+    expect(new Set(after.map((p) => p.phase))).toEqual(new Set(['runtime-download', 'model-download']));
+    for (let i = 1; i < after.length; i++) expect(after[i]!.at - after[i - 1]!.at).toBeGreaterThanOrEqual(16);
+    for (const [phase, total] of [['runtime-download', 14_000], ['model-download', 7_000]] as const) {
+      const seen = after.filter((p) => p.phase === phase);
+      expect(seen.length).toBeGreaterThan(2);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!.loaded).toBeGreaterThanOrEqual(seen[i - 1]!.loaded);
+      for (const p of seen) expect(p.total).toBe(total);
+      expect(seen.at(-1)).toMatchObject({ loaded: total, total });
+    }
+    expect(after.length).toBeLessThan(20);
+  });
 });

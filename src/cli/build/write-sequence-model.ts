@@ -72,7 +72,8 @@ export async function writeSequenceModel(
   const table = exportItemTable(trained.config, trained.weights);
   await writeFile(join(dir, 'sequence.onnx'), bytes);
   await writeFile(join(dir, 'sequence-table.bin'), table);
-  await writeFile(join(dir, 'sequence-items.json'), JSON.stringify(ids) + '\n');
+  const itemList = new TextEncoder().encode(JSON.stringify(ids) + '\n');
+  await writeFile(join(dir, 'sequence-items.json'), itemList);
   say(`sequence model: best epoch ${trained.bestEpoch}, VALID NDCG@10 ${trained.validNdcg.toFixed(4)}, ${bytes.byteLength} bytes ONNX + ${table.byteLength} bytes int8 item table`);
   const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
   return {
@@ -81,6 +82,7 @@ export async function writeSequenceModel(
     sha256: sha256(bytes),
     table: { url: 'sequence-table.bin', bytes: table.byteLength, sha256: sha256(table), dim: trained.config.dim },
     items: 'sequence-items.json',
+    itemsBytes: itemList.byteLength,
     dtype: 'int8',
     maxLen: trained.config.maxLen,
     training: {

@@ -1,0 +1,122 @@
+import { expect, test } from '@playwright/test';
+import { readFile, stat } from 'node:fs/promises';
+import { expectedDevice, forbidForeignRequestsInEachTest } from './helpers';
+
+/** The encoder's files and the ONNX runtime (its JS chunk, `.mjs` and `.wasm`), as the worker requests them. */
+const ENCODER = /\/dist\/models\//;
+const RUNTIME = /\/dist\/ort[.-]/;
+
+interface Seen {
+  path: string;
+  at: number;
+}
+
+// The demo catalogue ships the bundled encoder's embeddings and a sequence model: the first recommendation needs
+// the catalogue alone, a search loads the encoder, the sequence model opens after start-up.
+test.describe('lazy start-up on the demo catalogue', () => {
+  forbidForeignRequestsInEachTest();
+
+  test('recommends before any encoder or runtime request; a search then loads the encoder; the sequence model joins after', async ({ page }, info) => {
+    const manifest = JSON.parse(await readFile('public/catalog/catalog.json', 'utf8'));
+    const ids: string[] = JSON.parse(await readFile('public/catalog/sequence-items.json', 'utf8'));
+    const requests: Seen[] = [];
+    // One log in the browser's own order: when each request starts, and when each catalogue file finished.
+    const log: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      requests.push({ path, at: Date.now() });
+      log.push(`start ${path}`);
+    });
+    page.on('requestfinished', (r) => void log.push(`done ${new URL(r.url()).pathname}`));
+    const mark = () => page.evaluate(() => Date.now());
+
+    const run = await page.evaluate(async (ids) => {
+      const { createRecommender } = await import('/dist/pocketrec.js' as string);
+      const progress: Array<{ phase: string; loaded: number; total: number }> = [];
+      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-start', onProgress: (p: { phase: string; loaded: number; total: number }) => progress.push({ ...p }) });
+      const first = await rec.recommend({ k: 5 });
+      const firstAt = Date.now();
+      const atFirst = await rec.status();
+      return { firstAt, first: first.length as number, atFirst, progress, ids };
+    }, ids);
+    const before = (t: number) => requests.filter((r) => r.at <= t).map((r) => r.path);
+
+    expect(run.first).toBe(5);
+    // Nothing of the encoder was asked for before the first recommendation, and the runtime (for the sequence
+    // model) only once every catalogue file had arrived: it never takes bandwidth from them.
+    expect(before(run.firstAt).filter((p) => ENCODER.test(p))).toEqual([]);
+    const lastCatalogue = log.map((e) => e.startsWith('done /catalog/')).lastIndexOf(true);
+    expect(lastCatalogue).toBeGreaterThan(0);
+    expect(run.atFirst.encoder).toMatchObject({ state: 'idle', id: null, device: null });
+    expect(['loading', 'ready']).toContain(run.atFirst.sequence.state);
+
+    // Every byte of the catalogue is in the progress, against a total fixed from the first event.
+    const downloads = run.progress.filter((p) => p.phase === 'catalog-download');
+    const manifestBytes = (await readFile('public/catalog/catalog.json')).byteLength;
+    const { parts, sequence } = manifest;
+    const every = manifestBytes + parts.columns.bytes + parts.records.bytes + parts.embeddings.bytes + sequence.bytes + sequence.table.bytes + sequence.itemsBytes;
+    expect(downloads[0]).toMatchObject({ total: every });
+    downloads.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), expect(p.total).toBe(every), p.loaded), 0);
+    expect(downloads.at(-1)).toMatchObject({ loaded: every, total: every });
+    expect(run.progress.at(-1)?.phase).toBe('ready');
+
+    // The sequence model opens after start-up; rankings use it once it is there.
+    const withSequence = await page.evaluate(async (ids) => {
+      const { createRecommender } = await import('/dist/pocketrec.js' as string);
+      const progress: Array<{ phase: string; loaded: number; total: number }> = [];
+      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-start', onProgress: (p: { phase: string; loaded: number; total: number }) => progress.push({ ...p }) });
+      await rec.ready('sequence');
+      for (const itemId of ids.slice(0, 3)) await rec.track({ type: 'view', itemId });
+      await rec.recommend({ k: 5 });
+      const status = await rec.status();
+      rec.dispose();
+      return { ...status, progress };
+    }, ids);
+    // The runtime's binary downloads after ready, and its bytes are in the progress too: total fixed, reached.
+    const after: Array<{ phase: string; loaded: number; total: number }> = withSequence.progress;
+    const runtime = after.filter((p) => p.phase === 'runtime-download');
+    const wasmBytes = (await stat('dist/ort-wasm-simd-threaded.wasm')).size;
+    expect(after.findIndex((p) => p.phase === 'ready')).toBeLessThan(after.findIndex((p) => p.phase === 'runtime-download'));
+    runtime.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), expect(p.total).toBe(wasmBytes), p.loaded), 0);
+    expect(runtime.at(-1)).toMatchObject({ loaded: wasmBytes, total: wasmBytes });
+    expect(withSequence.sequence).toMatchObject({ state: 'ready', device: expectedDevice(info.project.name), usedByLastRank: true });
+    expect(withSequence.counts.sequenceRuns).toBe(1);
+    const firstRuntime = log.findIndex((e) => e.startsWith('start ') && RUNTIME.test(e));
+    expect(firstRuntime, log.join('\n')).toBeGreaterThan(lastCatalogue);
+    expect(withSequence.encoder.state).toBe('idle');
+
+    // A search is the first text: it loads the encoder, and its answer comes from it.
+    const beforeSearch = await mark();
+    const searched = await page.evaluate(async () => {
+      const { createRecommender } = await import('/dist/pocketrec.js' as string);
+      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-search' });
+      const idle = (await rec.status()).encoder.state;
+      const found = await rec.search('espresso beans', 3);
+      const status = await rec.status();
+      rec.dispose();
+      return { idle, found: found.length as number, encoder: status.encoder };
+    });
+    expect(before(beforeSearch).filter((p) => ENCODER.test(p))).toEqual([]);
+    expect(searched.idle).toBe('idle');
+    expect(searched.found).toBe(3);
+    expect(searched.encoder).toMatchObject({ state: 'ready', id: manifest.parts.embeddings.model, device: expectedDevice(info.project.name), languages: ['en'] });
+    expect(requests.filter((r) => r.at > beforeSearch && ENCODER.test(r.path)).length).toBeGreaterThan(0);
+  });
+
+  test("ready('encoder') loads the encoder without any text; a bad part name is a coded error", async ({ page }, info) => {
+    const run = await page.evaluate(async () => {
+      const { createRecommender } = await import('/dist/pocketrec.js' as string);
+      const rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'lazy-ready' });
+      const idle = (await rec.status()).encoder.state;
+      await rec.ready('catalog');
+      await rec.ready('encoder');
+      const status = await rec.status();
+      const bad = await rec.ready('vectors').then(() => null, (e: { code: string; message: string }) => ({ code: e.code, message: e.message }));
+      rec.dispose();
+      return { idle, encoder: status.encoder, lexicalOnlyTexts: status.encoder.lexicalOnlyTexts, bad };
+    });
+    expect(run.idle).toBe('idle');
+    expect(run.encoder).toMatchObject({ state: 'ready', id: expect.stringMatching(/^use-lite-int8@/), device: expectedDevice(info.project.name) });
+    expect(run.bad).toMatchObject({ code: 'invalid-option', message: expect.stringContaining("'catalog', 'encoder' or 'sequence'") });
+  });
+});
