@@ -82,6 +82,8 @@ describe('live catalogue updates (updateCatalog, revalidation)', () => {
     const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, new Uint8Array(await (await fetch(`/public/catalog/${name}`)).arrayBuffer())] as const)));
     await site.put(files);
     const rec = await startOn(site, { workerUrl: new URL('/pocketrec.worker.js', location.href), devices: ['wasm'] });
+    // The sequence model opens after start-up.
+    await rec.ready('sequence');
     const before = await rec.status();
     expect(before.sequence).toMatchObject({ device: 'wasm' });
     await rec.track({ type: 'view', itemId: (await rec.recommend({ k: 1 }))[0]!.id });
