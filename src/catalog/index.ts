@@ -11,6 +11,7 @@ export type {
   EmbeddingsRef,
   Item,
   ItemRecords,
+  LexicalFit,
   LexicalIndex,
   LoadProgress,
   PartSection,

@@ -263,7 +263,7 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
   if (e && parts.embeddings) {
     const r = createSectionReader(parts.embeddings, e, 'embeddings', source);
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
-    catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
+    catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
   }
   if (manifest.sequence && parts.sequence && parts.sequenceTable) {
     catalog.sequence = decodeSequenceModel(manifest.sequence, { model: parts.sequence, table: parts.sequenceTable }, count, source, allocate);

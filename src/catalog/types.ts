@@ -59,9 +59,21 @@ export interface CatalogManifestV2 {
     /** The items as NDJSON, one line per item in item order; only shown items are ever parsed. */
     records: CatalogPart;
     /** Sections `scales` (f32 × itemCount) and `values` (i8 × itemCount × dim). */
-    embeddings?: CatalogPart & { model: string; dim: number };
+    embeddings?: CatalogPart & { model: string; dim: number; lexicalFit?: LexicalFit };
   };
   sequence?: SequenceModelRef;
+}
+
+/**
+ * How the build's lexical encoder was fitted (present when the vectors are lexical): in how many items each
+ * dimension's hash bucket occurs. A browser rebuilds the same encoder from these 2–4 KB instead of tokenizing
+ * every item again, which at 10⁶ items was most of a warm start.
+ */
+export interface LexicalFit {
+  /** Items counted: the catalogue's itemCount. */
+  documents: number;
+  /** Per hash bucket, the items whose text hashes into it; its length is the lexical encoder's dimension. */
+  df: number[];
 }
 
 /** Format 1: JSON items, optional embeddings and id-keyed JSON signals; still read, converted when loaded. */
@@ -203,8 +215,8 @@ export interface Catalog {
   readonly version: string;
   readonly columns: CatalogColumns;
   readonly records: ItemRecords;
-  /** Present when the catalogue shipped vectors; `model` names their encoder. */
-  readonly embeddings?: { readonly model: string; readonly rows: Int8Rows };
+  /** Present when the catalogue shipped vectors; `model` names their encoder, `lexicalFit` how a lexical one was fitted. */
+  readonly embeddings?: { readonly model: string; readonly rows: Int8Rows; readonly lexicalFit?: LexicalFit };
   /** Present when the catalogue shipped a sequence model whose items match its own. */
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }

@@ -1,7 +1,7 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { countLexicalFeatures, loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
@@ -106,7 +106,10 @@ export function createEngine(): EngineApi {
         { choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices },
         async () => {
           const { catalog } = (await catalogLoaded).loaded;
-          return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+          const fit = catalog.embeddings?.lexicalFit;
+          // The build's counts rebuild its encoder exactly; counting the texts again is for catalogues without them.
+          if (fit) return { dim: fit.df.length, documents: fit.documents, df: fit.df };
+          return countLexicalFeatures(await allItemTexts(catalog));
         },
         (p) => progress.push(p),
       );
@@ -255,6 +258,11 @@ export function createEngine(): EngineApi {
       await w.sequence?.model?.dispose();
     },
   };
+}
+
+/** Every item's encoder text, in item order (the slow path: catalogues that ship no lexical counts). */
+async function allItemTexts(catalog: Catalog): Promise<string[]> {
+  return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
