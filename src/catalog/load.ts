@@ -1,9 +1,10 @@
 import { PocketRecError } from '../errors';
-import type { Int8RowsAllocator } from '../vector';
+import type { Int8Rows, Int8RowsAllocator } from '../vector';
 import { createSectionReader, decodeColumns, encodeColumns } from './binary';
 import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
+import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
 import { sha256Hex } from './sha256';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
 import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
@@ -75,7 +76,10 @@ interface CacheMeta {
   pieceBytes?: number;
 }
 
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+/** A part's bytes: its own buffer, or (embeddings) written into the rows the kernel scans. */
+type PartSource = ArrayBuffer | PartBytes;
+/** The parts as held once loaded; `rows` are the embeddings part decoded in place, when it was streamed into them. */
+type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: PartSource; rows?: Int8Rows; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
@@ -154,7 +158,7 @@ async function fetchAndValidate(
       if (cached) return { catalog: cached, fromCache: true };
     }
     if (manifest.formatVersion === 2) {
-      parts = await fetchParts(manifest, url, doFetch, progress);
+      parts = await fetchParts(manifest, url, doFetch, options.allocateRows, progress);
       layout = manifest;
       catalog = decodeParts(manifest, parts, url, options.allocateRows);
       if (manifest.sequence) {
@@ -260,7 +264,8 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
   const records = createNdjsonRecords(new Uint8Array(parts.records), recordOffsets, columns.ids, source);
   const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
   const e = manifest.parts.embeddings;
-  if (e && parts.embeddings) {
+  if (e && parts.rows) catalog.embeddings = { model: e.model, rows: parts.rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
+  else if (e && parts.embeddings instanceof ArrayBuffer) {
     const r = createSectionReader(parts.embeddings, e, 'embeddings', source);
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
     catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
@@ -271,33 +276,47 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
   return catalog;
 }
 
-async function fetchParts(manifest: CatalogManifestV2, manifestUrl: string, doFetch: typeof fetch, progress?: (p: LoadProgress) => void): Promise<PartBuffers> {
-  const one = async (name: string, part: CatalogPart) => {
+async function fetchParts(manifest: CatalogManifestV2, manifestUrl: string, doFetch: typeof fetch, allocate: Int8RowsAllocator | undefined, progress?: (p: LoadProgress) => void): Promise<PartBuffers> {
+  const one = async (name: string, part: CatalogPart, into: PartBytes) => {
     const url = new URL(part.url, manifestUrl).href;
-    return fetchPart(await get(doFetch, url), url, name, part, progress);
+    await fetchPart(await get(doFetch, url), url, name, part, into, progress);
   };
   const { columns, records, embeddings } = manifest.parts;
-  const out: PartBuffers = { columns: await one('columns', columns), records: await one('records', records) };
-  if (embeddings) out.embeddings = await one('embeddings', embeddings);
+  const columnBytes = bufferPartBytes(columns.bytes);
+  const recordBytes = bufferPartBytes(records.bytes);
+  await one('columns', columns, columnBytes);
+  await one('records', records, recordBytes);
+  const out: PartBuffers = { columns: columnBytes.buffer, records: recordBytes.buffer };
+  if (embeddings) {
+    const rows = allocateRows(manifest.itemCount, embeddings.dim, allocate);
+    out.embeddings = rowsPartBytes(embeddings, rows, manifest.itemCount, manifestUrl);
+    await one('embeddings', embeddings, out.embeddings);
+    out.rows = rows;
+  }
   return out;
+}
+
+/** Rows in the kernel's memory when it has one, else plain typed arrays. */
+function allocateRows(count: number, dim: number, allocate: Int8RowsAllocator | undefined): Int8Rows {
+  return allocate ? allocate(count, dim) : { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
 }
 
 /**
  * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
  * that is longer, shorter or different from what the manifest says is refused, named, before anything is kept.
  */
-async function fetchPart(response: Response, url: string, name: string, part: CatalogPart, progress?: (p: LoadProgress) => void): Promise<ArrayBuffer> {
+async function fetchPart(response: Response, url: string, name: string, part: CatalogPart, into: PartBytes, progress?: (p: LoadProgress) => void): Promise<void> {
   const invalid = (problem: string, field: string, extra: Record<string, number> = {}) =>
     new PocketRecError('catalog-invalid', `catalog: part "${name}" (${url}) ${problem}. Redeploy the files of one \`pocketrec build\` together; the previous catalogue stays in use.`, {
       details: { source: url, part: name, field, ...extra },
     });
-  const bytes = new Uint8Array(part.bytes);
   const checks: Array<Promise<void>> = [];
   let loaded = 0;
   let hashed = 0;
   const check = (k: number, end: number) =>
     checks.push(
-      sha256Hex(bytes.subarray(k * part.chunkBytes, end)).then((actual) => {
+      // WebCrypto copies its input at the call, so a view into kernel memory is safe to hash.
+      sha256Hex(into.read(k * part.chunkBytes, end)).then((actual) => {
         if (actual !== part.chunkSha256[k]) throw invalid(`has sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…`, 'sha256', { chunk: k });
       }),
     );
@@ -305,7 +324,7 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
   const reader = response.body?.getReader();
   const take = (value: Uint8Array) => {
     if (loaded + value.byteLength > part.bytes) throw invalid(`is longer than the manifest's ${part.bytes} bytes`, 'bytes', { bytes: part.bytes });
-    bytes.set(value, loaded);
+    into.write(loaded, value);
     loaded += value.byteLength;
     while (hashed < part.chunkSha256.length && (hashed + 1) * part.chunkBytes <= loaded) check(hashed, (hashed + 1) * part.chunkBytes), hashed++;
     progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
@@ -323,7 +342,6 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
   const results = await Promise.allSettled(checks);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return bytes.buffer;
 }
 
 /**
@@ -340,12 +358,13 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     try {
       const pieces: Record<string, number> = {};
       const bytes: Record<string, number> = {};
-      for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
-        if (!buffer) continue;
-        const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
-        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
+      for (const [name, buffer] of Object.entries(parts) as Array<[string, PartSource | Int8Rows | undefined]>) {
+        if (!buffer || name === 'rows') continue;
+        const source = buffer as PartSource;
+        const n = Math.max(1, Math.ceil(source.byteLength / pieceBytes));
+        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), pieceOf(source, k * pieceBytes, Math.min(source.byteLength, (k + 1) * pieceBytes)));
         pieces[name] = n;
-        bytes[name] = buffer.byteLength;
+        bytes[name] = source.byteLength;
       }
       await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes });
       break;
@@ -365,6 +384,11 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
   return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
 }
 
+/** A piece as its own buffer: a view into kernel memory would be cloned into the cache with all of that memory. */
+function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
+  return source instanceof ArrayBuffer ? source.slice(begin, end) : (source.read(begin, end).slice().buffer as ArrayBuffer);
+}
+
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
   for (const [name, n] of Object.entries(meta.pieces)) {
@@ -372,7 +396,9 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
     // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
     // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
-    const out = new Uint8Array(size);
+    // The embeddings go straight into the kernel's rows; the other parts into a buffer of their own.
+    const rows = name === 'embeddings' && meta.manifest.parts.embeddings ? allocateRows(meta.manifest.itemCount, meta.manifest.parts.embeddings.dim, options.allocateRows) : undefined;
+    const out = rows ? rowsPartBytes(meta.manifest.parts.embeddings!, rows, meta.manifest.itemCount, url) : bufferPartBytes(size);
     let at = 0;
     let next = 0;
     const pieceSize = meta.pieceBytes ?? size;
@@ -380,14 +406,15 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
       for (let k = next++; k < n; k = next++) {
         const piece = await cache.get(pieceKey(meta.version, name, k));
         if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
-        out.set(new Uint8Array(piece), k * pieceSize);
+        out.write(k * pieceSize, new Uint8Array(piece));
         at += piece.byteLength;
         options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
       }
     };
     await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
     if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
-    parts[name as keyof PartBuffers] = out.buffer;
+    if (rows) (parts.embeddings = out), (parts.rows = rows);
+    else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
   }
   if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
   return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
