@@ -3,7 +3,7 @@ import type { Int8Rows, Int8RowsAllocator } from '../vector';
 import { createSectionReader, decodeColumns, encodeColumns } from './binary';
 import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
-import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
+import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItems, type RecordPieces } from './records';
 import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
 import { sha256Hex } from './sha256';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
@@ -74,16 +74,23 @@ interface CacheMeta {
   bytes: Record<string, number>;
   /** Size of every piece but a part's last. */
   pieceBytes?: number;
+  /** Piece sizes of parts cut differently from `pieceBytes` (the records, read on demand in small pieces). */
+  partPieceBytes?: Record<string, number>;
 }
 
 /** A part's bytes: its own buffer, or (embeddings) written into the rows the kernel scans. */
 type PartSource = ArrayBuffer | PartBytes;
 /** The parts as held once loaded; `rows` are the embeddings part decoded in place, when it was streamed into them. */
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: PartSource; rows?: Int8Rows; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+type PartBuffers = { columns: ArrayBuffer; records?: ArrayBuffer; embeddings?: PartSource; rows?: Int8Rows; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
 const PARALLEL_READS = 4;
+/**
+ * Cached records are cut small, because a warm start reads them on demand, a few lines per call: a 256 KiB piece
+ * reads in a few milliseconds and holds about 550 records.
+ */
+const RECORD_PIECE_BYTES = 256 * 1024;
 /** No manifest is this large; a bigger first file is items, decoded line by line. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
@@ -258,10 +265,11 @@ function fromItems(version: string, items: readonly Item[], embeddings: Catalog[
 }
 
 /** A v2 catalogue from its parts' bytes: typed-array views, checked, and no record parsed. */
-function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined): Catalog {
+function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined, pieces?: RecordPieces): Catalog {
   const count = manifest.itemCount;
-  const { columns, recordOffsets } = decodeColumns(parts.columns, manifest.parts.columns, count, parts.records.byteLength, source);
-  const records = createNdjsonRecords(new Uint8Array(parts.records), recordOffsets, columns.ids, source);
+  const recordBytes = pieces?.totalBytes ?? parts.records?.byteLength ?? 0;
+  const { columns, recordOffsets } = decodeColumns(parts.columns, manifest.parts.columns, count, recordBytes, source);
+  const records = pieces ? createPieceRecords(pieces, recordOffsets, columns.ids, source) : createNdjsonRecords(new Uint8Array(parts.records!), recordOffsets, columns.ids, source);
   const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
   const e = manifest.parts.embeddings;
   if (e && parts.rows) catalog.embeddings = { model: e.model, rows: parts.rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
@@ -358,15 +366,18 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     try {
       const pieces: Record<string, number> = {};
       const bytes: Record<string, number> = {};
+      const partPieceBytes: Record<string, number> = {};
       for (const [name, buffer] of Object.entries(parts) as Array<[string, PartSource | Int8Rows | undefined]>) {
         if (!buffer || name === 'rows') continue;
         const source = buffer as PartSource;
-        const n = Math.max(1, Math.ceil(source.byteLength / pieceBytes));
-        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), pieceOf(source, k * pieceBytes, Math.min(source.byteLength, (k + 1) * pieceBytes)));
+        const size = name === 'records' ? recordPieceBytes(meta.manifest.parts.records, pieceBytes) : pieceBytes;
+        if (size !== pieceBytes) partPieceBytes[name] = size;
+        const n = Math.max(1, Math.ceil(source.byteLength / size));
+        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), pieceOf(source, k * size, Math.min(source.byteLength, (k + 1) * size)));
         pieces[name] = n;
         bytes[name] = source.byteLength;
       }
-      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes });
+      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes, partPieceBytes });
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
@@ -384,6 +395,13 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
   return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
 }
 
+/** Records pieces: whole chunks of the manifest (so each can be checked when read back), about 256 KiB. */
+function recordPieceBytes(part: CatalogPart, pieceBytes: number): number {
+  const size = Math.min(RECORD_PIECE_BYTES, pieceBytes);
+  if (part.chunkSha256.length === 0) return size;
+  return Math.max(1, Math.floor(size / part.chunkBytes)) * part.chunkBytes;
+}
+
 /** A piece as its own buffer: a view into kernel memory would be cloned into the cache with all of that memory. */
 function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
   return source instanceof ArrayBuffer ? source.slice(begin, end) : (source.read(begin, end).slice().buffer as ArrayBuffer);
@@ -391,6 +409,7 @@ function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
 
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
+  let pieces: RecordPieces | undefined;
   for (const [name, n] of Object.entries(meta.pieces)) {
     const size = meta.bytes?.[name];
     if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
@@ -401,7 +420,12 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     const out = rows ? rowsPartBytes(meta.manifest.parts.embeddings!, rows, meta.manifest.itemCount, url) : bufferPartBytes(size);
     let at = 0;
     let next = 0;
-    const pieceSize = meta.pieceBytes ?? size;
+    const pieceSize = meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size;
+    if (name === 'records') {
+      // Never read at start: each call reads the pieces holding its results.
+      pieces = cachedRecordPieces(cache, meta, url, pieceSize, size, options.fetch ?? fetch);
+      continue;
+    }
     const readOne = async (): Promise<void> => {
       for (let k = next++; k < n; k = next++) {
         const piece = await cache.get(pieceKey(meta.version, name, k));
@@ -416,8 +440,66 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     if (rows) (parts.embeddings = out), (parts.rows = rows);
     else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
   }
-  if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
-  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
+  if (!parts.columns || !pieces) throw new Error('the columns or records part is missing');
+  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows, pieces);
+}
+
+/**
+ * The cached records, piece by piece. A piece that is missing, the wrong size or (where the manifest has its
+ * chunks' hashes) damaged is fetched again from the site with a range request, checked and cached again.
+ */
+function cachedRecordPieces(cache: CatalogCache, meta: CacheMeta, manifestUrl: string, pieceBytes: number, totalBytes: number, doFetch: typeof fetch): RecordPieces {
+  const part = meta.manifest.parts.records;
+  const checkable = part.chunkSha256.length > 0 && pieceBytes % part.chunkBytes === 0;
+  const partUrl = part.url ? new URL(part.url, manifestUrl).href : null;
+  const intact = async (bytes: Uint8Array, k: number): Promise<boolean> => {
+    if (!checkable) return true;
+    const chunks = pieceBytes / part.chunkBytes;
+    for (let c = 0; c * part.chunkBytes < bytes.byteLength; c++) {
+      if ((await sha256Hex(bytes.subarray(c * part.chunkBytes, (c + 1) * part.chunkBytes))) !== part.chunkSha256[k * chunks + c]) return false;
+    }
+    return true;
+  };
+  return {
+    pieceBytes,
+    totalBytes,
+    async read(k) {
+      const begin = k * pieceBytes;
+      const end = Math.min(totalBytes, begin + pieceBytes);
+      const cached = await cache.get(pieceKey(meta.version, 'records', k)).catch(() => undefined);
+      if (cached instanceof ArrayBuffer && cached.byteLength === end - begin && (await intact(new Uint8Array(cached), k))) return new Uint8Array(cached);
+      const invalid = (problem: string) =>
+        new PocketRecError('catalog-invalid', `catalog: piece ${k} of the cached records of ${manifestUrl} ${problem}. Reload the page; \`forget()\` clears the cache.`, {
+          details: { source: manifestUrl, part: 'records', piece: k },
+        });
+      if (!partUrl) throw invalid('is damaged and this catalogue has no records URL to fetch it from');
+      console.warn(`catalog: piece ${k} of the cached records of ${manifestUrl} is missing or damaged; fetching it again.`);
+      const bytes = await fetchRange(doFetch, partUrl, begin, end);
+      if (bytes.byteLength !== end - begin || !(await intact(bytes, k))) throw invalid(`is damaged, and ${partUrl} no longer serves the bytes the manifest names`);
+      await cache.put(pieceKey(meta.version, 'records', k), bytes.slice().buffer).catch(() => {});
+      return bytes;
+    },
+  };
+}
+
+/** Bytes `[begin, end)` of a file: a range request, or the head of the whole body from a server without ranges. */
+async function fetchRange(doFetch: typeof fetch, url: string, begin: number, end: number): Promise<Uint8Array> {
+  const response = await get(doFetch, url, { Range: `bytes=${begin}-${end - 1}` });
+  if (response.status === 206) return readBytes(response, undefined);
+  const out = new Uint8Array(end - begin);
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(await response.arrayBuffer()).slice(begin, end);
+  let at = 0;
+  while (at < end) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const from = Math.max(begin, at);
+    const to = Math.min(end, at + value.byteLength);
+    if (to > from) out.set(value.subarray(from - at, to - at), from - begin);
+    at += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return at >= end ? out : out.subarray(0, Math.max(0, at - begin));
 }
 
 const metaKey = (url: string) => `catalog:${url}`;

@@ -207,6 +207,13 @@ export interface CatalogColumns {
 /** Display records, off the hot path: only the k results of a call are decoded. */
 export interface ItemRecords {
   readonly count: number;
+  /**
+   * Reads the records of these items from wherever they are kept (a warm start leaves them in the cache), so that
+   * `get` returns them at once; already-held records cost nothing.
+   * @throws PocketRecError `catalog-invalid` when a record cannot be read back intact from the cache or the network
+   */
+  load(indexes: readonly number[]): Promise<void>;
+  /** @throws RangeError for a position outside the catalogue or a record not loaded first */
   get(index: number): Item;
 }
 

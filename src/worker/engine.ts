@@ -38,6 +38,8 @@ interface SequenceSlot {
 }
 
 const EMBED_BATCH = 64;
+/** Records read per step when every item's text is needed: a few cache pieces at a time. */
+const TEXT_BATCH = 4096;
 const PRUNE_EVERY = 100;
 /** What one tab tells the others; the store holds the data, the message only says where to look. */
 type TabMessage = { type: 'appended' } | { type: 'forgotten' };
@@ -262,7 +264,16 @@ export function createEngine(): EngineApi {
 
 /** Every item's encoder text, in item order (the slow path: catalogues that ship no lexical counts). */
 async function allItemTexts(catalog: Catalog): Promise<string[]> {
-  return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+  const texts: string[] = [];
+  for (let start = 0; start < catalog.columns.count; start += TEXT_BATCH) texts.push(...(await batchTexts(catalog, start, Math.min(catalog.columns.count, start + TEXT_BATCH))));
+  return texts;
+}
+
+/** Texts of items `[start, end)`, their records read first (from the cache, on a warm start). */
+async function batchTexts(catalog: Catalog, start: number, end: number): Promise<string[]> {
+  const indexes = Array.from({ length: end - start }, (_, i) => start + i);
+  await catalog.records.load(indexes);
+  return indexes.map((i) => itemText(catalog.records.get(i)));
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
@@ -281,7 +292,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
   onProgress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
     const end = Math.min(total, start + EMBED_BATCH);
-    const batch = Array.from({ length: end - start }, (_, i) => itemText(catalog.records.get(start + i)));
+    const batch = await batchTexts(catalog, start, end);
     const flat = new Float32Array(batch.length * encoder.dim);
     (await encoder.embed(batch)).forEach((v, i) => flat.set(v, i * encoder.dim));
     const q = quantizeRows(flat, encoder.dim);
