@@ -18,7 +18,7 @@ export type {
   SequenceModelRef,
   SequenceTraining,
 } from './types';
-export { loadCatalog, type CacheWriteReport, type CatalogCache, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
+export { loadCatalog, type CacheWriteReport, type CatalogCache, type CatalogFiles, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
 export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
 export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type IndexedSignals } from './columns';
 export { encodeColumns, encodeSections, decodeColumns } from './binary';

@@ -20,6 +20,18 @@ export interface CatalogCache {
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Where the large binary parts go when present (the origin private file system): read faster than pieces. */
+  files?: CatalogFiles | null;
+}
+
+/** Parts kept as whole files, written and read in steps so neither side holds a second copy. */
+export interface CatalogFiles {
+  write(name: string, size: number, read: (begin: number, end: number) => Uint8Array): Promise<void>;
+  /** @throws when the file is missing or not `size` bytes long */
+  read(name: string, size: number, write: (at: number, bytes: Uint8Array) => void): Promise<void>;
+  delete(names: readonly string[]): Promise<void>;
+  /** Removes every file (forget()). */
+  clear(): Promise<void>;
 }
 
 /** How writing the cache went; a failure means the next visit downloads again, and `status()` says so. */
@@ -76,7 +88,12 @@ interface CacheMeta {
   pieceBytes?: number;
   /** Piece sizes of parts cut differently from `pieceBytes` (the records, read on demand in small pieces). */
   partPieceBytes?: Record<string, number>;
+  /** Parts kept as files (`CatalogCache.files`) instead of pieces: part name → file name. */
+  files?: Record<string, string>;
 }
+
+/** Parts worth a file of their own: the large ones every start reads whole (records are read piece by piece). */
+const FILE_PARTS = new Set(['columns', 'embeddings']);
 
 /** A part's bytes: its own buffer, or (embeddings) written into the rows the kernel scans. */
 type PartSource = ArrayBuffer | PartBytes;
@@ -367,9 +384,16 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
       const pieces: Record<string, number> = {};
       const bytes: Record<string, number> = {};
       const partPieceBytes: Record<string, number> = {};
+      const files: Record<string, string> = {};
       for (const [name, buffer] of Object.entries(parts) as Array<[string, PartSource | Int8Rows | undefined]>) {
         if (!buffer || name === 'rows') continue;
         const source = buffer as PartSource;
+        if (cache.files && FILE_PARTS.has(name) && (await writeFile(cache.files, fileName(meta.version, name), source))) {
+          files[name] = fileName(meta.version, name);
+          pieces[name] = 0;
+          bytes[name] = source.byteLength;
+          continue;
+        }
         const size = name === 'records' ? recordPieceBytes(meta.manifest.parts.records, pieceBytes) : pieceBytes;
         if (size !== pieceBytes) partPieceBytes[name] = size;
         const n = Math.max(1, Math.ceil(source.byteLength / size));
@@ -377,7 +401,7 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
         pieces[name] = n;
         bytes[name] = source.byteLength;
       }
-      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes, partPieceBytes });
+      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes, partPieceBytes, files });
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
@@ -391,8 +415,25 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
   if (previous && previous.version !== meta.version) {
     const stale = Object.entries(previous.pieces ?? {}).flatMap(([name, n]) => Array.from({ length: n }, (_, k) => pieceKey(previous.version, name, k)));
     await cache.delete(stale).catch((e: unknown) => console.warn(`catalog: could not evict the cached catalogue ${previous.version}.`, e));
+    const staleFiles = Object.values(previous.files ?? {});
+    if (staleFiles.length > 0) await cache.files?.delete(staleFiles).catch((e: unknown) => console.warn(`catalog: could not delete the files of the cached catalogue ${previous.version}.`, e));
   }
   return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
+}
+
+const fileName = (version: string, part: string) => `${version}-${part}.bin`;
+
+/** A part as a file; false (and the part goes into pieces instead) when the file system refuses it. */
+async function writeFile(files: CatalogFiles, name: string, source: PartSource): Promise<boolean> {
+  try {
+    const read = source instanceof ArrayBuffer ? (b: number, e: number) => new Uint8Array(source, b, e - b) : (b: number, e: number) => source.read(b, e).slice();
+    await files.write(name, source.byteLength, read);
+    return true;
+  } catch (error) {
+    console.warn(`catalog: could not write ${name} to the file cache; keeping it in IndexedDB instead.`, error);
+    await files.delete([name]).catch(() => {});
+    return false;
+  }
 }
 
 /** Records pieces: whole chunks of the manifest (so each can be checked when read back), about 256 KiB. */
@@ -410,9 +451,19 @@ function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
   let pieces: RecordPieces | undefined;
+  const setPart = (name: string, out: PartBytes, rows: Int8Rows | undefined) => {
+    if (rows) (parts.embeddings = out), (parts.rows = rows);
+    else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
+  };
   for (const [name, n] of Object.entries(meta.pieces)) {
     const size = meta.bytes?.[name];
     if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+    const pieceSize = meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size;
+    if (name === 'records') {
+      // Never read at start: each call reads the pieces holding its results.
+      pieces = cachedRecordPieces(cache, meta, url, pieceSize, size, options.fetch ?? fetch);
+      continue;
+    }
     // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
     // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
     // The embeddings go straight into the kernel's rows; the other parts into a buffer of their own.
@@ -420,10 +471,16 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     const out = rows ? rowsPartBytes(meta.manifest.parts.embeddings!, rows, meta.manifest.itemCount, url) : bufferPartBytes(size);
     let at = 0;
     let next = 0;
-    const pieceSize = meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size;
-    if (name === 'records') {
-      // Never read at start: each call reads the pieces holding its results.
-      pieces = cachedRecordPieces(cache, meta, url, pieceSize, size, options.fetch ?? fetch);
+    const file = meta.files?.[name];
+    if (file) {
+      if (!cache.files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
+      let read = 0;
+      await cache.files.read(file, size, (at, bytes) => {
+        out.write(at, bytes);
+        read += bytes.byteLength;
+        options.onProgress?.({ phase: 'catalog-parse', loaded: read, total: size, part: name });
+      });
+      setPart(name, out, rows);
       continue;
     }
     const readOne = async (): Promise<void> => {
@@ -437,8 +494,7 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     };
     await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
     if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
-    if (rows) (parts.embeddings = out), (parts.rows = rows);
-    else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
+    setPart(name, out, rows);
   }
   if (!parts.columns || !pieces) throw new Error('the columns or records part is missing');
   return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows, pieces);

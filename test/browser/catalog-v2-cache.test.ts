@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnsFromItems, encodeColumns, encodeRecords, loadCatalog, type CatalogCache, type CatalogManifestV2, type CatalogPart, type Item } from '../../src/catalog';
-import { openStore } from '../../src/store';
+import { catalogFolderName, openStore } from '../../src/store';
 import { quantizeRows } from '../../src/vector';
 
 const base = 'https://shop.test/';
@@ -102,7 +102,8 @@ describe('format 2 in the IndexedDB cache', () => {
     s.requests.length = 0;
     const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: spied, fetch: s.fetch });
     expect(read.filter((k) => k.includes(':records:'))).toEqual([]);
-    expect(read.some((k) => k.includes(':embeddings:'))).toBe(true);
+    // The binary parts come from files, not from IndexedDB pieces.
+    expect(read.filter((k) => k.startsWith('catalog-part:'))).toEqual([]);
     expect(() => warm.catalog.records.get(150)).toThrow(/not loaded/);
     await warm.catalog.records.load([150, 151]);
     expect(warm.catalog.records.get(150)).toEqual(items[150]);
@@ -123,6 +124,35 @@ describe('format 2 in the IndexedDB cache', () => {
     expect(s.ranges).toEqual([expect.stringMatching(/^bytes=\d+-\d+$/)]);
     // …and is cached again, intact.
     expect(Array.from(new Uint8Array((await store.catalogCache.get(key)) as ArrayBuffer))).not.toEqual(Array.from(damaged));
+    store.close();
+  });
+
+  it('keeps the binary parts as files, reads them back into the rows, and forget() deletes the files too', async () => {
+    const name = `v2-${Date.now()}-files`;
+    const store = openStore(name, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(40), 'va');
+    const s = site(a.files);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name));
+    const names: string[] = [];
+    for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
+    expect(names.sort()).toEqual(['va-columns.bin', 'va-embeddings.bin']);
+    expect((await (await folder.getFileHandle('va-embeddings.bin')).getFile()).size).toBe(a.manifest.parts.embeddings!.bytes);
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(warm.fromCache).toBe(true);
+    expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
+    expect(Array.from(warm.catalog.embeddings!.rows.scales)).toEqual(Array.from(cold.catalog.embeddings!.rows.scales));
+    expect(warm.catalog.columns.ids).toEqual(cold.catalog.columns.ids);
+
+    // A new version replaces the files of the old one.
+    Object.assign(s.files, (await v2Files(shop(40, 'new'), 'vb')).files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    names.length = 0;
+    for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
+    expect(names.sort()).toEqual(['vb-columns.bin', 'vb-embeddings.bin']);
+
+    await store.forget();
+    await expect((await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name))).rejects.toMatchObject({ name: 'NotFoundError' });
     store.close();
   });
 
@@ -149,16 +179,16 @@ describe('format 2 in the IndexedDB cache', () => {
     store.close();
   });
 
-  it("evicts the previous version's pieces once a new version is cached", async () => {
+  it("evicts the previous version's pieces (the records; binary parts are files) once a new version is cached", async () => {
     const store = openStore(`v2-${Date.now()}-evict`, { maxEvents: 10, maxAgeDays: 1 });
     const s = site((await v2Files(shop(20), 'va')).files);
     await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
-    expect(await store.getCached('catalog-part:va:columns:0')).toBeInstanceOf(ArrayBuffer);
+    expect(await store.getCached('catalog-part:va:records:0')).toBeInstanceOf(ArrayBuffer);
     Object.assign(s.files, (await v2Files(shop(25), 'vb')).files);
     const next = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
     expect(next.catalog.columns.count).toBe(25);
-    expect(await store.getCached('catalog-part:va:columns:0')).toBeUndefined();
-    expect(await store.getCached('catalog-part:vb:columns:0')).toBeInstanceOf(ArrayBuffer);
+    expect(await store.getCached('catalog-part:va:records:0')).toBeUndefined();
+    expect(await store.getCached('catalog-part:vb:records:0')).toBeInstanceOf(ArrayBuffer);
     store.close();
   });
 
