@@ -53,7 +53,7 @@ test.describe('a 100 k-item catalogue', () => {
         const found = await rec.search(first[0]!.item.title, 5);
         await rec.dispose();
         type Result = { id: string; item: { title: string }; reason: string };
-        return { startMs, status, first: first.map((r: Result) => r.id), after: after.map((r: Result) => ({ id: r.id, title: r.item.title, reason: r.reason })), found: found.map((r: Result) => r.id), firstId: first[0]!.id };
+        return { startMs, status, first: first.map((r: Result) => r.id), after: after.map((r: Result) => ({ id: r.id, title: r.item.title, reason: r.reason })), found: found.map((r: Result) => r.item.title), query: first[0]!.item.title as string };
       }, dbName);
 
     const dbName = `e2e-100k-${Date.now()}`;
@@ -64,7 +64,10 @@ test.describe('a 100 k-item catalogue', () => {
     expect(cold.first).toHaveLength(10);
     expect(cold.after).toHaveLength(10);
     expect(cold.after.every((r: { title: string }) => typeof r.title === 'string' && r.title.length > 0)).toBe(true);
-    expect(cold.found).toContain(cold.firstId);
+    // Synthetic titles repeat (three words of a small vocabulary): every match has every word of the query.
+    const matches = (run: { found: string[]; query: string }) => run.found.length > 0 && run.found.every((t) => run.query.split(' ').every((w) => t.split(' ').includes(w)));
+    expect(cold.found).toHaveLength(5);
+    expect(matches(cold)).toBe(true);
     expect(partRequests.map((u) => u.split('/').pop()).sort()).toEqual(['columns.bin', 'embeddings.bin', 'items.ndjson']);
 
     partRequests.length = 0;
@@ -75,7 +78,8 @@ test.describe('a 100 k-item catalogue', () => {
     // Same catalogue, same history (the two events), same ranking: records read on demand from the cache.
     expect(warm.status.historySize).toBe(2);
     expect(warm.first).toEqual(cold.after.map((r: { id: string }) => r.id));
-    expect(warm.found).toContain(warm.firstId);
+    // The search index was left in the cache at start and read for this first search.
+    expect(matches(warm)).toBe(true);
     console.log(`100 k items: cold start ${cold.startMs.toFixed(0)} ms, warm start ${warm.startMs.toFixed(0)} ms`);
   });
 });

@@ -1,6 +1,6 @@
 import { PocketRecError } from '../errors';
 import type { Int8Rows, Int8RowsAllocator } from '../vector';
-import { createSectionReader, decodeColumns, encodeColumns } from './binary';
+import { createSectionReader, decodeColumns, encodeColumns, isLexicalSection } from './binary';
 import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItems, type RecordPieces } from './records';
@@ -27,8 +27,8 @@ export interface CatalogCache {
 /** Parts kept as whole files, written and read in steps so neither side holds a second copy. */
 export interface CatalogFiles {
   write(name: string, size: number, read: (begin: number, end: number) => Uint8Array): Promise<void>;
-  /** @throws when the file is missing or not `size` bytes long */
-  read(name: string, size: number, write: (at: number, bytes: Uint8Array) => void): Promise<void>;
+  /** Bytes `[begin, end)` (the whole file by default). @throws when the file is missing or not `size` bytes long */
+  read(name: string, size: number, write: (at: number, bytes: Uint8Array) => void, begin?: number, end?: number): Promise<void>;
   delete(names: readonly string[]): Promise<void>;
   /** Removes every file (forget()). */
   clear(): Promise<void>;
@@ -282,12 +282,21 @@ function fromItems(version: string, items: readonly Item[], embeddings: Catalog[
 }
 
 /** A v2 catalogue from its parts' bytes: typed-array views, checked, and no record parsed. */
-function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined, pieces?: RecordPieces): Catalog {
+function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined, pieces?: RecordPieces, searchIndexLater?: () => Promise<void>): Catalog {
   const count = manifest.itemCount;
   const recordBytes = pieces?.totalBytes ?? parts.records?.byteLength ?? 0;
-  const { columns, recordOffsets } = decodeColumns(parts.columns, manifest.parts.columns, count, recordBytes, source);
+  const { columns, recordOffsets, fillLexical } = decodeColumns(parts.columns, manifest.parts.columns, count, recordBytes, source, { lexicalLater: searchIndexLater !== undefined });
   const records = pieces ? createPieceRecords(pieces, recordOffsets, columns.ids, source) : createNdjsonRecords(new Uint8Array(parts.records!), recordOffsets, columns.ids, source);
   const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
+  if (searchIndexLater && fillLexical) {
+    let loading: Promise<void> | undefined;
+    // Once: concurrent searches wait for the same read; a failed read is tried again by the next search.
+    catalog.loadSearchIndex = () =>
+      (loading ??= searchIndexLater().then(fillLexical, (error: unknown) => {
+        loading = undefined;
+        throw error;
+      }));
+  }
   const e = manifest.parts.embeddings;
   if (e && parts.rows) catalog.embeddings = { model: e.model, rows: parts.rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
   else if (e && parts.embeddings instanceof ArrayBuffer) {
@@ -451,6 +460,7 @@ function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
   let pieces: RecordPieces | undefined;
+  let searchIndexLater: (() => Promise<void>) | undefined;
   const setPart = (name: string, out: PartBytes, rows: Int8Rows | undefined) => {
     if (rows) (parts.embeddings = out), (parts.rows = rows);
     else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
@@ -471,15 +481,44 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     const out = rows ? rowsPartBytes(meta.manifest.parts.embeddings!, rows, meta.manifest.itemCount, url) : bufferPartBytes(size);
     let at = 0;
     let next = 0;
+    // The search index (the columns part's tail) waits for the first search: ranking never reads it.
+    const stop = name === 'columns' ? searchIndexStart(meta.manifest.parts.columns, size) : size;
     const file = meta.files?.[name];
+    const files = cache.files;
     if (file) {
-      if (!cache.files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
+      if (!files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
       let read = 0;
-      await cache.files.read(file, size, (at, bytes) => {
-        out.write(at, bytes);
-        read += bytes.byteLength;
-        options.onProgress?.({ phase: 'catalog-parse', loaded: read, total: size, part: name });
-      });
+      const readRange = (begin: number, end: number) =>
+        files.read(file, size, (at, bytes) => {
+          out.write(at, bytes);
+          read += bytes.byteLength;
+          options.onProgress?.({ phase: 'catalog-parse', loaded: read, total: size, part: name });
+        }, begin, end);
+      await readRange(0, stop);
+      if (stop < size) searchIndexLater = () => readRange(stop, size);
+      setPart(name, out, rows);
+      continue;
+    }
+    const firstLater = Math.ceil(stop / pieceSize);
+    const readPieces = (from: number, to: number) => {
+      next = from;
+      const readOne = async (): Promise<void> => {
+        for (let k = next++; k < to; k = next++) {
+          const piece = await cache.get(pieceKey(meta.version, name, k));
+          if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+          out.write(k * pieceSize, new Uint8Array(piece));
+          at += piece.byteLength;
+          options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+        }
+      };
+      return Promise.all(Array.from({ length: Math.min(to - from, PARALLEL_READS) }, readOne));
+    };
+    if (firstLater < n) {
+      await readPieces(0, firstLater);
+      searchIndexLater = async () => {
+        await readPieces(firstLater, n);
+        if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+      };
       setPart(name, out, rows);
       continue;
     }
@@ -497,7 +536,20 @@ async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, opt
     setPart(name, out, rows);
   }
   if (!parts.columns || !pieces) throw new Error('the columns or records part is missing');
-  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows, pieces);
+  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows, pieces, searchIndexLater);
+}
+
+/**
+ * Where the search index starts in the columns part: its sections come last, so everything before is what
+ * ranking reads. The whole part when another section lies after it (a build that ordered them otherwise).
+ */
+function searchIndexStart(part: CatalogPart, size: number): number {
+  const lexical = part.sections.filter((s) => isLexicalSection(s.name));
+  if (lexical.length === 0) return size;
+  const start = Math.min(...lexical.map((s) => s.offset));
+  const widths = { u8: 1, i8: 1, u16: 2, u32: 4, f32: 4, f64: 8 } as const;
+  const othersEnd = Math.max(0, ...part.sections.filter((s) => !isLexicalSection(s.name)).map((s) => s.offset + s.length * (widths[s.dtype] ?? 8)));
+  return othersEnd <= start ? start : size;
 }
 
 /**

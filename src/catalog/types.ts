@@ -224,6 +224,12 @@ export interface Catalog {
   readonly records: ItemRecords;
   /** Present when the catalogue shipped vectors; `model` names their encoder, `lexicalFit` how a lexical one was fitted. */
   readonly embeddings?: { readonly model: string; readonly rows: Int8Rows; readonly lexicalFit?: LexicalFit };
+  /**
+   * Reads the search index that a warm start left in the cache (ranking never needs it); absent when the index
+   * is in memory already. Search calls it first.
+   * @throws when the cached bytes cannot be read (the caller's search fails; the next one tries again)
+   */
+  readonly loadSearchIndex?: () => Promise<void>;
   /** Present when the catalogue shipped a sequence model whose items match its own. */
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }

@@ -234,7 +234,7 @@ export function createSession(deps: SessionDeps): Session {
       serial.run(async () => {
         if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
         const threshold = resolveThreshold('search', options.threshold);
-        const [vector] = await embedCovered([query]);
+        const [[vector]] = await Promise.all([embedCovered([query]), deps.loadSearchIndex?.()]);
         return toResults(searchItems(model, { query, vector: vector ?? null, k, taste: tasteVector(profile, rankSettings), threshold, ...(options.filter ? { filter: options.filter } : {}) }));
       }),
 

@@ -26,15 +26,15 @@ export function createOpfsFiles(folderName: string): CatalogFiles | null {
         throw error;
       }
     },
-    async read(name, size, write) {
+    async read(name, size, write, begin = 0, end = size) {
       const handle = await (await dir()).getFileHandle(name);
       const sync = await openReadOnly(handle);
       if (sync) {
         try {
           if (sync.getSize() !== size) throw new Error(`${name} has ${sync.getSize()} bytes, expected ${size}`);
-          const step = new Uint8Array(Math.min(STEP_BYTES, size));
-          for (let at = 0; at < size; ) {
-            const n = sync.read(step.subarray(0, Math.min(step.length, size - at)), { at });
+          const step = new Uint8Array(Math.min(STEP_BYTES, end - begin));
+          for (let at = begin; at < end; ) {
+            const n = sync.read(step.subarray(0, Math.min(step.length, end - at)), { at });
             if (n <= 0) throw new Error(`${name} ended at ${at} of ${size} bytes`);
             write(at, step.subarray(0, n));
             at += n;
@@ -46,7 +46,7 @@ export function createOpfsFiles(folderName: string): CatalogFiles | null {
       }
       const file = await handle.getFile();
       if (file.size !== size) throw new Error(`${name} has ${file.size} bytes, expected ${size}`);
-      for (let at = 0; at < size; at += STEP_BYTES) write(at, new Uint8Array(await file.slice(at, Math.min(size, at + STEP_BYTES)).arrayBuffer()));
+      for (let at = begin; at < end; at += STEP_BYTES) write(at, new Uint8Array(await file.slice(at, Math.min(end, at + STEP_BYTES)).arrayBuffer()));
     },
     async delete(names) {
       const d = await dir();

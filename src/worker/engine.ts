@@ -142,6 +142,7 @@ export function createEngine(): EngineApi {
       const session = createSession({
         model,
         records: catalog.records,
+        ...(catalog.loadSearchIndex ? { loadSearchIndex: catalog.loadSearchIndex } : {}),
         embed: (texts) => encoder.embed(texts),
         languages: encoder.languages,
         sequence: sequence?.model ?? null,

@@ -157,6 +157,30 @@ describe('format 2 in the IndexedDB cache', () => {
   });
 
   it.each([
+    ['files', (c: CatalogCache) => c],
+    ['IndexedDB pieces', (c: CatalogCache) => ({ ...c, files: null })],
+  ])('leaves the search index in the cache (%s) until the first search asks for it', async (_, using) => {
+    const store = openStore(`v2-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(300), 'va');
+    const s = site(a.files);
+    const cache = using(store.catalogCache);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache, fetch: s.fetch, cachePieceBytes: 4096 });
+    expect(cold.catalog.loadSearchIndex).toBeUndefined();
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache, fetch: s.fetch });
+    expect(() => warm.catalog.columns.lexical.terms).toThrow(/search index is not loaded/);
+    // Ranking columns are there already.
+    expect(Array.from(warm.catalog.columns.prices)).toEqual(Array.from(cold.catalog.columns.prices));
+    await Promise.all([warm.catalog.loadSearchIndex!(), warm.catalog.loadSearchIndex!()]);
+    const [w, c] = [warm.catalog.columns.lexical, cold.catalog.columns.lexical];
+    expect(w.terms).toEqual(c.terms);
+    expect(Array.from(w.items)).toEqual(Array.from(c.items));
+    expect(Array.from(w.tf)).toEqual(Array.from(c.tf));
+    expect(Array.from(w.lengths)).toEqual(Array.from(c.lengths));
+    expect(w.avgLength).toBe(c.avgLength);
+    store.close();
+  });
+
+  it.each([
     ['a sha256 mismatch', (b: Uint8Array) => Uint8Array.from(b, (x, i) => (i === b.length - 1 ? x ^ 0x20 : x)), /part "records" .*sha256/],
     ['a truncated part', (b: Uint8Array) => b.subarray(0, b.length - 10), /part "records" .*truncated/],
     ['a part of the wrong length', (b: Uint8Array) => Uint8Array.from([...b, 10, 10]), /part "records" .*longer than/],
