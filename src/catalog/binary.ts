@@ -1,6 +1,6 @@
 import { PocketRecError } from '../errors';
 import { averageLength } from '../rank/lexical-index';
-import type { CatalogColumns, CatalogPart, CsrRows, DictionaryColumn, PartSection, SectionDtype } from './types';
+import type { CatalogColumns, CatalogPart, CsrRows, DictionaryColumn, LexicalIndex, PartSection, SectionDtype } from './types';
 
 type Typed = Uint8Array | Int8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 
@@ -198,7 +198,14 @@ function readTrendingWindows(r: SectionReader, count: number): Map<number, Float
  * The `columns` part as columns, viewed in place (no copy), every offset and code checked against what it indexes,
  * so a corrupted part fails here, named, instead of reading out of bounds later.
  */
-export function decodeColumns(buffer: ArrayBuffer, part: Pick<CatalogPart, 'sections'>, count: number, recordBytes: number, source: string): { columns: CatalogColumns; recordOffsets: Uint32Array } {
+export function decodeColumns(
+  buffer: ArrayBuffer,
+  part: Pick<CatalogPart, 'sections'>,
+  count: number,
+  recordBytes: number,
+  source: string,
+  options: { lexicalLater?: boolean } = {},
+): { columns: CatalogColumns; recordOffsets: Uint32Array; fillLexical?: () => void } {
   const r = createSectionReader(buffer, part, 'columns', source);
   const ids = readStrings(r, 'ids', count);
   for (let i = 0; i < count; i++) if (ids[i] === '') throw r.invalid('ids', `has an empty id at item ${i}`);
@@ -209,12 +216,16 @@ export function decodeColumns(buffer: ArrayBuffer, part: Pick<CatalogPart, 'sect
   checkOffsets(tagOffsets, tagCodes.length, 'tags.offsets', r);
   const tagNames = readStrings(r, 'tags.names');
   checkCodes(tagCodes, tagNames.length, 'tags.codes', r);
-  const terms = readStrings(r, 'lexical.terms');
-  const lexOffsets = r.view('lexical.offsets', 'u32', terms.length + 1);
-  const lexItems = r.view('lexical.items', 'u32');
-  checkOffsets(lexOffsets, lexItems.length, 'lexical.offsets', r);
-  checkCodes(lexItems, count, 'lexical.items', r);
-  const lengths = r.view('lexical.lengths', 'u16', count);
+  const readLexical = (): LexicalIndex => {
+    const terms = readStrings(r, 'lexical.terms');
+    const lexOffsets = r.view('lexical.offsets', 'u32', terms.length + 1);
+    const lexItems = r.view('lexical.items', 'u32');
+    checkOffsets(lexOffsets, lexItems.length, 'lexical.offsets', r);
+    checkCodes(lexItems, count, 'lexical.items', r);
+    const lengths = r.view('lexical.lengths', 'u16', count);
+    return { terms, offsets: lexOffsets, items: lexItems, tf: r.view('lexical.tf', 'u16', lexItems.length), lengths, avgLength: averageLength(lengths) };
+  };
+  const later = options.lexicalLater ? deferredLexicalIndex(readLexical) : null;
   const columns: CatalogColumns = {
     count,
     ids,
@@ -231,7 +242,45 @@ export function decodeColumns(buffer: ArrayBuffer, part: Pick<CatalogPart, 'sect
     transitions: readCsr(r, 'transitions', count),
     boughtTogether: readCsr(r, 'boughtTogether', count),
     trendingWindows: readTrendingWindows(r, count),
-    lexical: { terms, offsets: lexOffsets, items: lexItems, tf: r.view('lexical.tf', 'u16', lexItems.length), lengths, avgLength: averageLength(lengths) },
+    lexical: later ? later.index : readLexical(),
   };
-  return { columns, recordOffsets };
+  return later ? { columns, recordOffsets, fillLexical: later.fill } : { columns, recordOffsets };
+}
+
+/** Sections of the search index: the last of the `columns` part, which a warm start reads only for a search. */
+export const isLexicalSection = (name: string): boolean => name.startsWith('lexical.');
+
+/**
+ * The search index before its bytes are read: the same object, whose fields throw until `fill()` decodes (and
+ * checks) them, so ranking code holds one index either way and only search waits for it.
+ */
+function deferredLexicalIndex(read: () => LexicalIndex): { index: LexicalIndex; fill: () => void } {
+  let filled: LexicalIndex | null = null;
+  const get = (): LexicalIndex => {
+    if (!filled) throw new RangeError('catalog: the search index is not loaded yet; the loader reads it before the first search');
+    return filled;
+  };
+  return {
+    index: {
+      get terms() {
+        return get().terms;
+      },
+      get offsets() {
+        return get().offsets;
+      },
+      get items() {
+        return get().items;
+      },
+      get tf() {
+        return get().tf;
+      },
+      get lengths() {
+        return get().lengths;
+      },
+      get avgLength() {
+        return get().avgLength;
+      },
+    },
+    fill: () => void (filled ??= read()),
+  };
 }

@@ -11,6 +11,7 @@ export type {
   EmbeddingsRef,
   Item,
   ItemRecords,
+  LexicalFit,
   LexicalIndex,
   LoadProgress,
   PartSection,
@@ -18,7 +19,7 @@ export type {
   SequenceModelRef,
   SequenceTraining,
 } from './types';
-export { loadCatalog, reloadCatalog, type ReloadCatalogOptions, type ReloadedCatalog, type CacheWriteReport, type CatalogCache, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
+export { loadCatalog, reloadCatalog, type ReloadCatalogOptions, type ReloadedCatalog, type CacheWriteReport, type CatalogCache, type CatalogFiles, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
 export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
 export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type IndexedSignals } from './columns';
 export { encodeColumns, encodeSections, decodeColumns } from './binary';

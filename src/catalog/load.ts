@@ -1,9 +1,10 @@
 import { PocketRecError } from '../errors';
-import type { Int8RowsAllocator } from '../vector';
-import { createSectionReader, decodeColumns, encodeColumns } from './binary';
+import type { Int8Rows, Int8RowsAllocator } from '../vector';
+import { createSectionReader, decodeColumns, encodeColumns, isLexicalSection } from './binary';
 import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
-import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
+import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItems, type RecordPieces } from './records';
+import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
 import { sha256Hex } from './sha256';
 import { decodeProjection } from './projection';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
@@ -20,6 +21,18 @@ export interface CatalogCache {
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Where the large binary parts go when present (the origin private file system): read faster than pieces. */
+  files?: CatalogFiles | null;
+}
+
+/** Parts kept as whole files, written and read in steps so neither side holds a second copy. */
+export interface CatalogFiles {
+  write(name: string, size: number, read: (begin: number, end: number) => Uint8Array): Promise<void>;
+  /** Bytes `[begin, end)` (the whole file by default). @throws when the file is missing or not `size` bytes long */
+  read(name: string, size: number, write: (at: number, bytes: Uint8Array) => void, begin?: number, end?: number): Promise<void>;
+  delete(names: readonly string[]): Promise<void>;
+  /** Removes every file (forget()). */
+  clear(): Promise<void>;
 }
 
 /** How writing the cache went; a failure means the next visit downloads again, and `status()` says so. */
@@ -83,13 +96,31 @@ interface CacheMeta {
   partSha256?: Record<string, string>;
   /** Key prefix of each part's pieces; absent parts use `<version>:<part>` (and so do entries of older releases). */
   partKeys?: Record<string, string>;
+  /** Piece sizes of parts cut differently from `pieceBytes` (the records, read on demand in small pieces). */
+  partPieceBytes?: Record<string, number>;
+  /**
+   * Parts kept as files (`CatalogCache.files`) instead of pieces: part name → file name. A later version whose
+   * part has the same sha256 names the same file (which then keeps the older version's name).
+   */
+  files?: Record<string, string>;
 }
 
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+/** Parts worth a file of their own: the large ones every start reads whole (records are read piece by piece). */
+const FILE_PARTS = new Set(['columns', 'embeddings']);
+
+/** A part's bytes: its own buffer, or (embeddings) written into the rows the kernel scans. */
+type PartSource = ArrayBuffer | PartBytes;
+/** The parts as held once loaded; `rows` are the embeddings part decoded in place, when it was streamed into them. */
+type PartBuffers = { columns: ArrayBuffer; records?: ArrayBuffer; embeddings?: PartSource; rows?: Int8Rows; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
 const PARALLEL_READS = 4;
+/**
+ * Cached records are cut small, because a warm start reads them on demand, a few lines per call: a 256 KiB piece
+ * reads in a few milliseconds and holds about 550 records.
+ */
+const RECORD_PIECE_BYTES = 256 * 1024;
 /** No manifest is this large; a bigger first file is items, decoded line by line. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
@@ -237,17 +268,25 @@ async function fetchAndValidate(
       const cached = await cachedCatalog().catch(() => undefined);
       if (cached) return { catalog: cached, fromCache: true };
     }
-    // A part the cache holds under the same sha256 is read from there: the hash names the bytes.
-    const reuse = async (name: string, sha256: string): Promise<ArrayBuffer | undefined> => {
-      if (!meta || !options.cache || !sha256 || meta.partSha256?.[name] !== sha256) return undefined;
+    // A part the cache holds under the same sha256 is read from there (its pieces or its file): the hash names
+    // the bytes. `into` is where they go, the kernel's rows for the embeddings; false when they must be downloaded.
+    const reuseInto = async (name: string, sha256: string, into: PartBytes): Promise<boolean> => {
+      if (!meta || !options.cache || !sha256 || meta.partSha256?.[name] !== sha256 || meta.bytes?.[name] !== into.byteLength) return false;
       try {
-        const buffer = await readPart(options.cache, meta, name);
+        await readPart(options.cache, meta, name, into);
         reused.push(name);
-        return buffer;
+        return true;
       } catch (error) {
         console.warn(`catalog: the cached part "${name}" could not be read (${(error as Error).message}); downloading it.`);
-        return undefined;
+        return false;
       }
+    };
+    // The sequence model's files, which its loader keeps in buffers of their own.
+    const reuse = async (name: string, sha256: string): Promise<ArrayBuffer | undefined> => {
+      const size = meta?.bytes?.[name];
+      if (size === undefined) return undefined;
+      const into = bufferPartBytes(size);
+      return (await reuseInto(name, sha256, into)) ? into.buffer : undefined;
     };
     if (manifest.formatVersion === 2) {
       const tally = createDownloadTally(first.byteLength, manifestBytes(manifest), progress);
@@ -258,8 +297,13 @@ async function fetchAndValidate(
         if (kept) tally.update(name, kept.byteLength);
         return kept;
       };
+      const reuseIntoCounted = async (name: string, sha256: string, into: PartBytes) => {
+        const kept = await reuseInto(name, sha256, into);
+        if (kept) tally.update(name, into.byteLength);
+        return kept;
+      };
       // Every file at once: the catalogue's parts and the sequence model's, no round trip waiting on another.
-      const fetched = fetchParts(manifest, url, doFetch, partProgress, reuseCounted);
+      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted);
       const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
       // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
       void decoded.catch(() => {});
@@ -373,16 +417,27 @@ function fromItems(version: string, items: readonly Item[], embeddings: Catalog[
 }
 
 /** A v2 catalogue from its parts' bytes: typed-array views, checked, and no record parsed. */
-function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined): Catalog {
+function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: string, allocate: Int8RowsAllocator | undefined, pieces?: RecordPieces, searchIndexLater?: () => Promise<void>): Catalog {
   const count = manifest.itemCount;
-  const { columns, recordOffsets } = decodeColumns(parts.columns, manifest.parts.columns, count, parts.records.byteLength, source);
-  const records = createNdjsonRecords(new Uint8Array(parts.records), recordOffsets, columns.ids, source);
+  const recordBytes = pieces?.totalBytes ?? parts.records?.byteLength ?? 0;
+  const { columns, recordOffsets, fillLexical } = decodeColumns(parts.columns, manifest.parts.columns, count, recordBytes, source, { lexicalLater: searchIndexLater !== undefined });
+  const records = pieces ? createPieceRecords(pieces, recordOffsets, columns.ids, source) : createNdjsonRecords(new Uint8Array(parts.records!), recordOffsets, columns.ids, source);
   const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
+  if (searchIndexLater && fillLexical) {
+    let loading: Promise<void> | undefined;
+    // Once: concurrent searches wait for the same read; a failed read is tried again by the next search.
+    catalog.loadSearchIndex = () =>
+      (loading ??= searchIndexLater().then(fillLexical, (error: unknown) => {
+        loading = undefined;
+        throw error;
+      }));
+  }
   const e = manifest.parts.embeddings;
-  if (e && parts.embeddings) {
+  if (e && parts.rows) catalog.embeddings = { model: e.model, rows: parts.rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
+  else if (e && parts.embeddings instanceof ArrayBuffer) {
     const r = createSectionReader(parts.embeddings, e, 'embeddings', source);
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
-    catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
+    catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows, ...(e.lexicalFit ? { lexicalFit: e.lexicalFit } : {}) };
   }
   const p = manifest.parts.projection;
   if (p && parts.projection) catalog.projection = decodeProjection(parts.projection, p, source);
@@ -407,23 +462,36 @@ async function fetchParts(
   manifest: CatalogManifestV2,
   manifestUrl: string,
   doFetch: typeof fetch,
+  allocate: Int8RowsAllocator | undefined,
   progress: ((p: LoadProgress) => void) | undefined,
-  reuse: (name: string, sha256: string) => Promise<ArrayBuffer | undefined>,
+  reuse: (name: string, sha256: string, into: PartBytes) => Promise<boolean>,
 ): Promise<PartBuffers> {
-  const one = async (name: string, part: CatalogPart) => {
-    const kept = await reuse(name, part.sha256);
-    if (kept && kept.byteLength === part.bytes) return kept;
+  const one = async (name: string, part: CatalogPart, into: PartBytes) => {
+    if (await reuse(name, part.sha256, into)) return;
     const url = new URL(part.url, manifestUrl).href;
-    return fetchPart(await get(doFetch, url), url, name, part, progress);
+    await fetchPart(await get(doFetch, url), url, name, part, into, progress);
   };
   const { columns, records, embeddings, projection } = manifest.parts;
-  const all = [one('columns', columns), one('records', records), embeddings ? one('embeddings', embeddings) : null, projection ? one('projection', projection) : null];
+  const columnBytes = bufferPartBytes(columns.bytes);
+  const recordBytes = bufferPartBytes(records.bytes);
+  const projectionBytes = projection ? bufferPartBytes(projection.bytes) : null;
+  // The rows first, before any download writes: the embeddings stream straight into them.
+  const rows = embeddings ? allocateRows(manifest.itemCount, embeddings.dim, allocate) : null;
+  const embeddingBytes = embeddings && rows ? rowsPartBytes(embeddings, rows, manifest.itemCount, manifestUrl) : null;
+  const all = [
+    one('columns', columns, columnBytes),
+    one('records', records, recordBytes),
+    embeddings && embeddingBytes ? one('embeddings', embeddings, embeddingBytes) : null,
+    projection && projectionBytes ? one('projection', projection, projectionBytes) : null,
+  ];
   // Settle every download before throwing, so no rejection is left unobserved.
   const settled = await Promise.allSettled(all);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [c, r, e, p] = settled.map((x) => (x as PromiseFulfilledResult<ArrayBuffer | null>).value);
-  return { columns: c!, records: r!, ...(e ? { embeddings: e } : {}), ...(p ? { projection: p } : {}) };
+  const out: PartBuffers = { columns: columnBytes.buffer, records: recordBytes.buffer };
+  if (embeddingBytes && rows) (out.embeddings = embeddingBytes), (out.rows = rows);
+  if (projectionBytes) out.projection = projectionBytes.buffer;
+  return out;
 }
 
 /** Bytes of every file a v2 manifest lists (parts and sequence model); the item list only when the manifest gives its size. */
@@ -452,22 +520,27 @@ function createDownloadTally(manifestLoaded: number, listed: number, progress?: 
   };
 }
 
+/** Rows in the kernel's memory when it has one, else plain typed arrays. */
+function allocateRows(count: number, dim: number, allocate: Int8RowsAllocator | undefined): Int8Rows {
+  return allocate ? allocate(count, dim) : { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
+}
+
 /**
  * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
  * that is longer, shorter or different from what the manifest says is refused, named, before anything is kept.
  */
-async function fetchPart(response: Response, url: string, name: string, part: CatalogPart, progress?: (p: LoadProgress) => void): Promise<ArrayBuffer> {
+async function fetchPart(response: Response, url: string, name: string, part: CatalogPart, into: PartBytes, progress?: (p: LoadProgress) => void): Promise<void> {
   const invalid = (problem: string, field: string, extra: Record<string, number> = {}) =>
     new PocketRecError('catalog-invalid', `catalog: part "${name}" (${url}) ${problem}. Redeploy the files of one \`pocketrec build\` together; the previous catalogue stays in use.`, {
       details: { source: url, part: name, field, ...extra },
     });
-  const bytes = new Uint8Array(part.bytes);
   const checks: Array<Promise<void>> = [];
   let loaded = 0;
   let hashed = 0;
   const check = (k: number, end: number) =>
     checks.push(
-      sha256Hex(bytes.subarray(k * part.chunkBytes, end)).then((actual) => {
+      // WebCrypto copies its input at the call, so a view into kernel memory is safe to hash.
+      sha256Hex(into.read(k * part.chunkBytes, end)).then((actual) => {
         if (actual !== part.chunkSha256[k]) throw invalid(`has sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…`, 'sha256', { chunk: k });
       }),
     );
@@ -475,7 +548,7 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
   const reader = response.body?.getReader();
   const take = (value: Uint8Array) => {
     if (loaded + value.byteLength > part.bytes) throw invalid(`is longer than the manifest's ${part.bytes} bytes`, 'bytes', { bytes: part.bytes });
-    bytes.set(value, loaded);
+    into.write(loaded, value);
     loaded += value.byteLength;
     while (hashed < part.chunkSha256.length && (hashed + 1) * part.chunkBytes <= loaded) check(hashed, (hashed + 1) * part.chunkBytes), hashed++;
     progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
@@ -493,7 +566,6 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
   const results = await Promise.allSettled(checks);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return bytes.buffer;
 }
 
 /**
@@ -511,24 +583,45 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
       const pieces: Record<string, number> = {};
       const bytes: Record<string, number> = {};
       const partKeys: Record<string, string> = {};
-      for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
-        if (!buffer) continue;
+      const partPieceBytes: Record<string, number> = {};
+      const files: Record<string, string> = {};
+      for (const [name, buffer] of Object.entries(parts) as Array<[string, PartSource | Int8Rows | undefined]>) {
+        if (!buffer || name === 'rows') continue;
+        const source = buffer as PartSource;
         const sha = meta.partSha256?.[name];
-        // The previous version's pieces of an identical part are kept as they are, not written again.
-        if (previous && sha && previous.partSha256?.[name] === sha && previous.pieces[name] !== undefined && previous.bytes[name] === buffer.byteLength && (previous.pieceBytes ?? buffer.byteLength) === pieceBytes) {
-          pieces[name] = previous.pieces[name]!;
-          bytes[name] = buffer.byteLength;
-          partKeys[name] = prefixOf(previous, name);
+        const same = previous && sha && previous.partSha256?.[name] === sha && previous.bytes[name] === source.byteLength;
+        // The previous version's file or pieces of an identical part are kept as they are, not written again.
+        const previousFile = previous?.files?.[name];
+        if (same && previousFile && cache.files) {
+          files[name] = previousFile;
+          pieces[name] = 0;
+          bytes[name] = source.byteLength;
           continue;
         }
+        const size = name === 'records' ? recordPieceBytes(meta.manifest.parts.records, pieceBytes) : pieceBytes;
+        const previousSize = previous?.partPieceBytes?.[name] ?? previous?.pieceBytes ?? source.byteLength;
+        if (same && !previousFile && previous.pieces[name] !== undefined && previousSize === size) {
+          pieces[name] = previous.pieces[name]!;
+          bytes[name] = source.byteLength;
+          partKeys[name] = prefixOf(previous, name);
+          if (size !== pieceBytes) partPieceBytes[name] = size;
+          continue;
+        }
+        if (cache.files && FILE_PARTS.has(name) && (await writeFile(cache.files, fileName(meta.version, name), source))) {
+          files[name] = fileName(meta.version, name);
+          pieces[name] = 0;
+          bytes[name] = source.byteLength;
+          continue;
+        }
+        if (size !== pieceBytes) partPieceBytes[name] = size;
         const prefix = `${meta.version}:${name}`;
-        const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
-        for (let k = 0; k < n; k++) await cache.put(pieceKey(prefix, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
+        const n = Math.max(1, Math.ceil(source.byteLength / size));
+        for (let k = 0; k < n; k++) await cache.put(pieceKey(prefix, k), pieceOf(source, k * size, Math.min(source.byteLength, (k + 1) * size)));
         pieces[name] = n;
-        bytes[name] = buffer.byteLength;
+        bytes[name] = source.byteLength;
         partKeys[name] = prefix;
       }
-      meta = { ...meta, pieces, bytes, pieceBytes, partKeys };
+      meta = { ...meta, pieces, bytes, pieceBytes, partKeys, partPieceBytes, files };
       await cache.put(metaKey(url), meta);
       break;
     } catch (cause) {
@@ -546,41 +639,221 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
       .filter(([name]) => !kept.has(prefixOf(previous, name)))
       .flatMap(([name, n]) => Array.from({ length: n }, (_, k) => pieceKey(prefixOf(previous, name), k)));
     await cache.delete(stale).catch((e: unknown) => console.warn(`catalog: could not evict the cached catalogue ${previous.version}.`, e));
+    // A file the new version names (an identical part) stays; the rest of the previous version's go.
+    const keptFiles = new Set(Object.values(meta.files ?? {}));
+    const staleFiles = Object.values(previous.files ?? {}).filter((f) => !keptFiles.has(f));
+    if (staleFiles.length > 0) await cache.files?.delete(staleFiles).catch((e: unknown) => console.warn(`catalog: could not delete the files of the cached catalogue ${previous.version}.`, e));
   }
   return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
 }
 
-async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
-  const parts: Partial<PartBuffers> = {};
-  for (const name of Object.keys(meta.pieces)) parts[name as keyof PartBuffers] = await readPart(cache, meta, name, options.onProgress);
-  if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
-  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
+const fileName = (version: string, part: string) => `${version}-${part}.bin`;
+
+/** A part as a file; false (and the part goes into pieces instead) when the file system refuses it. */
+async function writeFile(files: CatalogFiles, name: string, source: PartSource): Promise<boolean> {
+  try {
+    const read = source instanceof ArrayBuffer ? (b: number, e: number) => new Uint8Array(source, b, e - b) : (b: number, e: number) => source.read(b, e).slice();
+    await files.write(name, source.byteLength, read);
+    return true;
+  } catch (error) {
+    console.warn(`catalog: could not write ${name} to the file cache; keeping it in IndexedDB instead.`, error);
+    await files.delete([name]).catch(() => {});
+    return false;
+  }
 }
 
-/** One cached part, joined from its pieces. */
-async function readPart(cache: CatalogCache, meta: CacheMeta, name: string, onProgress?: (p: LoadProgress) => void): Promise<ArrayBuffer> {
+/** Records pieces: whole chunks of the manifest (so each can be checked when read back), about 256 KiB. */
+function recordPieceBytes(part: CatalogPart, pieceBytes: number): number {
+  const size = Math.min(RECORD_PIECE_BYTES, pieceBytes);
+  if (part.chunkSha256.length === 0) return size;
+  return Math.max(1, Math.floor(size / part.chunkBytes)) * part.chunkBytes;
+}
+
+/** A piece as its own buffer: a view into kernel memory would be cloned into the cache with all of that memory. */
+function pieceOf(source: PartSource, begin: number, end: number): ArrayBuffer {
+  return source instanceof ArrayBuffer ? source.slice(begin, end) : (source.read(begin, end).slice().buffer as ArrayBuffer);
+}
+
+async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
+  const parts: Partial<PartBuffers> = {};
+  let pieces: RecordPieces | undefined;
+  let searchIndexLater: (() => Promise<void>) | undefined;
+  const setPart = (name: string, out: PartBytes, rows: Int8Rows | undefined) => {
+    if (rows) (parts.embeddings = out), (parts.rows = rows);
+    else (parts as Record<string, ArrayBuffer>)[name] = (out as ReturnType<typeof bufferPartBytes>).buffer;
+  };
+  for (const [name, n] of Object.entries(meta.pieces)) {
+    const size = meta.bytes?.[name];
+    if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+    const pieceSize = meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size;
+    if (name === 'records') {
+      // Never read at start: each call reads the pieces holding its results.
+      pieces = cachedRecordPieces(cache, meta, url, pieceSize, size, options.fetch ?? fetch);
+      continue;
+    }
+    // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
+    // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
+    // The embeddings go straight into the kernel's rows; the other parts into a buffer of their own.
+    const rows = name === 'embeddings' && meta.manifest.parts.embeddings ? allocateRows(meta.manifest.itemCount, meta.manifest.parts.embeddings.dim, options.allocateRows) : undefined;
+    const out = rows ? rowsPartBytes(meta.manifest.parts.embeddings!, rows, meta.manifest.itemCount, url) : bufferPartBytes(size);
+    let at = 0;
+    let next = 0;
+    // The search index (the columns part's tail) waits for the first search: ranking never reads it.
+    const stop = name === 'columns' ? searchIndexStart(meta.manifest.parts.columns, size) : size;
+    const file = meta.files?.[name];
+    const files = cache.files;
+    if (file) {
+      if (!files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
+      let read = 0;
+      const readRange = (begin: number, end: number) =>
+        files.read(file, size, (at, bytes) => {
+          out.write(at, bytes);
+          read += bytes.byteLength;
+          options.onProgress?.({ phase: 'catalog-parse', loaded: read, total: size, part: name });
+        }, begin, end);
+      await readRange(0, stop);
+      if (stop < size) searchIndexLater = () => readRange(stop, size);
+      setPart(name, out, rows);
+      continue;
+    }
+    const firstLater = Math.ceil(stop / pieceSize);
+    const readPieces = (from: number, to: number) => {
+      next = from;
+      const readOne = async (): Promise<void> => {
+        for (let k = next++; k < to; k = next++) {
+          const piece = await cache.get(pieceKey(prefixOf(meta, name), k));
+          if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+          out.write(k * pieceSize, new Uint8Array(piece));
+          at += piece.byteLength;
+          options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+        }
+      };
+      return Promise.all(Array.from({ length: Math.min(to - from, PARALLEL_READS) }, readOne));
+    };
+    if (firstLater < n) {
+      await readPieces(0, firstLater);
+      searchIndexLater = async () => {
+        await readPieces(firstLater, n);
+        if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+      };
+      setPart(name, out, rows);
+      continue;
+    }
+    const readOne = async (): Promise<void> => {
+      for (let k = next++; k < n; k = next++) {
+        const piece = await cache.get(pieceKey(prefixOf(meta, name), k));
+        if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+        out.write(k * pieceSize, new Uint8Array(piece));
+        at += piece.byteLength;
+        options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
+    if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+    setPart(name, out, rows);
+  }
+  if (!parts.columns || !pieces) throw new Error('the columns or records part is missing');
+  return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows, pieces, searchIndexLater);
+}
+
+/**
+ * Where the search index starts in the columns part: its sections come last, so everything before is what
+ * ranking reads. The whole part when another section lies after it (a build that ordered them otherwise).
+ */
+function searchIndexStart(part: CatalogPart, size: number): number {
+  const lexical = part.sections.filter((s) => isLexicalSection(s.name));
+  if (lexical.length === 0) return size;
+  const start = Math.min(...lexical.map((s) => s.offset));
+  const widths = { u8: 1, i8: 1, u16: 2, u32: 4, f32: 4, f64: 8 } as const;
+  const othersEnd = Math.max(0, ...part.sections.filter((s) => !isLexicalSection(s.name)).map((s) => s.offset + s.length * (widths[s.dtype] ?? 8)));
+  return othersEnd <= start ? start : size;
+}
+
+/**
+ * The cached records, piece by piece. A piece that is missing, the wrong size or (where the manifest has its
+ * chunks' hashes) damaged is fetched again from the site with a range request, checked and cached again.
+ */
+function cachedRecordPieces(cache: CatalogCache, meta: CacheMeta, manifestUrl: string, pieceBytes: number, totalBytes: number, doFetch: typeof fetch): RecordPieces {
+  const part = meta.manifest.parts.records;
+  const checkable = part.chunkSha256.length > 0 && pieceBytes % part.chunkBytes === 0;
+  const partUrl = part.url ? new URL(part.url, manifestUrl).href : null;
+  const intact = async (bytes: Uint8Array, k: number): Promise<boolean> => {
+    if (!checkable) return true;
+    const chunks = pieceBytes / part.chunkBytes;
+    for (let c = 0; c * part.chunkBytes < bytes.byteLength; c++) {
+      if ((await sha256Hex(bytes.subarray(c * part.chunkBytes, (c + 1) * part.chunkBytes))) !== part.chunkSha256[k * chunks + c]) return false;
+    }
+    return true;
+  };
+  return {
+    pieceBytes,
+    totalBytes,
+    async read(k) {
+      const begin = k * pieceBytes;
+      const end = Math.min(totalBytes, begin + pieceBytes);
+      const cached = await cache.get(pieceKey(prefixOf(meta, 'records'), k)).catch(() => undefined);
+      if (cached instanceof ArrayBuffer && cached.byteLength === end - begin && (await intact(new Uint8Array(cached), k))) return new Uint8Array(cached);
+      const invalid = (problem: string) =>
+        new PocketRecError('catalog-invalid', `catalog: piece ${k} of the cached records of ${manifestUrl} ${problem}. Reload the page; \`forget()\` clears the cache.`, {
+          details: { source: manifestUrl, part: 'records', piece: k },
+        });
+      if (!partUrl) throw invalid('is damaged and this catalogue has no records URL to fetch it from');
+      console.warn(`catalog: piece ${k} of the cached records of ${manifestUrl} is missing or damaged; fetching it again.`);
+      const bytes = await fetchRange(doFetch, partUrl, begin, end);
+      if (bytes.byteLength !== end - begin || !(await intact(bytes, k))) throw invalid(`is damaged, and ${partUrl} no longer serves the bytes the manifest names`);
+      await cache.put(pieceKey(prefixOf(meta, 'records'), k), bytes.slice().buffer).catch(() => {});
+      return bytes;
+    },
+  };
+}
+
+/** Bytes `[begin, end)` of a file: a range request, or the head of the whole body from a server without ranges. */
+async function fetchRange(doFetch: typeof fetch, url: string, begin: number, end: number): Promise<Uint8Array> {
+  const response = await get(doFetch, url, { Range: `bytes=${begin}-${end - 1}` });
+  if (response.status === 206) return readBytes(response, undefined);
+  const out = new Uint8Array(end - begin);
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(await response.arrayBuffer()).slice(begin, end);
+  let at = 0;
+  while (at < end) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const from = Math.max(begin, at);
+    const to = Math.min(end, at + value.byteLength);
+    if (to > from) out.set(value.subarray(from - at, to - at), from - begin);
+    at += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return at >= end ? out : out.subarray(0, Math.max(0, at - begin));
+}
+
+/** One cached part, from its file or its pieces, written into `into` (which has the part's size). */
+async function readPart(cache: CatalogCache, meta: CacheMeta, name: string, into: PartBytes): Promise<void> {
   const n = meta.pieces[name];
   const size = meta.bytes?.[name];
   if (n === undefined || size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
-  // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
-  // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
-  const out = new Uint8Array(size);
+  if (size !== into.byteLength) throw new Error(`part "${name}" has ${size} bytes in the cache, expected ${into.byteLength}`);
+  const file = meta.files?.[name];
+  if (file) {
+    if (!cache.files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
+    await cache.files.read(file, size, (at, bytes) => into.write(at, bytes));
+    return;
+  }
+  // Each piece copied into its place and dropped. A few reads in flight keep IndexedDB's disk and decoding busy.
   let at = 0;
   let next = 0;
-  const pieceSize = meta.pieceBytes ?? size;
+  const pieceSize = meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size;
   const prefix = prefixOf(meta, name);
   const readOne = async (): Promise<void> => {
     for (let k = next++; k < n; k = next++) {
       const piece = await cache.get(pieceKey(prefix, k));
       if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
-      out.set(new Uint8Array(piece), k * pieceSize);
+      into.write(k * pieceSize, new Uint8Array(piece));
       at += piece.byteLength;
-      onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
   if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
-  return out.buffer;
 }
 
 const metaKey = (url: string) => `catalog:${url}`;

@@ -59,7 +59,7 @@ export interface CatalogManifestV2 {
     /** The items as NDJSON, one line per item in item order; only shown items are ever parsed. */
     records: CatalogPart;
     /** Sections `scales` (f32 × itemCount) and `values` (i8 × itemCount × dim). */
-    embeddings?: CatalogPart & { model: string; dim: number };
+    embeddings?: CatalogPart & { model: string; dim: number; lexicalFit?: LexicalFit };
     /**
      * How the encoder's vectors were shrunk to the embeddings' `dim` (`pocketrec build --vectors pca-<d>`):
      * sections `mean` (f32 × sourceDim) and `components` (f32 × dim × sourceDim, orthonormal rows). The worker
@@ -75,6 +75,18 @@ export interface ProjectionInfo {
   method: 'pca';
   sourceDim: number;
   dim: number;
+}
+
+/**
+ * How the build's lexical encoder was fitted (present when the vectors are lexical): in how many items each
+ * dimension's hash bucket occurs. A browser rebuilds the same encoder from these 2–4 KB instead of tokenizing
+ * every item again, which at 10⁶ items was most of a warm start.
+ */
+export interface LexicalFit {
+  /** Items counted: the catalogue's itemCount. */
+  documents: number;
+  /** Per hash bucket, the items whose text hashes into it; its length is the lexical encoder's dimension. */
+  df: number[];
 }
 
 /** Format 1: JSON items, optional embeddings and id-keyed JSON signals; still read, converted when loaded. */
@@ -210,6 +222,13 @@ export interface CatalogColumns {
 /** Display records, off the hot path: only the k results of a call are decoded. */
 export interface ItemRecords {
   readonly count: number;
+  /**
+   * Reads the records of these items from wherever they are kept (a warm start leaves them in the cache), so that
+   * `get` returns them at once; already-held records cost nothing.
+   * @throws PocketRecError `catalog-invalid` when a record cannot be read back intact from the cache or the network
+   */
+  load(indexes: readonly number[]): Promise<void>;
+  /** @throws RangeError for a position outside the catalogue or a record not loaded first */
   get(index: number): Item;
 }
 
@@ -218,10 +237,16 @@ export interface Catalog {
   readonly version: string;
   readonly columns: CatalogColumns;
   readonly records: ItemRecords;
-  /** Present when the catalogue shipped vectors; `model` names their encoder. */
-  readonly embeddings?: { readonly model: string; readonly rows: Int8Rows };
+  /** Present when the catalogue shipped vectors; `model` names their encoder, `lexicalFit` how a lexical one was fitted. */
+  readonly embeddings?: { readonly model: string; readonly rows: Int8Rows; readonly lexicalFit?: LexicalFit };
   /** Present when the shipped vectors are a projection of the encoder's (their `dim` is the projection's). */
   readonly projection?: Projection & { readonly method: ProjectionInfo['method'] };
+  /**
+   * Reads the search index that a warm start left in the cache (ranking never needs it); absent when the index
+   * is in memory already. Search calls it first.
+   * @throws when the cached bytes cannot be read (the caller's search fails; the next one tries again)
+   */
+  readonly loadSearchIndex?: () => Promise<void>;
   /** Present when the catalogue shipped a sequence model whose items match its own. */
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }

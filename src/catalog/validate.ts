@@ -174,6 +174,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
       const e = parts.embeddings as unknown as Record<string, unknown>;
       if (typeof e.model !== 'string') throw bad('parts.embeddings.model', 'must be a string');
       if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('parts.embeddings.dim', 'must be a positive integer');
+      if (e.lexicalFit !== undefined) validateLexicalFit(e.lexicalFit, m.itemCount, bad);
     }
     if (parts.projection !== undefined) {
       validatePart(parts.projection, 'parts.projection', bad);
@@ -201,6 +202,18 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
 }
 
 type Bad = (field: string, problem: string) => PocketRecError;
+
+/** The shipped lexical counts: one count per dimension, each a whole number of the catalogue's items at most. */
+function validateLexicalFit(raw: unknown, itemCount: number, bad: Bad): void {
+  const field = 'parts.embeddings.lexicalFit';
+  if (typeof raw !== 'object' || raw === null) throw bad(field, 'must be an object');
+  const f = raw as Record<string, unknown>;
+  if (f.documents !== itemCount) throw bad(`${field}.documents`, `is ${showValue(f.documents)}, expected the itemCount ${itemCount}`);
+  // Its length is the lexical encoder's dimension, which a projected catalogue's vectors need not share.
+  if (!Array.isArray(f.df) || f.df.length === 0) throw bad(`${field}.df`, 'must be a non-empty array of counts (one per hash bucket)');
+  const wrong = f.df.findIndex((c) => !Number.isInteger(c) || c < 0 || c > itemCount);
+  if (wrong >= 0) throw bad(`${field}.df`, `has ${showValue(f.df[wrong])} at entry ${wrong}; counts are whole numbers from 0 to itemCount`);
+}
 const HEX64 = /^[0-9a-f]{64}$/;
 const DTYPES = ['u8', 'i8', 'u16', 'u32', 'f32', 'f64'];
 

@@ -41,22 +41,43 @@ function hash(feature: string): number {
   return h >>> 0;
 }
 
-export function fitLexicalModel(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalModel {
+/**
+ * What a fit counts: in how many texts each hash bucket occurs. The build ships these counts with its vectors, so a
+ * browser rebuilds the exact model in microseconds instead of tokenizing the whole catalogue again.
+ */
+export interface LexicalCounts {
+  readonly dim: number;
+  /** Texts counted. */
+  readonly documents: number;
+  /** Texts in which each bucket occurs (length `dim`). */
+  readonly df: ArrayLike<number>;
+}
+
+export function countLexicalFeatures(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalCounts {
   const df = new Float64Array(dim);
-  let docs = 0;
+  let documents = 0;
   for (const text of texts) {
-    docs++;
+    documents++;
     const seen = new Set<number>();
     for (const f of features(text)) seen.add(hash(f) % dim);
     for (const b of seen) df[b]!++;
   }
+  return { dim, documents, df };
+}
+
+/** The model of given counts; equal counts give an equal model (same IDF, same fingerprint, same vectors). */
+export function lexicalModelFromCounts({ dim, documents, df }: LexicalCounts): LexicalModel {
   const idf = new Float32Array(dim);
   let fp = 0x811c9dc5;
   for (let b = 0; b < dim; b++) {
-    idf[b] = Math.log((1 + docs) / (1 + df[b]!)) + 1;
+    idf[b] = Math.log((1 + documents) / (1 + df[b]!)) + 1;
     fp = Math.imul(fp ^ df[b]!, 0x01000193);
   }
-  return { dim, idf, fingerprint: `${docs}-${(fp >>> 0).toString(16)}` };
+  return { dim, idf, fingerprint: `${documents}-${(fp >>> 0).toString(16)}` };
+}
+
+export function fitLexicalModel(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalModel {
+  return lexicalModelFromCounts(countLexicalFeatures(texts, dim));
 }
 
 function embedLexical(model: LexicalModel, text: string): Float32Array {

@@ -1,6 +1,6 @@
 import { PocketRecError } from '../errors';
 import { loadRuntime, wasmThreads, type RuntimeProgress } from '../onnx';
-import { createLexicalEncoder, fitLexicalModel } from './lexical-encoder';
+import { createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from './lexical-encoder';
 import { createOnnxEncoder } from './onnx-encoder';
 import type { Vocabulary } from './sentencepiece';
 import { createTransformersEncoder, type TransformersLibrary } from './transformers-encoder';
@@ -76,7 +76,7 @@ export const MODEL_CACHE_NAME = 'pocketrec-models-v1';
  */
 export async function loadEncoder(
   config: EncoderConfig,
-  catalogTexts: () => string[] | Promise<string[]>,
+  lexicalCounts: () => LexicalCounts | Promise<LexicalCounts>,
   onProgress: (p: ModelProgress | RuntimeProgress) => void,
 ): Promise<LoadedEncoder> {
   const skipped: LoadedEncoder['skipped'] = [];
@@ -107,8 +107,8 @@ export async function loadEncoder(
       skipped.push({ device: config.devices[config.devices.length - 1] ?? 'wasm', reason: reasons });
     }
   }
-  // The texts may still be downloading: the engine loads the catalogue and the encoder at once.
-  return { encoder: createLexicalEncoder(fitLexicalModel(await catalogTexts())), skipped };
+  // The counts may still be downloading (or be counted over the catalogue's texts): the engine loads both at once.
+  return { encoder: createLexicalEncoder(lexicalModelFromCounts(await lexicalCounts())), skipped };
 }
 
 /** A transformers.js model; its runtime is a separate chunk, downloaded only when a host chooses this encoder. */

@@ -111,8 +111,11 @@ export function createSession(deps: SessionDeps): Session {
     }
   };
 
-  const toResults = (ranked: Ranked[]): Recommendation[] =>
-    ranked.map((r) => ({ id: model.ids[r.index]!, item: deps.records.get(r.index), score: r.score, reason: explain(model, r.reason) }));
+  // Display records may still be in the cache (a warm start reads none): the results' and their reasons' first.
+  const toResults = async (ranked: Ranked[]): Promise<Recommendation[]> => {
+    await deps.records.load(ranked.flatMap((r) => ('source' in r.reason ? [r.index, r.reason.source] : [r.index])));
+    return ranked.map((r) => ({ id: model.ids[r.index]!, item: deps.records.get(r.index), score: r.score, reason: explain(model, r.reason) }));
+  };
 
   const rank = async (request: RecommendRequest): Promise<Recommendation[]> => {
     const probabilities = await sequenceProbabilities();
@@ -241,7 +244,7 @@ export function createSession(deps: SessionDeps): Session {
       serial.run(async () => {
         if (typeof query !== 'string' || query.trim() === '') throw new PocketRecError('invalid-option', 'search: query must be a non-empty string.', { details: { query: String(query) } });
         const threshold = resolveThreshold('search', options.threshold);
-        const [vector] = await embedCovered([query]);
+        const [[vector]] = await Promise.all([embedCovered([query]), deps.loadSearchIndex?.()]);
         return toResults(searchItems(model, { query, vector: vector ?? null, k, taste: tasteVector(profile, rankSettings), threshold, ...(options.filter ? { filter: options.filter } : {}) }));
       }),
 

@@ -93,6 +93,8 @@ export interface SessionDeps {
   model: RankModel;
   /** Display records: only the results' are decoded. */
   records: ItemRecords;
+  /** Reads the search index before the first search, where the catalogue left it in the cache. */
+  loadSearchIndex?: () => Promise<void>;
   /** Unit vectors for texts in the catalogue's space (search queries, review texts). */
   embed(texts: string[]): Promise<Float32Array[]>;
   /**

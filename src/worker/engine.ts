@@ -1,7 +1,7 @@
 import { transfer } from 'comlink';
 import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { createProjectedEncoder, loadEncoder, transformersEncoderId, type LoadedEncoder, type TextEncoder } from '../encoder';
+import { countLexicalFeatures, createProjectedEncoder, loadEncoder, transformersEncoderId, type LexicalCounts, type LoadedEncoder, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
@@ -39,6 +39,8 @@ interface EncoderSlot {
 }
 
 const EMBED_BATCH = 64;
+/** Records read per step when every item's text is needed: a few cache pieces at a time. */
+const TEXT_BATCH = 4096;
 const PRUNE_EVERY = 100;
 /** What one tab tells the others; the store holds the data, the message only says where to look. */
 type TabMessage = { type: 'appended' } | { type: 'forgotten' } | { type: 'catalog'; source: string | Item[]; version: string };
@@ -140,16 +142,20 @@ export function createEngine(): EngineApi {
         allowEmpty: config.allowEmptyCatalog,
         allocateRows: ledger.allocate,
       }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
-      const catalogTexts = async () => {
+      // The lexical encoder is rebuilt from the start-up catalogue's shipped counts (the build's own fit), or
+      // fitted on its texts when it ships none.
+      const lexicalCounts = async (): Promise<LexicalCounts> => {
         const { catalog } = (await catalogLoaded).loaded;
-        return Array.from({ length: catalog.columns.count }, (_, i) => itemText(catalog.records.get(i)));
+        const fit = catalog.embeddings?.lexicalFit;
+        if (fit) return { dim: fit.df.length, documents: fit.documents, df: fit.df };
+        return countLexicalFeatures(await allItemTexts(catalog));
       };
       // onnxruntime-web does not support creating two sessions at once (on WebGPU the second never finishes), so
       // the encoder and the sequence model open one after the other, whichever is asked for first.
       const startEncoder = () =>
-        inOnnxTurn(() => loadEncoder({ choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices }, catalogTexts, (p) => progress.push(p)));
-      // Needed before ready whatever the catalogue holds: the lexical encoder is fitted on its texts, and inline
-      // items ship no embeddings. It then loads alongside the catalogue.
+        inOnnxTurn(() => loadEncoder({ choice: config.encoder, modelBaseUrl: config.modelBaseUrl, devices: config.devices }, lexicalCounts, (p) => progress.push(p)));
+      // Needed before ready whatever the catalogue holds: the lexical encoder is fitted on its texts (or rebuilt
+      // from its counts), and inline items ship no embeddings. It then loads alongside the catalogue.
       let encoderLoaded = config.encoder === 'lexical' || Array.isArray(config.catalog) ? startEncoder() : null;
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
@@ -185,6 +191,7 @@ export function createEngine(): EngineApi {
       const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null): Session => createSession({
         model,
         records: catalog.records,
+        ...(catalog.loadSearchIndex ? { loadSearchIndex: catalog.loadSearchIndex } : {}),
         embed: async (texts) => servedEncoder((await encoder.load()).encoder, catalog).embed(texts),
         ...(encoder.loaded ? { languages: encoder.loaded.encoder.languages } : { prepareText: async () => (await encoder.load(), encoder.state === 'off' ? null : encoder.loaded!.encoder.languages) }),
         sequence: sequence?.model ?? null,
@@ -389,6 +396,20 @@ function vectorsStatus(catalog: Catalog, rows: Int8Rows): VectorsStatus {
   return { method: 'full', dim: rows.dim, sourceDim: rows.dim };
 }
 
+/** Every item's encoder text, in item order (the slow path: catalogues that ship no lexical counts). */
+async function allItemTexts(catalog: Catalog): Promise<string[]> {
+  const texts: string[] = [];
+  for (let start = 0; start < catalog.columns.count; start += TEXT_BATCH) texts.push(...(await batchTexts(catalog, start, Math.min(catalog.columns.count, start + TEXT_BATCH))));
+  return texts;
+}
+
+/** Texts of items `[start, end)`, their records read first (from the cache, on a warm start). */
+async function batchTexts(catalog: Catalog, start: number, end: number): Promise<string[]> {
+  const indexes = Array.from({ length: end - start }, (_, i) => start + i);
+  await catalog.records.load(indexes);
+  return indexes.map((i) => itemText(catalog.records.get(i)));
+}
+
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */
 async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: HistoryStore, onProgress: (p: Progress) => void, kernel: VectorKernel): Promise<Int8Rows> {
   const shipped = catalog.embeddings;
@@ -405,7 +426,7 @@ async function itemVectors(catalog: Catalog, encoder: TextEncoder, store: Histor
   onProgress({ phase: 'embed', loaded: 0, total });
   for (let start = 0; start < total; start += EMBED_BATCH) {
     const end = Math.min(total, start + EMBED_BATCH);
-    const batch = Array.from({ length: end - start }, (_, i) => itemText(catalog.records.get(start + i)));
+    const batch = await batchTexts(catalog, start, end);
     const flat = new Float32Array(batch.length * encoder.dim);
     (await encoder.embed(batch)).forEach((v, i) => flat.set(v, i * encoder.dim));
     const q = quantizeRows(flat, encoder.dim);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnsFromItems, encodeColumns, encodeRecords, loadCatalog, type CatalogCache, type CatalogManifestV2, type CatalogPart, type Item } from '../../src/catalog';
-import { openStore } from '../../src/store';
+import { catalogFolderName, openStore } from '../../src/store';
 import { quantizeRows } from '../../src/vector';
 
 const base = 'https://shop.test/';
@@ -54,13 +54,20 @@ async function v2Files(items: Item[], version: string, dim = 4, chunkBytes = 102
 
 function site(files: Record<string, Uint8Array>) {
   const requests: string[] = [];
-  const fetchFn = (async (input: RequestInfo | URL) => {
+  const ranges: string[] = [];
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
-    requests.push(url);
+    const range = (init?.headers as Record<string, string> | undefined)?.Range;
     const body = files[url];
+    if (range && body) {
+      ranges.push(range);
+      const [, from, to] = /bytes=(\d+)-(\d+)/.exec(range)!;
+      return new Response(body.slice(Number(from), Number(to) + 1) as BodyInit, { status: 206 });
+    }
+    requests.push(url);
     return body ? new Response(body as BodyInit) : new Response('missing', { status: 404 });
   }) as typeof fetch;
-  return { files, requests, fetch: fetchFn };
+  return { files, requests, ranges, fetch: fetchFn };
 }
 
 const shop = (n: number, tag = ''): Item[] => Array.from({ length: n }, (_, i) => ({ id: `sku-${i}`, title: `Item ${i} ${tag}`, category: `cat-${i % 7}`, price: 5 + i, tags: [`t${i % 5}`] }));
@@ -77,9 +84,99 @@ describe('format 2 in the IndexedDB cache', () => {
     expect(s.requests).toEqual([`${base}catalog.json`]);
     expect(warm.fromCache).toBe(true);
     expect(warm.catalog.columns.ids).toEqual(cold.catalog.columns.ids);
+    await warm.catalog.records.load([49]);
     expect(warm.catalog.records.get(49)).toEqual(shop(50)[49]);
     expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
     expect(Array.from(warm.catalog.columns.prices)).toEqual(Array.from(cold.catalog.columns.prices));
+    store.close();
+  });
+
+  it('reads no record at a warm start, then only the pieces a call needs, and fetches a damaged piece again', async () => {
+    const store = openStore(`v2-${Date.now()}-records`, { maxEvents: 10, maxAgeDays: 1 });
+    const items = shop(200);
+    const a = await v2Files(items, 'va', 4, 512);
+    const s = site(a.files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, cachePieceBytes: 2048 });
+    const read: string[] = [];
+    const spied: CatalogCache = { ...store.catalogCache, get: (key) => (read.push(key), store.catalogCache.get(key)) };
+    s.requests.length = 0;
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: spied, fetch: s.fetch });
+    expect(read.filter((k) => k.includes(':records:'))).toEqual([]);
+    // The binary parts come from files, not from IndexedDB pieces.
+    expect(read.filter((k) => k.startsWith('catalog-part:'))).toEqual([]);
+    expect(() => warm.catalog.records.get(150)).toThrow(/not loaded/);
+    await warm.catalog.records.load([150, 151]);
+    expect(warm.catalog.records.get(150)).toEqual(items[150]);
+    expect(warm.catalog.records.get(151)).toEqual(items[151]);
+    const recordPieces = read.filter((k) => k.includes(':records:'));
+    expect(recordPieces.length).toBeGreaterThanOrEqual(1);
+    expect(recordPieces.length).toBeLessThanOrEqual(2);
+    expect(s.requests).toEqual([`${base}catalog.json`]);
+
+    // A damaged piece in the cache: the chunk hashes catch it, and the piece comes again from the site.
+    const key = recordPieces[0]!;
+    const damaged = new Uint8Array((await store.catalogCache.get(key)) as ArrayBuffer).slice();
+    damaged[10] = damaged[10]! ^ 0x20;
+    await store.catalogCache.put(key, damaged.buffer);
+    const again = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    await again.catalog.records.load([150]);
+    expect(again.catalog.records.get(150)).toEqual(items[150]);
+    expect(s.ranges).toEqual([expect.stringMatching(/^bytes=\d+-\d+$/)]);
+    // …and is cached again, intact.
+    expect(Array.from(new Uint8Array((await store.catalogCache.get(key)) as ArrayBuffer))).not.toEqual(Array.from(damaged));
+    store.close();
+  });
+
+  it('keeps the binary parts as files, reads them back into the rows, and forget() deletes the files too', async () => {
+    const name = `v2-${Date.now()}-files`;
+    const store = openStore(name, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(40), 'va');
+    const s = site(a.files);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name));
+    const names: string[] = [];
+    for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
+    expect(names.sort()).toEqual(['va-columns.bin', 'va-embeddings.bin']);
+    expect((await (await folder.getFileHandle('va-embeddings.bin')).getFile()).size).toBe(a.manifest.parts.embeddings!.bytes);
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(warm.fromCache).toBe(true);
+    expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
+    expect(Array.from(warm.catalog.embeddings!.rows.scales)).toEqual(Array.from(cold.catalog.embeddings!.rows.scales));
+    expect(warm.catalog.columns.ids).toEqual(cold.catalog.columns.ids);
+
+    // A new version replaces the files of the old one.
+    Object.assign(s.files, (await v2Files(shop(40, 'new'), 'vb')).files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    names.length = 0;
+    for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
+    expect(names.sort()).toEqual(['vb-columns.bin', 'vb-embeddings.bin']);
+
+    await store.forget();
+    await expect((await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name))).rejects.toMatchObject({ name: 'NotFoundError' });
+    store.close();
+  });
+
+  it.each([
+    ['files', (c: CatalogCache) => c],
+    ['IndexedDB pieces', (c: CatalogCache) => ({ ...c, files: null })],
+  ])('leaves the search index in the cache (%s) until the first search asks for it', async (_, using) => {
+    const store = openStore(`v2-${Date.now()}-${Math.random()}`, { maxEvents: 10, maxAgeDays: 1 });
+    const a = await v2Files(shop(300), 'va');
+    const s = site(a.files);
+    const cache = using(store.catalogCache);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache, fetch: s.fetch, cachePieceBytes: 4096 });
+    expect(cold.catalog.loadSearchIndex).toBeUndefined();
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache, fetch: s.fetch });
+    expect(() => warm.catalog.columns.lexical.terms).toThrow(/search index is not loaded/);
+    // Ranking columns are there already.
+    expect(Array.from(warm.catalog.columns.prices)).toEqual(Array.from(cold.catalog.columns.prices));
+    await Promise.all([warm.catalog.loadSearchIndex!(), warm.catalog.loadSearchIndex!()]);
+    const [w, c] = [warm.catalog.columns.lexical, cold.catalog.columns.lexical];
+    expect(w.terms).toEqual(c.terms);
+    expect(Array.from(w.items)).toEqual(Array.from(c.items));
+    expect(Array.from(w.tf)).toEqual(Array.from(c.tf));
+    expect(Array.from(w.lengths)).toEqual(Array.from(c.lengths));
+    expect(w.avgLength).toBe(c.avgLength);
     store.close();
   });
 
@@ -99,22 +196,23 @@ describe('format 2 in the IndexedDB cache', () => {
     expect(after.catalog.version).toBe('va');
     expect(after.fromCache).toBe(true);
     expect(after.staleBecause).toMatch(message);
+    await after.catalog.records.load([3]);
     expect(after.catalog.records.get(3).title).toBe('Item 3 ');
     // Without a cached copy the same deploy is refused, with the part named in the details.
     await expect(loadCatalog('catalog.json', { baseUrl: base, fetch: s.fetch })).rejects.toMatchObject({ code: 'catalog-invalid', details: { part: 'records' } });
     store.close();
   });
 
-  it("evicts the previous version's pieces once a new version is cached", async () => {
+  it("evicts the previous version's pieces (the records; binary parts are files) once a new version is cached", async () => {
     const store = openStore(`v2-${Date.now()}-evict`, { maxEvents: 10, maxAgeDays: 1 });
     const s = site((await v2Files(shop(20), 'va')).files);
     await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
-    expect(await store.getCached('catalog-part:va:columns:0')).toBeInstanceOf(ArrayBuffer);
+    expect(await store.getCached('catalog-part:va:records:0')).toBeInstanceOf(ArrayBuffer);
     Object.assign(s.files, (await v2Files(shop(25), 'vb')).files);
     const next = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
     expect(next.catalog.columns.count).toBe(25);
-    expect(await store.getCached('catalog-part:va:columns:0')).toBeUndefined();
-    expect(await store.getCached('catalog-part:vb:columns:0')).toBeInstanceOf(ArrayBuffer);
+    expect(await store.getCached('catalog-part:va:records:0')).toBeUndefined();
+    expect(await store.getCached('catalog-part:vb:records:0')).toBeInstanceOf(ArrayBuffer);
     store.close();
   });
 

@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
-import { createLexicalEncoder, fitLexicalModel } from '../../src/encoder';
+import { createLexicalEncoder, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 import { dequantizeRows } from '../../src/vector';
 
@@ -18,6 +18,7 @@ const dir = async () => {
   return d;
 };
 afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const part = () => ({ url: 'p.bin', bytes: 1, sha256: '0'.repeat(64), chunkBytes: 1, chunkSha256: ['0'.repeat(64)], sections: [] });
 
 describe('pocketrec build', () => {
   it('writes a manifest the browser loader accepts, with the vectors the worker would compute', async () => {
@@ -45,6 +46,37 @@ describe('pocketrec build', () => {
     expect(signals.popularity).toMatchObject({ c1: 2, c3: 6 });
     expect(signals.transitions.c1[0][0]).toBe('c3');
     expect(signals.neighbors.c3.map((p: [string, number]) => p[0])).toContain('c1');
+  });
+
+  it('ships the lexical fit: the encoder rebuilt from its counts is the refitted one, vector for vector', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    await buildCatalog({ items: join(d, 'items.ndjson'), out: join(d, 'site'), encoder: 'lexical', sequence: { mode: 'off' } });
+    const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
+    if (manifest.formatVersion !== 2) throw new Error('expected a format 2 manifest');
+    const fit = manifest.parts.embeddings!.lexicalFit!;
+    expect(fit.documents).toBe(SMALL_CATALOG.length);
+    const shipped = createLexicalEncoder(lexicalModelFromCounts({ dim: fit.df.length, documents: fit.documents, df: fit.df }));
+    const refit = createLexicalEncoder(fitLexicalModel(SMALL_CATALOG.map(itemText)));
+    // The id is what the worker compares with the vectors' model: equal ids mean the shipped vectors are used.
+    expect(shipped.id).toBe(manifest.parts.embeddings!.model);
+    expect(shipped.id).toBe(refit.id);
+    const texts = [...SMALL_CATALOG.map(itemText), 'a query about camping stoves'];
+    const [a, b] = [await shipped.embed(texts), await refit.embed(texts)];
+    a.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(b[i]!)));
+    // Records are chunked small for on-demand reads; the binary parts keep big chunks.
+    expect(manifest.parts.records.chunkBytes).toBe(64 * 1024);
+    expect(manifest.parts.columns.chunkBytes).toBe(4 * 1024 * 1024);
+  });
+
+  it('rejects a manifest whose lexical fit does not count the catalogue', () => {
+    const base = { formatVersion: 2, version: 'v', itemCount: 3, parts: { columns: part(), records: part(), embeddings: { ...part(), model: 'm', dim: 4, lexicalFit: { documents: 3, df: [0, 1, 3, 2] } } } };
+    expect(() => validateManifest(base, 'c.json')).not.toThrow();
+    const withFit = (lexicalFit: unknown) => ({ ...base, parts: { ...base.parts, embeddings: { ...base.parts.embeddings, lexicalFit } } });
+    expect(() => validateManifest(withFit({ documents: 2, df: [0, 1] }), 'c.json')).toThrow(/lexicalFit.documents" is 2, expected the itemCount 3/);
+    expect(() => validateManifest(withFit({ documents: 3, df: [] }), 'c.json')).toThrow(/lexicalFit.df" must be a non-empty array/);
+    expect(() => validateManifest(withFit({ documents: 3, df: [0, 4] }), 'c.json')).toThrow(/lexicalFit.df" has 4 at entry 1/);
+    expect(() => validateManifest(withFit({ documents: 3, df: [0, 1.5] }), 'c.json')).toThrow(/has 1.5 at entry 1/);
   });
 
   it('writes bought-together from carts and purchases, and trending per window', async () => {

@@ -3,7 +3,7 @@ import { closeSync, createReadStream, createWriteStream, openSync, readSync, wri
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
-import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
+import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, projectRows, quantizeRows, type PcaFit } from '../../vector';
@@ -82,7 +82,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const modelDir = options.modelDir ?? 'models/build';
     const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
-    const encoder = neural ?? createLexicalEncoder(fitLexicalModel(read.texts));
+    // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
+    const lexicalCounts: LexicalCounts | null = neural ? null : countLexicalFeatures(read.texts);
+    const encoder = neural ?? createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!));
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
@@ -143,8 +145,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         itemCount: ids.length,
         parts: {
           columns: await describePart(tmp, 'columns.bin', encoded.sections),
-          records: await describePart(tmp, 'items.ndjson', []),
-          embeddings: { ...embeddings, model: encoder.id, dim },
+          records: await describePart(tmp, 'items.ndjson', [], RECORD_CHUNK_BYTES),
+          // `dim` is the shipped (maybe projected) one; the lexical fit's length is the encoder's own dimension.
+          embeddings: { ...embeddings, model: encoder.id, dim, ...(lexicalCounts ? { lexicalFit: { documents: lexicalCounts.documents, df: Array.from(lexicalCounts.df) } } : {}) },
           ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
         },
         ...(sequence ? { sequence } : {}),
@@ -390,8 +393,14 @@ async function shrinkEmbeddings(file: string, count: number, sourceDim: number, 
 /** Chunks the browser hashes one by one while the part streams (WebCrypto cannot hash a stream). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The records' chunks are small: a browser reads display records a chunk at a time, on demand, and checks each
+ * chunk it reads; 64 KiB is about 140 records, and its hash costs the manifest 70 bytes.
+ */
+const RECORD_CHUNK_BYTES = 64 * 1024;
+
 /** A written part as the manifest lists it: size, whole-file sha256 and one sha256 per chunk, read back streaming. */
-async function describePart(dir: string, name: string, sections: CatalogPart['sections']): Promise<CatalogPart> {
+async function describePart(dir: string, name: string, sections: CatalogPart['sections'], chunkBytes = CHUNK_BYTES): Promise<CatalogPart> {
   const whole = createHash('sha256');
   const chunkSha256: string[] = [];
   let chunk = createHash('sha256');
@@ -401,15 +410,15 @@ async function describePart(dir: string, name: string, sections: CatalogPart['se
     whole.update(data);
     bytes += data.byteLength;
     for (let at = 0; at < data.byteLength; ) {
-      const take = Math.min(CHUNK_BYTES - inChunk, data.byteLength - at);
+      const take = Math.min(chunkBytes - inChunk, data.byteLength - at);
       chunk.update(data.subarray(at, at + take));
       inChunk += take;
       at += take;
-      if (inChunk === CHUNK_BYTES) (chunkSha256.push(chunk.digest('hex')), (chunk = createHash('sha256')), (inChunk = 0));
+      if (inChunk === chunkBytes) (chunkSha256.push(chunk.digest('hex')), (chunk = createHash('sha256')), (inChunk = 0));
     }
   }
   if (inChunk > 0) chunkSha256.push(chunk.digest('hex'));
-  return { url: name, bytes, sha256: whole.digest('hex'), chunkBytes: CHUNK_BYTES, chunkSha256, sections };
+  return { url: name, bytes, sha256: whole.digest('hex'), chunkBytes, chunkSha256, sections };
 }
 
 /**
