@@ -144,12 +144,27 @@ describe('format 2 in the IndexedDB cache', () => {
     expect(Array.from(warm.catalog.embeddings!.rows.scales)).toEqual(Array.from(cold.catalog.embeddings!.rows.scales));
     expect(warm.catalog.columns.ids).toEqual(cold.catalog.columns.ids);
 
-    // A new version replaces the files of the old one.
-    Object.assign(s.files, (await v2Files(shop(40, 'new'), 'vb')).files);
-    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    // A new version replaces the files of the old one, except a part it shares (same sha256): these embeddings
+    // are identical, so their file is neither downloaded nor written again, and stays under the old version's name.
+    const b = await v2Files(shop(40, 'new'), 'vb');
+    expect(b.manifest.parts.embeddings!.sha256).toBe(a.manifest.parts.embeddings!.sha256);
+    expect(b.manifest.parts.columns.sha256).not.toBe(a.manifest.parts.columns.sha256);
+    Object.assign(s.files, b.files);
+    const updated = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(updated.reusedParts).toEqual(['embeddings']);
     names.length = 0;
     for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
-    expect(names.sort()).toEqual(['vb-columns.bin', 'vb-embeddings.bin']);
+    expect(names.sort()).toEqual(['va-embeddings.bin', 'vb-columns.bin']);
+    const warmB = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(warmB.fromCache).toBe(true);
+    expect(warmB.catalog.version).toBe(b.manifest.version);
+    expect(Array.from(warmB.catalog.embeddings!.rows.values)).toEqual(Array.from(b.rows.values));
+    // A version with other embeddings evicts the kept file too.
+    Object.assign(s.files, (await v2Files(shop(40, 'third'), 'vcc')).files);
+    expect((await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch })).reusedParts).toBeUndefined();
+    names.length = 0;
+    for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
+    expect(names.sort()).toEqual(['vcc-columns.bin', 'vcc-embeddings.bin']);
 
     await store.forget();
     await expect((await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name))).rejects.toMatchObject({ name: 'NotFoundError' });
