@@ -35,6 +35,10 @@ test.describe('a 100 k-item catalogue', () => {
     const manifest = JSON.parse(readFileSync(join(folder, 'catalog.json'), 'utf8'));
     expect(manifest.itemCount).toBe(ITEMS);
     expect(manifest.parts.embeddings.lexicalFit.documents).toBe(ITEMS);
+    // At this size `--vectors auto` shrinks the vectors: the fit keeps the lexical encoder's own dimension, which
+    // the projection maps from.
+    expect(manifest.parts.projection).toMatchObject({ method: 'pca', dim: manifest.parts.embeddings.dim });
+    expect(manifest.parts.embeddings.lexicalFit.df).toHaveLength(manifest.parts.projection.sourceDim);
     const partRequests: string[] = [];
     page.on('request', (r) => {
       if (/\/catalog-100k\/(?!catalog\.json)/.test(r.url())) partRequests.push(r.url());
@@ -68,7 +72,7 @@ test.describe('a 100 k-item catalogue', () => {
     const matches = (run: { found: string[]; query: string }) => run.found.length > 0 && run.query.split(' ').every((w) => run.found[0]!.split(' ').includes(w));
     expect(cold.found).toHaveLength(5);
     expect(matches(cold)).toBe(true);
-    expect(partRequests.map((u) => u.split('/').pop()).sort()).toEqual(['columns.bin', 'embeddings.bin', 'items.ndjson']);
+    expect(partRequests.map((u) => u.split('/').pop()).sort()).toEqual(['columns.bin', 'embeddings.bin', 'items.ndjson', 'projection.bin']);
 
     partRequests.length = 0;
     await page.reload();
