@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { optionalString, positiveInteger, requireString, runCommands, type Command } from './args';
-import { runEval } from './eval';
+import { PocketRecError } from '../errors';
+import { runEval, runTemporalEval } from './eval';
 import { buildModel } from './model';
 
 /**
@@ -33,6 +34,10 @@ const evalCommand: Command = {
     engine: 'engine settings as JSON',
     sequence: 'sequence model settings as JSON',
     'valid-only': 'evaluate on the VALID split only',
+    split: 'leave-one-out (default) or temporal: one global cut time, each visitor\'s next event after it',
+    'cut-quantile': 'temporal: cut at the time by which this share of events happened (default 0.9)',
+    'cut-time': 'temporal: cut at this time instead (seconds since the epoch, as in the data)',
+    'engine-clock': 'temporal: events (real times, ranked at the cut; default) or hourly (as leave-one-out)',
   },
   async run(args) {
     const protocol = optionalString(args, 'protocol');
@@ -40,6 +45,26 @@ const evalCommand: Command = {
     const models = optionalString(args, 'models');
     const engine = optionalString(args, 'engine');
     const sequence = optionalString(args, 'sequence');
+    const split = optionalString(args, 'split') ?? 'leave-one-out';
+    if (split === 'temporal') {
+      const quantile = optionalString(args, 'cut-quantile');
+      const cut = optionalString(args, 'cut-time');
+      const clock = optionalString(args, 'engine-clock');
+      if (clock !== undefined && clock !== 'events' && clock !== 'hourly') throw new PocketRecError('invalid-option', `eval: --engine-clock is events or hourly, got ${clock}`);
+      const report = await runTemporalEval({
+        data: requireString(args, 'data'),
+        ...(quantile !== undefined ? { quantile: Number(quantile) } : {}),
+        ...(cut !== undefined ? { cut: Number(cut) } : {}),
+        ...(models !== undefined ? { models: models.split(',') } : {}),
+        ...(engine !== undefined ? { engine: JSON.parse(engine) } : {}),
+        ...(clock !== undefined ? { engineClock: clock } : {}),
+        log: (line) => console.error(`eval: ${line}`),
+      });
+      await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');
+      console.error(`eval: done in ${report.seconds.toFixed(0)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+      return;
+    }
+    if (split !== 'leave-one-out') throw new PocketRecError('invalid-option', `eval: --split is leave-one-out or temporal, got ${split}`);
     const report = await runEval({
       data: requireString(args, 'data'),
       ...(protocol !== undefined ? { protocol } : {}),
