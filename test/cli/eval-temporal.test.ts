@@ -66,7 +66,8 @@ describe('temporal split', () => {
   let late = '';
   let noTimes = '';
   beforeAll(async () => {
-    [plain, late, noTimes] = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'pocketrec-temporal-'))));
+    const folder = () => mkdtemp(join(tmpdir(), 'pocketrec-temporal-'));
+    [plain, late, noTimes] = [await folder(), await folder(), await folder()];
     await writeLog(plain, false);
     await writeLog(late, true);
     await writeFile(join(noTimes, 'interactions.txt'), '1 1\n1 2\n1 3\n2 2\n2 3\n2 1\n');
