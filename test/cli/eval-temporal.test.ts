@@ -143,12 +143,26 @@ describe('temporal split', () => {
     const options = { cut: CUT, validQuantile: 0.6 };
     const [a, b] = await Promise.all([runTemporalEval({ data: plain, ...options }), runTemporalEval({ data: late, ...options })]);
     expect(Object.keys(a.results)).toEqual(['MostPop', 'MostPop-7d', 'ItemKNN', 'ItemKNN-recency', 'engine']);
-    expect(a.cut.warm_users).toBeGreaterThan(5);
+    expect(a.cuts).toHaveLength(1);
+    expect(a.cuts[0]!.warm_users).toBeGreaterThan(5);
     expect(b.split_sha256).toEqual(a.split_sha256);
     expect(b.results).toEqual(a.results);
     // The engine reads the visitor's genre; most-popular cannot.
     expect(a.results.engine!.warm['NDCG@10']).toBeGreaterThan(a.results.MostPop!.warm['NDCG@10']);
   }, 300_000);
+
+  it('pools rolling windows, each trained before its own cut', async () => {
+    const report = await runTemporalEval({ data: plain, quantile: 0.7, windows: 3, models: ['MostPop', 'MostPop-7d'] });
+    expect(report.cuts).toHaveLength(3);
+    [0.7, 0.8, 0.9].forEach((q, k) => expect(report.cuts[k]!.quantile).toBeCloseTo(q, 12));
+    for (let k = 1; k < 3; k++) {
+      expect(report.cuts[k]!.time).toBeGreaterThan(report.cuts[k - 1]!.time);
+      expect(report.cuts[k]!.train_events).toBeGreaterThan(report.cuts[k - 1]!.train_events);
+    }
+    const warm = report.cuts.reduce((a, c) => a + c.warm_users, 0);
+    expect(report.results['MostPop-7d']!.warm.users).toBe(warm);
+    expect(report.results.MostPop!.cold.users).toBe(report.cuts.reduce((a, c) => a + c.cold_users, 0));
+  }, 120_000);
 
   it('refuses a data set without event times', async () => {
     const data = await loadDataset(noTimes);

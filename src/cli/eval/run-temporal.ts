@@ -4,6 +4,7 @@ import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSett
 import { coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import type { EvalOptions } from './run-eval';
 import { CO_HALF_LIFE_DAYS_GRID, decayedCoOccurrence, mostPopRecent } from './temporal-baselines';
+import { sha256 } from './split';
 import { cutAtQuantile, splitTemporal, temporalSplitChecksums, type TemporalCase, type TemporalSplit } from './temporal-split';
 
 export interface TemporalEvalOptions {
@@ -12,6 +13,13 @@ export interface TemporalEvalOptions {
   quantile?: number;
   /** An explicit cut (data-set seconds); overrides `quantile`. */
   cut?: number;
+  /**
+   * Rolling origin: split the events from the cut's quantile to the end into this many windows of equal event
+   * share, each with its own cut, training log and targets (a visitor's first event in the window), and pool the
+   * cases. One window is the single global cut; more give a small log enough cases to tell models apart.
+   * Ignored with an explicit `cut`. @defaultValue 1
+   */
+  windows?: number;
   /**
    * The VALID cut's quantile, for choosing the baselines' half-lives: trained on events before it, targets in
    * [VALID cut, TEST cut). @defaultValue quantile − 0.1 (0.8)
@@ -51,7 +59,8 @@ export interface TemporalReport {
   protocol: 'temporal';
   dataset: string;
   n_items: number;
-  cut: CutInfo;
+  /** TEST's windows, oldest first; the first one's cut is "the cut". */
+  cuts: CutInfo[];
   valid_cut: CutInfo;
   split_sha256: { train: string; targets: string };
   results: Record<string, TemporalModelResult>;
@@ -60,11 +69,15 @@ export interface TemporalReport {
 
 const metricsOf = (ranks: number[]): RankMetrics => (ranks.length > 0 ? summarize(ranks) : { 'HR@10': 0, 'NDCG@10': 0, 'NDCG@10_se': 0, 'MRR@10': 0 });
 
+interface Scored {
+  ranks: number[];
+  lists: number[][];
+}
+
 /** Full ranking of each case's target, as leave-one-out does it: history excluded (never the target), tie-averaged rank. */
-async function scoreCases(model: ScoringModel, cases: readonly TemporalCase[], itemCount: number, cutMs: number, withClock: boolean, genres?: string[][]): Promise<Metrics> {
+async function scoreCases(model: ScoringModel, cases: readonly TemporalCase[], itemCount: number, cutMs: number, withClock: boolean, into: Scored = { ranks: [], lists: [] }): Promise<Scored> {
   const scores = new Float64Array(itemCount);
-  const ranks: number[] = [];
-  const lists: number[][] = [];
+  const { ranks, lists } = into;
   for (const c of cases) {
     await model.score(c.history, scores, withClock ? { times: c.historyTimes.map((t) => t * 1000), now: cutMs } : undefined);
     for (const h of c.history) if (h !== c.target) scores[h] = -Infinity;
@@ -73,21 +86,15 @@ async function scoreCases(model: ScoringModel, cases: readonly TemporalCase[], i
     ranks.push(model.topK ? (position >= 0 ? position + 1 : Math.max(11, tieAveragedRank(scores, c.target))) : tieAveragedRank(scores, c.target));
     lists.push(list);
   }
-  return { ...metricsOf(ranks), users: cases.length, 'coverage@10': coverage(lists, itemCount), 'ILD@10': genres && lists.length > 0 ? intraListDiversity(lists, genres) : null };
+  return into;
+}
+
+function finish({ ranks, lists }: Scored, itemCount: number, genres?: string[][]): Metrics {
+  return { ...metricsOf(ranks), users: ranks.length, 'coverage@10': coverage(lists, itemCount), 'ILD@10': genres && lists.length > 0 ? intraListDiversity(lists, genres) : null };
 }
 
 function cutInfo(split: TemporalSplit, quantile: number | null): CutInfo {
   return { time: split.cut, iso: new Date(split.cut * 1000).toISOString(), quantile, train_events: split.trainEvents, warm_users: split.warm.length, cold_users: split.cold.length };
-}
-
-/** The baselines fitted on one split's training log, the recency-aware ItemKNN at the given half-lives. */
-function baselines(split: TemporalSplit, n: number) {
-  return {
-    mostPop: () => mostPop(trainPopularity(split.train, n)),
-    mostPopRecent: () => mostPopRecent(split.train, n, split.cut, 7),
-    itemKnn: () => itemKnn(coOccurrence(split.train, n), Infinity),
-    itemKnnRecency: (positionHalfLife: number, coHalfLifeDays: number) => itemKnn(decayedCoOccurrence(split.train, n, split.cut, coHalfLifeDays), positionHalfLife, 'ItemKNN-recency'),
-  };
 }
 
 /**
@@ -101,28 +108,43 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
   const data: Dataset = await loadDataset(options.data);
   const n = data.itemIds.length;
   const quantile = options.cut === undefined ? (options.quantile ?? 0.9) : null;
-  const cut = options.cut ?? cutAtQuantile(data, quantile!);
+  const windows = quantile === null ? 1 : Math.max(1, Math.floor(options.windows ?? 1));
+  // Window k's cut is the time by which q + k·(1 − q)/K of the events had happened; its targets end at the next cut.
+  const cuts = quantile === null ? [options.cut!] : Array.from({ length: windows }, (_, k) => cutAtQuantile(data, quantile + (k * (1 - quantile)) / windows));
+  const tests = cuts.map((cut, k) => splitTemporal(data, cut, cuts[k + 1] ?? Infinity));
+  const cut = cuts[0]!;
   const validQuantile = options.validQuantile ?? (quantile ?? 0.9) - 0.1;
   const validCut = Math.min(cutAtQuantile(data, validQuantile), cut);
-  const test = splitTemporal(data, cut);
   const valid = splitTemporal(data, validCut, cut);
-  const checksums = temporalSplitChecksums(data, test);
+  const perWindow = tests.map((t) => temporalSplitChecksums(data, t));
+  const checksums = perWindow.length === 1 ? perWindow[0]! : { train: sha256(perWindow.map((c) => c.train).join('\n')), targets: sha256(perWindow.map((c) => c.targets).join('\n')) };
+  const warmCases = tests.reduce((a, t) => a + t.warm.length, 0);
+  const coldCases = tests.reduce((a, t) => a + t.cold.length, 0);
   log(
-    `${data.name}: temporal cut ${new Date(cut * 1000).toISOString()}${quantile !== null ? ` (quantile ${quantile})` : ''}, ${test.trainEvents} training events, ` +
-      `${test.warm.length} visitors with history + ${test.cold.length} first seen after the cut; VALID cut ${new Date(validCut * 1000).toISOString()} ` +
-      `(${valid.warm.length} + ${valid.cold.length}); split sha256 train ${checksums.train.slice(0, 16)}… targets ${checksums.targets.slice(0, 16)}…`,
+    `${data.name}: temporal cut ${new Date(cut * 1000).toISOString()}${quantile !== null ? ` (quantile ${quantile})` : ''}${windows > 1 ? `, ${windows} rolling windows to the end` : ''}, ` +
+      `${tests[0]!.trainEvents} training events, ${warmCases} cases with history + ${coldCases} visitors first seen after a cut; VALID cut ${new Date(validCut * 1000).toISOString()} ` +
+      `(${valid.warm.length} + ${valid.cold.length}); split sha256 train ${checksums.train} targets ${checksums.targets}`,
   );
   const genres = data.meta?.genres;
   const want = (name: string) => !options.models || options.models.includes(name);
   const results: Record<string, TemporalModelResult> = {};
-  const clockOf = (name: string) => name.startsWith('engine') && (options.engineClock ?? 'events') === 'events';
-  const run = async (validModel: ScoringModel, testModel: ScoringModel, settings?: Record<string, unknown>) => {
+  const withClock = (name: string) => name.startsWith('engine') && (options.engineClock ?? 'events') === 'events';
+  /** One model, fitted afresh on each split's training log: VALID's, then every TEST window's, cases pooled. */
+  const run = async (fit: (split: TemporalSplit) => ScoringModel | Promise<ScoringModel>, settings?: Record<string, unknown>) => {
     const t = performance.now();
-    const withClock = clockOf(testModel.name);
-    const v = await scoreCases(validModel, valid.warm, n, validCut * 1000, withClock);
-    const warm = await scoreCases(testModel, test.warm, n, cut * 1000, withClock, genres);
-    const cold = await scoreCases(testModel, test.cold, n, cut * 1000, withClock, genres);
-    results[testModel.name] = {
+    const validModel = await fit(valid);
+    const clock = withClock(validModel.name);
+    const v = finish(await scoreCases(validModel, valid.warm, n, validCut * 1000, clock), n);
+    const warmScored: Scored = { ranks: [], lists: [] };
+    const coldScored: Scored = { ranks: [], lists: [] };
+    for (const split of tests) {
+      const model = await fit(split);
+      await scoreCases(model, split.warm, n, split.cut * 1000, clock, warmScored);
+      await scoreCases(model, split.cold, n, split.cut * 1000, clock, coldScored);
+    }
+    const warm = finish(warmScored, n, genres);
+    const cold = finish(coldScored, n, genres);
+    results[validModel.name] = {
       warm,
       cold,
       valid_warm: { 'HR@10': v['HR@10'], 'NDCG@10': v['NDCG@10'], 'NDCG@10_se': v['NDCG@10_se'], 'MRR@10': v['MRR@10'], users: v.users },
@@ -130,32 +152,31 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
     };
     const f = (x: number) => x.toFixed(4);
     log(
-      `${testModel.name.padEnd(16)} valid NDCG@10 ${f(v['NDCG@10'])}  test NDCG@10 ${f(warm['NDCG@10'])} ± ${f(warm['NDCG@10_se'])}  HR@10 ${f(warm['HR@10'])}  cov ${f(warm['coverage@10'])}` +
+      `${validModel.name.padEnd(16)} valid NDCG@10 ${f(v['NDCG@10'])}  test NDCG@10 ${f(warm['NDCG@10'])} ± ${f(warm['NDCG@10_se'])}  HR@10 ${f(warm['HR@10'])}  cov ${f(warm['coverage@10'])}` +
         `${warm['ILD@10'] != null ? `  ILD ${f(warm['ILD@10'])}` : ''}  cold NDCG@10 ${f(cold['NDCG@10'])}  (${((performance.now() - t) / 1000).toFixed(1)} s)`,
     );
   };
 
-  const onValid = baselines(valid, n);
-  const onTest = baselines(test, n);
-  if (want('MostPop')) await run(onValid.mostPop(), onTest.mostPop());
-  if (want('MostPop-7d')) await run(onValid.mostPopRecent(), onTest.mostPopRecent(), { days: 7, tieBreak: 'all-time popularity' });
-  if (want('ItemKNN')) await run(onValid.itemKnn(), onTest.itemKnn());
+  if (want('MostPop')) await run((split) => mostPop(trainPopularity(split.train, n)));
+  if (want('MostPop-7d')) await run((split) => mostPopRecent(split.train, n, split.cut, 7), { days: 7, tieBreak: 'all-time popularity' });
+  if (want('ItemKNN')) await run((split) => itemKnn(coOccurrence(split.train, n), Infinity));
   if (want('ItemKNN-recency')) {
     // Coordinate search on VALID: the history's positional half-life first (co-occurrence undecayed), then the
     // co-occurrence's half-life in days at that position half-life.
-    const validNdcg = async (m: ScoringModel) => (await scoreCases(m, valid.warm, n, validCut * 1000, false))['NDCG@10'];
+    const validNdcg = async (m: ScoringModel) => finish(await scoreCases(m, valid.warm, n, validCut * 1000, false), n)['NDCG@10'];
     const co = coOccurrence(valid.train, n);
     let position: { h: number; v: number } = { h: Infinity, v: -1 };
     for (const h of HALF_LIFE_GRID) {
       const v = await validNdcg(itemKnn(co, h));
       if (v > position.v) position = { h, v };
     }
+    const recency = (split: TemporalSplit, days: number) => itemKnn(decayedCoOccurrence(split.train, n, split.cut, days), position.h, 'ItemKNN-recency');
     let days: { h: number; v: number } = { h: Infinity, v: -1 };
     for (const h of CO_HALF_LIFE_DAYS_GRID) {
-      const v = await validNdcg(onValid.itemKnnRecency(position.h, h));
+      const v = await validNdcg(recency(valid, h));
       if (v > days.v) days = { h, v };
     }
-    await run(onValid.itemKnnRecency(position.h, days.h), onTest.itemKnnRecency(position.h, days.h), { positionHalfLife: position.h, coHalfLifeDays: days.h });
+    await run((split) => recency(split, days.h), { positionHalfLife: position.h, coHalfLifeDays: days.h });
   }
   if (want('engine')) {
     const o = options.engine ?? {};
@@ -169,17 +190,17 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
     };
     // Each split's catalogue is built from its own training log only, with the build's now at its cut. No sequence
     // model here: the engine's other signals, so that the table runs in minutes on a laptop.
-    const onlyBefore = (split: TemporalSplit): Dataset => ({ ...data, users: split.train, tags: [] });
-    const validModel = await buildEvalCatalog(onlyBefore(valid), valid.train, settings, { now: validCut * 1000 });
-    const testModel = await buildEvalCatalog(onlyBefore(test), test.train, settings, { now: cut * 1000 });
     const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
-    await run(engineModel(validModel, settings), engineModel(testModel, settings), { ...describe(settings), clock: options.engineClock ?? 'events', sequenceModel: false });
+    await run(
+      async (split) => engineModel(await buildEvalCatalog({ ...data, users: split.train, tags: [] }, split.train, settings, { now: split.cut * 1000 }), settings),
+      { ...describe(settings), clock: options.engineClock ?? 'events', sequenceModel: false },
+    );
   }
   return {
     protocol: 'temporal',
     dataset: data.name,
     n_items: n,
-    cut: cutInfo(test, quantile),
+    cuts: tests.map((t, k) => cutInfo(t, quantile === null ? null : quantile + (k * (1 - quantile)) / windows)),
     valid_cut: cutInfo(valid, validQuantile),
     split_sha256: checksums,
     results,
