@@ -37,6 +37,7 @@ const evalCommand: Command = {
     split: 'leave-one-out (default) or temporal: one global cut time, each visitor\'s next event after it',
     'cut-quantile': 'temporal: cut at the time by which this share of events happened (default 0.9)',
     windows: 'temporal: rolling windows from the cut to the end, cases pooled (default 1, the single cut)',
+    'valid-windows': 'temporal: rolling windows of the VALID split (default 1)',
     'cut-time': 'temporal: cut at this time instead (seconds since the epoch, as in the data)',
     'engine-clock': 'temporal: events (real times, ranked at the cut; default) or hourly (as leave-one-out)',
   },
@@ -52,12 +53,15 @@ const evalCommand: Command = {
       const cut = optionalString(args, 'cut-time');
       const clock = optionalString(args, 'engine-clock');
       const windows = positiveInteger(args, 'windows');
+      const validWindows = positiveInteger(args, 'valid-windows');
       if (clock !== undefined && clock !== 'events' && clock !== 'hourly') throw new PocketRecError('invalid-option', `eval: --engine-clock is events or hourly, got ${clock}`);
       const report = await runTemporalEval({
         data: requireString(args, 'data'),
         ...(quantile !== undefined ? { quantile: Number(quantile) } : {}),
         ...(cut !== undefined ? { cut: Number(cut) } : {}),
         ...(windows !== undefined ? { windows } : {}),
+        ...(validWindows !== undefined ? { validWindows } : {}),
+        ...(args.get('valid-only') === true ? { validOnly: true } : {}),
         ...(models !== undefined ? { models: models.split(',') } : {}),
         ...(engine !== undefined ? { engine: JSON.parse(engine) } : {}),
         ...(clock !== undefined ? { engineClock: clock } : {}),

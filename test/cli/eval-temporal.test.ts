@@ -164,6 +164,14 @@ describe('temporal split', () => {
     expect(report.results.MostPop!.cold.users).toBe(report.cuts.reduce((a, c) => a + c.cold_users, 0));
   }, 120_000);
 
+  it('scores VALID alone over its own windows, all before TEST\'s cut', async () => {
+    const report = await runTemporalEval({ data: plain, cut: CUT, validQuantile: 0.3, validWindows: 3, validOnly: true, models: ['MostPop'] });
+    expect(report.results).toEqual({});
+    expect(report.valid_cuts).toHaveLength(3);
+    for (const c of report.valid_cuts) expect(c.time).toBeLessThan(CUT);
+    expect(report.valid_cuts[2]!.time).toBeGreaterThan(report.valid_cuts[0]!.time);
+  });
+
   it('refuses a data set without event times', async () => {
     const data = await loadDataset(noTimes);
     expect(() => cutAtQuantile(data, 0.9)).toThrow(/needs event times/);

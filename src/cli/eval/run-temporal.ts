@@ -25,6 +25,10 @@ export interface TemporalEvalOptions {
    * [VALID cut, TEST cut). @defaultValue quantile − 0.1 (0.8)
    */
   validQuantile?: number;
+  /** VALID's rolling windows over [validQuantile, quantile), cases pooled, as `windows` does for TEST. @defaultValue 1 */
+  validWindows?: number;
+  /** Score VALID only: for choosing settings without computing (or seeing) TEST. */
+  validOnly?: boolean;
   models?: readonly string[];
   engine?: EvalOptions['engine'];
   /**
@@ -61,7 +65,7 @@ export interface TemporalReport {
   n_items: number;
   /** TEST's windows, oldest first; the first one's cut is "the cut". */
   cuts: CutInfo[];
-  valid_cut: CutInfo;
+  valid_cuts: CutInfo[];
   split_sha256: { train: string; targets: string };
   results: Record<string, TemporalModelResult>;
   seconds: number;
@@ -114,8 +118,13 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
   const tests = cuts.map((cut, k) => splitTemporal(data, cut, cuts[k + 1] ?? Infinity));
   const cut = cuts[0]!;
   const validQuantile = options.validQuantile ?? (quantile ?? 0.9) - 0.1;
-  const validCut = Math.min(cutAtQuantile(data, validQuantile), cut);
-  const valid = splitTemporal(data, validCut, cut);
+  const validWindows = Math.max(1, Math.floor(options.validWindows ?? 1));
+  // With an explicit cut, VALID's windows end at the share of events before it.
+  const top = quantile ?? data.users.reduce((a, u) => a + u.times!.filter((t) => t < cut).length, 0) / data.users.reduce((a, u) => a + u.items.length, 0);
+  const validQuantiles = Array.from({ length: validWindows }, (_, k) => validQuantile + (k * (top - validQuantile)) / validWindows);
+  const validCuts = validQuantiles.map((q) => Math.min(cutAtQuantile(data, q), cut));
+  const valids = validCuts.map((c, k) => splitTemporal(data, c, validCuts[k + 1] ?? cut));
+  const validCut = validCuts[0]!;
   const perWindow = tests.map((t) => temporalSplitChecksums(data, t));
   const checksums = perWindow.length === 1 ? perWindow[0]! : { train: sha256(perWindow.map((c) => c.train).join('\n')), targets: sha256(perWindow.map((c) => c.targets).join('\n')) };
   const warmCases = tests.reduce((a, t) => a + t.warm.length, 0);
@@ -123,7 +132,7 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
   log(
     `${data.name}: temporal cut ${new Date(cut * 1000).toISOString()}${quantile !== null ? ` (quantile ${quantile})` : ''}${windows > 1 ? `, ${windows} rolling windows to the end` : ''}, ` +
       `${tests[0]!.trainEvents} training events, ${warmCases} cases with history + ${coldCases} visitors first seen after a cut; VALID cut ${new Date(validCut * 1000).toISOString()} ` +
-      `(${valid.warm.length} + ${valid.cold.length}); split sha256 train ${checksums.train} targets ${checksums.targets}`,
+      `${validWindows > 1 ? `, ${validWindows} windows` : ''} (${valids.reduce((a, v) => a + v.warm.length, 0)} + ${valids.reduce((a, v) => a + v.cold.length, 0)}); split sha256 train ${checksums.train} targets ${checksums.targets}`,
   );
   const genres = data.meta?.genres;
   const want = (name: string) => !options.models || options.models.includes(name);
@@ -132,9 +141,20 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
   /** One model, fitted afresh on each split's training log: VALID's, then every TEST window's, cases pooled. */
   const run = async (fit: (split: TemporalSplit) => ScoringModel | Promise<ScoringModel>, settings?: Record<string, unknown>) => {
     const t = performance.now();
-    const validModel = await fit(valid);
-    const clock = withClock(validModel.name);
-    const v = finish(await scoreCases(validModel, valid.warm, n, validCut * 1000, clock), n);
+    let name = '';
+    const validScored: Scored = { ranks: [], lists: [] };
+    for (const split of valids) {
+      const model = await fit(split);
+      name = model.name;
+      await scoreCases(model, split.warm, n, split.cut * 1000, withClock(name), validScored);
+    }
+    const clock = withClock(name);
+    const v = finish(validScored, n);
+    const f = (x: number) => x.toFixed(4);
+    if (options.validOnly) {
+      log(`${name.padEnd(16)} valid NDCG@10 ${f(v['NDCG@10'])} ± ${f(v['NDCG@10_se'])}  HR@10 ${f(v['HR@10'])}  (${v.users} cases)`);
+      return;
+    }
     const warmScored: Scored = { ranks: [], lists: [] };
     const coldScored: Scored = { ranks: [], lists: [] };
     for (const split of tests) {
@@ -144,15 +164,14 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
     }
     const warm = finish(warmScored, n, genres);
     const cold = finish(coldScored, n, genres);
-    results[validModel.name] = {
+    results[name] = {
       warm,
       cold,
       valid_warm: { 'HR@10': v['HR@10'], 'NDCG@10': v['NDCG@10'], 'NDCG@10_se': v['NDCG@10_se'], 'MRR@10': v['MRR@10'], users: v.users },
       ...(settings ? { settings } : {}),
     };
-    const f = (x: number) => x.toFixed(4);
     log(
-      `${validModel.name.padEnd(16)} valid NDCG@10 ${f(v['NDCG@10'])}  test NDCG@10 ${f(warm['NDCG@10'])} ± ${f(warm['NDCG@10_se'])}  HR@10 ${f(warm['HR@10'])}  cov ${f(warm['coverage@10'])}` +
+      `${name.padEnd(16)} valid NDCG@10 ${f(v['NDCG@10'])}  test NDCG@10 ${f(warm['NDCG@10'])} ± ${f(warm['NDCG@10_se'])}  HR@10 ${f(warm['HR@10'])}  cov ${f(warm['coverage@10'])}` +
         `${warm['ILD@10'] != null ? `  ILD ${f(warm['ILD@10'])}` : ''}  cold NDCG@10 ${f(cold['NDCG@10'])}  (${((performance.now() - t) / 1000).toFixed(1)} s)`,
     );
   };
@@ -163,17 +182,22 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
   if (want('ItemKNN-recency')) {
     // Coordinate search on VALID: the history's positional half-life first (co-occurrence undecayed), then the
     // co-occurrence's half-life in days at that position half-life.
-    const validNdcg = async (m: ScoringModel) => finish(await scoreCases(m, valid.warm, n, validCut * 1000, false), n)['NDCG@10'];
-    const co = coOccurrence(valid.train, n);
+    const validNdcg = async (model: (split: TemporalSplit) => ScoringModel) => {
+      const scored: Scored = { ranks: [], lists: [] };
+      for (const split of valids) await scoreCases(model(split), split.warm, n, split.cut * 1000, false, scored);
+      return finish(scored, n)['NDCG@10'];
+    };
+    const co = new Map(valids.map((split) => [split, coOccurrence(split.train, n)]));
     let position: { h: number; v: number } = { h: Infinity, v: -1 };
     for (const h of HALF_LIFE_GRID) {
-      const v = await validNdcg(itemKnn(co, h));
+      const v = await validNdcg((split) => itemKnn(co.get(split)!, h));
       if (v > position.v) position = { h, v };
     }
+    co.clear();
     const recency = (split: TemporalSplit, days: number) => itemKnn(decayedCoOccurrence(split.train, n, split.cut, days), position.h, 'ItemKNN-recency');
     let days: { h: number; v: number } = { h: Infinity, v: -1 };
     for (const h of CO_HALF_LIFE_DAYS_GRID) {
-      const v = await validNdcg(recency(valid, h));
+      const v = await validNdcg((split) => recency(split, h));
       if (v > days.v) days = { h, v };
     }
     await run((split) => recency(split, days.h), { positionHalfLife: position.h, coHalfLifeDays: days.h });
@@ -201,7 +225,7 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
     dataset: data.name,
     n_items: n,
     cuts: tests.map((t, k) => cutInfo(t, quantile === null ? null : quantile + (k * (1 - quantile)) / windows)),
-    valid_cut: cutInfo(valid, validQuantile),
+    valid_cuts: valids.map((v, k) => cutInfo(v, validQuantiles[k]!)),
     split_sha256: checksums,
     results,
     seconds: (performance.now() - started) / 1000,
