@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { buildCatalog } from './build';
+import { buildCatalog, parseVectorsChoice } from './build';
 import { loadNodeEncoder } from './model';
 
 // The bundle lives in `dist/` of the pocketrec-cli package; its version and the encoder model of that very version
@@ -26,6 +26,7 @@ const build: Command = {
     'sequence-negatives': 'sampled-softmax negatives per step, for very large catalogues',
     'sequence-checkpoint': 'path prefix of a training checkpoint, written each epoch and resumed from',
     format: '"2" (binary columns, default) or "1" (JSON signals, for older readers)',
+    vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
   },
   async run(args) {
     const encoder = optionalString(args, 'encoder') ?? 'auto';
@@ -34,6 +35,9 @@ const build: Command = {
     if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
     const format = optionalString(args, 'format') ?? '2';
     if (format !== '1' && format !== '2') throw new UsageError('--format must be 2 (binary columns) or 1 (JSON signals, for older readers)');
+    const vectorsText = optionalString(args, 'vectors') ?? 'auto';
+    const vectors = parseVectorsChoice(vectorsText);
+    if (!vectors) throw new UsageError(`--vectors must be "auto", "full" or "pca-<d>" (e.g. pca-128), not ${JSON.stringify(vectorsText)}`);
     const epochs = positiveInteger(args, 'sequence-epochs');
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
@@ -49,6 +53,7 @@ const build: Command = {
       encoder,
       modelDir: optionalString(args, 'model-dir') ?? BUNDLED_MODEL,
       formatVersion: format === '1' ? 1 : 2,
+      vectors,
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });

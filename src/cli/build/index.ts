@@ -1,2 +1,3 @@
 export { buildCatalog, type BuildOptions, type BuildReport } from './build-catalog';
+export { AUTO_VECTORS, chooseVectors, parseVectorsChoice, shrinkVectors, type VectorsChoice, type VectorsPlan } from './vectors';
 export { InputError, readRecords, parseCsvLine } from './read-records';

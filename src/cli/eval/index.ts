@@ -5,3 +5,5 @@ export { splitLeaveOneOut, publishedChecksums } from './split';
 export { runTemporalEval, type TemporalEvalOptions, type TemporalReport, type TemporalModelResult } from './run-temporal';
 export { cutAtQuantile, splitTemporal, temporalSplitChecksums, type TemporalSplit, type TemporalCase } from './temporal-split';
 export { mostPopRecent, decayedCoOccurrence } from './temporal-baselines';
+export { searchOverlap, type SearchOverlapReport } from './search-overlap';
+export { loadDataset } from './datasets';
