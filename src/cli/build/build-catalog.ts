@@ -77,6 +77,13 @@ const EMBED_BATCH = 256;
  */
 export async function buildCatalog(options: BuildOptions): Promise<BuildReport> {
   const log = options.log ?? (() => {});
+  // Where the time of a large build goes, one line per phase.
+  let lapStart = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    log(`phase: ${name} ${((now - lapStart) / 1000).toFixed(1)} s`);
+    lapStart = now;
+  };
   const tmp = `${options.out}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -89,6 +96,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
     const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
+    lap('items');
 
     const modelDir = options.modelDir ?? 'models/build';
     const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
@@ -98,6 +106,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
+    lap('embeddings');
     await encoder.dispose();
     const index = new Map(ids.map((id, i) => [id, i]));
 
@@ -117,7 +126,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
         else await computeAggregates(db.conn, options.interactions!, params, log);
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
+        lap('aggregates (sql)');
         raw = await readSignalTables(db.conn, ids.length, params);
+        lap('signal tables read');
         if (options.interactions && !options.signalsFrom && sequenceOptions.mode !== 'off') sequences = await readSequences(db.conn);
       } finally {
         db.close();
@@ -126,15 +137,18 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       log(`interactions: ${interactions.count} used, ${interactions.skipped} for unknown items skipped, ${interactions.users} visitors (duckdb${options.signalsFrom ? `, from ${options.signalsFrom}` : ''})`);
       indexed = finishSignals(raw);
       signalsHash = indexed.hash;
+      lap('signals rounded');
       if (sequences.length) sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
     } else if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
+      lap('interactions read');
       interactions = { count: log_.count, skipped: log_.skipped, users: log_.sequences.length };
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors (node)`);
       const now = options.now ?? log_.latest;
       if (v2) {
         indexed = finishSignals(nodeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now }));
         signalsHash = indexed.hash;
+        lap('signals (node)');
       } else signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
       sequence = await writeSequenceModel(tmp, ids, log_.sequences, sequenceOptions, log, itemVectors);
     }
@@ -174,6 +188,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       written = ['catalog.json', 'items.ndjson', 'embeddings.bin', ...(options.interactions ? ['signals.json'] : [])];
     }
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
+    lap('columns and manifest written');
 
     const files: Record<string, number> = {};
     for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
@@ -389,26 +404,61 @@ function nodeSignals(count: number, sequences: readonly Sequence[], options: Sig
 }
 
 /**
+ * `+x.toFixed(4)`, the rounding of format 1's JSON, at a fraction of its cost: `Math.round(x · 10⁴) / 10⁴` is the
+ * same double unless x · 10⁴ lies within rounding error of a half, where the exact decimal rule decides.
+ */
+function round4(x: number): number {
+  const y = x * 1e4;
+  const f = y - Math.floor(y);
+  return Math.abs(f - 0.5) > 8 * Number.EPSILON * Math.max(1, Math.abs(y)) ? Math.round(y) / 1e4 : +x.toFixed(4);
+}
+
+/** Rounds every value of `values` into a new array (a plain loop: `map` with a callback is several times slower). */
+function rounded(values: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = round4(values[i]!);
+  return out;
+}
+
+/**
  * Signals by item position for format 2, rounded as format 1's JSON rounds them (4 decimals), so that a catalogue
  * built in either format ranks identically; the same code for both engines, so that both give the same bytes.
+ * Each kind's lists become views into one flat pair of arrays, hashed whole with their row boundaries.
  */
 function finishSignals(raw: Omit<RawSignals, 'summary'>): IndexedSignals & { hash: string } {
   const hash = createHash('sha256');
-  const round = (x: number) => +x.toFixed(4);
   const kinds = ['neighbors', 'transitions', 'boughtTogether'] as const;
-  const rows = { neighbors: [] as Array<[number, Float64Array, Float64Array]>, transitions: [] as Array<[number, Float64Array, Float64Array]>, boughtTogether: [] as Array<[number, Float64Array, Float64Array]> };
-  for (const kind of kinds) for (const [source, targets, weights] of raw.lists[kind]) rows[kind].push([source, Float64Array.from(targets), Float64Array.from(weights, round)]);
-  const pop = raw.popularity.map(round);
-  const trend = raw.trending.map(round);
+  const pop = rounded(raw.popularity);
+  const trend = rounded(raw.trending);
   hash.update(new Uint8Array(pop.buffer)).update(new Uint8Array(trend.buffer));
   const windows: Array<[number, Float64Array]> = [];
   for (const [days, values] of raw.trendingWindows) {
-    const rounded = values.map(round);
-    windows.push([days, rounded]);
-    hash.update(`trendingWindows:${days}:`).update(new Uint8Array(rounded.buffer));
+    const r = rounded(values);
+    windows.push([days, r]);
+    hash.update(`trendingWindows:${days}:`).update(new Uint8Array(r.buffer));
   }
-  for (const kind of kinds) for (const [source, t, w] of rows[kind]) hash.update(`${kind}:${source}:`).update(new Uint8Array(t.buffer)).update(new Uint8Array(w.buffer));
-  return { popularity: pop, trending: trend, neighbors: rows.neighbors, transitions: rows.transitions, boughtTogether: rows.boughtTogether, trendingWindows: windows, hash: hash.digest('hex') };
+  const out = {} as Record<(typeof kinds)[number], Array<[number, Int32Array, Float64Array]>>;
+  for (const kind of kinds) {
+    const lists = raw.lists[kind];
+    let total = 0;
+    for (const [, targets] of lists) total += targets.length;
+    const targets = new Int32Array(total);
+    const weights = new Float64Array(total);
+    const rows = new Int32Array(lists.length * 2);
+    const views: Array<[number, Int32Array, Float64Array]> = [];
+    let at = 0;
+    lists.forEach(([source, t, w], r) => {
+      targets.set(t, at);
+      for (let k = 0; k < w.length; k++) weights[at + k] = round4(w[k]!);
+      views.push([source, targets.subarray(at, at + t.length), weights.subarray(at, at + t.length)]);
+      rows[2 * r] = source;
+      rows[2 * r + 1] = t.length;
+      at += t.length;
+    });
+    hash.update(`${kind}:`).update(new Uint8Array(rows.buffer)).update(new Uint8Array(targets.buffer)).update(new Uint8Array(weights.buffer));
+    out[kind] = views;
+  }
+  return { popularity: pop, trending: trend, ...out, trendingWindows: windows, hash: hash.digest('hex') };
 }
 
 /**

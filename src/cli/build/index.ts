@@ -1,2 +1,3 @@
 export { buildCatalog, type BuildOptions, type BuildReport } from './build-catalog';
 export { InputError, readRecords, parseCsvLine } from './read-records';
+export { aggregateScript, aggregateStatements, type AggregateParams } from './sql/aggregates';

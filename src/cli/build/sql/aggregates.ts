@@ -112,8 +112,7 @@ SELECT
 SELECT i.item_id, c.popularity, c.trending FROM (
   SELECT item,
     CAST(SUM(weight_units) AS DOUBLE) / ${WEIGHT_UNITS} AS popularity,
-    CAST(SUM(CASE WHEN ts >= s.now_ms - ${p.trendingDays * DAY_MS} AND ts <= s.now_ms THEN weight_units ELSE 0 END) AS DOUBLE) / ${WEIGHT_UNITS} AS trending,
-    SUM(CASE WHEN basket THEN 1 ELSE 0 END) AS baskets
+    CAST(SUM(CASE WHEN ts >= s.now_ms - ${p.trendingDays * DAY_MS} AND ts <= s.now_ms THEN weight_units ELSE 0 END) AS DOUBLE) / ${WEIGHT_UNITS} AS trending
   FROM log CROSS JOIN summary s
   GROUP BY item
 ) c JOIN items i ON i.item = c.item`,

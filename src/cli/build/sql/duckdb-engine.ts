@@ -180,7 +180,9 @@ async function forEachRow(conn: DuckDBConnection, sql: string, visit: (row: unkn
     if (!chunk || chunk.rowCount === 0) break;
     const columns = chunk.getColumns();
     const row = new Array<unknown>(columns.length);
-    for (let r = 0; r < chunk.rowCount; r++) {
+    // rowCount is a call into the native library: once per chunk, not once per row.
+    const count = chunk.rowCount;
+    for (let r = 0; r < count; r++) {
       for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r];
       visit(row);
     }
