@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_TYPES } from '../../../profile';
 import { BAD_ROW_LIMIT, BadRowsError } from '../bad-rows';
-import { InputError } from '../read-records';
+import { InputError, parseCsvLine } from '../read-records';
 
 /** The three log formats DuckDB reads; a glob reads every matching file, in name order. */
 export type LogFormat = 'csv' | 'ndjson' | 'parquet';
@@ -30,6 +30,7 @@ export async function createEvents(conn: DuckDBConnection, source: string): Prom
   const list = `[${files.map(quote).join(', ')}]`;
   let fields: Record<'user' | 'item' | 'type' | 'ts' | 'rating', string>;
   let from: string;
+  let columns = new Set<string>();
   if (format === 'ndjson') {
     // Objects, not an inferred schema: a field that is a number in one line and a string in the next stays itself.
     await conn.run(`CREATE TABLE raw_events AS SELECT filename AS file, json FROM read_ndjson_objects(${list}, filename = true)`);
@@ -42,9 +43,9 @@ export async function createEvents(conn: DuckDBConnection, source: string): Prom
       format === 'csv'
         ? `read_csv(${list}, header = true, all_varchar = true, filename = true, store_rejects = true, rejects_scan = 'pocketrec_reject_scans', rejects_table = 'pocketrec_rejects')`
         : `read_parquet(${list}, filename = true, file_row_number = true)`;
-    await conn.run(`CREATE TABLE raw_events AS SELECT * FROM ${scan}`);
-    if (format === 'csv') await reportRejects(conn);
-    const columns = new Set((await conn.runAndReadAll('SELECT column_name FROM (DESCRIBE raw_events)')).getRows().map((r) => String(r[0])));
+    // CSV rows are numbered by their place in a table (rowid keeps the file's order); Parquet numbers its own.
+    await conn.run(`CREATE ${format === 'csv' ? 'TABLE' : 'VIEW'} raw_events AS SELECT * FROM ${scan}`);
+    columns = new Set((await conn.runAndReadAll('SELECT column_name FROM (DESCRIBE raw_events)')).getRows().map((r) => String(r[0])));
     const text = (...names: string[]) => {
       const present = names.filter((n) => columns.has(n)).map((n) => `NULLIF(CAST(${ident(n)} AS VARCHAR), '')`);
       return present.length === 0 ? 'CAST(NULL AS VARCHAR)' : present.length === 1 ? present[0]! : `COALESCE(${present.join(', ')})`;
@@ -57,36 +58,47 @@ export async function createEvents(conn: DuckDBConnection, source: string): Prom
   }
   // An ISO date without an offset is read as UTC (the session's time zone is set to UTC when the engine opens).
   const tsValue = `COALESCE(TRY_CAST(ts_text AS DOUBLE), CAST(epoch_ms(TRY_CAST(ts_text AS TIMESTAMPTZ)) AS DOUBLE))`;
-  const rowOf = format === 'parquet' ? 'file_row_number + 1' : 'rowid - min(rowid) OVER (PARTITION BY file) + 1';
-  // How a person finds the row: the line of a text file (the CSV header is line 1), the row of a Parquet file.
-  const where = format === 'parquet' ? `': row ' || file_row || ': '` : format === 'csv' ? `':' || (file_row + 1) || ': '` : `':' || file_row || ': '`;
+  const rowOf = format === 'parquet' ? 'file_row_number + 1' : 'CAST(NULL AS BIGINT)';
   const fileOf = format === 'parquet' ? 'filename' : format === 'csv' ? 'filename' : 'file';
   // The log's own order breaks ties of equal timestamps: file by file (name order), row by row.
   const ordOf = format === 'parquet' ? `list_position(${list}, filename) * CAST(1099511627776 AS BIGINT) + file_row_number` : 'rowid';
-  await conn.run(`CREATE TABLE checked AS
+  await conn.run(`CREATE VIEW checked AS
 SELECT user_id, item_id, COALESCE(type_text, 'view') AS type, ${tsValue} AS ts, TRY_CAST(rating_text AS DOUBLE) AS rating, ord, file, file_row, ts_text, type_text, rating_text FROM (
   SELECT ${fields.user} AS user_id, ${fields.item} AS item_id, ${fields.type} AS type_text, ${fields.ts} AS ts_text, ${fields.rating} AS rating_text,
     ${ordOf} AS ord, ${fileOf} AS file, ${rowOf} AS file_row
   FROM ${from}
 ) t`);
-  await conn.run('DROP TABLE raw_events');
-  await reportBadRows(conn, where);
+  await reportBadRows(conn, format, columns);
   await conn.run('CREATE VIEW events AS SELECT user_id, item_id, type, ts, rating, ord FROM checked');
 }
 
-/** CSV rows DuckDB could not split (wrong column count, an unterminated quote), by file and line. */
-async function reportRejects(conn: DuckDBConnection): Promise<void> {
-  const rows = (
-    await conn.runAndReadAll(`SELECT s.file_path, r.line, r.error_type, r.error_message FROM pocketrec_rejects r JOIN pocketrec_reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, r.line`)
-  ).getRows();
-  if (rows.length === 0) return;
-  const file = String(rows[0]![0]);
-  const mine = rows.filter((r) => String(r[0]) === file);
-  throw new BadRowsError(file, mine.length, mine.slice(0, BAD_ROW_LIMIT).map((r) => `${file}:${String(r[1])}: ${String(r[3]).split('\n')[0]}`));
+interface BadRow {
+  file: string;
+  line: number;
+  message: string;
 }
 
-/** The same checks, in the same words, as the Node engine's reader (src/cli/build/build-catalog.ts). */
-async function reportBadRows(conn: DuckDBConnection, where: string): Promise<void> {
+/** CSV rows DuckDB could not split (wrong column count, an unterminated quote), in the Node reader's words. */
+async function readRejects(conn: DuckDBConnection, header: number): Promise<BadRow[]> {
+  const rows = (await conn.runAndReadAll(`SELECT s.file_path, r.line, r.csv_line, r.error_message FROM pocketrec_rejects r JOIN pocketrec_reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, r.line`)).getRows();
+  return rows.map(([file, line, text, error]) => {
+    let problem: string;
+    try {
+      const cells = parseCsvLine(String(text ?? ''), String(file), Number(line));
+      problem = cells.length !== header ? `has ${cells.length} columns, the header has ${header}` : String(error).split('\n')[0]!;
+    } catch (e) {
+      problem = e instanceof InputError ? e.message.slice(e.message.indexOf(': ', String(file).length) + 2) : String(error).split('\n')[0]!;
+    }
+    return { file: String(file), line: Number(line), message: `${String(file)}:${Number(line)}: ${problem}` };
+  });
+}
+
+/**
+ * Every check of the Node engine's reader (src/cli/build/build-catalog.ts), in the same words, with the rows CSV
+ * could not split; throws BadRowsError for the first file (in name order) that has any. Row numbers are computed
+ * for bad rows only: the good ones cost nothing.
+ */
+async function reportBadRows(conn: DuckDBConnection, format: LogFormat, columns: Set<string>): Promise<void> {
   const types = EVENT_TYPES.map(quote).join(', ');
   const problem = `CASE
     WHEN user_id IS NULL THEN 'has no userId'
@@ -95,10 +107,26 @@ async function reportBadRows(conn: DuckDBConnection, where: string): Promise<voi
     WHEN ts IS NULL OR NOT isfinite(ts) THEN 'has a timestamp that is neither epoch milliseconds nor an ISO date (' || COALESCE(ts_text, 'none') || ')'
     WHEN rating_text IS NOT NULL AND (rating IS NULL OR NOT isfinite(rating)) THEN 'has a rating that is not a number (' || rating_text || ')'
   END`;
-  const bad = (await conn.runAndReadAll(`WITH p AS (SELECT file, file_row, ${problem} AS problem FROM checked)
-SELECT file, count(*) OVER (PARTITION BY file) AS n, file || ${where} || problem FROM p WHERE problem IS NOT NULL ORDER BY file, file_row LIMIT ${BAD_ROW_LIMIT}`)).getRows();
-  if (bad.length === 0) return;
-  const file = String(bad[0]![0]);
-  const mine = bad.filter((r) => String(r[0]) === file);
-  throw new BadRowsError(file, Number(mine[0]![1]), mine.map((r) => String(r[2])));
+  await conn.run(`CREATE TEMP TABLE bad_rows AS SELECT file, ord, file_row, ${problem} AS problem FROM checked WHERE (${problem}) IS NOT NULL`);
+  const counts = new Map((await conn.runAndReadAll('SELECT file, count(*) FROM bad_rows GROUP BY file')).getRows().map(([f, n]) => [String(f), Number(n)]));
+  const header = [...columns].filter((c) => c !== 'filename').length;
+  const rejects = format === 'csv' ? await readRejects(conn, header) : [];
+  for (const r of rejects) counts.set(r.file, (counts.get(r.file) ?? 0) + 1);
+  const file = [...counts.keys()].sort()[0];
+  if (file === undefined) return;
+  const first = (
+    await conn.runAndReadAll(
+      `SELECT COALESCE(file_row, ord - (SELECT min(ord) FROM checked c WHERE c.file = b.file) + 1), problem FROM bad_rows b WHERE file = ${quote(file)} ORDER BY ord LIMIT ${BAD_ROW_LIMIT}`,
+    )
+  ).getRows();
+  const rejected = rejects.filter((r) => r.file === file).map((r) => r.line);
+  const rows: BadRow[] = first.map(([row, text]) => {
+    if (format === 'parquet') return { file, line: Number(row), message: `${file}: row ${Number(row)}: ${String(text)}` };
+    // A text file's line: the header (CSV), then the rows DuckDB kept, with the lines it rejected in between.
+    let line = Number(row) + (format === 'csv' ? 1 : 0);
+    for (const r of rejected) if (r <= line) line++;
+    return { file, line, message: `${file}:${line}: ${String(text)}` };
+  });
+  const all = [...rows, ...rejects.filter((r) => r.file === file)].sort((a, b) => a.line - b.line);
+  throw new BadRowsError(file, counts.get(file)!, all.slice(0, BAD_ROW_LIMIT).map((r) => r.message));
 }
