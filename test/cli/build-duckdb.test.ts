@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
-import { computeAggregates, loadItems, openEngine } from '../../src/cli/build/sql/duckdb-engine';
+import { computeAggregates, loadItems, openEngine, signalsFromSequences } from '../../src/cli/build/sql/duckdb-engine';
 import { aggregateScript } from '../../src/cli/build/sql/aggregates';
-import { DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
+import { buildSignals, DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 
 const made: string[] = [];
@@ -131,6 +131,24 @@ describe('the DuckDB engine', () => {
     }
     await expect(build('log.parquet')).rejects.toThrow(`${join(d, 'log.parquet')}: row 2: has type "teleport"`);
     await expect(readdir(join(d, 'site'))).rejects.toThrow();
+  }, 60_000);
+
+  it('gives the evaluation the very signals of src/signals (same bits), for other windows and list lengths too', async () => {
+    let seed = 3;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    // Skewed items, so that popular ones repeat within a visitor and tie with each other.
+    const sequences = Array.from({ length: 120 }, () => ({ items: Int32Array.from({ length: 2 + Math.floor(next() * 30) }, () => Math.floor(next() ** 2 * 60)) }));
+    for (const options of [{ window: 5, maxNeighbors: 50 }, { window: 3, maxNeighbors: 4 }]) {
+      const o = { ...options, trendingDays: 7, now: 0 };
+      const sql = await signalsFromSequences(64, sequences, o);
+      const node = buildSignals(64, sequences, o);
+      expect(sql.popularity).toEqual(node.popularity);
+      for (const kind of ['neighbors', 'transitions'] as const) {
+        expect(sql[kind].targets).toEqual(node[kind].targets);
+        expect(sql[kind].weights).toEqual(node[kind].weights);
+      }
+      expect(node.neighbors.targets.filter((t) => t.length > 0).length).toBeGreaterThan(50);
+    }
   }, 60_000);
 
   it('prints its SQL with the input and output contract', () => {

@@ -106,25 +106,26 @@ SELECT
   ${p.now === null ? 'COALESCE((SELECT max(ts) FROM log), CAST(0 AS DOUBLE))' : double(p.now)} AS now_ms`,
     },
     {
+      table: 'item_windows',
+      about: `weighted events per item: all, the last ${p.trendingDays} days (trending) and each trending window, in one pass`,
+      sql: `CREATE TABLE item_windows AS
+SELECT item,
+  CAST(SUM(weight_units) AS DOUBLE) / ${WEIGHT_UNITS} AS popularity,
+  ${[p.trendingDays, ...windows].map((days, k) => `CAST(SUM(CASE WHEN ts >= s.now_ms - ${days * DAY_MS} AND ts <= s.now_ms THEN weight_units ELSE 0 END) AS DOUBLE) / ${WEIGHT_UNITS} AS ${k === 0 ? 'trending' : `last_${days}`}`).join(',\n  ')}
+FROM log CROSS JOIN summary s
+GROUP BY item`,
+    },
+    {
       table: 'item_counts',
       about: `popularity (all events) and trending (the last ${p.trendingDays} days), weighted by event strength`,
       sql: `CREATE TABLE item_counts AS
-SELECT i.item_id, c.popularity, c.trending FROM (
-  SELECT item,
-    CAST(SUM(weight_units) AS DOUBLE) / ${WEIGHT_UNITS} AS popularity,
-    CAST(SUM(CASE WHEN ts >= s.now_ms - ${p.trendingDays * DAY_MS} AND ts <= s.now_ms THEN weight_units ELSE 0 END) AS DOUBLE) / ${WEIGHT_UNITS} AS trending
-  FROM log CROSS JOIN summary s
-  GROUP BY item
-) c JOIN items i ON i.item = c.item`,
+SELECT i.item_id, c.popularity, c.trending FROM item_windows c JOIN items i ON i.item = c.item`,
     },
     {
       table: 'trend_windows',
       about: `weighted events per trending window (${windows.join(', ')} days)`,
       sql: `CREATE TABLE trend_windows AS
-${windows.map((days) => `SELECT ${days} AS days, i.item_id, CAST(SUM(weight_units) AS DOUBLE) / ${WEIGHT_UNITS} AS weight
-FROM log CROSS JOIN summary s JOIN items i ON i.item = log.item
-WHERE ts >= s.now_ms - ${days * DAY_MS} AND ts <= s.now_ms
-GROUP BY i.item_id`).join('\nUNION ALL\n')}`,
+${windows.map((days) => `SELECT ${days} AS days, i.item_id, c.last_${days} AS weight FROM item_windows c JOIN items i ON i.item = c.item WHERE c.last_${days} > 0`).join('\nUNION ALL\n')}`,
     },
     {
       table: 'ahead',
@@ -148,7 +149,7 @@ WITH forward AS (
   UNION ALL SELECT hi AS source, lo AS target, together FROM pairs
 )
 SELECT d.source, d.target, d.together / sqrt(greatest(CAST(1 AS DOUBLE), c.popularity)) AS score
-FROM directed d JOIN items i ON i.item = d.target JOIN item_counts c ON c.item_id = i.item_id`,
+FROM directed d JOIN item_windows c ON c.item = d.target`,
     },
     {
       table: 'transitions',

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import type { Sequence } from '../../../signals';
+import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence, type Signals, type SignalsOptions } from '../../../signals';
 import { InputError } from '../read-records';
 import { aggregateStatements, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
 import { createEvents } from './log-input';
@@ -186,5 +186,52 @@ async function forEachRow(conn: DuckDBConnection, sql: string, visit: (row: unkn
       for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r];
       visit(row);
     }
+  }
+}
+
+/**
+ * The signals of `buildSignals` (src/signals) computed by the SQL of aggregates.ts instead: what `npm run eval`
+ * uses, so that the evaluation measures the build's own engine. Each sequence is a visitor whose events are views
+ * (in order, at their times or one step apart); sequences with weights or baskets are for the build's log reader.
+ */
+export async function signalsFromSequences(itemCount: number, sequences: readonly Sequence[], options: SignalsOptions): Promise<Signals> {
+  if (sequences.some((s) => s.weights || s.basket)) throw new Error('signalsFromSequences: sequences with weights or baskets need the build (pocketrec build reads them from the log)');
+  const db = await openEngine();
+  try {
+    await loadItems(db.conn, Array.from({ length: itemCount }, (_, i) => String(i)));
+    await db.conn.run('CREATE TABLE events (user_id VARCHAR, item_id VARCHAR, type VARCHAR, ts DOUBLE, rating DOUBLE, ord BIGINT)');
+    const appender = await db.conn.createAppender('events');
+    let ord = 0;
+    const writer = { users: [] as string[], items: [] as string[], ts: [] as number[], ords: [] as bigint[] };
+    const flush = () => {
+      if (writer.users.length === 0) return;
+      const n = writer.users.length;
+      const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, VARCHAR, DOUBLE, DOUBLE, BIGINT], n);
+      chunk.setColumns([writer.users, writer.items, new Array<string>(n).fill('view'), writer.ts, new Array<null>(n).fill(null), writer.ords]);
+      appender.appendDataChunk(chunk);
+      (writer.users = []), (writer.items = []), (writer.ts = []), (writer.ords = []);
+    };
+    sequences.forEach((s, u) => {
+      for (let i = 0; i < s.items.length; i++) {
+        writer.users.push(`u${u}`);
+        writer.items.push(String(s.items[i]));
+        writer.ts.push(s.times?.[i] ?? i);
+        writer.ords.push(BigInt(ord++));
+        if (writer.users.length === 2048) flush();
+      }
+    });
+    flush();
+    appender.closeSync();
+    const params = { window: options.window, maxNeighbors: options.maxNeighbors, trendingDays: options.trendingDays, trendingWindows: options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows, basketHours: options.basketHours ?? DEFAULT_SIGNALS_OPTIONS.basketHours, now: options.now };
+    for (const statement of aggregateStatements(params)) await db.conn.run(statement.sql);
+    const raw = await readSignalTables(db.conn, itemCount, params);
+    const lists = (rows: RawSignals['lists']['neighbors']): NeighborLists => {
+      const out: NeighborLists = { targets: Array.from({ length: itemCount }, () => new Int32Array(0)), weights: Array.from({ length: itemCount }, () => new Float32Array(0)) };
+      for (const [source, targets, weights] of rows) (out.targets[source] = targets), (out.weights[source] = weights);
+      return out;
+    };
+    return { popularity: raw.popularity, trending: raw.trending, neighbors: lists(raw.lists.neighbors), transitions: lists(raw.lists.transitions), boughtTogether: lists(raw.lists.boughtTogether), trendingWindows: new Map(raw.trendingWindows) };
+  } finally {
+    db.close();
   }
 }
