@@ -1,6 +1,7 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions } from './test/chromium.ts';
+import { mutableSite } from './test/helpers/mutable-site.ts';
 
 /**
  * Two projects: pure logic runs in Node; anything touching IndexedDB, workers, WebGPU or WASM runs in real
@@ -40,6 +41,8 @@ export default defineConfig({
           },
         },
         server: { host: '127.0.0.1' },
+        // A site whose catalogue files a test changes while a recommender runs (live updates, revalidation).
+        plugins: [mutableSite()],
         // The built library, served as it is (not through vite's transforms), for tests of the default setup:
         // the worker bundle with the bundled encoder and ONNX Runtime next to it. `npm test` builds it first.
         publicDir: 'dist',

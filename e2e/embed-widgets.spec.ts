@@ -83,3 +83,16 @@ test('a host that cancels pocketrec-select routes the visit itself: the link is 
   await expect.poll(clicks, { timeout: 15_000 }).toEqual([`click:${first}`]);
   expect(await page.evaluate(() => location.hash)).toBe('');
 });
+
+test('widgets render again when the catalogue is swapped, with no event tracked', async ({ page }) => {
+  const titles = () => page.locator('#related [part="title"]').allTextContents();
+  expect((await titles()).some((t) => t.startsWith('Renamed '))).toBe(false);
+  const change = await page.evaluate(async () => {
+    const w = window as unknown as { recReady: Promise<{ updateCatalog(items: object[]): Promise<{ outcome: string }> }> };
+    // The page's own items (a top-level const of its script), each renamed.
+    const items = (0, eval)('items') as Array<{ title: string }>;
+    return (await w.recReady).updateCatalog(items.map((item) => ({ ...item, title: `Renamed ${item.title}` })));
+  });
+  expect(change).toMatchObject({ outcome: 'updated' });
+  await expect.poll(async () => (await titles()).length > 0 && (await titles()).every((t) => t.startsWith('Renamed ')), { timeout: 15_000 }).toBe(true);
+});

@@ -14,4 +14,4 @@ export type { EventType, EventContext, BehaviourEvent } from './profile';
 export type { Device, Language, LanguageCoverage } from './encoder';
 export type { RankFilter, SurfaceFallback } from './rank';
 export type { Retention, HistoryExport, StoredEvent } from './store';
-export type { Progress, Recommendation, RecommendRequest, SearchOptions, SequenceStatus, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from './worker';
+export type { Progress, Recommendation, RecommendRequest, SearchOptions, SequenceStatus, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update, VectorsStatus } from './worker';

@@ -3,6 +3,8 @@
 // `pocketrec build --encoder lexical` and driven through the built library in headless Chromium. Prints numbers and
 // side-by-side ratios against an exact int8 top-10 scan of the same N × d, never pass/fail.
 // Usage: node bench/scale/run.mjs [sizes, e.g. 10000,100000]   (catalogues are kept in bench/results/scale/)
+// Each size runs with the vectors the build chooses (`--vectors auto`: full below 100 k items, PCA above) and,
+// where that shrank them, with full 512-dim vectors beside it for comparison (BENCH_VECTORS=auto to skip those).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,14 +20,19 @@ mkdirSync(work, { recursive: true });
 const cli = [join(root, 'packages/cli/dist/pocketrec.js'), join(root, 'dist/cli/pocketrec.js')].find(existsSync);
 if (!cli) throw new Error('bench/scale: build the CLI first (npm run build:cli)');
 
+const vectorRuns = (process.env.BENCH_VECTORS ?? 'auto,full').split(',');
+/** `auto` shrinks from 100 k items on (src/cli/build/vectors.ts); below that, `full` would measure the same build twice. */
+const runsOf = (n) => vectorRuns.filter((v) => v !== 'full' || n >= 100_000 || !vectorRuns.includes('auto'));
+
 /** Builds (once) the catalogue of `n` items with about two logged events per item. */
-function catalogueOf(n) {
-  const dir = join(work, String(n));
+function catalogueOf(n, vectors) {
+  const name = `${n}-${vectors}`;
+  const dir = join(work, name);
   if (existsSync(join(dir, 'catalog', 'catalog.json'))) return dir;
   const input = join(dir, 'input');
   run(process.execPath, [join(root, 'bench/generate-build-input.mjs'), input, String(n), String(2 * n)]);
   const t = Date.now();
-  run(process.execPath, [cli, 'build', '--items', join(input, 'items.ndjson'), '--interactions', join(input, 'interactions.csv'), '--out', join(dir, 'catalog'), '--encoder', 'lexical', '--sequence', 'off']);
+  run(process.execPath, [cli, 'build', '--items', join(input, 'items.ndjson'), '--interactions', join(input, 'interactions.csv'), '--out', join(dir, 'catalog'), '--encoder', 'lexical', '--sequence', 'off', '--vectors', vectors]);
   writeFileSync(join(dir, 'build.json'), JSON.stringify({ buildMs: Date.now() - t }));
   rmSync(input, { recursive: true, force: true });
   return dir;
@@ -47,11 +54,12 @@ const server = spawn(process.execPath, [join(root, 'scripts/serve.mjs'), '--port
 await new Promise((ok) => server.stdout.once('data', ok));
 const results = [];
 try {
-  for (const n of sizes) {
-    const dir = catalogueOf(n);
+  for (const [n, vectors] of sizes.flatMap((n) => runsOf(n).map((v) => [n, v]))) {
+    const dir = catalogueOf(n, vectors);
+    const name = dir.slice(work.length + 1);
     const manifest = JSON.parse(readFileSync(join(dir, 'catalog', 'catalog.json'), 'utf8'));
     const partBytes = Object.fromEntries(Object.entries(manifest.parts ?? {}).map(([k, p]) => [k, p.bytes]));
-    const binaryBytes = (partBytes.columns ?? 0) + (partBytes.embeddings ?? 0);
+    const binaryBytes = (partBytes.columns ?? 0) + (partBytes.embeddings ?? 0) + (partBytes.projection ?? 0);
     const records = readFileSync(join(dir, 'catalog', manifest.parts.records.url), 'utf8').split('\n', 40).filter(Boolean).map((l) => JSON.parse(l));
     const profileDir = mkdtempSync(join(tmpdir(), 'pocketrec-scale-'));
     const context = await chromium.launchPersistentContext(profileDir, {
@@ -64,14 +72,14 @@ try {
       await page.goto(`http://127.0.0.1:${port}/bench/scale/page.html`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       const result = await page.evaluate((s) => window.runScale(s), {
-        name: String(n),
-        catalog: `/bench/results/scale/${n}/catalog/catalog.json`,
+        name,
+        catalog: `/bench/results/scale/${name}/catalog/catalog.json`,
         ids: records.map((r) => r.id),
         queries: records.slice(0, 10).map((r) => r.title.split(' ').slice(0, 2).join(' ')),
         // Enough rounds that a p95 is a percentile on a shared, loaded machine, not its one worst stall.
         rounds: Number(process.env.BENCH_ROUNDS ?? (n >= 1_000_000 ? 20 : 100)),
       });
-      results.push({ ...result, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')), memory: peakOf(rendererMemory(profileDir)) });
+      results.push({ ...result, vectors, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')), memory: peakOf(rendererMemory(profileDir)) });
     } finally {
       await context.close();
       rmSync(profileDir, { recursive: true, force: true });

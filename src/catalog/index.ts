@@ -14,10 +14,11 @@ export type {
   LexicalIndex,
   LoadProgress,
   PartSection,
+  ProjectionInfo,
   SequenceModelRef,
   SequenceTraining,
 } from './types';
-export { loadCatalog, type CacheWriteReport, type CatalogCache, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
+export { loadCatalog, reloadCatalog, type ReloadCatalogOptions, type ReloadedCatalog, type CacheWriteReport, type CatalogCache, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
 export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
 export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type IndexedSignals } from './columns';
 export { encodeColumns, encodeSections, decodeColumns } from './binary';

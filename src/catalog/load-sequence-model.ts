@@ -16,7 +16,14 @@ export interface SequenceModelBytes {
  * another catalogue would score the wrong items, so any mismatch rejects the whole update (and a cached good copy
  * stays in use).
  */
-export async function loadSequenceModel(ref: SequenceModelRef, manifestUrl: string, ids: readonly string[], get: (url: string) => Promise<Response>): Promise<SequenceModelBytes> {
+export async function loadSequenceModel(
+  ref: SequenceModelRef,
+  manifestUrl: string,
+  ids: readonly string[],
+  get: (url: string) => Promise<Response>,
+  /** A copy already held under this sha256 (the cache of the previous version); fetched when it has none. */
+  reuse: (part: 'sequence' | 'sequenceTable', sha256: string) => Promise<ArrayBuffer | undefined> = async () => undefined,
+): Promise<SequenceModelBytes> {
   const itemsUrl = new URL(ref.items, manifestUrl).href;
   const modelUrl = new URL(ref.url, manifestUrl).href;
   const tableUrl = new URL(ref.table.url, manifestUrl).href;
@@ -40,13 +47,13 @@ export async function loadSequenceModel(ref: SequenceModelRef, manifestUrl: stri
       row,
     });
   }
-  const checked = async (url: string, sha256: string, field: string) => {
-    const bytes = await (await get(url)).arrayBuffer();
+  const checked = async (url: string, sha256: string, field: string, part: 'sequence' | 'sequenceTable') => {
+    const bytes = (await reuse(part, sha256)) ?? (await (await get(url)).arrayBuffer());
     const actual = await sha256Hex(new Uint8Array(bytes));
     if (actual !== sha256) throw invalid(`file ${url} has sha256 ${actual.slice(0, 12)}…, the manifest says ${sha256.slice(0, 12)}….`, { field });
     return bytes;
   };
-  return { model: await checked(modelUrl, ref.sha256, 'sequence.sha256'), table: await checked(tableUrl, ref.table.sha256, 'sequence.table.sha256') };
+  return { model: await checked(modelUrl, ref.sha256, 'sequence.sha256', 'sequence'), table: await checked(tableUrl, ref.table.sha256, 'sequence.table.sha256', 'sequenceTable') };
 }
 
 /** The model as the engine opens it: the graph, and the item table decoded into `allocate`'s rows (kernel memory). */

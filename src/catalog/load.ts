@@ -5,6 +5,7 @@ import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, encodeRecords, recordsFromItems } from './records';
 import { sha256Hex } from './sha256';
+import { decodeProjection } from './projection';
 import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
 import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
 
@@ -51,6 +52,11 @@ export interface LoadCatalogOptions {
 
 export interface LoadedCatalog {
   catalog: Catalog;
+  /**
+   * Parts taken from the cache instead of the network because the manifest gives them the sha256 of the cached
+   * copy (an update that changed descriptions only downloads the small parts, never the embeddings).
+   */
+  reusedParts?: string[];
   /** True when nothing but a manifest or a 304 crossed the network, or the update failed (see `staleBecause`). */
   fromCache: boolean;
   /** Set when an update failed and the cached catalogue was kept; the failure's message. */
@@ -73,9 +79,13 @@ interface CacheMeta {
   bytes: Record<string, number>;
   /** Size of every piece but a part's last. */
   pieceBytes?: number;
+  /** sha256 per part, as its manifest gave it: a later version whose part has the same hash reuses these pieces. */
+  partSha256?: Record<string, string>;
+  /** Key prefix of each part's pieces; absent parts use `<version>:<part>` (and so do entries of older releases). */
+  partKeys?: Record<string, string>;
 }
 
-type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+type PartBuffers = { columns: ArrayBuffer; records: ArrayBuffer; embeddings?: ArrayBuffer; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
@@ -124,6 +134,56 @@ export async function loadCatalog(source: CatalogSource, options: LoadCatalogOpt
   }
 }
 
+/** What `reloadCatalog` found: the catalogue in use is still current, or a new one, loaded and validated. */
+export type ReloadedCatalog = { changed: false; version: string } | { changed: true; loaded: LoadedCatalog };
+
+export interface ReloadCatalogOptions extends LoadCatalogOptions {
+  /** The version in use now: a source that still has it answers `changed: false` and nothing is decoded. */
+  currentVersion: string;
+  /**
+   * The version another tab just swapped to: when the cache already holds it for this URL it is read from there,
+   * with no request at all.
+   */
+  expectVersion?: string;
+}
+
+/**
+ * Loads a catalogue again to replace the one in use (a live update). Unlike `loadCatalog`, a failure always
+ * rejects (the caller keeps what it serves; falling back to the cached copy would swap in an older catalogue),
+ * and an unchanged source costs at most one conditional request. Parts whose sha256 equals a cached part's are
+ * read from the cache, not downloaded.
+ *
+ * @throws PocketRecError `catalog-fetch-failed`, `catalog-invalid`, `catalog-empty`
+ */
+export async function reloadCatalog(source: CatalogSource, options: ReloadCatalogOptions): Promise<ReloadedCatalog> {
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    const items = validateItems(source, (index) => ({ kind: 'inline', index }), 'the inline catalogue update');
+    const version = await contentVersion(new globalThis.TextEncoder().encode(JSON.stringify(items)));
+    if (version === options.currentVersion) return { changed: false, version };
+    return { changed: true, loaded: await loadCatalog(items, options) };
+  }
+  const url = new URL(String(source), options.baseUrl).href;
+  const meta = await safeCacheGet(options.cache, url);
+  if (meta && options.cache && options.expectVersion !== undefined && meta.version === options.expectVersion) {
+    if (meta.version === options.currentVersion) return { changed: false, version: meta.version };
+    // Another tab downloaded it into the shared cache a moment ago: nothing crosses the network.
+    try {
+      return { changed: true, loaded: { catalog: await readCached(options.cache, meta, url, options), fromCache: true } };
+    } catch (error) {
+      console.warn(`catalog: the cached catalogue ${meta.version} could not be read (${(error as Error).message}); downloading it.`);
+    }
+  }
+  const conditional: Record<string, string> = {};
+  if (meta?.etag) conditional['If-None-Match'] = meta.etag;
+  if (meta?.lastModified) conditional['If-Modified-Since'] = meta.lastModified;
+  const cachedCatalog = async () => (meta && options.cache ? readCached(options.cache, meta, url, options) : undefined);
+  const loaded = await fetchAndValidate(url, options.fetch ?? fetch, conditional, meta, cachedCatalog, options, options.currentVersion);
+  return loaded === UNCHANGED ? { changed: false, version: options.currentVersion } : { changed: true, loaded };
+}
+
+/** fetchAndValidate's answer when the source still holds `unchangedIf`. */
+const UNCHANGED = Symbol('unchanged');
+
 async function fetchAndValidate(
   url: string,
   doFetch: typeof fetch,
@@ -131,13 +191,32 @@ async function fetchAndValidate(
   meta: CacheMeta | undefined,
   cachedCatalog: () => Promise<Catalog | undefined>,
   options: LoadCatalogOptions,
-): Promise<LoadedCatalog> {
+): Promise<LoadedCatalog>;
+async function fetchAndValidate(
+  url: string,
+  doFetch: typeof fetch,
+  conditional: Record<string, string>,
+  meta: CacheMeta | undefined,
+  cachedCatalog: () => Promise<Catalog | undefined>,
+  options: LoadCatalogOptions,
+  unchangedIf: string,
+): Promise<LoadedCatalog | typeof UNCHANGED>;
+async function fetchAndValidate(
+  url: string,
+  doFetch: typeof fetch,
+  conditional: Record<string, string>,
+  meta: CacheMeta | undefined,
+  cachedCatalog: () => Promise<Catalog | undefined>,
+  options: LoadCatalogOptions,
+  unchangedIf?: string,
+): Promise<LoadedCatalog | typeof UNCHANGED> {
   const progress = options.onProgress;
   const response = await get(doFetch, url, conditional);
   if (response.status === 304 && meta) {
-    const catalog = await cachedCatalog();
+    if (meta.version === unchangedIf) return UNCHANGED;
+    const catalog = await cachedCatalog().catch(() => undefined);
     if (catalog) return { catalog, fromCache: true };
-    return fetchAndValidate(url, doFetch, {}, undefined, cachedCatalog, options);
+    return fetchAndValidate(url, doFetch, {}, undefined, cachedCatalog, options, unchangedIf as string);
   }
   const first = await readBytes(response, undefined, progress);
 
@@ -146,19 +225,33 @@ async function fetchAndValidate(
   let catalog: Catalog;
   let parts: PartBuffers;
   let layout: CatalogManifestV2;
+  const reused: string[] = [];
   if (json !== undefined && isManifest(json)) {
     const manifest = validateManifest(json, url);
+    if (manifest.version === unchangedIf) return UNCHANGED;
     if (meta && meta.version === manifest.version) {
       progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
-      const cached = await cachedCatalog();
+      const cached = await cachedCatalog().catch(() => undefined);
       if (cached) return { catalog: cached, fromCache: true };
     }
+    // A part the cache holds under the same sha256 is read from there: the hash names the bytes.
+    const reuse = async (name: string, sha256: string): Promise<ArrayBuffer | undefined> => {
+      if (!meta || !options.cache || !sha256 || meta.partSha256?.[name] !== sha256) return undefined;
+      try {
+        const buffer = await readPart(options.cache, meta, name);
+        reused.push(name);
+        return buffer;
+      } catch (error) {
+        console.warn(`catalog: the cached part "${name}" could not be read (${(error as Error).message}); downloading it.`);
+        return undefined;
+      }
+    };
     if (manifest.formatVersion === 2) {
-      parts = await fetchParts(manifest, url, doFetch, progress);
+      parts = await fetchParts(manifest, url, doFetch, progress, reuse);
       layout = manifest;
       catalog = decodeParts(manifest, parts, url, options.allocateRows);
       if (manifest.sequence) {
-        const sequence = await loadSequenceModel(manifest.sequence, url, catalog.columns.ids, (u) => get(doFetch, u));
+        const sequence = await loadSequenceModel(manifest.sequence, url, catalog.columns.ids, (u) => get(doFetch, u), reuse);
         catalog = { ...catalog, sequence: decodeSequenceModel(manifest.sequence, sequence, manifest.itemCount, url, options.allocateRows) };
         parts.sequence = sequence.model;
         parts.sequenceTable = sequence.table;
@@ -168,8 +261,10 @@ async function fetchAndValidate(
     }
   } else {
     progress?.({ phase: 'catalog-parse', loaded: 0, total: 1 });
+    const version = await contentVersion(first);
+    if (version === unchangedIf) return UNCHANGED;
     const items = parseItemsBytes(first, url);
-    ({ catalog, parts, layout } = fromItems(await contentVersion(first), items, undefined, undefined, options));
+    ({ catalog, parts, layout } = fromItems(version, items, undefined, undefined, options));
   }
   checkNotEmpty(catalog.columns.count, url, options.allowEmpty ?? false);
   progress?.({ phase: 'catalog-parse', loaded: 1, total: 1 });
@@ -178,9 +273,11 @@ async function fetchAndValidate(
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
   if (lastModified) fresh.lastModified = lastModified;
-  if (!options.cache) return { catalog, fromCache: false };
+  const done = reused.length > 0 ? { reusedParts: reused } : {};
+  if (!options.cache) return { catalog, fromCache: false, ...done };
+  fresh.partSha256 = partHashes(layout);
   const cacheWrite = await writeCache(options.cache, url, fresh, parts, meta, options.cachePieceBytes ?? DEFAULT_PIECE_BYTES);
-  return { catalog, fromCache: false, cacheWrite };
+  return { catalog, fromCache: false, cacheWrite, ...done };
 }
 
 /** Format 1: JSON items, embeddings and id-keyed signals, converted into columns once. */
@@ -265,20 +362,42 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
     const rows = { dim: e.dim, scales: r.view('scales', 'f32', count), values: r.view('values', 'i8', count * e.dim) };
     catalog.embeddings = { model: e.model, rows: allocate ? copyInto(rows, allocate(count, e.dim)) : rows };
   }
+  const p = manifest.parts.projection;
+  if (p && parts.projection) catalog.projection = decodeProjection(parts.projection, p, source);
   if (manifest.sequence && parts.sequence && parts.sequenceTable) {
     catalog.sequence = decodeSequenceModel(manifest.sequence, { model: parts.sequence, table: parts.sequenceTable }, count, source, allocate);
   }
   return catalog;
 }
 
-async function fetchParts(manifest: CatalogManifestV2, manifestUrl: string, doFetch: typeof fetch, progress?: (p: LoadProgress) => void): Promise<PartBuffers> {
+/** The sha256 of each part a manifest names (parts converted from format 1 have none). */
+function partHashes(layout: CatalogManifestV2): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, part] of Object.entries(layout.parts)) if (part?.sha256) out[name] = part.sha256;
+  if (layout.sequence) {
+    out.sequence = layout.sequence.sha256;
+    out.sequenceTable = layout.sequence.table.sha256;
+  }
+  return out;
+}
+
+async function fetchParts(
+  manifest: CatalogManifestV2,
+  manifestUrl: string,
+  doFetch: typeof fetch,
+  progress: ((p: LoadProgress) => void) | undefined,
+  reuse: (name: string, sha256: string) => Promise<ArrayBuffer | undefined>,
+): Promise<PartBuffers> {
   const one = async (name: string, part: CatalogPart) => {
+    const kept = await reuse(name, part.sha256);
+    if (kept && kept.byteLength === part.bytes) return kept;
     const url = new URL(part.url, manifestUrl).href;
     return fetchPart(await get(doFetch, url), url, name, part, progress);
   };
-  const { columns, records, embeddings } = manifest.parts;
+  const { columns, records, embeddings, projection } = manifest.parts;
   const out: PartBuffers = { columns: await one('columns', columns), records: await one('records', records) };
   if (embeddings) out.embeddings = await one('embeddings', embeddings);
+  if (projection) out.projection = await one('projection', projection);
   return out;
 }
 
@@ -340,14 +459,26 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     try {
       const pieces: Record<string, number> = {};
       const bytes: Record<string, number> = {};
+      const partKeys: Record<string, string> = {};
       for (const [name, buffer] of Object.entries(parts) as Array<[string, ArrayBuffer | undefined]>) {
         if (!buffer) continue;
+        const sha = meta.partSha256?.[name];
+        // The previous version's pieces of an identical part are kept as they are, not written again.
+        if (previous && sha && previous.partSha256?.[name] === sha && previous.pieces[name] !== undefined && previous.bytes[name] === buffer.byteLength && (previous.pieceBytes ?? buffer.byteLength) === pieceBytes) {
+          pieces[name] = previous.pieces[name]!;
+          bytes[name] = buffer.byteLength;
+          partKeys[name] = prefixOf(previous, name);
+          continue;
+        }
+        const prefix = `${meta.version}:${name}`;
         const n = Math.max(1, Math.ceil(buffer.byteLength / pieceBytes));
-        for (let k = 0; k < n; k++) await cache.put(pieceKey(meta.version, name, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
+        for (let k = 0; k < n; k++) await cache.put(pieceKey(prefix, k), buffer.slice(k * pieceBytes, (k + 1) * pieceBytes));
         pieces[name] = n;
         bytes[name] = buffer.byteLength;
+        partKeys[name] = prefix;
       }
-      await cache.put(metaKey(url), { ...meta, pieces, bytes, pieceBytes });
+      meta = { ...meta, pieces, bytes, pieceBytes, partKeys };
+      await cache.put(metaKey(url), meta);
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
@@ -359,7 +490,10 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     }
   }
   if (previous && previous.version !== meta.version) {
-    const stale = Object.entries(previous.pieces ?? {}).flatMap(([name, n]) => Array.from({ length: n }, (_, k) => pieceKey(previous.version, name, k)));
+    const kept = new Set(Object.values(meta.partKeys ?? {}));
+    const stale = Object.entries(previous.pieces ?? {})
+      .filter(([name]) => !kept.has(prefixOf(previous, name)))
+      .flatMap(([name, n]) => Array.from({ length: n }, (_, k) => pieceKey(prefixOf(previous, name), k)));
     await cache.delete(stale).catch((e: unknown) => console.warn(`catalog: could not evict the cached catalogue ${previous.version}.`, e));
   }
   return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
@@ -367,34 +501,40 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
 
 async function readCached(cache: CatalogCache, meta: CacheMeta, url: string, options: LoadCatalogOptions): Promise<Catalog> {
   const parts: Partial<PartBuffers> = {};
-  for (const [name, n] of Object.entries(meta.pieces)) {
-    const size = meta.bytes?.[name];
-    if (size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
-    // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
-    // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
-    const out = new Uint8Array(size);
-    let at = 0;
-    let next = 0;
-    const pieceSize = meta.pieceBytes ?? size;
-    const readOne = async (): Promise<void> => {
-      for (let k = next++; k < n; k = next++) {
-        const piece = await cache.get(pieceKey(meta.version, name, k));
-        if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
-        out.set(new Uint8Array(piece), k * pieceSize);
-        at += piece.byteLength;
-        options.onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
-    if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
-    parts[name as keyof PartBuffers] = out.buffer;
-  }
+  for (const name of Object.keys(meta.pieces)) parts[name as keyof PartBuffers] = await readPart(cache, meta, name, options.onProgress);
   if (!parts.columns || !parts.records) throw new Error('the columns or records part is missing');
   return decodeParts(meta.manifest, parts as PartBuffers, url, options.allocateRows);
 }
 
+/** One cached part, joined from its pieces. */
+async function readPart(cache: CatalogCache, meta: CacheMeta, name: string, onProgress?: (p: LoadProgress) => void): Promise<ArrayBuffer> {
+  const n = meta.pieces[name];
+  const size = meta.bytes?.[name];
+  if (n === undefined || size === undefined) throw new Error(`the size of part "${name}" is not recorded`);
+  // One buffer of the part's size, each piece copied into its place and dropped: the peak is the part plus the
+  // pieces in flight. A few reads in flight keep IndexedDB's disk and decoding busy at once.
+  const out = new Uint8Array(size);
+  let at = 0;
+  let next = 0;
+  const pieceSize = meta.pieceBytes ?? size;
+  const prefix = prefixOf(meta, name);
+  const readOne = async (): Promise<void> => {
+    for (let k = next++; k < n; k = next++) {
+      const piece = await cache.get(pieceKey(prefix, k));
+      if (!(piece instanceof ArrayBuffer) || k * pieceSize + piece.byteLength > size) throw new Error(`piece ${k} of part "${name}" is missing or too long`);
+      out.set(new Uint8Array(piece), k * pieceSize);
+      at += piece.byteLength;
+      onProgress?.({ phase: 'catalog-parse', loaded: at, total: size, part: name });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, PARALLEL_READS) }, readOne));
+  if (at !== size) throw new Error(`part "${name}" has ${at} of its ${size} bytes in the cache`);
+  return out.buffer;
+}
+
 const metaKey = (url: string) => `catalog:${url}`;
-const pieceKey = (version: string, part: string, k: number) => `catalog-part:${version}:${part}:${k}`;
+const pieceKey = (prefix: string, k: number) => `catalog-part:${prefix}:${k}`;
+const prefixOf = (meta: CacheMeta, part: string) => meta.partKeys?.[part] ?? `${meta.version}:${part}`;
 
 async function get(doFetch: typeof fetch, url: string, headers: Record<string, string> = {}): Promise<Response> {
   let response: Response;

@@ -1,4 +1,4 @@
-import type { Int8Rows } from '../vector';
+import type { Int8Rows, Projection } from '../vector';
 
 /** One thing the site can recommend. Unknown fields are kept and handed back to the host untouched. */
 export interface Item {
@@ -60,8 +60,21 @@ export interface CatalogManifestV2 {
     records: CatalogPart;
     /** Sections `scales` (f32 × itemCount) and `values` (i8 × itemCount × dim). */
     embeddings?: CatalogPart & { model: string; dim: number };
+    /**
+     * How the encoder's vectors were shrunk to the embeddings' `dim` (`pocketrec build --vectors pca-<d>`):
+     * sections `mean` (f32 × sourceDim) and `components` (f32 × dim × sourceDim, orthonormal rows). The worker
+     * applies it to every text it embeds, so queries land in the items' space. Absent for full-size vectors.
+     */
+    projection?: CatalogPart & ProjectionInfo;
   };
   sequence?: SequenceModelRef;
+}
+
+/** What a catalogue's projection is: the method, the encoder's dimension and the shipped one. */
+export interface ProjectionInfo {
+  method: 'pca';
+  sourceDim: number;
+  dim: number;
 }
 
 /** Format 1: JSON items, optional embeddings and id-keyed JSON signals; still read, converted when loaded. */
@@ -205,6 +218,8 @@ export interface Catalog {
   readonly records: ItemRecords;
   /** Present when the catalogue shipped vectors; `model` names their encoder. */
   readonly embeddings?: { readonly model: string; readonly rows: Int8Rows };
+  /** Present when the shipped vectors are a projection of the encoder's (their `dim` is the projection's). */
+  readonly projection?: Projection & { readonly method: ProjectionInfo['method'] };
   /** Present when the catalogue shipped a sequence model whose items match its own. */
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }

@@ -175,6 +175,16 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
       if (typeof e.model !== 'string') throw bad('parts.embeddings.model', 'must be a string');
       if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('parts.embeddings.dim', 'must be a positive integer');
     }
+    if (parts.projection !== undefined) {
+      validatePart(parts.projection, 'parts.projection', bad);
+      const p = parts.projection as unknown as Record<string, unknown>;
+      const e = parts.embeddings as { dim: number } | undefined;
+      if (!e) throw bad('parts.projection', 'is there without parts.embeddings: a projection shrinks shipped vectors');
+      if (p.method !== 'pca') throw bad('parts.projection.method', `is ${showValue(p.method)}; valid values: "pca"`);
+      if (typeof p.sourceDim !== 'number' || !Number.isInteger(p.sourceDim) || p.sourceDim <= 0) throw bad('parts.projection.sourceDim', 'must be a positive integer');
+      if (p.dim !== e.dim) throw bad('parts.projection.dim', `is ${showValue(p.dim)}, but parts.embeddings.dim is ${e.dim}: the shipped vectors must have the projection's dimension`);
+      if (p.dim > p.sourceDim) throw bad('parts.projection.dim', `is ${showValue(p.dim)}, more than its sourceDim ${p.sourceDim}`);
+    }
     return m as unknown as CatalogManifest;
   }
   if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { aggregateScript, buildCatalog } from './build';
+import { aggregateScript, buildCatalog, parseVectorsChoice } from './build';
 import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
 
@@ -33,6 +33,7 @@ const build: Command = {
     'sequence-negatives': 'sampled-softmax negatives per step, for very large catalogues',
     'sequence-checkpoint': 'path prefix of a training checkpoint, written each epoch and resumed from',
     format: '"2" (binary columns, default) or "1" (JSON signals, for older readers)',
+    vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
   },
   async run(args) {
     const now = optionalString(args, 'now');
@@ -54,6 +55,9 @@ const build: Command = {
     if (sequenceMode !== 'auto' && sequenceMode !== 'off') throw new UsageError('--sequence must be "auto" or "off"');
     const format = optionalString(args, 'format') ?? '2';
     if (format !== '1' && format !== '2') throw new UsageError('--format must be 2 (binary columns) or 1 (JSON signals, for older readers)');
+    const vectorsText = optionalString(args, 'vectors') ?? 'auto';
+    const vectors = parseVectorsChoice(vectorsText);
+    if (!vectors) throw new UsageError(`--vectors must be "auto", "full" or "pca-<d>" (e.g. pca-128), not ${JSON.stringify(vectorsText)}`);
     const epochs = positiveInteger(args, 'sequence-epochs');
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
@@ -73,6 +77,7 @@ const build: Command = {
       ...(tempDir !== undefined ? { tempDir } : {}),
       ...(signalsFrom !== undefined ? { signalsFrom } : {}),
       ...(signalsOut !== undefined ? { signalsOut } : {}),
+      vectors,
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { optionalString, positiveInteger, requireString, runCommands, type Command } from './args';
-import { runEval } from './eval';
-import { buildModel } from './model';
+import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
+import { parseVectorsChoice, type VectorsChoice } from './build';
+import { loadDataset, runEval, searchOverlap } from './eval';
+import { buildModel, loadNodeEncoder } from './model';
 
 /**
  * Research tools, kept apart from the product CLI and never published with it: converting the encoder model from
@@ -55,4 +56,33 @@ const evalCommand: Command = {
   },
 };
 
-void runCommands('pocketrec-research', VERSION, { 'build-model': buildModelCommand, eval: evalCommand }, process.argv.slice(2));
+const searchOverlapCommand: Command = {
+  summary: 'What shrinking the vectors costs neural search: top-10 overlap with the full vectors, on MovieLens tag queries.',
+  usage: '--data <MovieLens folder> --json <out.json> [--vectors pca-256,pca-128,pca-64] [--queries 200]',
+  options: {
+    data: 'a MovieLens folder (movies.csv, tags.csv)',
+    json: 'where to write the report',
+    vectors: 'comma-separated vector choices to compare with full (default pca-256,pca-128,pca-64)',
+    queries: 'how many of the most frequent tags to search for (default 200)',
+    'model-dir': 'the encoder model folder (default models/build)',
+    cache: "a file for the items' full vectors: written on the first run, read back by the next (same encoder)",
+  },
+  async run(args) {
+    const choices = (optionalString(args, 'vectors') ?? 'pca-256,pca-128,pca-64').split(',').map((v) => {
+      const choice = parseVectorsChoice(v);
+      if (!choice) throw new UsageError(`--vectors lists ${JSON.stringify(v)}; each must be "full", "auto" or "pca-<d>"`);
+      return choice;
+    }) as VectorsChoice[];
+    const modelDir = optionalString(args, 'model-dir') ?? 'models/build';
+    const encoder = await loadNodeEncoder(modelDir);
+    if (!encoder) throw new Error(`no encoder model in ${modelDir}; run npm run build:model`);
+    try {
+      const report = await searchOverlap(await loadDataset(requireString(args, 'data')), encoder, choices, positiveInteger(args, 'queries') ?? 200, (line) => console.error(`eval: ${line}`), optionalString(args, 'cache'));
+      await writeFile(requireString(args, 'json'), JSON.stringify({ encoder: encoder.id, ...report }, null, 2) + '\n');
+    } finally {
+      await encoder.dispose();
+    }
+  },
+};
+
+void runCommands('pocketrec-research', VERSION, { 'build-model': buildModelCommand, eval: evalCommand, 'search-overlap': searchOverlapCommand }, process.argv.slice(2));

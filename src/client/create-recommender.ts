@@ -2,8 +2,8 @@ import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { PocketRecError } from '../errors';
 import { validateEvent } from '../profile/validate-event';
 import { installErrorTransfer } from '../rpc';
-import type { EngineApi, EngineConfig, EngineEvents, Status, Update } from '../worker';
-import { resolveOptions } from './resolve-options';
+import type { CatalogChange, EngineApi, EngineConfig, EngineEvents, Status, Update } from '../worker';
+import { resolveCatalogSource, resolveOptions } from './resolve-options';
 import { checked, sendSafely, validateCallOptions, validateItemId, validateK, validateQuery, validateRecommendRequest } from './validate-request';
 import type { CallOptions, Recommender, RecommenderOptions } from './types';
 import { defaultWorkerUrl, explainWorkerFailure, spawnWorker } from './worker-url';
@@ -47,6 +47,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   const hostWorkerUrl = options.workerUrl === undefined ? null : new URL(String(options.workerUrl), pageUrl);
   const workerUrl = hostWorkerUrl ?? defaultWorkerUrl();
   const listeners = new Set<(update: Update) => void>();
+  const catalogListeners = new Set<(change: CatalogChange) => void>();
   const pending = new Set<Pending>();
   let disposed = false;
   let started = false;
@@ -56,17 +57,24 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   let deliveries = 0;
   const deliveryPrefix = crypto.randomUUID();
 
+  // One throwing listener must not keep the news from the others; the page still sees its error.
+  const tellAll = <T>(all: Set<(value: T) => void>, value: T) => {
+    for (const listener of all) {
+      try {
+        listener(value);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  };
   const events: EngineEvents = {
     progress: (p) => options.onProgress?.(p),
-    updated: (update) => {
-      for (const listener of listeners) {
-        // One throwing subscriber must not keep the update from the others; the page still sees its error.
-        try {
-          listener(update);
-        } catch (error) {
-          reportError(error);
-        }
-      }
+    updated: (update) => tellAll(listeners, update),
+    catalogChanged: (change) => {
+      // A restarted worker must load what is served now, not the catalogue the page started with. Inline items
+      // swapped in by another tab are not known here; a restart then loads the last source this tab knew.
+      if (change.outcome === 'updated' && change.source !== null) config.catalog = change.source;
+      tellAll(catalogListeners, change);
     },
   };
   const sink = proxy(events);
@@ -194,6 +202,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
         .finally(() => retire(last));
     }
     listeners.clear();
+    catalogListeners.clear();
     failAll(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
   };
 
@@ -235,6 +244,19 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       return () => {
         if (listeners.delete(listener) && listeners.size === 0 && !disposed) void call((engine) => engine.setSubscribed(false)).catch(() => {});
       };
+    },
+    updateCatalog: (source) =>
+      checked(
+        () => resolveCatalogSource(source, pageUrl),
+        (resolved) =>
+          call((engine) => engine.updateCatalog(resolved)).then((change) => {
+            if (change.outcome === 'updated' && resolved !== null) config.catalog = resolved;
+            return change;
+          }),
+      ),
+    onCatalogChange(listener) {
+      catalogListeners.add(listener);
+      return () => void catalogListeners.delete(listener);
     },
     status: () => call((engine) => engine.status()).then((status: Status) => ({ ...status, counts: { ...status.counts, restarts } })),
     exportHistory: () => call((engine) => engine.exportHistory()),

@@ -16,7 +16,11 @@ export const DEFAULTS = Object.freeze({
   encoder: 'auto',
   devices: Object.freeze(['webgpu', 'wasm'] as const),
   transformersDtype: 'fp32' as TransformersDtype,
+  revalidateEveryMs: 0,
 });
+
+/** Revalidating more often than this would turn visitors into a load test of the site's catalogue server. */
+export const MIN_REVALIDATE_MS = 1000;
 
 // A hub repository id: `name` or `owner/name`, letters, digits, `_`, `-` and `.`, as the hub allows them.
 const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
@@ -37,6 +41,7 @@ const OPTION_NAMES = [
   'devices',
   'diversity',
   'allowEmptyCatalog',
+  'revalidateEveryMs',
   'onProgress',
   'signal',
 ] as const satisfies ReadonlyArray<keyof RecommenderOptions>;
@@ -68,6 +73,19 @@ function positive(option: string, value: unknown, fallback: number, integer = fa
   return value;
 }
 
+/**
+ * The source of a live catalogue update, checked on the page like the `catalog` option: a URL resolved against
+ * the page, or items validated before they cross; undefined means the catalogue served now.
+ */
+export function resolveCatalogSource(source: unknown, baseUrl: string): EngineConfig['catalog'] | null {
+  if (source === undefined) return null;
+  if (Array.isArray(source)) return validateItems(source as readonly Item[], (index) => ({ kind: 'inline', index }), 'the inline catalogue update');
+  if ((typeof source === 'string' && source !== '') || source instanceof URL) return new URL(String(source), baseUrl).href;
+  throw new PocketRecError('invalid-option', `updateCatalog: the source is ${showValue(source)}; expected a URL (manifest, JSON array or NDJSON), an array of items, or nothing to fetch the current catalogue again.`, {
+    details: { option: 'source' },
+  });
+}
+
 /** Validates the host's options once, at the boundary, and fills every default. */
 export function resolveOptions(options: RecommenderOptions, baseUrl: string): EngineConfig {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw bad('(options)', options, 'an object with at least { catalog }');
@@ -97,6 +115,11 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
   const device = typeof encoder === 'object' ? encoder.device : undefined;
   if (options.dbName !== undefined && (typeof options.dbName !== 'string' || options.dbName === '')) throw bad('dbName', options.dbName, 'a non-empty string');
   if (options.allowEmptyCatalog !== undefined && typeof options.allowEmptyCatalog !== 'boolean') throw bad('allowEmptyCatalog', options.allowEmptyCatalog, 'true or false');
+  const revalidateEveryMs = options.revalidateEveryMs ?? DEFAULTS.revalidateEveryMs;
+  if (typeof revalidateEveryMs !== 'number' || !Number.isFinite(revalidateEveryMs) || (revalidateEveryMs !== 0 && revalidateEveryMs < MIN_REVALIDATE_MS)) {
+    throw bad('revalidateEveryMs', revalidateEveryMs, `0 (never) or a number of milliseconds of at least ${MIN_REVALIDATE_MS}`);
+  }
+  if (revalidateEveryMs > 0 && typeof resolvedCatalog !== 'string') throw bad('revalidateEveryMs', revalidateEveryMs, '0 with an inline catalog: only a catalogue URL can be fetched again (call updateCatalog(items) instead)');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw bad('onProgress', options.onProgress, 'a function');
   if (options.signal !== undefined && !isAbortSignal(options.signal)) throw bad('signal', options.signal, 'an AbortSignal');
   if (options.workerUrl !== undefined && typeof options.workerUrl !== 'string' && !(options.workerUrl instanceof URL)) throw bad('workerUrl', options.workerUrl, 'a URL string or URL');
@@ -118,6 +141,7 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
     modelBaseUrl: options.modelBaseUrl === undefined ? null : new URL(String(options.modelBaseUrl), baseUrl).href,
     devices: device ? [device] : [...devices],
     allowEmptyCatalog: options.allowEmptyCatalog ?? false,
+    revalidateEveryMs,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { CatalogSource } from '../catalog';
 import type { Language, TransformersDtype } from '../encoder';
 import type { HistoryExport, Retention } from '../store';
-import type { Progress, Recommendation, RecommendRequest, SearchOptions, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from '../worker';
+import type { CatalogChange, Progress, Recommendation, RecommendRequest, SearchOptions, Status, SurfaceOptions, TrackEvent, TrendingOptions, Update } from '../worker';
 import type { RankFilter } from '../rank';
 
 /** Options of `createRecommender`. Only `catalog` is required. */
@@ -55,6 +55,14 @@ export interface RecommenderOptions {
    * call return `[]` without a word. @defaultValue false
    */
   allowEmptyCatalog?: boolean;
+  /**
+   * Fetch the catalogue's URL again this often, in milliseconds (at least 1000), and swap in a new version as
+   * {@link Recommender.updateCatalog} does; a check costs one conditional request when nothing changed. Outcomes
+   * reach `onCatalogChange` listeners. 0 never revalidates; only a URL catalogue can be revalidated.
+   * @defaultValue 0
+   * @throws `invalid-option` (below 1000, not a number, or with inline items)
+   */
+  revalidateEveryMs?: number;
   onProgress?: (progress: Progress) => void;
   /** Aborts start-up; the promise rejects with code `aborted`. */
   signal?: AbortSignal;
@@ -139,6 +147,23 @@ export interface Recommender {
    * the update from the others. Returns the unsubscribe function.
    */
   subscribe(listener: (update: Update) => void): () => void;
+  /**
+   * Replaces the catalogue while the recommender keeps answering: loads and validates `source` (default: the
+   * catalogue's URL, fetched again), then swaps it in at once, so every call sees either the old or the new
+   * catalogue whole. The visitor's history is kept and folded again against the new items (events of items that
+   * left the catalogue are ignored). Parts whose sha256 did not change are read from the cache, not downloaded.
+   * Other tabs of the site follow the swap from the shared cache. On failure the previous catalogue stays in use,
+   * `status().catalog.lastUpdate` and `onCatalogChange` listeners get the error, and the promise rejects with it.
+   * @throws `catalog-fetch-failed`, `catalog-invalid`, `catalog-empty`, `invalid-option` (a source that is no URL or items)
+   * @example
+   * const change = await rec.updateCatalog(); // { outcome: 'updated' | 'unchanged', version, reusedParts, … }
+   */
+  updateCatalog(source?: CatalogSource): Promise<CatalogChange>;
+  /**
+   * Called after every catalogue update attempt (updateCatalog, revalidation, a swap in another tab), with its
+   * outcome; a listener that throws does not stop the others. Returns the function that removes it.
+   */
+  onCatalogChange(listener: (change: CatalogChange) => void): () => void;
   status(): Promise<Status>;
   exportHistory(): Promise<HistoryExport>;
   /** Deletes this visitor's history, settings and caches from the device. */

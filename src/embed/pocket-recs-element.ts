@@ -66,9 +66,13 @@ export function definePocketRecsElement(getRecommender: () => Promise<Recommende
         (rec) => {
           if (!this.isConnected || this.rec) return;
           this.rec = rec;
-          this.unsubscribe = rec.subscribe(() => {
+          const refresh = () => {
             if (!this.isMisconfigured) void this.refresh();
-          });
+          };
+          const unsubscribe = rec.subscribe(refresh);
+          // A swapped catalogue changes what the list shows (new items, titles, prices): render it again.
+          const unwatch = rec.onCatalogChange((change) => change.outcome === 'updated' && refresh());
+          this.unsubscribe = () => (unsubscribe(), unwatch());
           void this.refresh();
         },
         (error: unknown) => this.fail(error),

@@ -1,6 +1,7 @@
 export { DEVICES, TRANSFORMERS_DTYPES, type Device, type TextEncoder, type TransformersDtype, type TransformersModel } from './types';
 export { createLexicalEncoder, fitLexicalModel, type LexicalModel } from './lexical-encoder';
 export { tokenize } from './tokenize';
+export { createProjectedEncoder } from './projected-encoder';
 export { isCovered, isLanguage, LANGUAGE_SCRIPTS, type Language, type LanguageCoverage } from './languages';
 export { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from './sentencepiece';
 export { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions, type OnnxEncoderSource } from './onnx-encoder';

@@ -38,8 +38,11 @@ export function useRecommenderQuery<T>(hook: string, key: string | null, run: (r
     };
     ask();
     const unsubscribe = rec.subscribe(ask);
+    // A swapped catalogue changes every answer (new items, new descriptions, items gone): ask again.
+    const unwatch = rec.onCatalogChange((change) => change.outcome === 'updated' && ask());
     return () => {
       unsubscribe();
+      unwatch();
       controller?.abort();
     };
     // `run` belongs to `key`: the caller encodes every input of `run` in it.

@@ -5,6 +5,7 @@ export { topK } from './top-k';
 export { createJsKernel } from './js-kernel';
 export { loadVectorKernel } from './wasm-kernel';
 export { quantizeQuery } from './query';
+export { fitPca, projectRows, sampleRows, type PcaFit, type PcaOptions, type Projection } from './pca';
 export {
   KERNEL_KINDS,
   type Int8Rows,

@@ -59,6 +59,8 @@ export function createJsKernel(): VectorKernel {
       checkShape(count, dim, 'allocate');
       return { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
     },
+    // Plain typed arrays: the garbage collector frees them once nothing holds them.
+    release() {},
     score(rows, queries, out, bias) {
       const count = checkRows(rows, 'score');
       checkQueries(queries, rows.dim, 'score');

@@ -83,6 +83,12 @@ export interface VectorKernel {
   scoreRows(rows: Int8Rows, queries: readonly ScanQuery[], indices: ArrayLike<number>, out?: Float32Array, bias?: Float32Array): Float32Array;
   /** Pairwise similarities among a few rows (MMR, attention): out[i * b.length + j] = row a[i] · row b[j]. */
   dots(rows: Int8Rows, a: ArrayLike<number>, b: ArrayLike<number>, out?: Float32Array): Float32Array;
+  /**
+   * Gives the memory of rows from allocate() back to later allocations (a replaced catalogue's matrix), so that
+   * swapping catalogues reuses memory instead of growing it each time. The rows must not be used afterwards: the
+   * kernel rejects them. Rows it did not allocate, or already released, are ignored.
+   */
+  release(rows: Int8Rows): void;
 }
 
 export interface LoadVectorKernelOptions {

@@ -49,8 +49,9 @@ const META = 12;
 const align = (n: number) => (n + 15) & ~15;
 
 /**
- * The WASM SIMD kernel over one WebAssembly.Memory. Matrices come from a bump allocator that never frees (a kernel
- * holds one catalogue; a new catalogue gets a new kernel); per-call scratch (queries, skip mask, heap, output) sits
+ * The WASM SIMD kernel over one WebAssembly.Memory. Matrices come from a bump allocator whose released ranges are
+ * reused first fit (a live catalogue swap releases the old matrices once nothing ranks on them; WebAssembly memory
+ * never shrinks, so the peak is what stays reserved: about two catalogues' rows); per-call scratch (queries, skip mask, heap, output) sits
  * above the last matrix and is reused. Memory grows on demand, which detaches the old ArrayBuffer, so the rows
  * handed out are getters that re-create their views after a growth instead of sizing memory up front (the final
  * catalogue size is not known when the first part decodes).
@@ -60,6 +61,20 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
   const blocks = new WeakMap<Int8Rows, Block>();
   // Address 0 stays unused so that 0 can mean "no skip mask".
   let top = 16;
+  // Released matrices' ranges [start, end), sorted and merged; a range that reaches `top` lowers it instead.
+  let free: Array<{ start: number; end: number }> = [];
+  /** First fit among released ranges, else above the last matrix. */
+  const place = (count: number, dim: number): number => {
+    const size = align(count * dim + 16) + count * 4;
+    const i = free.findIndex((r) => r.end - r.start >= size);
+    if (i < 0) return align(top);
+    const range = free[i]!;
+    const start = range.start;
+    const rest = align(start + size);
+    if (rest < range.end) free[i] = { start: rest, end: range.end };
+    else free.splice(i, 1);
+    return start;
+  };
   // Counts the calls that write scratch memory, so a scan's kept scores are known to be still there.
   let calls = 0;
 
@@ -146,12 +161,12 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
     allocate(count, dim) {
       checkShape(count, dim, 'allocate');
       calls++;
-      const values = align(top);
+      const values = place(count, dim);
       // 16 spare bytes: the kernel reads the last row in whole 16-byte blocks.
       const scales = align(values + count * dim + 16);
       const end = scales + count * 4;
       reserve(end);
-      top = end;
+      top = Math.max(top, end);
       let buffer: ArrayBuffer | undefined;
       let valueView = new Int8Array(0);
       let scaleView = new Float32Array(0);
@@ -174,6 +189,26 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
       };
       blocks.set(rows, { count, dim, values, scales });
       return rows;
+    },
+    release(rows) {
+      const block = blocks.get(rows);
+      if (!block) return;
+      blocks.delete(rows);
+      free.push({ start: block.values, end: block.scales + block.count * 4 });
+      free.sort((a, b) => a.start - b.start);
+      const merged: typeof free = [];
+      for (const r of free) {
+        const last = merged[merged.length - 1];
+        // Gaps left by alignment (under 16 bytes) join the neighbouring ranges.
+        if (last && align(last.end) >= r.start) last.end = Math.max(last.end, r.end);
+        else merged.push({ ...r });
+      }
+      const tail = merged[merged.length - 1];
+      if (tail && align(tail.end) >= top) {
+        top = Math.max(16, tail.start);
+        merged.pop();
+      }
+      free = merged;
     },
     topK: (rows, queries, k, skip, bias) => select(rows, queries, k, skip, bias, false, 'topK')[0],
     scan(rows, queries, k, skip, bias) {

@@ -1,4 +1,5 @@
 import type { Item, LoadProgress, SequenceTraining } from '../catalog';
+import type { ErrorCode } from '../errors';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
 import type { BehaviourEvent } from '../profile';
 import type { RankFilter } from '../rank';
@@ -12,8 +13,41 @@ export type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, T
 
 export type Progress = LoadProgress | ModelProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
 
+/** Where a catalogue update came from: the host's `updateCatalog`, the periodic revalidation, or another tab's swap. */
+export type CatalogTrigger = 'update' | 'revalidate' | 'other-tab';
+
+/**
+ * The outcome of one catalogue update, as `onCatalogChange` listeners and `status().catalog.lastUpdate` see it.
+ * `failed` means the previous catalogue is still served, whole.
+ */
+export interface CatalogChange {
+  outcome: 'updated' | 'unchanged' | 'failed';
+  trigger: CatalogTrigger;
+  /** The URL asked for; null for inline items. */
+  source: string | null;
+  /** The version served after the update (the previous one when unchanged or failed). */
+  version: string;
+  previousVersion: string;
+  itemCount: number;
+  /** Parts read from the cache because their sha256 did not change (an `updated` outcome only). */
+  reusedParts: string[];
+  /** When it finished, in ms since the epoch. */
+  at: number;
+  /** Why it failed: the coded error's code and message. */
+  error?: { code: ErrorCode; message: string };
+}
+
 export interface Status {
-  catalog: { version: string; itemCount: number; fromCache: boolean; staleBecause: string | null };
+  catalog: {
+    version: string;
+    itemCount: number;
+    fromCache: boolean;
+    staleBecause: string | null;
+    /** The catalogue's URL; null for inline items. */
+    source: string | null;
+    /** The last update attempt (updateCatalog, revalidation, another tab); null before the first. */
+    lastUpdate: CatalogChange | null;
+  };
   encoder: {
     id: string;
     device: Device;
@@ -24,6 +58,8 @@ export interface Status {
     /** Queries and reviews sent to the lexical path alone because the encoder does not cover their script. */
     lexicalOnlyTexts: number;
   };
+  /** The item vectors ranking and search run on (and that every query and review is mapped into). */
+  vectors: VectorsStatus;
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
   historySize: number;
@@ -48,6 +84,16 @@ export interface Status {
     /** Times the client restarted a crashed worker (the client fills this in). */
     restarts: number;
   };
+}
+
+/**
+ * `full`: the encoder's own vectors. `pca`: the catalogue's PCA projection of them (`pocketrec build --vectors`),
+ * `sourceDim` → `dim`; the encoder's outputs are projected the same way in the worker.
+ */
+export interface VectorsStatus {
+  method: 'full' | 'pca';
+  dim: number;
+  sourceDim: number;
 }
 
 export interface SequenceStatus {
@@ -77,12 +123,16 @@ export interface EngineConfig {
   modelBaseUrl: string | null;
   devices: Array<'webgpu' | 'wasm'>;
   allowEmptyCatalog: boolean;
+  /** Re-fetch the catalogue's URL this often (ms) and swap in a new version; 0: never. */
+  revalidateEveryMs: number;
 }
 
 /** The one sink the client registers: the worker pushes progress and updates through it. */
 export interface EngineEvents {
   progress(p: Progress): void;
   updated(update: Update): void;
+  /** After every catalogue update attempt, whatever its trigger and outcome. */
+  catalogChanged(change: CatalogChange): void;
 }
 
 /**
@@ -112,6 +162,12 @@ export interface EngineApi {
   trending(options?: TrendingOptions): Promise<Recommendation[]>;
   /** The encoder's unit vectors for texts (the same space as the catalogue's). */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * Loads `source` (a resolved URL or inline items; null: the catalogue served now, re-fetched) and swaps it in
+   * atomically, keeping the visitor's history. Rejects with the coded error when it fails; the previous
+   * catalogue then stays in use.
+   */
+  updateCatalog(source: string | Item[] | null): Promise<CatalogChange>;
   status(): Promise<Status>;
   exportHistory(): Promise<HistoryExport>;
   forget(): Promise<void>;

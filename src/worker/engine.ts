@@ -1,46 +1,39 @@
 import { transfer } from 'comlink';
-import { itemText, loadCatalog, type Catalog, type SequenceModelRef } from '../catalog';
+import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
-import { loadEncoder, type Device, type TextEncoder } from '../encoder';
+import { createProjectedEncoder, loadEncoder, type Device, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
 import { DEFAULT_PROFILE_SETTINGS, validateEvent } from '../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, type RankModel } from '../rank';
 import { openStore, type HistoryStore, type StoredEvent } from '../store';
 import { createSequenceModel, loadRuntime, type SequenceModel } from '../onnx';
 import { createSession, type BrowsingSession, type Session } from '../session';
-import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status } from './api';
+import type { EngineApi, EngineConfig, EngineEvents, Progress, SequenceStatus, Status, Update, VectorsStatus } from './api';
+import { createCatalogSwapper, type CatalogSwapper } from './catalog-swap';
 import { createProgressThrottle } from './progress-throttle';
+import { createRowLedger, type Served, type SequenceSlot } from './served';
 
-/** What start-up wired together; the visitor's state itself lives in `session`. */
-interface Wired {
+/**
+ * What start-up wired together; the visitor's state itself lives in `session`. The catalogue and what is built on
+ * it (`Served`) are replaced as a whole by a live update: a new object, never a field at a time.
+ */
+interface Wired extends Served {
   config: EngineConfig;
   store: HistoryStore;
-  catalog: Catalog;
-  fromCache: boolean;
-  staleBecause: string | null;
-  encoder: TextEncoder;
+  /** The encoder as loaded; `encoder` (served) is it, or it behind the catalogue's projection. */
+  baseEncoder: TextEncoder;
   skipped: Array<{ device: Device; reason: string }>;
-  model: RankModel;
-  sequence: SequenceSlot | null;
-  session: Session;
   /** Tells the site's other tabs that the shared store changed; null where BroadcastChannel is missing. */
   channel: BroadcastChannel | null;
   timings: { catalogLoadMs: number; embedMs: number; lastEmbedMs: number | null };
-}
-
-/** The catalogue's sequence model and why devices were given up on. */
-interface SequenceSlot {
-  ref: SequenceModelRef;
-  /** Null once no device can run it. */
-  model: SequenceModel | null;
-  /** Devices given up on before or outside the model's own session (no adapter; failure on every device). */
-  skipped: SequenceStatus['skipped'];
+  swapper: CatalogSwapper;
+  revalidation: ReturnType<typeof setInterval> | null;
 }
 
 const EMBED_BATCH = 64;
 const PRUNE_EVERY = 100;
-/** What one tab tells the others; the store holds the data, the message only says where to look. */
-type TabMessage = { type: 'appended' } | { type: 'forgotten' };
+/** What one tab tells the others; the store (and its catalogue cache) holds the data, the message only says where to look. */
+type TabMessage = { type: 'appended' } | { type: 'forgotten' } | { type: 'catalog'; source: string | Item[]; version: string };
 
 /** Pushes to subscribers wait this long for the rest of a burst: about one animation frame. */
 const PUSH_DELAY_MS = 16;
@@ -54,6 +47,9 @@ export function createEngine(): EngineApi {
   let sink: EngineEvents | null = null;
   let disposed = false;
   let appendsSincePrune = 0;
+  // Counts forgets (this tab's and others'): a catalogue swap that read the history before one reads it again.
+  let forgets = 0;
+  let listener: ((update: Update) => void) | null = null;
   // Delivery keys already stored when this worker started: a crashed predecessor may have written them unacknowledged.
   let delivered = new Set<string>();
 
@@ -71,8 +67,15 @@ export function createEngine(): EngineApi {
   };
 
   const tell = (w: Wired, message: TabMessage) => w.channel?.postMessage(message);
-  const heard = (w: Wired, message: TabMessage) => {
-    if (wired !== w) return;
+  const heard = (message: TabMessage) => {
+    const w = wired;
+    if (!w || disposed) return;
+    if (message.type === 'catalog') {
+      // Another tab swapped: follow it, from the shared cache when that tab's download is already there.
+      w.swapper.update(message.source, 'other-tab', message.version).catch(() => {});
+      return;
+    }
+    if (message.type === 'forgotten') forgets++;
     const done = message.type === 'forgotten' ? w.session.forget() : w.session.sync();
     done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
   };
@@ -93,13 +96,15 @@ export function createEngine(): EngineApi {
       // straight into its memory, never copied twice.
       const kernel = await loadVectorKernel();
       if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
+      // Every matrix of this catalogue, so that a live update can give them back once it replaced it.
+      const ledger = createRowLedger(kernel);
       // Catalogue, runtime, encoder and sequence model load at once; each waits only for what it needs.
       const catalogLoaded = loadCatalog(config.catalog, {
         baseUrl: self.location.href,
         cache: store.catalogCache,
         onProgress: (p) => progress.push(p),
         allowEmpty: config.allowEmptyCatalog,
-        allocateRows: (count, dim) => kernel.allocate(count, dim),
+        allocateRows: ledger.allocate,
       }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
       if (config.encoder === 'auto') void loadRuntime(config.devices).catch(() => {});
       const encoderLoaded = loadEncoder(
@@ -113,7 +118,7 @@ export function createEngine(): EngineApi {
       // Its bytes come with the catalogue; its ONNX session opens after the encoder's, because onnxruntime-web
       // does not support creating two sessions at once (on WebGPU the second never finishes).
       const sequenceOpened = Promise.all([catalogLoaded, encoderLoaded]).then(([{ loaded: { catalog } }]) =>
-        catalog.sequence ? openSequenceModel(catalog.sequence, kernel, config) : null,
+        catalog.sequence ? openSequenceModel(catalog.sequence, ledger.kernel, config) : null,
       );
       let loaded: Awaited<typeof catalogLoaded>['loaded'];
       let catalogLoadMs: number;
@@ -130,11 +135,15 @@ export function createEngine(): EngineApi {
         throw error;
       }
       const { catalog } = loaded;
+      const baseEncoder = encoder;
+      let vectors: VectorsStatus;
+      ({ encoder, vectors } = encoderFor(baseEncoder, catalog));
       const embedStarted = performance.now();
-      const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), kernel);
+      const rows = await itemVectors(catalog, encoder, store, (p) => progress.push(p), ledger.kernel);
       const embedMs = performance.now() - embedStarted;
       const model = createRankModel({ columns: catalog.columns, rows, records: catalog.records, kernel });
-      const session = createSession({
+      // One visitor session per served catalogue: a live update builds the next one with this same recipe.
+      const newSession = (catalog: Catalog, model: RankModel, sequence: SequenceSlot | null, encoder: TextEncoder): Session => createSession({
         model,
         records: catalog.records,
         embed: (texts) => encoder.embed(texts),
@@ -157,14 +166,47 @@ export function createEngine(): EngineApi {
         schedulePush: (run) => setTimeout(run, PUSH_DELAY_MS),
         readAfter: (seq) => store.eventsAfter(seq),
       });
+      const session = newSession(catalog, model, sequence, encoder);
       await store.prune(Date.now());
       const history = await store.events();
       delivered = new Set(history.flatMap((e) => (e.key === undefined ? [] : [e.key])));
       await session.load(history, await store.getSetting<BrowsingSession>('session'));
+      const swapper = createCatalogSwapper({
+        kernel,
+        cache: store.catalogCache,
+        baseUrl: self.location.href,
+        allowEmpty: config.allowEmptyCatalog,
+        current: () => state(),
+        commit: (next) => {
+          const w = state();
+          if (next.session !== w.session) {
+            w.session.setListener(null);
+            next.session.setListener(listener);
+          }
+          wired = { ...w, ...next };
+        },
+        encoderFor: (catalog) => encoderFor(baseEncoder, catalog),
+        vectors: (catalog, encoder, kernel) => itemVectors(catalog, encoder, store, () => {}, kernel),
+        openSequence: (shipped, kernel) => openSequenceModel(shipped, kernel, config),
+        newSession,
+        loadHistory: async (next) => next.load(await store.events(), await store.getSetting<BrowsingSession>('session')),
+        forgetCount: () => forgets,
+        announce: (change) => {
+          sink?.catalogChanged(change);
+          const w = wired;
+          if (change.outcome === 'updated' && change.trigger !== 'other-tab' && w) tell(w, { type: 'catalog', source: w.source, version: change.version });
+        },
+      });
       // Every tab of the site on this database hears every other: their sessions fold the same stored events.
       const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pocketrec:${config.dbName}`);
-      const w: Wired = { config, store, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, skipped, model, sequence, session, channel, timings: { catalogLoadMs, embedMs, lastEmbedMs: null } };
-      if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(w, message.data);
+      const w: Wired = {
+        config, store, baseEncoder, skipped, channel, swapper,
+        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, encoder, vectors, model, sequence, session, rows: ledger, lastUpdate: null,
+        timings: { catalogLoadMs, embedMs, lastEmbedMs: null },
+        // Only a URL can be fetched again; the client refuses the option with inline items.
+        revalidation: config.revalidateEveryMs > 0 && typeof config.catalog === 'string' ? setInterval(() => void swapper.update(null, 'revalidate').catch(() => {}), config.revalidateEveryMs) : null,
+      };
+      if (channel) channel.onmessage = (message: MessageEvent<TabMessage>) => heard(message.data);
       wired = w;
       // Events another tab stored while this one was loading.
       await session.sync();
@@ -187,8 +229,8 @@ export function createEngine(): EngineApi {
     },
 
     async setSubscribed(subscribed) {
-      const w = state();
-      w.session.setListener(subscribed ? (update) => sink?.updated(update) : null);
+      listener = subscribed ? (update) => sink?.updated(update) : null;
+      state().session.setListener(listener);
     },
 
     recommend: async (request) => state().session.recommend(request),
@@ -214,14 +256,24 @@ export function createEngine(): EngineApi {
       return transfer(vectors, vectors.map((v) => v.buffer as ArrayBuffer));
     },
 
+    updateCatalog: (source) => state().swapper.update(source, 'update'),
+
     async status() {
       const w = state();
       const s = w.session.status();
       return {
-        catalog: { version: w.catalog.version, itemCount: w.model.count, fromCache: w.fromCache, staleBecause: w.staleBecause },
+        catalog: {
+          version: w.catalog.version,
+          itemCount: w.model.count,
+          fromCache: w.fromCache,
+          staleBecause: w.staleBecause,
+          source: typeof w.source === 'string' ? w.source : null,
+          lastUpdate: w.lastUpdate,
+        },
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
         encoder: { id: w.encoder.id, device: w.encoder.device, dim: w.encoder.dim, skipped: w.skipped, languages: w.encoder.languages, lexicalOnlyTexts: s.lexicalOnlyTexts },
+        vectors: { ...w.vectors },
         sequence: w.sequence ? sequenceStatus(w.sequence) : null,
         historySize: s.historySize,
         sessionId: s.sessionId,
@@ -235,9 +287,13 @@ export function createEngine(): EngineApi {
     async forget() {
       const w = state();
       await w.session.forget(async () => {
+        forgets++;
         await w.store.forget();
         tell(w, { type: 'forgotten' });
       });
+      // A catalogue swap committed while this forget waited on the old session: empty the new one too.
+      const now = state();
+      if (now.session !== w.session) await now.session.forget();
     },
 
     async dispose() {
@@ -247,6 +303,7 @@ export function createEngine(): EngineApi {
       wired = null;
       sink = null;
       if (!w) return;
+      if (w.revalidation !== null) clearInterval(w.revalidation);
       w.channel?.close();
       w.session.setListener(null);
       await w.session.idle();
@@ -255,6 +312,19 @@ export function createEngine(): EngineApi {
       await w.sequence?.model?.dispose();
     },
   };
+}
+
+/**
+ * The encoder texts go through for one catalogue. Shrunk item vectors: every encoder output takes the build's
+ * projection, so queries land in the items' space. A projection of another encoder's vectors means nothing here;
+ * the items are then embedded afresh, full size.
+ */
+function encoderFor(base: TextEncoder, catalog: Catalog): { encoder: TextEncoder; vectors: VectorsStatus } {
+  const { projection, embeddings } = catalog;
+  if (projection && embeddings?.model === base.id && projection.sourceDim === base.dim) {
+    return { encoder: createProjectedEncoder(base, projection), vectors: { method: projection.method, dim: projection.dim, sourceDim: base.dim } };
+  }
+  return { encoder: base, vectors: { method: 'full', dim: base.dim, sourceDim: base.dim } };
 }
 
 /** int8 rows for every item, in the kernel's memory: shipped ones if they come from our encoder, else cached, else embedded now. */

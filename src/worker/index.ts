@@ -1,1 +1,1 @@
-export type { EngineApi, EngineConfig, EngineEvents, Progress, Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, SequenceStatus, Status, TrackEvent, Update } from './api';
+export type { CatalogChange, CatalogTrigger, EngineApi, EngineConfig, EngineEvents, Progress, Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, TrendingOptions, SequenceStatus, Status, TrackEvent, Update, VectorsStatus } from './api';

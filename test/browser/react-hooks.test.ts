@@ -145,6 +145,23 @@ describe('pocketrec/react in Chromium (real worker, IndexedDB)', () => {
     expect(await rec.recommend({ k: 2 })).toHaveLength(2);
   });
 
+  it('asks again when the catalogue is swapped: the feed shows the new items', async () => {
+    const rec = await createRecommender(options({ encoder: 'lexical' }));
+    owned.push(rec);
+    let feed: QueryState<Recommendation[]> | undefined;
+    const Feed = () => {
+      feed = useRecommendations({ k: 3, filter: { categories: ['coffee'] } });
+      return null;
+    };
+    mount(createElement(PocketRecProvider, { recommender: rec }, createElement(Feed)));
+    await poll(() => feed?.status).toBe('ready');
+    expect(ids(feed)!.every((id) => id.startsWith('c'))).toBe(true);
+    // The coffee items are renamed in the new catalogue; no event is tracked, only the catalogue changes.
+    await rec.updateCatalog(SMALL_CATALOG.map((item) => (item.category === 'coffee' ? { ...item, id: `new-${item.id}` } : item)));
+    await poll(() => ids(feed)?.every((id) => id.startsWith('new-c'))).toBe(true);
+    expect(feed!.data).toHaveLength(3);
+  });
+
   it('reports a failed start-up through every hook', async () => {
     let feed: QueryState<Recommendation[]> | undefined;
     const Feed = () => {

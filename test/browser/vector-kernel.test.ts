@@ -37,6 +37,33 @@ describe('vector kernel in Chromium', () => {
     }
   });
 
+  it('reuses released matrices: ten catalogue swaps do not grow the memory, and released rows are refused', async () => {
+    const wasm = await loadVectorKernel();
+    const fill = (rows: ReturnType<typeof wasm.allocate>, v: number) => (rows.values.fill(v), rows.scales.fill(0.01));
+    const query: ScanQuery[] = [{ vector: Float32Array.from({ length: 64 }, () => 1), weight: 1 }];
+    let live = wasm.allocate(5000, 64);
+    fill(live, 1);
+    const next = wasm.allocate(5000, 64);
+    fill(next, 2);
+    wasm.release(live);
+    live = next;
+    const grown = live.values.buffer.byteLength;
+    for (let swap = 0; swap < 10; swap++) {
+      const fresh = wasm.allocate(5000, 64);
+      fill(fresh, 3 + swap);
+      // The live matrix is untouched by the new one placed in released memory.
+      expect(live.values.every((x) => x === (swap === 0 ? 2 : 2 + swap))).toBe(true);
+      wasm.release(live);
+      live = fresh;
+    }
+    // Memory is reused, not grown: the swaps fit in what two catalogues took.
+    expect(live.values.buffer.byteLength).toBe(grown);
+    expect(wasm.topK(live, query, 3).indices).toHaveLength(3);
+    const gone = wasm.allocate(10, 64);
+    wasm.release(gone);
+    expect(() => wasm.score(gone, query)).toThrow(/not allocated by this WASM kernel/);
+  });
+
   it('loads WASM SIMD inside a module Web Worker, where the engine runs it', async () => {
     const worker = new Worker(new URL('./vector-kernel.worker.ts', import.meta.url), { type: 'module' });
     try {

@@ -83,4 +83,13 @@ describe('pocketrec eval on a generated data set', () => {
     expect(engine.full['coverage@10']).toBeGreaterThan(0);
     expect(engine.full['ILD@10']).toBeGreaterThanOrEqual(0);
   }, 300_000);
+
+  it('runs the engine on projected vectors when asked, and refuses a vectors setting it cannot read', async () => {
+    const report = await runEval({ data: folder, users: 60, models: ['MostPop', 'engine'], engine: { vectors: 'pca-8' } });
+    const engine = report.results.engine!;
+    expect(engine.settings).toMatchObject({ vectors: 'pca-8' });
+    // Eight genres span the content: eight principal directions keep the taste the engine learns.
+    expect(engine.full['NDCG@10']).toBeGreaterThan(report.results.MostPop!.full['NDCG@10']);
+    await expect(runEval({ data: folder, users: 60, models: ['engine'], engine: { vectors: 'pca-8x' } })).rejects.toThrow(/engine setting "vectors" must be/);
+  }, 300_000);
 });

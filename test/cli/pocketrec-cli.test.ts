@@ -46,6 +46,10 @@ describe('pocketrec command line', () => {
       expect(run.stderr).toContain('usage: pocketrec');
     }
     expect(cli(['--help']).stdout).not.toMatch(/eval|build-model/);
+    const vectors = cli(['build', '--items', 'x', '--out', 'y', '--vectors', 'half']);
+    expect(vectors.status).toBe(2);
+    expect(vectors.stderr).toMatch(/--vectors must be "auto", "full" or "pca-<d>" \(e\.g\. pca-128\), not "half"/);
+    expect(cli(['build', '--help']).stdout).toMatch(/--vectors +"auto" \(by size: full below 100k items, pca-256 to 500k, pca-128 above/);
   });
 
   it('prints the aggregate SQL without building, and checks the engine options', async () => {

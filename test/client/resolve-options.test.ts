@@ -110,6 +110,14 @@ describe('resolveOptions: unknown and misspelt options', () => {
     expect(() => resolve({ catalog: 'c.json', onProgress: 'log' })).toThrow(expect.objectContaining({ details: { option: 'onProgress' } }));
     expect(() => resolve({ catalog: 'c.json', signal: {} })).toThrow(expect.objectContaining({ details: { option: 'signal' } }));
   });
+  it('checks revalidateEveryMs: 0 (off) by default, at least 1000 ms, and only for a catalogue URL', () => {
+    expect(resolve({ catalog: 'c.json' }).revalidateEveryMs).toBe(0);
+    expect(resolve({ catalog: 'c.json', revalidateEveryMs: 60_000 }).revalidateEveryMs).toBe(60_000);
+    for (const wrong of [10, -1, Number.NaN, Infinity, '60000'])
+      expect(() => resolve({ catalog: 'c.json', revalidateEveryMs: wrong })).toThrow(expect.objectContaining({ code: 'invalid-option', details: { option: 'revalidateEveryMs' } }));
+    expect(() => resolve({ catalog: [{ id: 'a', title: 'A' }], revalidateEveryMs: 60_000 })).toThrow(/only a catalogue URL can be fetched again/);
+    expect(() => resolve({ catalog: 'c.json', revalidateEvery: 1000 })).toThrow(expect.objectContaining({ details: { option: 'revalidateEvery', suggestion: 'revalidateEveryMs' } }));
+  });
   it('rejects inline items that could not cross to the worker, with a coded error', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep];

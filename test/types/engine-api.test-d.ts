@@ -1,7 +1,7 @@
 // Compile-time checks, run by `npm run typecheck`: a violation is a type error, not a runtime failure.
 import type { Remote } from 'comlink';
 import type { Recommender } from '../../src';
-import type { EngineApi, EngineConfig, Recommendation, Status, Update } from '../../src/worker';
+import type { CatalogChange, EngineApi, EngineConfig, Recommendation, Status, Update } from '../../src/worker';
 
 type Assert<T extends true> = T;
 // `unknown` appears only in items' free-form fields, which come from JSON and so clone fine.
@@ -26,6 +26,8 @@ export type ConfigIsPlain = Assert<IsPlainData<EngineConfig>>;
 export type StatusIsPlain = Assert<IsPlainData<Status>>;
 export type RecommendationIsPlain = Assert<IsPlainData<Recommendation>>;
 export type UpdateIsPlain = Assert<IsPlainData<Update>>;
+export type CatalogChangeIsPlain = Assert<IsPlainData<CatalogChange> & IsPlainData<Parameters<EngineApi['updateCatalog']>[0]>>;
+export type UpdateCatalogMatches = Assert<ReturnType<Remote<EngineApi>['updateCatalog']> extends ReturnType<Recommender['updateCatalog']> ? true : false>;
 export type ArgsArePlain = Assert<IsPlainData<Parameters<EngineApi['track']>[0]> & IsPlainData<Parameters<EngineApi['recommend']>[0]>>;
 export type SurfaceArgsArePlain = Assert<IsPlainData<Parameters<EngineApi['related']>[1]> & IsPlainData<Parameters<EngineApi['trending']>[0]> & IsPlainData<Parameters<EngineApi['search']>[2]>>;
 // And the check itself must be able to fail.

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { createLexicalEncoder, fitLexicalModel, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { dequantizeRows, quantizeRows } from '../../vector';
+import { dequantizeRows, projectRows, quantizeRows, type PcaFit } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
+import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
 import { WEIGHT_UNITS } from './sql/aggregates';
@@ -52,6 +53,12 @@ export interface BuildOptions {
   signalsFrom?: string;
   /** Writes the aggregate tables as Parquet into this folder (the schema `signalsFrom` reads). */
   signalsOut?: string;
+  /**
+   * Vector size: `auto` by catalogue size (full below 100 k items, `pca-256` to 500 k, `pca-128` above), `full`,
+   * or `pca-<d>` (a PCA to d dims, shipped as the `projection` part; format 2 only).
+   * @defaultValue 'auto'
+   */
+  vectors?: VectorsChoice;
   log?: (line: string) => void;
 }
 
@@ -62,6 +69,8 @@ export interface BuildReport {
   users: number;
   version: string;
   encoder: string;
+  /** The shipped vectors: their dims, the encoder's, and how they were shrunk. */
+  vectors: { method: 'full' | 'pca'; dim: number; sourceDim: number; explained?: number };
   files: Record<string, number>;
 }
 
@@ -102,12 +111,22 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     const encoder = neural ?? createLexicalEncoder(fitLexicalModel(read.texts));
+    // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
+    const choice = options.vectors ?? 'auto';
+    if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
+    const plan = v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
     await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder, log);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
     lap('embeddings');
     await encoder.dispose();
+    let fit: PcaFit | null = null;
+    if (plan.method === 'pca') {
+      fit = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
+      log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(fit.explained * 100).toFixed(1)} % of the variance kept`);
+    }
+    const dim = fit ? fit.dim : encoder.dim;
     const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };
@@ -115,7 +134,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let sequence: SequenceModelRef | null = null;
     let indexed: (IndexedSignals & { hash: string }) | undefined;
     const sequenceOptions = options.sequence ?? { mode: 'auto' };
-    const itemVectors = ids.length * encoder.dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, encoder.dim) : undefined;
+    const itemVectors = ids.length * dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim) : undefined;
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) {
       const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
       let sequences: Sequence[] = [];
@@ -153,7 +172,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       sequence = await writeSequenceModel(tmp, ids, log_.sequences, sequenceOptions, log, itemVectors);
     }
 
-    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
+    // A projection changes every vector: a catalogue with another one is another version (full builds keep theirs).
+    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(fit ? `pca-${fit.dim}` : '').update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
     let manifest: CatalogManifest;
     let written: string[];
     if (columns) {
@@ -161,8 +181,17 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       await writeFile(join(tmp, 'columns.bin'), encoded.bytes);
       const embeddings = await describePart(tmp, 'embeddings.bin', [
         { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
-        { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * encoder.dim },
+        { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * dim },
       ]);
+      let projection: CatalogPart | undefined;
+      if (fit) {
+        const encoded = encodeSections([
+          ['mean', fit.mean],
+          ['components', fit.components],
+        ]);
+        await writeFile(join(tmp, 'projection.bin'), encoded.bytes);
+        projection = await describePart(tmp, 'projection.bin', encoded.sections);
+      }
       manifest = {
         formatVersion: 2,
         version,
@@ -170,11 +199,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         parts: {
           columns: await describePart(tmp, 'columns.bin', encoded.sections),
           records: await describePart(tmp, 'items.ndjson', []),
-          embeddings: { ...embeddings, model: encoder.id, dim: encoder.dim },
+          embeddings: { ...embeddings, model: encoder.id, dim },
+          ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
         },
         ...(sequence ? { sequence } : {}),
       };
-      written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin'];
+      written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', ...(fit ? ['projection.bin'] : [])];
     } else {
       manifest = {
         formatVersion: 1,
@@ -195,7 +225,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     await mkdir(options.out, { recursive: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
-    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, files };
+    const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, explained: +fit.explained.toFixed(4) } : { method: 'full', dim, sourceDim: encoder.dim };
+    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
@@ -359,6 +390,11 @@ async function writeEmbeddings(file: string, texts: readonly string[], encoder: 
     progress(start + vectors.length);
   }
   await close(values);
+  await joinRows(file, scales, valuesFile);
+}
+
+/** `file` ← the little-endian scales, then the int8 values waiting in `valuesFile` (removed). */
+async function joinRows(file: string, scales: Float32Array, valuesFile: string): Promise<void> {
   const little = new DataView(new ArrayBuffer(scales.length * 4));
   scales.forEach((s, i) => little.setFloat32(i * 4, s, true));
   const out = createWriteStream(file);
@@ -366,6 +402,54 @@ async function writeEmbeddings(file: string, texts: readonly string[], encoder: 
   for await (const chunk of createReadStream(valuesFile)) await writeAsync(out, chunk as Buffer);
   await close(out);
   await rm(valuesFile);
+}
+
+const SHRINK_BATCH = 4096;
+
+/**
+ * Fits a PCA on a seeded sample of the int8 rows in `file`, then rewrites `file` with every row projected to `dim`
+ * dims, normalised and quantised again, batch by batch: neither the float matrix nor the int8 one is in memory.
+ */
+async function shrinkEmbeddings(file: string, count: number, sourceDim: number, dim: number, log: (line: string) => void): Promise<PcaFit> {
+  const fd = openSync(file, 'r');
+  const valuesFile = `${file}.projected`;
+  try {
+    const head = Buffer.alloc(count * 4);
+    readSync(fd, head, 0, head.byteLength, 0);
+    const scales = new Float32Array(count);
+    for (let i = 0; i < count; i++) scales[i] = head.readFloatLE(i * 4);
+    const row = Buffer.alloc(sourceDim);
+    const values = new Int8Array(row.buffer, row.byteOffset, sourceDim);
+    const fit = fitProjection(count, sourceDim, dim, (i, out) => {
+      readSync(fd, row, 0, sourceDim, count * 4 + i * sourceDim);
+      for (let k = 0; k < sourceDim; k++) out[k] = values[k]! * scales[i]!;
+    });
+    const progress = createProgress(`projection (${sourceDim} → ${dim})`, count, log);
+    const newScales = new Float32Array(count);
+    const out = createWriteStream(valuesFile);
+    const batch = Buffer.alloc(SHRINK_BATCH * sourceDim);
+    for (let start = 0; start < count; start += SHRINK_BATCH) {
+      const n = Math.min(SHRINK_BATCH, count - start);
+      readSync(fd, batch, 0, n * sourceDim, count * 4 + start * sourceDim);
+      const raw = new Int8Array(batch.buffer, batch.byteOffset, n * sourceDim);
+      const floats = dequantizeRows({ dim: sourceDim, scales: scales.subarray(start, start + n), values: raw });
+      const q = quantizeRows(projectRows(fit, floats), dim);
+      newScales.set(q.scales, start);
+      await writeAsync(out, new Uint8Array(q.values.buffer));
+      progress(start + n);
+    }
+    await close(out);
+    closeSync(fd);
+    await joinRows(file, newScales, valuesFile);
+    return fit;
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed once the rows were written.
+    }
+    throw error;
+  }
 }
 
 /** Chunks the browser hashes one by one while the part streams (WebCrypto cannot hash a stream). */

@@ -7,6 +7,7 @@ import { signalsFromSequences } from '../build';
 import { quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory } from '../../sequence';
 import type { SequenceModel } from '../../onnx';
+import { chooseVectors, shrinkVectors, type VectorsChoice } from '../build';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
@@ -18,6 +19,11 @@ export interface EngineEvalSettings {
   /** Co-occurrence window of the catalogue build, in positions. */
   window: number;
   useContent: boolean;
+  /**
+   * The content vectors as `pocketrec build --vectors` would ship them (`pca-128`: a PCA to 128 dims, the queries
+   * and history folded through the same projection), so that what a size choice costs is measured here.
+   */
+  vectors: VectorsChoice;
 }
 
 export const DEFAULT_ENGINE_EVAL: EngineEvalSettings = {
@@ -26,6 +32,7 @@ export const DEFAULT_ENGINE_EVAL: EngineEvalSettings = {
   neighbors: DEFAULT_SIGNALS_OPTIONS.maxNeighbors,
   window: DEFAULT_SIGNALS_OPTIONS.window,
   useContent: true,
+  vectors: 'full',
 };
 
 const HOUR = 3_600_000;
@@ -58,8 +65,10 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
   const encoder = createLexicalEncoder(fitLexicalModel(texts));
   const vectors = new Float32Array(n * encoder.dim);
   (await encoder.embed(texts)).forEach((v, i) => vectors.set(v, i * encoder.dim));
+  // The build's choice and projection code; the profile folds item rows, so it lives in the shrunk space too.
+  const shrunk = shrinkVectors(vectors, encoder.dim, chooseVectors(settings.vectors, n, encoder.dim));
   // The worker ranks int8 rows; so does the evaluation, so its numbers are the product's.
-  return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(vectors, encoder.dim), records: recordsFromItems(items) });
+  return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(shrunk.rows, shrunk.dim), records: recordsFromItems(items) });
 }
 
 /**
