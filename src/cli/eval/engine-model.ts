@@ -2,7 +2,8 @@ import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } fr
 import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
-import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { signalsFromSequences } from '../build';
 import { quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory } from '../../sequence';
 import type { SequenceModel } from '../../onnx';
@@ -55,7 +56,8 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
   // With a clock the log's times reach the build (in ms, as a site's log has them), so trend means "the week before
   // the cut"; leave-one-out has no single now, and builds without.
   const sequences = train.map((u) => (clock && u.times ? { items: u.items, times: u.times.map((t) => t * 1000) } : { items: u.items }));
-  const built = buildSignals(n, sequences, { window: settings.window, maxNeighbors: settings.neighbors, trendingDays: 7, now: clock?.now ?? 0 });
+  // The build's own engine: the SQL of src/cli/build/sql/aggregates.ts run by DuckDB (the same bits as src/signals).
+  const built = await signalsFromSequences(n, sequences, { window: settings.window, maxNeighbors: settings.neighbors, trendingDays: 7, now: clock?.now ?? 0 });
   const lists = (l: NeighborLists) => Object.fromEntries(l.targets.map((t, i) => [items[i]!.id, Array.from(t, (j, k) => [items[j]!.id, l.weights[i]![k]!] as [string, number])]));
   const signals: CatalogSignals = {
     popularity: Object.fromEntries(items.map((it, i) => [it.id, built.popularity[i]!])),
