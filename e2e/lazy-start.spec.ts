@@ -75,7 +75,8 @@ test.describe('lazy start-up on the demo catalogue', () => {
     // The runtime's binary downloads after ready, and its bytes are in the progress too: total fixed, reached.
     const after: Array<{ phase: string; loaded: number; total: number }> = withSequence.progress;
     const runtime = after.filter((p) => p.phase === 'runtime-download');
-    const wasmBytes = (await stat('dist/ort-wasm-simd-threaded.wasm')).size;
+    // On WebGPU the worker takes the JSEP runtime (served here beside the worker), otherwise the plain WASM one.
+    const wasmBytes = (await stat(info.project.name === 'webgpu' ? 'dist/ort-wasm-simd-threaded.jsep.wasm' : 'dist/ort-wasm-simd-threaded.wasm')).size;
     expect(after.findIndex((p) => p.phase === 'ready')).toBeLessThan(after.findIndex((p) => p.phase === 'runtime-download'));
     runtime.reduce((prev, p) => (expect(p.loaded).toBeGreaterThanOrEqual(prev), expect(p.total).toBe(wasmBytes), p.loaded), 0);
     expect(runtime.at(-1)).toMatchObject({ loaded: wasmBytes, total: wasmBytes });

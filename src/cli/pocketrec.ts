@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { buildCatalog, parseVectorsChoice } from './build';
+import { aggregateScript, buildCatalog, parseVectorsChoice } from './build';
+import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
 
 // The bundle lives in `dist/` of the pocketrec-cli package; its version and the encoder model of that very version
@@ -13,10 +14,16 @@ const BUNDLED_MODEL = fileURLToPath(new URL('model/', PACKAGE_DIR));
 
 const build: Command = {
   summary: 'Builds the catalogue a site serves: items, int8 embeddings, signals and the sequence model.',
-  usage: '--items <items.json|.ndjson|.csv> [--interactions <log.csv|.ndjson>] --out <folder> [options]',
+  usage: '--items <items.json|.ndjson|.csv|.parquet> [--interactions <log.csv|.ndjson|.parquet|glob>] --out <folder> [options]',
   options: {
     items: 'the catalogue: a JSON array, NDJSON or CSV of items (id, title, …)',
-    interactions: 'the interaction log (userId, itemId, type, timestamp), CSV or NDJSON; adds signals and the sequence model',
+    interactions: 'the interaction log (userId, itemId, type, timestamp), CSV, NDJSON or Parquet files or a quoted glob of them; adds signals and the sequence model',
+    engine: '"duckdb" (the SQL of --print-sql run in process, out of core; default) or "node" (the streaming pass in JS; also JSON arrays)',
+    'memory-limit': "DuckDB's memory limit, e.g. 4GB (default: 60 % of RAM); past it DuckDB spills to --temp-dir",
+    'temp-dir': 'where DuckDB spills when the log does not fit in --memory-limit',
+    'print-sql': 'writes the aggregate SQL (for a warehouse) to stdout and builds nothing',
+    'signals-from': 'a folder of the aggregate tables as Parquet (summary, item_counts, trend_windows, neighbors) used instead of --interactions',
+    'signals-out': 'also writes the aggregate tables as Parquet into this folder (the schema --signals-from reads)',
     out: "the folder to write; only the build's own files in it are replaced",
     now: 'reference time for trending, epoch ms (default: the latest interaction)',
     encoder: '"auto" (the bundled neural encoder, default) or "lexical"',
@@ -29,6 +36,19 @@ const build: Command = {
     vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
   },
   async run(args) {
+    const now = optionalString(args, 'now');
+    if (now !== undefined && !Number.isFinite(Number(now))) throw new UsageError(`--now must be epoch milliseconds, not ${JSON.stringify(now)}`);
+    if (args.get('print-sql') === true) return void process.stdout.write(aggregateScript({ ...DEFAULT_SIGNALS_OPTIONS, now: now === undefined ? null : Number(now) }));
+    if (args.has('print-sql')) throw new UsageError('--print-sql takes no value');
+    const engine = optionalString(args, 'engine') ?? (optionalString(args, 'format') === '1' ? 'node' : 'duckdb');
+    if (engine !== 'duckdb' && engine !== 'node') throw new UsageError('--engine must be "duckdb" or "node"');
+    const memoryLimit = optionalString(args, 'memory-limit');
+    if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw new UsageError(`--memory-limit must be a size such as 4GB or 512MB, not ${JSON.stringify(memoryLimit)}`);
+    const tempDir = optionalString(args, 'temp-dir');
+    const signalsFrom = optionalString(args, 'signals-from');
+    const signalsOut = optionalString(args, 'signals-out');
+    if ((signalsFrom || signalsOut) && engine !== 'duckdb') throw new UsageError('--signals-from and --signals-out need --engine duckdb');
+    if (signalsFrom && args.has('interactions')) throw new UsageError('--signals-from replaces --interactions: pass one of them');
     const encoder = optionalString(args, 'encoder') ?? 'auto';
     if (encoder !== 'auto' && encoder !== 'lexical') throw new UsageError('--encoder must be "auto" or "lexical"');
     const sequenceMode = optionalString(args, 'sequence') ?? 'auto';
@@ -42,8 +62,7 @@ const build: Command = {
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
     const interactions = optionalString(args, 'interactions');
-    const now = optionalString(args, 'now');
-    if (now !== undefined && !Number.isFinite(Number(now))) throw new UsageError(`--now must be epoch milliseconds, not ${JSON.stringify(now)}`);
+    if (format === '1' && engine === 'duckdb' && args.has('engine')) throw new UsageError('--format 1 is written by --engine node only');
     const started = performance.now();
     const report = await buildCatalog({
       items: requireString(args, 'items'),
@@ -53,12 +72,19 @@ const build: Command = {
       encoder,
       modelDir: optionalString(args, 'model-dir') ?? BUNDLED_MODEL,
       formatVersion: format === '1' ? 1 : 2,
+      engine,
+      ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+      ...(tempDir !== undefined ? { tempDir } : {}),
+      ...(signalsFrom !== undefined ? { signalsFrom } : {}),
+      ...(signalsOut !== undefined ? { signalsOut } : {}),
       vectors,
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });
-    const rss = process.resourceUsage().maxRSS / 1024;
-    console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB`);
+    const usage = process.resourceUsage();
+    // CPU time of every thread (DuckDB's included): on a shared machine, the part of the wall time that was work.
+    const cpu = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+    console.error(`build: done in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${(usage.maxRSS / 1024).toFixed(0)} MB, cpu ${cpu.toFixed(1)} s`);
     console.log(JSON.stringify(report, null, 2));
   },
 };

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
+import { PocketRecError } from '../errors';
 import { parseVectorsChoice, type VectorsChoice } from './build';
-import { loadDataset, runEval, searchOverlap } from './eval';
+import { loadDataset, runEval, runTemporalEval, searchOverlap } from './eval';
 import { buildModel, loadNodeEncoder } from './model';
 
 /**
@@ -34,6 +35,12 @@ const evalCommand: Command = {
     engine: 'engine settings as JSON',
     sequence: 'sequence model settings as JSON',
     'valid-only': 'evaluate on the VALID split only',
+    split: 'leave-one-out (default) or temporal: one global cut time, each visitor\'s next event after it',
+    'cut-quantile': 'temporal: cut at the time by which this share of events happened (default 0.9)',
+    windows: 'temporal: rolling windows from the cut to the end, cases pooled (default 1, the single cut)',
+    'valid-windows': 'temporal: rolling windows of the VALID split (default 1)',
+    'cut-time': 'temporal: cut at this time instead (seconds since the epoch, as in the data)',
+    'engine-clock': 'temporal: events (real times, ranked at the cut; default) or hourly (as leave-one-out)',
   },
   async run(args) {
     const protocol = optionalString(args, 'protocol');
@@ -41,6 +48,31 @@ const evalCommand: Command = {
     const models = optionalString(args, 'models');
     const engine = optionalString(args, 'engine');
     const sequence = optionalString(args, 'sequence');
+    const split = optionalString(args, 'split') ?? 'leave-one-out';
+    if (split === 'temporal') {
+      const quantile = optionalString(args, 'cut-quantile');
+      const cut = optionalString(args, 'cut-time');
+      const clock = optionalString(args, 'engine-clock');
+      const windows = positiveInteger(args, 'windows');
+      const validWindows = positiveInteger(args, 'valid-windows');
+      if (clock !== undefined && clock !== 'events' && clock !== 'hourly') throw new PocketRecError('invalid-option', `eval: --engine-clock is events or hourly, got ${clock}`);
+      const report = await runTemporalEval({
+        data: requireString(args, 'data'),
+        ...(quantile !== undefined ? { quantile: Number(quantile) } : {}),
+        ...(cut !== undefined ? { cut: Number(cut) } : {}),
+        ...(windows !== undefined ? { windows } : {}),
+        ...(validWindows !== undefined ? { validWindows } : {}),
+        ...(args.get('valid-only') === true ? { validOnly: true } : {}),
+        ...(models !== undefined ? { models: models.split(',') } : {}),
+        ...(engine !== undefined ? { engine: JSON.parse(engine) } : {}),
+        ...(clock !== undefined ? { engineClock: clock } : {}),
+        log: (line) => console.error(`eval: ${line}`),
+      });
+      await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');
+      console.error(`eval: done in ${report.seconds.toFixed(0)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+      return;
+    }
+    if (split !== 'leave-one-out') throw new PocketRecError('invalid-option', `eval: --split is leave-one-out or temporal, got ${split}`);
     const report = await runEval({
       data: requireString(args, 'data'),
       ...(protocol !== undefined ? { protocol } : {}),

@@ -52,6 +52,25 @@ describe('pocketrec command line', () => {
     expect(cli(['build', '--help']).stdout).toMatch(/--vectors +"auto" \(by size: full below 100k items, pca-256 to 500k, pca-128 above/);
   });
 
+  it('prints the aggregate SQL without building, and checks the engine options', async () => {
+    const sql = cli(['build', '--print-sql', '--now', '1700000000000']);
+    expect(sql.status, sql.stderr).toBe(0);
+    expect(sql.stdout).toMatch(/^-- PocketRec build aggregates/);
+    expect(sql.stdout).toContain('CREATE TABLE neighbors AS');
+    expect(sql.stdout).toContain('CAST(1700000000000 AS DOUBLE) AS now_ms');
+    for (const args of [['--engine', 'spark'], ['--memory-limit', 'lots'], ['--engine', 'node', '--signals-out', 'x'], ['--signals-from', 'x', '--interactions', 'y']]) {
+      const run = cli(['build', '--items', 'i.ndjson', '--out', 'o', ...args]);
+      expect(run.status, args.join(' ')).toBe(2);
+    }
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    await writeFile(join(d, 'log.ndjson'), ['{"userId":"u1","itemId":"c1","timestamp":1}', '{"userId":"u1","itemId":"c2","timestamp":2}'].join('\n'));
+    const built = cli(['build', '--items', join(d, 'items.ndjson'), '--interactions', join(d, 'log.ndjson'), '--out', join(d, 'site'), '--encoder', 'lexical', '--memory-limit', '512MB', '--temp-dir', join(d, 'spill'), '--signals-out', join(d, 'tables')]);
+    expect(built.status, built.stderr).toBe(0);
+    expect(JSON.parse(built.stdout)).toMatchObject({ interactions: 2, users: 1 });
+    expect((await readdir(join(d, 'tables'))).sort()).toEqual(['item_counts.parquet', 'neighbors.parquet', 'summary.parquet', 'trend_windows.parquet']);
+  }, 60_000);
+
   it('builds with the bundled neural encoder from any working directory and shows progress with an ETA', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));

@@ -73,6 +73,8 @@ describe('the CLI package tarball', () => {
     const packageOf = (s: string) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
     const imported = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.') && !builtin.has(s)).map(packageOf));
     expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies ?? {}).sort());
+    // DuckDB is native, so it cannot be bundled: the CLI's single real dependency.
+    expect(Object.keys(pkg.dependencies)).toEqual(['@duckdb/node-api']);
   });
 
   it('bundles onnxruntime-web and TF.js with their WASM binaries beside them (their packages bring install scripts)', () => {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { readParquetRecords } from './sql/parquet-records';
 
 /** A parsed input record and the line a person would look at to fix it. */
 export interface SourceRecord {
@@ -20,7 +21,7 @@ export class InputError extends Error {
 }
 
 /**
- * Streams the records of a JSON array, NDJSON or CSV file. NDJSON and CSV are read line by line, so their
+ * Streams the records of a JSON array, NDJSON, CSV or Parquet file (or a glob of Parquet files). NDJSON and CSV are read line by line, so their
  * size is bounded by disk, not memory; a JSON array has to be parsed whole (use NDJSON for very large inputs).
  * A line that does not parse goes to `onBadLine` and is skipped when one is given, else it ends the stream with
  * its error. A file that cannot be read at all always throws.
@@ -31,6 +32,10 @@ export async function* readRecords(file: string, onBadLine?: (error: InputError)
     onBadLine(error);
   };
   const ext = extname(file).toLowerCase();
+  if (ext === '.parquet') {
+    yield* readParquetRecords(file);
+    return;
+  }
   if (ext === '.json') {
     const text = await readFile(file, 'utf8');
     let parsed: unknown;

@@ -1,10 +1,18 @@
 import type { UserSequence } from './datasets';
 
+export interface HistoryClock {
+  times: readonly number[];
+  now: number;
+}
+
 /** A model of the harness: scores every item for one input history (chronological dense indices). */
 export interface ScoringModel {
   name: string;
-  /** May be async: the sequence model runs on onnxruntime, as in the worker. */
-  score(history: readonly number[], out: Float64Array): void | Promise<void>;
+  /**
+   * May be async: the sequence model runs on onnxruntime, as in the worker. `clock` (the temporal split) gives the
+   * history's event times and the request's now, in ms; models that read only the order ignore it.
+   */
+  score(history: readonly number[], out: Float64Array, clock?: HistoryClock): void | Promise<void>;
   /**
    * The final top-k list when the model re-ranks beyond its scores (the engine's diversity step); by default the
    * list is the scores' own order.

@@ -2,7 +2,8 @@ import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } fr
 import { createLexicalEncoder, fitLexicalModel } from '../../encoder';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSettings } from '../../profile';
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
-import { buildSignals, DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
+import { signalsFromSequences } from '../build';
 import { quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory } from '../../sequence';
 import type { SequenceModel } from '../../onnx';
@@ -36,25 +37,37 @@ export const DEFAULT_ENGINE_EVAL: EngineEvalSettings = {
 
 const HOUR = 3_600_000;
 
+/** The build's "now" (ms): a temporal split's cut, so that trending counts the days before it. */
+export interface BuildClock {
+  now: number;
+}
+
 /**
  * The catalogue a site would build from TRAIN: items (titles and genres where the data set has them), content
  * vectors from the lexical encoder, and the collaborative signals of `pocketrec build`.
  */
-export async function buildEvalCatalog(data: Dataset, train: readonly UserSequence[], settings: EngineEvalSettings): Promise<RankModel> {
+export async function buildEvalCatalog(data: Dataset, train: readonly UserSequence[], settings: EngineEvalSettings, clock?: BuildClock): Promise<RankModel> {
   const n = data.itemIds.length;
   const items: Item[] = data.itemIds.map((id, i) => ({
     id: String(id),
     title: data.meta?.titles[i] || `item ${id}`,
     ...(data.meta ? { tags: data.meta.genres[i]!, category: data.meta.genres[i]![0]! } : {}),
   }));
-  const sequences = train.map((u) => ({ items: u.items }));
-  const built = buildSignals(n, sequences, { window: settings.window, maxNeighbors: settings.neighbors, trendingDays: 7, now: 0 });
+  // With a clock the log's times reach the build (in ms, as a site's log has them), so trend means "the week before
+  // the cut"; leave-one-out has no single now, and builds without.
+  const sequences = train.map((u) => (clock && u.times ? { items: u.items, times: u.times.map((t) => t * 1000) } : { items: u.items }));
+  // The build's own engine: the SQL of src/cli/build/sql/aggregates.ts run by DuckDB (the same bits as src/signals).
+  const built = await signalsFromSequences(n, sequences, { window: settings.window, maxNeighbors: settings.neighbors, trendingDays: 7, now: clock?.now ?? 0 });
   const lists = (l: NeighborLists) => Object.fromEntries(l.targets.map((t, i) => [items[i]!.id, Array.from(t, (j, k) => [items[j]!.id, l.weights[i]![k]!] as [string, number])]));
   const signals: CatalogSignals = {
     popularity: Object.fromEntries(items.map((it, i) => [it.id, built.popularity[i]!])),
     neighbors: lists(built.neighbors),
     transitions: lists(built.transitions),
   };
+  if (clock) {
+    signals.trending = Object.fromEntries(items.map((it, i) => [it.id, built.trending[i]!]));
+    signals.trendingWindows = Object.fromEntries([...built.trendingWindows].map(([days, counts]) => [String(days), Object.fromEntries(items.map((it, i) => [it.id, counts[i]!]))]));
+  }
   if (!settings.useContent || !data.meta) {
     // No text to understand: a one-dimensional zero space leaves scoring to the collaborative signals.
     return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(new Float32Array(n), 1), records: recordsFromItems(items) });
@@ -70,19 +83,20 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
 }
 
 /**
- * The engine as the worker runs it: each history item becomes a `view` event (one hour apart, so that order and
- * recency mean what they mean on a site), folded into a fresh profile, then the sequence model over that profile's
- * history when one is given, the hybrid score and MMR re-ranking.
+ * The engine as the worker runs it: each history item becomes a `view` event, folded into a fresh profile, then the
+ * sequence model over that profile's history when one is given, the hybrid score and MMR re-ranking. Events carry
+ * their real times and the request the cut as its now when the harness passes a clock (the temporal split);
+ * otherwise they are one hour apart, so that order and recency mean what they mean on a site.
  */
 export function engineModel(model: RankModel, settings: EngineEvalSettings, name = 'engine', sequence?: SequenceModel): ScoringModel {
   let chosen: number[] = [];
   return {
     name,
-    async score(history, out) {
+    async score(history, out, clock) {
       const profile = createProfile(model.dim);
-      const now = (history.length + 1) * HOUR;
+      const now = clock ? clock.now : (history.length + 1) * HOUR;
       history.forEach((index, p) =>
-        foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: (p + 1) * HOUR }, { space: model, attributesOf: (i) => model.attributesOf(i) }, settings.profile),
+        foldEvent(profile, { type: 'view', itemId: model.ids[index]!, ts: clock ? clock.times[p]! : (p + 1) * HOUR }, { space: model, attributesOf: (i) => model.attributesOf(i) }, settings.profile),
       );
       // The worker's own path: the sequence model reads the history the profile kept, not the raw list.
       const scores = sequence && settings.rank.sequenceWeight !== 0 ? relativeProbabilities(await sequence.score(sequenceHistory(profile))) : undefined;

@@ -1,0 +1,26 @@
+import type { SourceRecord } from '../read-records';
+import { openEngine } from './duckdb-engine';
+
+/**
+ * The rows of a Parquet file (or a glob of them, in name order) as plain records, streamed chunk by chunk: each
+ * row goes through JSON, so numbers, lists and strings arrive as the NDJSON reader would give them; a null field
+ * is an absent one. `line` is the row's number in its file, from 1.
+ */
+export async function* readParquetRecords(source: string): AsyncGenerator<SourceRecord> {
+  const db = await openEngine();
+  try {
+    const result = await db.conn.stream(`SELECT CAST(to_json(t) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet('${source.replaceAll("'", "''")}', file_row_number = true) t`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const [records, rows] = chunk.getColumns() as [string[], bigint[]];
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const value = JSON.parse(records[r]!) as Record<string, unknown>;
+        for (const key of Object.keys(value)) if (value[key] === null || key === 'file_row_number') delete value[key];
+        yield { value, line: Number(rows[r]) };
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
