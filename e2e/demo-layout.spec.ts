@@ -44,7 +44,7 @@ for (const device of DEVICES) {
       const product = page.locator('[data-testid="product"]').nth(3);
       const id = (await product.getAttribute('data-item-id'))!;
       await product.locator('[data-action="view"]').click();
-      await expect(page.locator('[data-testid="item-page"]')).toHaveAttribute('data-loaded', id);
+      await expect(page.locator('[data-testid="item-page"]')).toHaveAttribute('data-loaded', id, { timeout: 60_000 });
       for (const row of ['row-related', 'row-bought-together', 'row-looking-similar']) {
         const entries = page.locator(`[data-testid="${row}"] [data-testid="row-item"]`);
         expect(await entries.count(), row).toBeGreaterThan(0);
@@ -57,7 +57,9 @@ for (const device of DEVICES) {
       const nextId = (await next.getAttribute('data-item-id'))!;
       await next.focus();
       await page.keyboard.press('Enter');
-      await expect(page.locator('[data-testid="item-page"]')).toHaveAttribute('data-loaded', nextId);
+      // Sized for a loaded machine: the sequence model may be opening in the worker (shader compilation on
+      // SwiftShader), and the page waits on three calls; 5 s ran out under a second test suite.
+      await expect(page.locator('[data-testid="item-page"]')).toHaveAttribute('data-loaded', nextId, { timeout: 60_000 });
       expect(await overflow(page)).toEqual({ pageOverflow: 0, wide: [] });
       await page.screenshot({ path: testInfo.outputPath(`item-${device.width}.png`) });
     });
