@@ -60,7 +60,12 @@ export function coOccurrence(train: readonly UserSequence[], itemCount: number):
     for (const j of touched) scratch[j] = 0;
     nnz += touched.length;
   }
-  const offsets = new Float64Array(itemCount + 1);
+  return packRows(rows, nnz, userCounts);
+}
+
+/** Per-item (targets, counts) rows, `nnz` entries in all, packed into the compressed rows of a `CoOccurrence`. */
+export function packRows(rows: ReadonlyArray<readonly [Int32Array, Float32Array]>, nnz: number, userCounts: Float64Array): CoOccurrence {
+  const offsets = new Float64Array(rows.length + 1);
   const targets = new Int32Array(nnz);
   const counts = new Float32Array(nnz);
   rows.forEach(([t, c], i) => {

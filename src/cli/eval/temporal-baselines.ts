@@ -1,4 +1,4 @@
-import type { CoOccurrence, ScoringModel } from './baselines';
+import { packRows, type CoOccurrence, type ScoringModel } from './baselines';
 import type { UserSequence } from './datasets';
 
 const DAY_S = 86_400;
@@ -67,15 +67,7 @@ export function decayedCoOccurrence(train: readonly UserSequence[], itemCount: n
     for (const j of touched) (scratch[j] = 0), (seen[j] = 0);
     nnz += touched.length;
   }
-  const offsets = new Float64Array(itemCount + 1);
-  const targets = new Int32Array(nnz);
-  const counts = new Float32Array(nnz);
-  rows.forEach(([t, c], i) => {
-    offsets[i + 1] = offsets[i]! + t.length;
-    targets.set(t, offsets[i]!);
-    counts.set(c, offsets[i]!);
-  });
-  return { offsets, targets, counts, userCounts };
+  return packRows(rows, nnz, userCounts);
 }
 
 /** Co-occurrence half-lives (days) tried on the temporal VALID split. */
