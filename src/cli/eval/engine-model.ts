@@ -7,7 +7,7 @@ import { signalsFromSequences } from '../build';
 import { quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory } from '../../sequence';
 import type { SequenceModel } from '../../onnx';
-import { chooseVectors, shrinkVectors, type VectorsChoice } from '../build';
+import { chooseVectors, parseVectorsChoice, shrinkVectors, type VectorsChoice } from '../build';
 import type { ScoringModel } from './baselines';
 import type { Dataset, UserSequence } from './datasets';
 
@@ -34,6 +34,28 @@ export const DEFAULT_ENGINE_EVAL: EngineEvalSettings = {
   useContent: true,
   vectors: 'full',
 };
+
+/** What `--engine '{…}'` may set: any rank or profile weight, and the build's neighbours, window, content and vectors. */
+export type EngineEvalOverrides = Partial<{ rank: Partial<RankSettings>; profile: Partial<ProfileSettings>; neighbors: number; window: number; useContent: boolean; vectors: string }>;
+
+/** The defaults with the overrides given; one resolution for every protocol, so none of them drops a setting. */
+export function engineEvalSettings(o: EngineEvalOverrides = {}): EngineEvalSettings {
+  return {
+    ...DEFAULT_ENGINE_EVAL,
+    ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
+    ...(o.window !== undefined ? { window: o.window } : {}),
+    ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
+    ...(o.vectors !== undefined ? { vectors: checkedVectors(o.vectors) } : {}),
+    rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
+    profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
+  };
+}
+
+function checkedVectors(text: string): VectorsChoice {
+  const choice = parseVectorsChoice(text);
+  if (!choice) throw new RangeError(`eval: engine setting "vectors" must be "auto", "full" or "pca-<d>" (e.g. "pca-128"), not ${JSON.stringify(text)}`);
+  return choice;
+}
 
 const HOUR = 3_600_000;
 

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { coOccurrence, HALF_LIFE_GRID, itemKnn, mostPop, trainPopularity, type ScoringModel } from './baselines';
 import { loadDataset, type Dataset } from './datasets';
 import type { RankModel } from '../../rank';
-import { parseVectorsChoice, type VectorsChoice } from '../build';
-import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
+import { buildEvalCatalog, engineEvalSettings, engineModel, type EngineEvalOverrides, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
 import { createSequenceModel, type SequenceModel } from '../../onnx';
@@ -25,7 +24,7 @@ export interface EvalOptions {
   /** Score VALID only: for choosing settings without computing (or seeing) TEST. */
   validOnly?: boolean;
   /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
-  engine?: Partial<{ rank: Partial<EngineEvalSettings['rank']>; profile: Partial<EngineEvalSettings['profile']>; neighbors: number; window: number; useContent: boolean; vectors: string }>;
+  engine?: EngineEvalOverrides;
   /**
    * Training settings of the sequence model (`sasrec`, and the engine's sequence signal). `heldOut: 'train-last'`
    * early-stops on each user's last TRAIN item instead of VALID and trains without it, so that scores on VALID are
@@ -84,12 +83,6 @@ async function evaluate(model: ScoringModel, split: Split, itemCount: number, ph
 
 async function validNdcg(model: ScoringModel, split: Split, n: number): Promise<number> {
   return (await evaluate(model, split, n, 'valid', []))['metrics']['NDCG@10'];
-}
-
-function checkedVectors(text: string): VectorsChoice {
-  const choice = parseVectorsChoice(text);
-  if (!choice) throw new RangeError(`eval: engine setting "vectors" must be "auto", "full" or "pca-<d>" (e.g. "pca-128"), not ${JSON.stringify(text)}`);
-  return choice;
 }
 
 /** `pocketrec eval`: the split, its checksums, the baselines and the engine, on one data set. */
@@ -151,16 +144,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       await run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
   }
-  const o = options.engine ?? {};
-  const settings: EngineEvalSettings = {
-    ...DEFAULT_ENGINE_EVAL,
-    ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
-    ...(o.window !== undefined ? { window: o.window } : {}),
-    ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
-    ...(o.vectors !== undefined ? { vectors: checkedVectors(o.vectors) } : {}),
-    rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
-    profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
-  };
+  const settings = engineEvalSettings(options.engine);
   const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
   // The sequence model is trained once on TRAIN (early-stopped on VALID), then scored through onnxruntime exactly
   // as the worker runs it: alone as `sasrec`, and inside the engine.

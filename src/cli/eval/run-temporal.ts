@@ -1,6 +1,6 @@
 import { HALF_LIFE_GRID, coOccurrence, itemKnn, mostPop, trainPopularity, type ScoringModel } from './baselines';
 import { loadDataset, type Dataset } from './datasets';
-import { buildEvalCatalog, DEFAULT_ENGINE_EVAL, engineModel, type EngineEvalSettings } from './engine-model';
+import { buildEvalCatalog, engineEvalSettings, engineModel, type EngineEvalSettings } from './engine-model';
 import { coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import type { EvalOptions } from './run-eval';
 import { CO_HALF_LIFE_DAYS_GRID, decayedCoOccurrence, mostPopRecent } from './temporal-baselines';
@@ -203,15 +203,7 @@ export async function runTemporalEval(options: TemporalEvalOptions): Promise<Tem
     await run((split) => recency(split, days.h), { positionHalfLife: position.h, coHalfLifeDays: days.h });
   }
   if (want('engine')) {
-    const o = options.engine ?? {};
-    const settings: EngineEvalSettings = {
-      ...DEFAULT_ENGINE_EVAL,
-      ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}),
-      ...(o.window !== undefined ? { window: o.window } : {}),
-      ...(o.useContent !== undefined ? { useContent: o.useContent } : {}),
-      rank: { ...DEFAULT_ENGINE_EVAL.rank, ...o.rank },
-      profile: { ...DEFAULT_ENGINE_EVAL.profile, ...o.profile },
-    };
+    const settings = engineEvalSettings(options.engine);
     // Each split's catalogue is built from its own training log only, with the build's now at its cut. No sequence
     // model here: the engine's other signals, so that the table runs in minutes on a laptop.
     const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
