@@ -1,55 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { columnsFromItems, encodeColumns, encodeRecords, loadCatalog, type CatalogCache, type CatalogManifestV2, type CatalogPart, type Item } from '../../src/catalog';
+import { loadCatalog, type CatalogCache, type Item } from '../../src/catalog';
+import { buildV2 } from '../helpers/catalog-files';
 import { catalogFolderName, openStore } from '../../src/store';
-import { quantizeRows } from '../../src/vector';
 
 const base = 'https://shop.test/';
 
-const hex = async (bytes: Uint8Array) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)), (b) => b.toString(16).padStart(2, '0')).join('');
-
-async function part(url: string, bytes: Uint8Array, sections: CatalogPart['sections'], chunkBytes: number): Promise<CatalogPart> {
-  const chunkSha256: string[] = [];
-  for (let at = 0; at < bytes.length; at += chunkBytes) chunkSha256.push(await hex(bytes.subarray(at, at + chunkBytes)));
-  return { url, bytes: bytes.byteLength, sha256: await hex(bytes), chunkBytes, chunkSha256, sections };
-}
-
-/** The files of a v2 build, made with the same encoders `pocketrec build` uses. */
+/** A v2 build served from `base`, with vectors that depend on the version's length (equal lengths, equal bytes). */
 async function v2Files(items: Item[], version: string, dim = 4, chunkBytes = 1024) {
-  const columns = columnsFromItems(items, { popularity: { [items[0]!.id]: 3 } });
-  const records = encodeRecords(items);
-  const encoded = encodeColumns(columns, records.offsets);
-  const vectors = Float32Array.from({ length: items.length * dim }, (_, i) => Math.sin(i + version.length));
-  const rows = quantizeRows(vectors, dim);
-  const emb = new Uint8Array(items.length * 4 + rows.values.length);
-  new Float32Array(emb.buffer, 0, items.length).set(rows.scales);
-  new Int8Array(emb.buffer, items.length * 4).set(rows.values);
-  const manifest: CatalogManifestV2 = {
-    formatVersion: 2,
-    version,
-    itemCount: items.length,
-    parts: {
-      columns: await part(`${version}/columns.bin`, encoded.bytes, encoded.sections, chunkBytes),
-      records: await part(`${version}/items.ndjson`, records.bytes, [], chunkBytes),
-      embeddings: {
-        ...(await part(`${version}/embeddings.bin`, emb, [
-          { name: 'scales', dtype: 'f32', offset: 0, length: items.length },
-          { name: 'values', dtype: 'i8', offset: items.length * 4, length: rows.values.length },
-        ], chunkBytes)),
-        model: 'test-encoder',
-        dim,
-      },
-    },
-  };
-  return {
-    manifest,
-    rows,
-    files: {
-      [`${base}catalog.json`]: new TextEncoder().encode(JSON.stringify(manifest)),
-      [`${base}${version}/columns.bin`]: encoded.bytes,
-      [`${base}${version}/items.ndjson`]: records.bytes,
-      [`${base}${version}/embeddings.bin`]: emb,
-    } as Record<string, Uint8Array>,
-  };
+  const vectors = (all: Item[], d: number) => Float32Array.from({ length: all.length * d }, (_, i) => Math.sin(i + version.length));
+  const build = await buildV2(items, version, { dim, chunkBytes, vectors });
+  return { ...build, files: Object.fromEntries(Object.entries(build.files).map(([name, bytes]) => [`${base}${name}`, bytes])) };
 }
 
 function site(files: Record<string, Uint8Array>) {
