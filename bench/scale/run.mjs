@@ -49,7 +49,8 @@ const peakOf = (renderers) => renderers.reduce((m, r) => ({ rssMB: Math.max(m.rs
 const bundle = await rolldown({ input: join(root, 'bench/scale/scan-worker.ts'), platform: 'browser' });
 writeFileSync(join(work, 'scan-worker.js'), (await bundle.generate({ format: 'esm' })).output[0].code);
 
-const port = 4300 + Math.floor(Math.random() * 500);
+// A fixed port (BENCH_PORT) so that parallel runs on one machine can be kept apart.
+const port = Number(process.env.BENCH_PORT ?? 4299);
 const server = spawn(process.execPath, [join(root, 'scripts/serve.mjs'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((ok) => server.stdout.once('data', ok));
 const results = [];
