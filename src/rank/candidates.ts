@@ -52,7 +52,7 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
   // Lower bounds of real items' final scores (features are never negative): the scan's best with their
   // features, the boosted items without theirs.
   const seeds = new Float64Array(scan.indices.length + boosted.length);
-  scan.indices.forEach((i, j) => (seeds[j] = scan.scores[j]! + scorer.features(i)));
+  for (let j = 0; j < scan.indices.length; j++) seeds[j] = scan.scores[j]! + scorer.features(scan.indices[j]!);
   seeds.set(boostedPart, scan.indices.length);
   const floor = seeds.length < want ? -Infinity : kthLargest(seeds, want) - scorer.featureBound - SLACK;
   const near = scan.above(floor);
@@ -73,7 +73,10 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
   }
   // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
   const order = topK(final.subarray(0, size), want, undefined, pool);
-  return { indices: Uint32Array.from(order, (p) => pool[p]!), scores: Float32Array.from(order, (p) => final[p]!) };
+  const indices = new Uint32Array(order.length);
+  const scores = new Float32Array(order.length);
+  for (let j = 0; j < order.length; j++) (indices[j] = pool[order[j]!]!), (scores[j] = final[order[j]!]!);
+  return { indices, scores };
 }
 
 /** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */

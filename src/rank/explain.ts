@@ -20,23 +20,49 @@ const VERBS: Record<string, string> = {
  * history term with no recent item resembling the result) gives way to the next largest, so a reason is never
  * invented; with no positive term at all the result is simply from the catalogue.
  */
-export function reasonFromTerms(model: RankModel, profile: Profile, index: number, terms: readonly TermContribution[]): Reason {
+export function reasonFromTerms(model: RankModel, profile: Profile, index: number, terms: readonly TermContribution[], closest: ClosestRecent = (i) => closestRecent(model, profile, i)): Reason {
   // A term this item gets no more of than the average item does explains nothing about it, however large.
   const ordered = terms.filter((t) => t.value > 0 && (t.lift === undefined || t.lift > 0)).sort((a, b) => b.value - a.value);
   for (const t of ordered) {
-    const reason = nameTerm(model, profile, index, t);
+    const reason = nameTerm(model, profile, index, t, closest);
     if (reason) return reason;
   }
   return { kind: 'catalog' };
 }
 
-function nameTerm(model: RankModel, profile: Profile, index: number, { term, source }: TermContribution): Reason | null {
+/** The recent event that put most into an item's history term (see `closestRecent`), or undefined. */
+export type ClosestRecent = (index: number) => Profile['recent'][number] | undefined;
+
+/**
+ * `closestRecent` for the results of one request: their resemblance to every recent item in one kernel call
+ * (int8, in WASM where it runs) on first use, instead of a float dot product per result and recent item in JS.
+ */
+export function createClosestRecent(model: RankModel, profile: Profile, indices: readonly number[]): ClosestRecent {
+  let sims: Float32Array | undefined;
+  const recent = profile.recent;
+  return (index) => {
+    const at = indices.indexOf(index);
+    if (at < 0) return closestRecent(model, profile, index);
+    sims ??= model.kernel.dots(model.rows, indices, recent.map((e) => e.index));
+    let best: Profile['recent'][number] | undefined;
+    let bestShare = 0;
+    for (let p = 0; p < recent.length; p++) {
+      const event = recent[p]!;
+      if (event.weight <= 0 || event.index === index) continue;
+      const share = event.weight * sims[at * recent.length + p]!;
+      if (share > bestShare) (bestShare = share), (best = event);
+    }
+    return best;
+  };
+}
+
+function nameTerm(model: RankModel, profile: Profile, index: number, { term, source }: TermContribution, closest: ClosestRecent): Reason | null {
   const code = model.categories.codes[index]!;
   const category = code === 0 ? undefined : model.categories.names[code];
   switch (term) {
     case 'history':
     case 'attention': {
-      const event = source === undefined ? closestRecent(model, profile, index) : [...profile.recent].reverse().find((e) => e.index === source);
+      const event = source === undefined ? closest(index) : [...profile.recent].reverse().find((e) => e.index === source);
       return event ? { kind: 'history', source: event.index, eventType: event.type } : null;
     }
     case 'intent':

@@ -2,7 +2,7 @@ import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '..
 import { selectCandidates } from './candidates';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
-import { reasonFromTerms } from './explain';
+import { createClosestRecent, reasonFromTerms } from './explain';
 import { addAttention, createScorer, createTermReporter, scoreAll, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
@@ -151,9 +151,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
 export function recommend(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): Ranked[] {
   const { scoreOf, pinned, chosen, explored, scorer } = rankIndices(model, profile, request, settings, profileSettings);
   const terms = chosen.length > 0 ? createTermReporter(model, profile, settings, profileSettings, request.now, request.context, request.sequence, scorer)(chosen) : [];
+  const closest = createClosestRecent(model, profile, chosen);
   return [
     ...pinned.map((index) => ({ index, score: scoreOf(index), reason: { kind: 'pinned' } as const })),
-    ...chosen.map((index, j) => ({ index, score: scoreOf(index), reason: reasonFromTerms(model, profile, index, terms[j]!) })),
+    ...chosen.map((index, j) => ({ index, score: scoreOf(index), reason: reasonFromTerms(model, profile, index, terms[j]!, closest) })),
     ...(explored === undefined ? [] : [{ index: explored, score: scoreOf(explored), reason: { kind: 'explore' } as const }]),
   ];
 }

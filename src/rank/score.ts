@@ -19,8 +19,12 @@ function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32A
   const dim = profile.longTerm.vector.length;
   const history = new Float32Array(dim);
   const intent = new Float32Array(dim);
+  // Plain loops over one scratch copy: this runs on every request (typed-array `from` with a map function is a
+  // generic, slow path in V8). Same operations in the same order as before, so the same f32 results.
+  const unit = new Float32Array(dim);
   const add = (into: Float32Array, v: Float32Array, w: number) => {
-    const unit = normalize(Float32Array.from(v));
+    unit.set(v);
+    normalize(unit);
     for (let i = 0; i < dim; i++) into[i]! += w * unit[i]!;
   };
   if (profile.longTerm.mass > 0) add(history, profile.longTerm.vector, 1);
@@ -30,8 +34,13 @@ function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32A
   for (let i = 0; i < dim; i++) norm += (history[i]! + intent[i]!) ** 2;
   if (norm === 0) return { taste: null, history, intent };
   const scale = 1 / Math.sqrt(norm);
-  for (let i = 0; i < dim; i++) (history[i]! *= scale), (intent[i]! *= scale);
-  return { taste: Float32Array.from(history, (h, i) => h + intent[i]!), history, intent };
+  const taste = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) {
+    history[i]! *= scale;
+    intent[i]! *= scale;
+    taste[i] = history[i]! + intent[i]!;
+  }
+  return { taste, history, intent };
 }
 
 /** Positive affinities as shares of their total, so each term lies in [0, 1] whatever the history length. */
@@ -146,44 +155,50 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
   const tagOffsets = model.tags.offsets;
   const tagCodes = model.tags.codes;
 
+  const publishedMs = model.publishedMs;
+  const logPrices = usePrice ? logPricesOf(model) : null;
+  const { freshnessWeight, categoryWeight, contextWeight, tagWeight, brandWeight, priceWeight } = settings;
+
   const features = (i: number, record?: TermSink): number => {
-    // Plain statements, no closure: this runs for every candidate on every request.
+    // Plain statements over typed arrays, no closure or Map: this runs for every candidate on every request.
     let s = 0;
     let v = 0;
     if (useFresh) {
-      const age = now - model.publishedMs[i]!;
+      const age = now - publishedMs[i]!;
       if (age >= 0 && age < freshMs) {
-        s += v = settings.freshnessWeight * (1 - age / freshMs);
+        s += v = freshnessWeight * (1 - age / freshMs);
         record?.('fresh', v);
       }
     }
     const category = categoryCodes[i]!;
     if (category !== 0) {
       if (categories) {
-        s += v = settings.categoryWeight * categories[category]!;
+        s += v = categoryWeight * categories[category]!;
         record?.('category', v);
       }
       if (situational) {
-        s += v = settings.contextWeight * situational[category]!;
+        s += v = contextWeight * situational[category]!;
         record?.('context', v);
       }
     }
     if (tags) {
       let t = 0;
-      for (let q = tagOffsets[i]!; q < tagOffsets[i + 1]!; q++) t += tags[tagCodes[q]!]!;
-      s += v = settings.tagWeight * Math.min(1, t);
+      const end = tagOffsets[i + 1]!;
+      for (let q = tagOffsets[i]!; q < end; q++) t += tags[tagCodes[q]!]!;
+      s += v = tagWeight * Math.min(1, t);
       record?.('tag', v);
     }
     const brand = brandCodes[i]!;
     if (brand !== 0 && brands) {
-      s += v = settings.brandWeight * brands[brand]!;
+      s += v = brandWeight * brands[brand]!;
       record?.('brand', v);
     }
-    if (usePrice) {
-      const price = model.prices[i]!;
-      if (price > 0) {
-        const z = (Math.log(price) - priceMean) / priceSd;
-        s += v = settings.priceWeight * Math.exp(-0.5 * z * z);
+    if (logPrices) {
+      // NaN (no price) and log(0) = -Infinity fail the test, as `price > 0` did.
+      const logPrice = logPrices[i]!;
+      if (logPrice > -Infinity) {
+        const z = (logPrice - priceMean) / priceSd;
+        s += v = priceWeight * Math.exp(-0.5 * z * z);
         record?.('price', v);
       }
     }
@@ -228,6 +243,18 @@ function maxOf(weights: Float64Array): number {
   let max = 0;
   for (const w of weights) max = Math.max(max, w);
   return max;
+}
+
+const logPrices = new WeakMap<RankModel, Float64Array>();
+/** ln(price) per item, once per model: the price band needs it for every candidate of every request. */
+function logPricesOf(model: RankModel): Float64Array {
+  let value = logPrices.get(model);
+  if (!value) {
+    value = new Float64Array(model.count);
+    for (let i = 0; i < model.count; i++) value[i] = Math.log(model.prices[i]!);
+    logPrices.set(model, value);
+  }
+  return value;
 }
 
 const newest = new WeakMap<RankModel, number>();
