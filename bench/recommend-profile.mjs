@@ -100,6 +100,16 @@ async function shop(count) {
   return core.createRankModel({ columns: core.columnsFromItems(items, signals), rows, records: core.recordsFromItems(items), kernel });
 }
 
+/** A built catalogue gets the scale bench's history (views of its first items, every sixth added to the cart). */
+function benchHistory(model) {
+  const profile = core.createProfile(model.dim);
+  for (let i = 0; i < 20; i++) {
+    const event = { type: i % 6 === 5 ? 'add_to_cart' : 'view', itemId: model.ids[i % 40], ts: NOW - (20 - i) * 1000 };
+    core.foldEvent(profile, event, { space: model, attributesOf: (j) => model.attributesOf(j) });
+  }
+  return profile;
+}
+
 function history(model, length) {
   const profile = core.createProfile(model.dim);
   const types = ['view', 'view', 'view', 'click', 'add_to_cart', 'purchase', 'like'];
@@ -126,7 +136,7 @@ console.log('| items | recommend p50 / p95 ms | exact scan p50 / p95 ms | p95 ra
 console.log('|---|---|---|---|---|');
 for (const count of sizes) {
   const model = catalogPath ? await built(catalogPath) : await shop(count);
-  const profile = history(model, 20);
+  const profile = catalogPath ? benchHistory(model) : history(model, 20);
   const request = { k: 10, now: NOW, context: { device: 'mobile' } };
   const scorer = core.createScorer(model, profile, core.DEFAULT_RANK_SETTINGS, core.DEFAULT_PROFILE_SETTINGS, NOW, request.context);
   // The bench's exact scan: the taste vector alone, top 10.

@@ -23,9 +23,9 @@ const SLACK = 1e-9;
  *
  * One fused kernel pass scores every item by its scan score (similarity terms plus popularity, trend and the
  * sequence model's vote, see `Scorer`), keeps the `want` best and every row's score. The items the sparse
- * boosts name (neighbours and transitions of the recent items) are scored apart, and the scan leaves them out.
- * Features are never negative, so the scan's best with their features and the boosted items without theirs are
- * lower bounds of real items' final scores: the `want`-th best of them, `floor`, is at most the true `want`-th
+ * boosts name (neighbours and transitions of the recent items) take their scan scores from the kept ones and are
+ * counted apart from the scan's rows. Features are never negative, so the scan's best with their features and
+ * the boosted items without theirs are lower bounds of distinct items' final scores: the `want`-th best of them, `floor`, is at most the true `want`-th
  * best. An item's features add at most `featureBound`, so one whose score without features is below
  * `floor - featureBound` cannot make the list. A second pass over the kept scores (4 bytes a row, not the
  * matrix) collects the scanned items above that; only they and the boosted items above it get the per-item
@@ -38,45 +38,54 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
   const { kernel, rows } = model;
   if (want <= 0) return { indices: new Uint32Array(0), scores: new Float32Array(0) };
   const { boosted, boosts } = boostedRows(scorer, skip);
+  // The scan scores the boosted rows too, and its kept scores give theirs: one pass over the matrix, no second
+  // look-up of scattered rows.
+  const scan = kernel.scan(rows, scorer.queries, want, skip, scorer.bias);
+  const boostedScan = scan.scoresOf(boosted);
   // Scan score plus boost: a boosted item's final score without its features, so at most featureBound below it.
-  const boostedScan = kernel.scoreRows(rows, scorer.queries, boosted, undefined, scorer.bias);
   const boostedPart = new Float64Array(boosted.length);
   for (let j = 0; j < boosted.length; j++) boostedPart[j] = boostedScan[j]! + boosts[j]!;
+  // Marked for the rest of the call, so that the scan's rows leave them to the boosted part (counted once).
   for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 1;
-  let scan;
   try {
-    scan = kernel.scan(rows, scorer.queries, want, skip, scorer.bias);
+    // Lower bounds of distinct items' final scores (features are never negative): the scan's best that no boost
+    // names, with their features, and the boosted items without theirs. There are at least `want` of them when
+    // the scan found `want`: each boosted row among its best has its own bound in the second part.
+    const seeds = new Float64Array(scan.indices.length + boosted.length);
+    let n = 0;
+    for (let j = 0; j < scan.indices.length; j++) {
+      const i = scan.indices[j]!;
+      if (skip[i] === 0) seeds[n++] = scan.scores[j]! + scorer.features(i);
+    }
+    seeds.set(boostedPart, n);
+    n += boosted.length;
+    const floor = n < want ? -Infinity : kthLargest(seeds, n, want) - scorer.featureBound - SLACK;
+    const near = scan.above(floor);
+
+    const pool = new Uint32Array(near.indices.length + boosted.length);
+    const final = new Float64Array(pool.length);
+    let size = 0;
+    for (let j = 0; j < near.indices.length; j++) {
+      const i = near.indices[j]!;
+      if (skip[i] !== 0) continue;
+      pool[size] = i;
+      final[size++] = near.scores[j]! + scorer.features(i);
+    }
+    for (let j = 0; j < boosted.length; j++) {
+      if (boostedPart[j]! < floor) continue;
+      const i = boosted[j]!;
+      pool[size] = i;
+      final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
+    }
+    // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
+    const order = topK(final.subarray(0, size), want, undefined, pool);
+    const indices = new Uint32Array(order.length);
+    const scores = new Float32Array(order.length);
+    for (let j = 0; j < order.length; j++) (indices[j] = pool[order[j]!]!), (scores[j] = final[order[j]!]!);
+    return { indices, scores };
   } finally {
     for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 0;
   }
-  // Lower bounds of real items' final scores (features are never negative): the scan's best with their
-  // features, the boosted items without theirs.
-  const seeds = new Float64Array(scan.indices.length + boosted.length);
-  for (let j = 0; j < scan.indices.length; j++) seeds[j] = scan.scores[j]! + scorer.features(scan.indices[j]!);
-  seeds.set(boostedPart, scan.indices.length);
-  const floor = seeds.length < want ? -Infinity : kthLargest(seeds, want) - scorer.featureBound - SLACK;
-  const near = scan.above(floor);
-
-  const pool = new Uint32Array(near.indices.length + boosted.length);
-  const final = new Float64Array(pool.length);
-  let size = 0;
-  for (let j = 0; j < near.indices.length; j++) {
-    const i = near.indices[j]!;
-    pool[size] = i;
-    final[size++] = near.scores[j]! + scorer.features(i);
-  }
-  for (let j = 0; j < boosted.length; j++) {
-    if (boostedPart[j]! < floor) continue;
-    const i = boosted[j]!;
-    pool[size] = i;
-    final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
-  }
-  // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
-  const order = topK(final.subarray(0, size), want, undefined, pool);
-  const indices = new Uint32Array(order.length);
-  const scores = new Float32Array(order.length);
-  for (let j = 0; j < order.length; j++) (indices[j] = pool[order[j]!]!), (scores[j] = final[order[j]!]!);
-  return { indices, scores };
 }
 
 /** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */
@@ -88,7 +97,33 @@ function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; 
   return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
 }
 
-/** The k-th largest value (1-based) of a few values. */
-function kthLargest(values: Float64Array, k: number): number {
-  return Float64Array.from(values).sort()[values.length - k]!;
+/** The k-th largest (1-based) of the first n values: a k-sized min-heap, not a sort of all n. */
+function kthLargest(values: Float64Array, n: number, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  for (let j = 0; j < n; j++) {
+    const v = values[j]!;
+    if (size < k) {
+      let c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (heap[p]! <= v) break;
+        heap[c] = heap[p]!;
+        c = p;
+      }
+      heap[c] = v;
+    } else if (v > heap[0]!) {
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= k) break;
+        const m = l + 1 < k && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (heap[m]! >= v) break;
+        heap[c] = heap[m]!;
+        c = m;
+      }
+      heap[c] = v;
+    }
+  }
+  return heap[0]!;
 }

@@ -75,7 +75,11 @@ export function createJsKernel(): VectorKernel {
     topK: (rows, queries, k, skip, bias) => select(rows, queries, k, skip, bias, null, 'topK'),
     scan(rows, queries, k, skip, bias) {
       const all = new Float32Array(checkRows(rows, 'scan'));
-      return { ...select(rows, queries, k, skip, bias, all, 'scan'), above: (floor) => (checkFloor(floor, 'scan.above'), rowsAbove(all, floor)) };
+      return {
+        ...select(rows, queries, k, skip, bias, all, 'scan'),
+        above: (floor) => (checkFloor(floor, 'scan.above'), rowsAbove(all, floor)),
+        scoresOf: (indices, out) => keptScores(all, indices, out, 'scan.scoresOf'),
+      };
     },
     scoreRows(rows, queries, indices, out, bias) {
       const count = checkRows(rows, 'scoreRows');
@@ -125,6 +129,15 @@ function select(rows: Int8Rows, queries: readonly ScanQuery[], k: number, skip: 
     }
   }
   return finishSelection(heap.rows, heap.scores, heap.size);
+}
+
+/** Kept scores of some rows, read back (`scan.scoresOf`). */
+export function keptScores(all: Float32Array, indices: ArrayLike<number>, out: Float32Array | undefined, where: string): Float32Array {
+  checkIndices('indices', indices, all.length, where);
+  const result = out ?? new Float32Array(indices.length);
+  checkLength('out', result.length, indices.length, where);
+  for (let j = 0; j < indices.length; j++) result[j] = all[indices[j]!]!;
+  return result;
 }
 
 function rowsAbove(all: Float32Array, floor: number): ScoredRows {

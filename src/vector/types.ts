@@ -40,6 +40,11 @@ export interface KernelScan extends TopKResult {
    * the kernel's scratch memory: this answers only until the kernel's next call, and throws `invalid-option` after.
    */
   above(floor: number): ScoredRows;
+  /**
+   * The kept score of each row of `indices` (NaN for a skipped row), into `out[j]` for `indices[j]`: what score()
+   * gives those rows, read back instead of scanned again. Same lifetime as above().
+   */
+  scoresOf(indices: ArrayLike<number>, out?: Float32Array): Float32Array;
 }
 
 export const KERNEL_KINDS = Object.freeze(['wasm-simd', 'js'] as const);

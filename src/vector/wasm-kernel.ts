@@ -1,5 +1,5 @@
 import { PocketRecError } from '../errors';
-import { createJsKernel } from './js-kernel';
+import { createJsKernel, keptScores } from './js-kernel';
 import { KERNEL_WASM } from './kernel-wasm.generated';
 import { checkFloor, checkIndices, checkK, checkLength, checkQueries, checkRows, checkShape, invalid, paddedDim, quantizeQuery } from './query';
 import { finishSelection } from './selection';
@@ -226,6 +226,12 @@ function createWasmKernel(exports: KernelExports): VectorKernel {
           reserve(out + count * 4);
           const n = exports.above(all, count, floor, idx, out);
           return { indices: new Uint32Array(memory.buffer, idx, n).slice(), scores: new Float32Array(memory.buffer, out, n).slice() };
+        },
+        scoresOf(indices, out) {
+          if (calls !== scanned) {
+            throw invalid('a later kernel call overwrote the scores this scan kept (scan.scoresOf). Call scoresOf() before the next call on the kernel.', { where: 'scan.scoresOf' });
+          }
+          return keptScores(new Float32Array(memory.buffer, all, count), indices, out, 'scan.scoresOf');
         },
       };
     },

@@ -97,6 +97,32 @@ describe('the candidate stage equals a dense ranking', () => {
     });
   }
 
+  for (const kind of ['wasm', 'js'] as const) {
+    it(`${kind}: boosted items that are also the scan's best count once (every item's neighbours are the most popular)`, () => {
+      const base = shop(kind === 'wasm' ? wasm : createJsKernel(), 3000, 16, 15);
+      // Items 0..59 are the most popular by far (the scan's best) and everyone's neighbours (boosted), with boosts
+      // small enough that order among them is still open: the stage must not count one item as two seeds.
+      const popular = 60;
+      const popularity = Float32Array.from({ length: base.count }, (_, i) => (i < popular ? 1 - i / 1000 : 0.1 * base.popularity[i]!));
+      const offsets = Uint32Array.from({ length: base.count + 1 }, (_, i) => i * 8);
+      const targets = Uint32Array.from({ length: base.count * 8 }, (_, p) => (p * 7 + Math.floor(p / 8)) % popular);
+      const weights = Uint16Array.from({ length: base.count * 8 }, (_, p) => 1000 + ((p * 2654435761) % 60000));
+      const records = { count: base.count, load: async () => {}, get: (i: number) => ({ id: base.ids[i]!, title: base.titleOf(i) }) };
+      const model = createRankModel({ columns: { ...base, popularity, neighbors: { offsets, targets, weights } }, rows: base.rows, records, kernel: base.kernel });
+      for (const [seed, length] of [[7, 5], [8, 40]] as const) {
+        const profile = history(model, seed, length);
+        const settings = { ...DEFAULT_RANK_SETTINGS, popularityWeight: 2, diversityLambda: 1, maxPerCategory: Infinity };
+        const ranked = rankIndices(model, profile, { k: 10, now: NOW }, settings);
+        const dense = scoreAll(model, createScorer(model, profile, settings, DEFAULT_PROFILE_SETTINGS, NOW));
+        const skip = (i: number) => profile.seen.has(i) || profile.purchased.has(i) || profile.dismissed.has(i);
+        const expected = denseTop(dense, 50, skip);
+        expect(expected.filter((i) => i < popular).length, 'the boosted popular items fill most of the top').toBeGreaterThan(30);
+        expect(Array.from(ranked.pool), `history ${length}`).toEqual(expected);
+        expected.forEach((i, p) => expect(ranked.poolScores[p]).toBeCloseTo(dense[i]!, 5));
+      }
+    });
+  }
+
   it('honours filters, exclusions and pinned items through the skip mask', () => {
     const model = shop(wasm, 3000, 16, 21);
     const profile = history(model, 5, 30);

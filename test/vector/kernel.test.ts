@@ -147,6 +147,14 @@ describe('WASM and JS kernels agree bit for bit', () => {
               }
               expect(() => again.above(NaN)).toThrow(/floor is NaN/);
               expect(() => j.above(NaN)).toThrow(/floor is NaN/);
+              // Kept scores read back by row, repeated and unordered rows included: score()'s bits, NaN if skipped.
+              const rowsOf = count === 0 ? [] : [count - 1, 0, Math.floor(count / 2), 0];
+              const kept = Float32Array.from(rowsOf, (i) => (mask && mask[i] ? NaN : dense[i]!));
+              expect(bits(again.scoresOf(rowsOf)), `dim ${dim} count ${count}`).toEqual(bits(kept));
+              expect(bits(j.scoresOf(rowsOf))).toEqual(bits(kept));
+              expect(() => again.scoresOf([count])).toThrow(/outside the/);
+              wasm.topK(a, queries, k, mask, bias);
+              expect(() => again.scoresOf(rowsOf)).toThrow(/later kernel call/);
             }
           }
         }
