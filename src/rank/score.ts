@@ -212,11 +212,7 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
     (brands ? settings.brandWeight * maxOf(brands) : 0) +
     (usePrice ? settings.priceWeight : 0);
 
-  const boosts = new Map<number, number>();
-  const halfLife = profileSettings.halfLifeDays * DAY_MS;
-  addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLife, boosts);
-  // Transitions speak about what comes right after the latest items, so only the last few count.
-  addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLife, boosts);
+  const boosts = sequenceBoosts(model, profile, settings, profileSettings.halfLifeDays * DAY_MS, now);
 
   return { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features };
 }
@@ -295,18 +291,47 @@ function scanBias(model: RankModel, settings: RankSettings, sequence: Float32Arr
   return withSequence.bias;
 }
 
-function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, out: Map<number, number>): void {
+const boostScratch = new WeakMap<RankModel, { sums: Float64Array; marked: Uint8Array }>();
+
+/**
+ * The neighbours' and transitions' boosts of the recent sequence, summed per target in a per-model scratch column
+ * (a few hundred targets take a Map look-up and insert each once, not once per entry) and handed out as a Map in
+ * the order the targets were first named. The scratch is zeroed again before returning.
+ */
+function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettings, halfLifeMs: number, now: number): Map<number, number> {
+  let scratch = boostScratch.get(model);
+  if (!scratch) boostScratch.set(model, (scratch = { sums: new Float64Array(model.count), marked: new Uint8Array(model.count) }));
+  const touched: number[] = [];
+  addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLifeMs, scratch, touched);
+  // Transitions speak about what comes right after the latest items, so only the last few count.
+  addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLifeMs, scratch, touched);
+  const out = new Map<number, number>();
+  const { sums, marked } = scratch;
+  for (const i of touched) {
+    out.set(i, sums[i]!);
+    sums[i] = 0;
+    marked[i] = 0;
+  }
+  return out;
+}
+
+function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, into: { sums: Float64Array; marked: Uint8Array }, touched: number[]): void {
   if (!rows || weight === 0 || recent.length === 0) return;
   const n = recent.length;
-  recent.forEach((event, position) => {
-    if (event.weight <= 0) return;
+  const { offsets, targets, weights } = rows;
+  const { sums, marked } = into;
+  for (let position = 0; position < n; position++) {
+    const event = recent[position]!;
+    if (event.weight <= 0) continue;
     // Later events count more, both by position in the sequence and by age.
     const recency = Math.pow(2, -(now - event.ts) / halfLifeMs) * ((position + 1) / n);
-    for (let p = rows.offsets[event.index]!; p < rows.offsets[event.index + 1]!; p++) {
-      const target = rows.targets[p]!;
-      out.set(target, (out.get(target) ?? 0) + weight * recency * (rows.weights[p]! / WEIGHT_SCALE));
+    const end = offsets[event.index + 1]!;
+    for (let p = offsets[event.index]!; p < end; p++) {
+      const target = targets[p]!;
+      if (marked[target] === 0) (marked[target] = 1), touched.push(target);
+      sums[target]! += weight * recency * (weights[p]! / WEIGHT_SCALE);
     }
-  });
+  }
 }
 
 /**
