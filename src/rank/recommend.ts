@@ -179,7 +179,10 @@ function exploration(model: RankModel, profile: Profile, scorer: Scorer, pool: U
     if (!taken.has(i) && !known[codes[i]!] && (best < 0 || poolScores[p]! > poolScores[best]!)) best = p;
   }
   if (best >= 0) return pool[best];
-  const unknownOnly = Uint8Array.from(skip, (s, i) => (s || known[codes[i]!] || taken.has(i) ? 1 : 0));
+  // A plain loop: typed-array `from` with a map function is V8's slow generic path, here over every item.
+  const unknownOnly = new Uint8Array(skip.length);
+  for (let i = 0; i < skip.length; i++) if (skip[i] || known[codes[i]!]) unknownOnly[i] = 1;
+  for (const i of taken) unknownOnly[i] = 1;
   return selectCandidates(model, scorer, 1, unknownOnly).indices[0];
 }
 
