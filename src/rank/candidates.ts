@@ -90,10 +90,14 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
 
 /** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */
 function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; boosts: Float64Array } {
-  const boosted = new Uint32Array(scorer.boosts.size);
-  const boosts = new Float64Array(scorer.boosts.size);
+  const { indices, values } = scorer.boosts;
+  const boosted = new Uint32Array(indices.length);
+  const boosts = new Float64Array(indices.length);
   let n = 0;
-  for (const [i, boost] of scorer.boosts) if (skip[i] === 0) (boosted[n] = i), (boosts[n++] = boost);
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j]!;
+    if (skip[i] === 0) (boosted[n] = i), (boosts[n++] = values[j]!);
+  }
   return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
 }
 

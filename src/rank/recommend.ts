@@ -3,7 +3,7 @@ import { selectCandidates } from './candidates';
 import { diversify } from './diversify';
 import { scoreLexical } from './lexical-index';
 import { createClosestRecent, reasonFromTerms } from './explain';
-import { addAttention, createScorer, createTermReporter, scoreAll, type Scorer } from './score';
+import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, scoreAll, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -121,7 +121,7 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
   const scoreOf = (i: number): number => {
     const p = position.get(i);
     if (p !== undefined) return poolScores[p]!;
-    return model.kernel.scoreRows(model.rows, scorer.queries, [i], undefined, scorer.bias)[0]! + scorer.features(i) + (scorer.boosts.get(i) ?? 0);
+    return model.kernel.scoreRows(model.rows, scorer.queries, [i], undefined, scorer.bias)[0]! + scorer.features(i) + boostOf(scorer.boosts, i);
   };
   // A threshold says "nothing good" honestly: results below it are dropped, never replaced by weaker ones.
   const threshold = request.threshold ?? -Infinity;
@@ -213,7 +213,7 @@ export function searchItems(model: RankModel, request: SearchRequest): Ranked[] 
   const { query, vector, taste, k, threshold = -Infinity } = request;
   const lexical = scoreLexical(model.lexical, query, new Float32Array(model.count));
   const meaning = vector ? [{ vector, weight: 1 }] : [];
-  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: new Map(), featureBound: 0, features: () => 0 };
+  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: NO_BOOSTS, featureBound: 0, features: () => 0 };
   const skip = filterMask(model, request.filter);
   for (let want = Math.min(k, model.count); ; want = Math.min(want * 4, model.count)) {
     const { indices, scores } = selectCandidates(model, scorer, want, skip);

@@ -89,10 +89,37 @@ function byCode(weights: ReadonlyMap<string, number>, size: number, codeOf: (nam
 export interface Scorer {
   readonly queries: readonly ScanQuery[];
   readonly bias?: Float32Array;
-  readonly boosts: ReadonlyMap<number, number>;
+  readonly boosts: SparseBoosts;
   readonly featureBound: number;
   /** With `record`, each feature term is reported as it is added, so the report and the score cannot disagree. */
   features(index: number, record?: TermSink): number;
+}
+
+/**
+ * Sparse per-item additions as two parallel columns: item `indices[j]` gets `values[j]`, each item at most once.
+ * Typed arrays rather than a Map: the candidate stage walks them on every request.
+ */
+export interface SparseBoosts {
+  readonly indices: Uint32Array;
+  readonly values: Float64Array;
+}
+
+/** No boosts (search, look-alikes). */
+export const NO_BOOSTS: SparseBoosts = Object.freeze({ indices: new Uint32Array(0), values: new Float64Array(0) });
+
+/** Sparse boosts from a Map, in its order. */
+export function boostsFromMap(map: ReadonlyMap<number, number>): SparseBoosts {
+  const indices = new Uint32Array(map.size);
+  const values = new Float64Array(map.size);
+  let j = 0;
+  for (const [i, v] of map) (indices[j] = i), (values[j++] = v);
+  return { indices, values };
+}
+
+/** The boost of one item (0 without): a walk over the few boosted, for an item outside the candidate pool. */
+export function boostOf(boosts: SparseBoosts, index: number): number {
+  const at = boosts.indices.indexOf(index);
+  return at < 0 ? 0 : boosts.values[at]!;
 }
 
 /** The additive terms of the hybrid score, as `scoreTerms` reports them for a result. */
@@ -225,7 +252,8 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
 export function scoreAll(model: RankModel, scorer: Scorer, out: Float32Array = new Float32Array(model.count)): Float32Array {
   model.kernel.score(model.rows, scorer.queries, out, scorer.bias);
   for (let i = 0; i < model.count; i++) out[i]! += scorer.features(i);
-  for (const [i, boost] of scorer.boosts) out[i]! += boost;
+  const { indices, values } = scorer.boosts;
+  for (let j = 0; j < indices.length; j++) out[indices[j]!]! += values[j]!;
   return out;
 }
 
@@ -295,24 +323,26 @@ const boostScratch = new WeakMap<RankModel, { sums: Float64Array; marked: Uint8A
 
 /**
  * The neighbours' and transitions' boosts of the recent sequence, summed per target in a per-model scratch column
- * (a few hundred targets take a Map look-up and insert each once, not once per entry) and handed out as a Map in
- * the order the targets were first named. The scratch is zeroed again before returning.
+ * (no Map look-up per entry) and handed out as sparse columns in the order the targets were first named. The scratch is zeroed again before returning.
  */
-function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettings, halfLifeMs: number, now: number): Map<number, number> {
+function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettings, halfLifeMs: number, now: number): SparseBoosts {
   let scratch = boostScratch.get(model);
   if (!scratch) boostScratch.set(model, (scratch = { sums: new Float64Array(model.count), marked: new Uint8Array(model.count) }));
   const touched: number[] = [];
   addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, now, halfLifeMs, scratch, touched);
   // Transitions speak about what comes right after the latest items, so only the last few count.
   addSequenceSignal(model.transitions, profile.recent.slice(-3), settings.transitionWeight, now, halfLifeMs, scratch, touched);
-  const out = new Map<number, number>();
   const { sums, marked } = scratch;
-  for (const i of touched) {
-    out.set(i, sums[i]!);
+  const indices = new Uint32Array(touched.length);
+  const values = new Float64Array(touched.length);
+  for (let j = 0; j < touched.length; j++) {
+    const i = touched[j]!;
+    indices[j] = i;
+    values[j] = sums[i]!;
     sums[i] = 0;
     marked[i] = 0;
   }
-  return out;
+  return { indices, values };
 }
 
 function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, now: number, halfLifeMs: number, into: { sums: Float64Array; marked: Uint8Array }, touched: number[]): void {
