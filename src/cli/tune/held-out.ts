@@ -5,7 +5,7 @@ import type { HeldOutCase } from './types';
  * remains), and the signals are built from everything else. `rest` keeps every visitor, in order, so the
  * aggregates see the same log minus exactly the held-out events.
  */
-export function holdOutLatest<S extends { items: readonly number[] }>(sequences: readonly S[]): { rest: S[]; cases: HeldOutCase[] } {
+export function holdOutLatest<S extends { items: ArrayLike<number> }>(sequences: readonly S[]): { rest: S[]; cases: HeldOutCase[] } {
   const rest: S[] = [];
   const cases: HeldOutCase[] = [];
   for (const s of sequences) {
@@ -13,7 +13,7 @@ export function holdOutLatest<S extends { items: readonly number[] }>(sequences:
       rest.push(s);
       continue;
     }
-    const history = s.items.slice(0, -1);
+    const history = Array.from(s.items).slice(0, -1);
     cases.push({ history, target: s.items[s.items.length - 1]! });
     // Other per-event columns (times) are cut at the same place.
     const cut = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.isArray(v) || ArrayBuffer.isView(v) ? (v as unknown as number[]).slice(0, -1) : v])) as S;

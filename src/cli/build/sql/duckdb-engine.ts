@@ -80,6 +80,16 @@ export async function computeAggregates(conn: DuckDBConnection, logSource: strin
   }
 }
 
+/**
+ * The neighbour lists again with another `maxNeighbors` (the tuned count): only the last statement depends on it,
+ * so the log and the co-occurrence tables stay as computed.
+ */
+export async function recomputeNeighbors(conn: DuckDBConnection, params: AggregateParams): Promise<void> {
+  const statement = aggregateStatements(params).find((s) => s.table === 'neighbors')!;
+  await conn.run('DROP TABLE neighbors');
+  await conn.run(statement.sql);
+}
+
 /** `--signals-out`: the output tables as one Parquet file each. */
 export async function writeSignalTables(conn: DuckDBConnection, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
