@@ -252,6 +252,8 @@ export interface Catalog {
   readonly records: ItemRecords;
   /** Present when the catalogue shipped vectors; `model` names their encoder, `lexicalFit` how a lexical one was fitted. */
   readonly embeddings?: { readonly model: string; readonly rows: Int8Rows; readonly lexicalFit?: LexicalFit };
+  /** The build's tuned engine settings (`settings` of a format-2 manifest), validated. */
+  readonly settings?: CatalogSettings;
   /** Present when the shipped vectors are a projection of the encoder's (their `dim` is the projection's). */
   readonly projection?: Projection & { readonly method: ProjectionInfo['method'] };
   /**
