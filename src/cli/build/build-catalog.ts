@@ -127,6 +127,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (plan.method === 'pca') {
       fit = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
       log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(fit.explained * 100).toFixed(1)} % of the variance kept`);
+      lap('projection');
     }
     const dim = fit ? fit.dim : encoder.dim;
     const index = new Map(ids.map((id, i) => [id, i]));
@@ -143,6 +144,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       let raw: RawSignals;
       try {
         await loadItems(db.conn, ids);
+        lap('items loaded into duckdb');
         const params = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
         if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
         else await computeAggregates(db.conn, options.interactions!, params, log);
