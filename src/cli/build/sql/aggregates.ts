@@ -15,6 +15,8 @@
  *   neighbors(kind VARCHAR, source_id VARCHAR, target_id VARCHAR, score DOUBLE)
  *     kind is 'neighbors', 'transitions' or 'boughtTogether'; each source keeps its top `maxNeighbors` rows by
  *     score with ties at the cut kept (`rank()`), so that PocketRec breaks ties by catalogue order itself.
+ *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on; an in-process build reads
+ *     `neighbor_rows` and `item_windows` directly, and makes the id-keyed tables views, mapped only on export.
  *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
