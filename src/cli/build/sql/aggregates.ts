@@ -15,9 +15,8 @@
  *   neighbors(kind VARCHAR, source_id VARCHAR, target_id VARCHAR, score DOUBLE)
  *     kind is 'neighbors', 'transitions' or 'boughtTogether'; each source keeps its top `maxNeighbors` rows by
  *     score with ties at the cut kept (`rank()`), so that PocketRec breaks ties by catalogue order itself.
- *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on. An in-process build reads
- *     `item_windows` and the scored pairs directly, and makes the ranked and id-keyed tables views, run only on
- *     export.
+ *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on; an in-process build reads
+ *     `neighbor_rows` and `item_windows` directly, and makes the id-keyed tables views, mapped only on export.
  *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
@@ -188,9 +187,6 @@ GROUP BY v.source, v.target, b.n`,
     },
     {
       table: 'neighbor_rows',
-      // In process the build reads the scored pairs sorted and cuts them itself (duckdb-engine.ts): the ranking
-      // runs only when `neighbors` is exported.
-      view: true,
       about: `the top ${p.maxNeighbors} rows per source item of each kind (0 neighbours, 1 transitions, 2 bought together), ties at the cut kept, on item keys`,
       // Integer keys only: at 10⁶ items these are tens of millions of rows, which the build reads back as they are.
       sql: `CREATE TABLE neighbor_rows AS

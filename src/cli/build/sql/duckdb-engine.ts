@@ -145,48 +145,41 @@ export async function readSignalTables(conn: DuckDBConnection, itemCount: number
       }
     });
   }
-  // Here, the scored pairs themselves, sorted once and cut while read: the same rows as ranking them into
-  // neighbor_rows and sorting those (the cut keeps each source's best by score, then catalogue position), with
-  // one sort of the pairs instead of a window's sort, a table, and a second sort.
   const lists = await readLists(
     conn,
     here
-      ? ['co_occurrence', 'transitions', 'bought_together'].map((table, k) => `SELECT CAST(${k} AS INTEGER), source, target, score FROM ${table} ORDER BY source, score DESC, target`)
-      : [
-          `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
+      ? 'SELECT kind, source, target, score FROM neighbor_rows ORDER BY kind, source, score DESC, target'
+      : `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
 FROM neighbors n JOIN items s ON s.item_id = n.source_id JOIN items t ON t.item_id = n.target_id
 WHERE n.kind IN ('neighbors', 'transitions', 'boughtTogether')
 ORDER BY k, source, n.score DESC, target`,
-        ],
     params.maxNeighbors,
   );
   return { popularity, trending, trendingWindows, lists, summary };
 }
 
 /**
- * Rows (kind 0–2, source, target, score), the queries in turn, ordered by kind, source, score descending and target, as one flat pair
+ * Rows (kind 0–2, source, target, score) ordered by kind, source, score descending and target, as one flat pair
  * of typed arrays per kind, cut to `maxNeighbors` per source; each list is a view into them, not an array of its own.
  */
-async function readLists(conn: DuckDBConnection, queries: readonly string[], maxNeighbors: number): Promise<RawSignals['lists']> {
+async function readLists(conn: DuckDBConnection, sql: string, maxNeighbors: number): Promise<RawSignals['lists']> {
   const flat = KINDS.map(() => ({ targets: new Column((n) => new Int32Array(n)), weights: new Column((n) => new Float32Array(n)), rows: [] as number[] }));
   let kind = -1;
   let source = -1;
   let kept = 0;
-  for (const sql of queries) {
-    await forEachChunk(conn, sql, ([kinds, sources, targets, scores], count) => {
-      for (let r = 0; r < count; r++) {
-        const k = kinds!.getItem(r) as number;
-        const s = sources!.getItem(r) as number;
-        if (k !== kind || s !== source) {
-          (kind = k), (source = s), (kept = 0);
-          flat[k]!.rows.push(s, flat[k]!.targets.length);
-        }
-        if (kept++ >= maxNeighbors) continue;
-        flat[k]!.targets.push(targets!.getItem(r) as number);
-        flat[k]!.weights.push(scores!.getItem(r) as number);
+  await forEachChunk(conn, sql, ([kinds, sources, targets, scores], count) => {
+    for (let r = 0; r < count; r++) {
+      const k = kinds!.getItem(r) as number;
+      const s = sources!.getItem(r) as number;
+      if (k !== kind || s !== source) {
+        (kind = k), (source = s), (kept = 0);
+        flat[k]!.rows.push(s, flat[k]!.targets.length);
       }
-    });
-  }
+      if (kept++ >= maxNeighbors) continue;
+      flat[k]!.targets.push(targets!.getItem(r) as number);
+      flat[k]!.weights.push(scores!.getItem(r) as number);
+    }
+  });
   const out = {} as RawSignals['lists'];
   KINDS.forEach((name, k) => {
     const { rows } = flat[k]!;
