@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
+import { computeAggregates, loadItems, openEngine, readSignalTables, recomputeNeighbors } from '../../src/cli/build/sql/duckdb-engine';
+import { DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
 import { validateManifest } from '../../src/catalog';
 import { PocketRecError } from '../../src/errors';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
@@ -58,6 +60,31 @@ describe('pocketrec build --tune-minutes', () => {
     const r = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'off'), encoder: 'lexical', sequence: { mode: 'off' }, tune: { minutes: 0 } });
     expect(r.settings).toBeUndefined();
     expect(JSON.parse(await readFile(join(d, 'off', 'catalog.json'), 'utf8')).settings).toBeUndefined();
+  }, 60_000);
+});
+
+describe('the tuned neighbour count in SQL', () => {
+  it('recomputes the neighbour lists as a fresh run with that count computes them', async () => {
+    const d = await site();
+    const ids = SMALL_CATALOG.map((i) => i.id);
+    const signals = async (maxNeighbors: number, recompute: boolean) => {
+      const db = await openEngine();
+      try {
+        await loadItems(db.conn, ids);
+        const params = { ...DEFAULT_SIGNALS_OPTIONS, now: null };
+        await computeAggregates(db.conn, join(d, 'log.csv'), recompute ? params : { ...params, maxNeighbors }, () => {});
+        if (recompute) await recomputeNeighbors(db.conn, { ...params, maxNeighbors });
+        return await readSignalTables(db.conn, ids.length, { ...params, maxNeighbors });
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = await signals(2, false);
+    expect(await signals(2, true)).toEqual(fresh);
+    // The cut is real: the default count keeps longer lists than two.
+    const long = await signals(DEFAULT_SIGNALS_OPTIONS.maxNeighbors, false);
+    expect(Math.max(...long.lists.neighbors.map(([, t]) => t.length))).toBeGreaterThan(2);
+    expect(Math.max(...fresh.lists.neighbors.map(([, t]) => t.length))).toBeLessThanOrEqual(2);
   }, 60_000);
 });
 

@@ -138,6 +138,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (plan.method === 'pca') {
       fit = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
       log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(fit.explained * 100).toFixed(1)} % of the variance kept`);
+      lap('projection');
     }
     const dim = fit ? fit.dim : encoder.dim;
     const index = new Map(ids.map((id, i) => [id, i]));
@@ -172,6 +173,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       let raw: RawSignals;
       try {
         await loadItems(db.conn, ids);
+        lap('items loaded into duckdb');
         let params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
         if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
         else await computeAggregates(db.conn, options.interactions!, params, log);
