@@ -7,19 +7,19 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(root, '../shared');
-// Engine and sequence-model settings per data set, chosen on VALID only (`pocketrec eval --valid-only --engine …
-// --sequence …`); the library's defaults are MovieLens' choice. Games has no text, so its engine leans on
-// transitions and a longer neighbour list; its sparser histories want SASRec's stronger dropout, and its 23.7k
-// items sampled softmax (2,048 negatives) to train within this machine's time. The sequence model early-stops on
+// The engine's settings are no longer chosen here: `pocketrec eval` tunes them as `pocketrec build` does, on TRAIN
+// with each visitor's last TRAIN event held out (`--tune-minutes`, default 2). The sequence model's settings are
+// still per data set, chosen on VALID only (`--sequence …`), until the build tunes them too: Games' sparser
+// histories want SASRec's stronger dropout, and its 23.7k items sampled softmax (2,048 negatives) to train within
+// this machine's time. The sequence model early-stops on
 // each user's last TRAIN item, so that VALID scores it one step later, as TEST does; on MovieLens its item
 // embeddings start from the content vectors (VALID NDCG@10 of the model alone 0.050 against 0.045 without).
 const sets = [
-  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', {}, { heldOut: 'train-last', textInit: true }],
+  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', { heldOut: 'train-last', textInit: true }],
   [
     'amazon-games',
     'datasets/amazon-games',
     'eval/amazon-games',
-    { neighbors: 100, rank: { transitionWeight: 0.6 } },
     { heldOut: 'train-last', dropout: 0.5, sampledNegatives: 2048, stopUsers: 5000 },
   ],
 ];
@@ -29,12 +29,12 @@ if (!existsSync(shared)) {
 }
 mkdirSync(join(root, 'eval/results'), { recursive: true });
 const extra = process.argv.slice(2);
-for (const [name, data, protocol, engine, sequence] of sets) {
+for (const [name, data, protocol, sequence] of sets) {
   const out = join(root, 'eval/results', `${name}.json`);
   // Training checkpoints make a second run (other engine weights, say) resume instead of training again.
   mkdirSync(join(root, 'eval/results/checkpoints'), { recursive: true });
   const withCheckpoint = { ...sequence, checkpoint: join(root, 'eval/results/checkpoints', name) };
-  const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--engine', JSON.stringify(engine), '--sequence', JSON.stringify(withCheckpoint), ...extra];
+  const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--sequence', JSON.stringify(withCheckpoint), ...extra];
   const r = spawnSync(process.execPath, [join(root, 'dist/research/pocketrec-research.js'), ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -5,6 +5,7 @@ export type {
   CatalogManifestV1,
   CatalogManifestV2,
   CatalogPart,
+  CatalogSettings,
   CatalogSignals,
   CsrRows,
   DictionaryColumn,
@@ -25,3 +26,4 @@ export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type Index
 export { encodeColumns, encodeSections, decodeColumns } from './binary';
 export { recordsFromItems, encodeRecords, createNdjsonRecords } from './records';
 export { itemText } from './item-text';
+export { CATALOG_RANK_SETTINGS } from './types';

@@ -422,7 +422,7 @@ function decodeParts(manifest: CatalogManifestV2, parts: PartBuffers, source: st
   const recordBytes = pieces?.totalBytes ?? parts.records?.byteLength ?? 0;
   const { columns, recordOffsets, fillLexical } = decodeColumns(parts.columns, manifest.parts.columns, count, recordBytes, source, { lexicalLater: searchIndexLater !== undefined });
   const records = pieces ? createPieceRecords(pieces, recordOffsets, columns.ids, source) : createNdjsonRecords(new Uint8Array(parts.records!), recordOffsets, columns.ids, source);
-  const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records };
+  const catalog: { -readonly [K in keyof Catalog]: Catalog[K] } = { version: manifest.version, columns, records, ...(manifest.settings ? { settings: manifest.settings } : {}) };
   if (searchIndexLater && fillLexical) {
     let loading: Promise<void> | undefined;
     // Once: concurrent searches wait for the same read; a failed read is tried again by the next search.

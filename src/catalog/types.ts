@@ -68,6 +68,19 @@ export interface CatalogManifestV2 {
     projection?: CatalogPart & ProjectionInfo;
   };
   sequence?: SequenceModelRef;
+  /** Engine settings the build chose on the site's own log (`pocketrec build --tune-minutes`); the worker applies them. */
+  settings?: CatalogSettings;
+}
+
+/** The rank weights a build may set; every value a finite number ≥ 0, `diversityLambda` at most 1. */
+export const CATALOG_RANK_SETTINGS = Object.freeze(['transitionWeight', 'neighborWeight', 'popularityWeight', 'trendingWeight', 'sessionWeight', 'diversityLambda'] as const);
+
+/** The manifest's `settings`: what the build's tuning chose, and on what. */
+export interface CatalogSettings {
+  rank?: Partial<Record<(typeof CATALOG_RANK_SETTINGS)[number], number>>;
+  /** Neighbours kept per item when the signals were built (informational: the lists are already cut). */
+  neighbors?: number;
+  tuned?: { metric: string; value: number; baseline: number; heldOutUsers: number; trials: number; seed: number; stopped: 'plan' | 'budget' };
 }
 
 /** What a catalogue's projection is: the method, the encoder's dimension and the shipped one. */
@@ -239,6 +252,8 @@ export interface Catalog {
   readonly records: ItemRecords;
   /** Present when the catalogue shipped vectors; `model` names their encoder, `lexicalFit` how a lexical one was fitted. */
   readonly embeddings?: { readonly model: string; readonly rows: Int8Rows; readonly lexicalFit?: LexicalFit };
+  /** The build's tuned engine settings (`settings` of a format-2 manifest), validated. */
+  readonly settings?: CatalogSettings;
   /** Present when the shipped vectors are a projection of the encoder's (their `dim` is the projection's). */
   readonly projection?: Projection & { readonly method: ProjectionInfo['method'] };
   /**

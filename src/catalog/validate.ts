@@ -1,6 +1,7 @@
 import { findNonData, findUnknownKey, isPlainObject, PocketRecError, showValue, toItemId, unknownKeyHint } from '../errors';
 import { quantizeRows, type Int8Rows, type Int8RowsAllocator } from '../vector';
 import type { CatalogManifest, CatalogPart, CatalogSignals, Item } from './types';
+import { CATALOG_RANK_SETTINGS } from './types';
 
 /** Names a record the way a person finds it in the file: array index or NDJSON line. */
 export type RecordPlace = { kind: 'index'; index: number } | { kind: 'line'; line: number } | { kind: 'inline'; index: number };
@@ -164,6 +165,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
   if (typeof m.version !== 'string' || m.version === '') throw bad('version', 'must be a non-empty string');
   if (typeof m.itemCount !== 'number' || !Number.isInteger(m.itemCount) || m.itemCount < 0) throw bad('itemCount', 'must be a non-negative integer');
   if (m.sequence !== undefined) validateSequenceRef(m.sequence, bad);
+  if (m.settings !== undefined) validateSettings(m.settings, bad);
   if (m.formatVersion === 2) {
     const parts = m.parts as Record<string, unknown> | undefined;
     if (typeof parts !== 'object' || parts === null) throw bad('parts', 'must be an object');
@@ -202,6 +204,27 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
 }
 
 type Bad = (field: string, problem: string) => PocketRecError;
+
+/** The build's tuned settings: known rank weights only (a typo must not pass silently), each a usable number. */
+function validateSettings(raw: unknown, bad: Bad): void {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(raw)) throw bad('settings', 'must be an object');
+  if (raw.rank !== undefined) {
+    if (!isObject(raw.rank)) throw bad('settings.rank', 'must be an object');
+    for (const [key, value] of Object.entries(raw.rank)) {
+      if (!(CATALOG_RANK_SETTINGS as readonly string[]).includes(key)) throw bad(`settings.rank.${key}`, `is not a setting a build may choose; valid names: ${CATALOG_RANK_SETTINGS.join(', ')}`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`settings.rank.${key}`, `is ${showValue(value)}, must be a finite number ≥ 0`);
+      if (key === 'diversityLambda' && value > 1) throw bad('settings.rank.diversityLambda', `is ${showValue(value)}, must be from 0 to 1`);
+    }
+  }
+  if (raw.neighbors !== undefined && (typeof raw.neighbors !== 'number' || !Number.isInteger(raw.neighbors) || raw.neighbors <= 0)) throw bad('settings.neighbors', `is ${showValue(raw.neighbors)}, must be a positive integer`);
+  if (raw.tuned !== undefined) {
+    const t = raw.tuned;
+    if (!isObject(t)) throw bad('settings.tuned', 'must be an object');
+    if (typeof t.metric !== 'string') throw bad('settings.tuned.metric', 'must be a string');
+    for (const key of ['heldOutUsers', 'trials'] as const) if (typeof t[key] !== 'number' || !Number.isInteger(t[key]) || (t[key] as number) < 0) throw bad(`settings.tuned.${key}`, `is ${showValue(t[key])}, must be a non-negative integer`);
+  }
+}
 
 /** The shipped lexical counts: one count per dimension, each a whole number of the catalogue's items at most. */
 function validateLexicalFit(raw: unknown, itemCount: number, bad: Bad): void {

@@ -34,8 +34,14 @@ const build: Command = {
     'sequence-checkpoint': 'path prefix of a training checkpoint, written each epoch and resumed from',
     format: '"2" (binary columns, default) or "1" (JSON signals, for older readers)',
     vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
+    'tune-minutes': "minutes for choosing the engine's settings on the log (each visitor's latest event held out), written into the manifest; 0 = off (default 2)",
+    'tune-seed': 'seed of the tuning: same log and seed, same settings (default 1)',
   },
   async run(args) {
+    const tuneMinutes = optionalString(args, 'tune-minutes');
+    if (tuneMinutes !== undefined && !(Number(tuneMinutes) >= 0)) throw new UsageError(`--tune-minutes must be a number of minutes ≥ 0 (0 = off), not ${JSON.stringify(tuneMinutes)}`);
+    const tuneSeed = optionalString(args, 'tune-seed');
+    if (tuneSeed !== undefined && !Number.isInteger(Number(tuneSeed))) throw new UsageError(`--tune-seed must be an integer, not ${JSON.stringify(tuneSeed)}`);
     const now = optionalString(args, 'now');
     if (now !== undefined && !Number.isFinite(Number(now))) throw new UsageError(`--now must be epoch milliseconds, not ${JSON.stringify(now)}`);
     if (args.get('print-sql') === true) return void process.stdout.write(aggregateScript({ ...DEFAULT_SIGNALS_OPTIONS, now: now === undefined ? null : Number(now) }));
@@ -78,6 +84,7 @@ const build: Command = {
       ...(signalsFrom !== undefined ? { signalsFrom } : {}),
       ...(signalsOut !== undefined ? { signalsOut } : {}),
       vectors,
+      tune: { ...(tuneMinutes !== undefined ? { minutes: Number(tuneMinutes) } : {}), ...(tuneSeed !== undefined ? { seed: Number(tuneSeed) } : {}) },
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });

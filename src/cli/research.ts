@@ -35,6 +35,8 @@ const evalCommand: Command = {
     engine: 'engine settings as JSON',
     sequence: 'sequence model settings as JSON',
     'valid-only': 'evaluate on the VALID split only',
+    'tune-minutes': "leave-one-out: minutes for tuning the engine on TRAIN (each visitor's last TRAIN event held out), as pocketrec build does; 0 = off (default 2)",
+    'tune-seed': 'leave-one-out: seed of the tuning (default 1)',
     split: 'leave-one-out (default) or temporal: one global cut time, each visitor\'s next event after it',
     'cut-quantile': 'temporal: cut at the time by which this share of events happened (default 0.9)',
     windows: 'temporal: rolling windows from the cut to the end, cases pooled (default 1, the single cut)',
@@ -81,12 +83,21 @@ const evalCommand: Command = {
       ...(engine !== undefined ? { engine: JSON.parse(engine) } : {}),
       ...(sequence !== undefined ? { sequence: JSON.parse(sequence) } : {}),
       ...(args.get('valid-only') === true ? { validOnly: true } : {}),
+      ...tuneOptions(args),
       log: (line) => console.error(`eval: ${line}`),
     });
     await writeFile(requireString(args, 'json'), JSON.stringify(report, null, 2) + '\n');
     console.error(`eval: done in ${report.seconds.toFixed(0)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   },
 };
+
+function tuneOptions(args: Map<string, string | true>): { tuneMinutes?: number; tuneSeed?: number } {
+  const minutes = optionalString(args, 'tune-minutes');
+  const seed = optionalString(args, 'tune-seed');
+  if (minutes !== undefined && !(Number(minutes) >= 0)) throw new PocketRecError('invalid-option', `eval: --tune-minutes is a number of minutes ≥ 0 (0 = off), got ${minutes}`);
+  if (seed !== undefined && !Number.isInteger(Number(seed))) throw new PocketRecError('invalid-option', `eval: --tune-seed is an integer, got ${seed}`);
+  return { ...(minutes !== undefined ? { tuneMinutes: Number(minutes) } : {}), ...(seed !== undefined ? { tuneSeed: Number(seed) } : {}) };
+}
 
 const searchOverlapCommand: Command = {
   summary: 'What shrinking the vectors costs neural search: top-10 overlap with the full vectors, on MovieLens tag queries.',

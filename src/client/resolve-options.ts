@@ -103,8 +103,9 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
     if (String(catalog) === '') throw bad('catalog', catalog, 'a URL or an array of items');
     resolvedCatalog = new URL(String(catalog), baseUrl).href;
   } else throw bad('catalog', catalog, 'a URL (manifest, JSON array or NDJSON) or an array of items');
-  const diversity = options.diversity ?? DEFAULTS.diversity;
-  if (typeof diversity !== 'number' || !(diversity >= 0 && diversity <= 1)) throw bad('diversity', diversity, 'a number from 0 to 1');
+  // Left unset when the host gives none: the catalogue's tuned value (or the library's default) applies then.
+  const diversity = options.diversity;
+  if (diversity !== undefined && (typeof diversity !== 'number' || !(diversity >= 0 && diversity <= 1))) throw bad('diversity', diversity, 'a number from 0 to 1');
   const encoder = options.encoder ?? DEFAULTS.encoder;
   let resolvedEncoder: EngineConfig['encoder'];
   if (encoder === 'auto' || encoder === 'lexical') resolvedEncoder = encoder;
@@ -136,7 +137,7 @@ export function resolveOptions(options: RecommenderOptions, baseUrl: string): En
     defaultK: positive('defaultK', options.defaultK, DEFAULTS.defaultK, true),
     halfLifeDays: positive('halfLifeDays', options.halfLifeDays, DEFAULTS.halfLifeDays),
     sessionTimeoutMinutes: positive('sessionTimeoutMinutes', options.sessionTimeoutMinutes, DEFAULTS.sessionTimeoutMinutes),
-    diversity,
+    ...(diversity !== undefined ? { diversity } : {}),
     encoder: resolvedEncoder,
     modelBaseUrl: options.modelBaseUrl === undefined ? null : new URL(String(options.modelBaseUrl), baseUrl).href,
     devices: device ? [device] : [...devices],

@@ -193,28 +193,45 @@ function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vec
   return { values: diag, vectors: qt };
 }
 
+/** Each projection's components transposed (`sourceDim` rows of `dim`), made once per projection. */
+const transposed = new WeakMap<Float32Array, Float64Array>();
+
+/** `components` as `sourceDim` rows of `dim` doubles: input dimension i's weight in every output, side by side. */
+function componentsByInput(projection: Projection): Float64Array {
+  let t = transposed.get(projection.components);
+  if (!t) {
+    const { sourceDim: d, dim, components } = projection;
+    t = new Float64Array(d * dim);
+    for (let k = 0; k < dim; k++) for (let i = 0; i < d; i++) t[i * dim + k] = components[k * d + i]!;
+    transposed.set(projection.components, t);
+  }
+  return t;
+}
+
 /**
  * Projects `count` rows of `sourceDim` into `count` rows of `dim`, each L2-normalised (cosine scores, as the
  * encoders' unit vectors promise). A row that projects onto zero stays zero.
  */
 export function projectRows(projection: Projection, rows: Float32Array, out: Float32Array = new Float32Array((rows.length / projection.sourceDim) * projection.dim)): Float32Array {
-  const { sourceDim: d, dim, mean, components } = projection;
+  const { sourceDim: d, dim, mean } = projection;
+  const byInput = componentsByInput(projection);
   const count = rows.length / d;
-  const x = new Float64Array(d);
-  const nonzero = new Uint32Array(d);
+  const sums = new Float64Array(dim);
   for (let r = 0; r < count; r++) {
-    let nz = 0;
-    for (let i = 0; i < d; i++) if ((x[i] = rows[r * d + i]! - mean[i]!) !== 0) nonzero[nz++] = i;
-    // Lexical vectors (and int8-rounded ones) are mostly zeros: only their nonzero entries are multiplied.
-    const sparse = nz < d / 2;
+    sums.fill(0);
+    // Input by input, each adding its share to every output: the same products added in the same order (i
+    // ascending) as a dot product per output, so the same bits, but over contiguous memory. Lexical vectors (and
+    // int8-rounded ones) are mostly zeros, and a zero input adds nothing: it is skipped.
+    for (let i = 0; i < d; i++) {
+      const x = rows[r * d + i]! - mean[i]!;
+      if (x === 0) continue;
+      const base = i * dim;
+      for (let k = 0; k < dim; k++) sums[k]! += byInput[base + k]! * x;
+    }
     let norm = 0;
     for (let k = 0; k < dim; k++) {
-      const base = k * d;
-      let sum = 0;
-      if (sparse) for (let j = 0; j < nz; j++) sum += components[base + nonzero[j]!]! * x[nonzero[j]!]!;
-      else for (let i = 0; i < d; i++) sum += components[base + i]! * x[i]!;
-      out[r * dim + k] = sum;
-      norm += sum * sum;
+      out[r * dim + k] = sums[k]!;
+      norm += sums[k]! * sums[k]!;
     }
     if (norm > 0) {
       const inv = 1 / Math.sqrt(norm);

@@ -1,4 +1,4 @@
-import type { Item, LoadProgress, SequenceTraining } from '../catalog';
+import type { CATALOG_RANK_SETTINGS, CatalogSettings, Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { ErrorCode } from '../errors';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
 import type { RuntimeProgress } from '../onnx';
@@ -81,6 +81,11 @@ export interface Status {
   vectors: VectorsStatus;
   /** The catalogue's trained next-item model; null when the catalogue ships none. */
   sequence: SequenceStatus | null;
+  /**
+   * The engine settings ranking uses: the library's defaults, then the catalogue's tuned `settings.rank`, then the
+   * host's `diversity`; `tuned` is how the build chose them (null for a catalogue without tuned settings).
+   */
+  settings: { rank: Readonly<Record<(typeof CATALOG_RANK_SETTINGS)[number], number>>; tuned: NonNullable<CatalogSettings['tuned']> | null };
   historySize: number;
   /** `persistent: false` when IndexedDB could not be opened: the history then lives in memory for this visit only. */
   store: { persistent: boolean };
@@ -140,7 +145,8 @@ export interface EngineConfig {
   defaultK: number;
   halfLifeDays: number;
   sessionTimeoutMinutes: number;
-  diversity: number;
+  /** The host's MMR λ; when absent, the catalogue's tuned `diversityLambda`, else the library's default. */
+  diversity?: number;
   /** `'auto'`, `'lexical'`, or a transformers.js model with its folder URL resolved against the page. */
   encoder: EncoderChoice;
   /** Absolute URL of the folder with the model's `manifest.json`; null for the model bundled next to the worker. */

@@ -12,6 +12,7 @@ import type { EngineApi, EngineConfig, EngineEvents, PartState, Progress, Sequen
 import { createCatalogSwapper, type CatalogSwapper } from './catalog-swap';
 import { createProgressThrottle } from './progress-throttle';
 import { createRowLedger, type Served, type SequenceSlot } from './served';
+import { engineRankSettings, settingsStatus } from './settings';
 
 /**
  * What start-up wired together; the visitor's state itself lives in `session`. The catalogue and what is built on
@@ -206,7 +207,7 @@ export function createEngine(): EngineApi {
           void failed.dispose().catch(() => {});
         },
         profileSettings: { ...DEFAULT_PROFILE_SETTINGS, halfLifeDays: config.halfLifeDays },
-        rankSettings: { ...DEFAULT_RANK_SETTINGS, diversityLambda: config.diversity },
+        rankSettings: engineRankSettings(catalog, config),
         sessionTimeoutMinutes: config.sessionTimeoutMinutes,
         defaultK: config.defaultK,
         clock: () => performance.now(),
@@ -338,6 +339,7 @@ export function createEngine(): EngineApi {
         encoder: encoderStatus(w.encoder, w.catalog, s.lexicalOnlyTexts),
         vectors: { ...w.vectors },
         sequence: w.sequence ? sequenceStatus(w.sequence, s.lastRankUsedSequence) : null,
+        settings: settingsStatus(w.catalog, w.config),
         historySize: s.historySize,
         sessionId: s.sessionId,
         timings: { ...w.timings, lastRecommendMs: s.lastRecommendMs, lastSequenceMs: s.lastSequenceMs },

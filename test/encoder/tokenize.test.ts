@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../src/encoder';
+import { seededRandom } from '../helpers/random';
 
 describe('tokenize', () => {
   it('splits spaced scripts on non-letters, lower-cased', () => {
@@ -23,5 +24,14 @@ describe('tokenize', () => {
   });
   it('mixes scripts in one text', () => {
     expect(tokenize('Nike 跑步鞋 Air')).toEqual(['nike', '跑步', '鞋', 'air']);
+  });
+  it('splits ASCII text (its fast path) into the words the Unicode path finds', () => {
+    // One non-ASCII word at the end sends the same text down the Unicode path; it adds only its own word.
+    const next = seededRandom(21);
+    for (let n = 0; n < 300; n++) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 60) }, () => String.fromCharCode(Math.floor(next() * 128))).join('');
+      expect([...tokenize(text), 'u']).toEqual(tokenize(`${text} ü`));
+    }
+    expect(tokenize('A_b$c^D 7x\tTEN-10')).toEqual(['a', 'b', 'c', 'd', '7x', 'ten', '10']);
   });
 });

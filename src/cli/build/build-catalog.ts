@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogPart, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
@@ -14,8 +14,10 @@ import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
-import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
-import { WEIGHT_UNITS } from './sql/aggregates';
+import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
+import { DEFAULT_TUNE_MINUTES, tuneBuild, type BuildTuneOptions } from './tune-build';
+import type { TunedSettings } from '../tune';
+import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
 
 export interface BuildOptions {
   items: string;
@@ -59,6 +61,12 @@ export interface BuildOptions {
    * @defaultValue 'auto'
    */
   vectors?: VectorsChoice;
+  /**
+   * Self-tuning of the engine's settings on the log (each visitor's latest event held out), written into the
+   * manifest's `settings`; format 2 with a log only, not with `signalsFrom`. `minutes: 0` turns it off.
+   * @defaultValue { minutes: 2, seed: 1 }
+   */
+  tune?: BuildTuneOptions;
   log?: (line: string) => void;
 }
 
@@ -72,6 +80,9 @@ export interface BuildReport {
   /** The shipped vectors: their dims, the encoder's, and how they were shrunk. */
   vectors: { method: 'full' | 'pca'; dim: number; sourceDim: number; explained?: number };
   files: Record<string, number>;
+  /** What tuning chose (also in the manifest's `settings`) and how long it took; absent when it did not run. */
+  settings?: CatalogSettings;
+  tuneMs?: number;
 }
 
 const EMBED_BATCH = 256;
@@ -127,6 +138,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (plan.method === 'pca') {
       fit = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
       log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(fit.explained * 100).toFixed(1)} % of the variance kept`);
+      lap('projection');
     }
     const dim = fit ? fit.dim : encoder.dim;
     const index = new Map(ids.map((id, i) => [id, i]));
@@ -137,20 +149,47 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let indexed: (IndexedSignals & { hash: string }) | undefined;
     const sequenceOptions = options.sequence ?? { mode: 'auto' };
     const itemVectors = ids.length * dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim) : undefined;
+    const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
+    let tuned: (TunedSettings & { ms: number }) | null = null;
+    // The log without its held-out events goes through the build's own signals code (the Node engine, which gives
+    // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
+    const tune = async (seqs: readonly Sequence[], now: number | undefined) => {
+      const latest = now ?? seqs.reduce((m, q) => (q.times && q.times.length ? Math.max(m, q.times[q.times.length - 1]!) : m), 0);
+      tuned = await tuneBuild({
+        ids,
+        sequences: seqs,
+        columns: columns!,
+        vectors: await readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim),
+        signals: (rest, maxNeighbors) => finishSignals(nodeSignals(ids.length, rest, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now: latest })),
+        options: options.tune ?? {},
+        log,
+      });
+      lap('tuning');
+      return tuned;
+    };
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) {
       const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
       let sequences: Sequence[] = [];
       let raw: RawSignals;
       try {
         await loadItems(db.conn, ids);
-        const params = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
+        lap('items loaded into duckdb');
+        let params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
         if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
         else await computeAggregates(db.conn, options.interactions!, params, log);
-        if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
         lap('aggregates (sql)');
+        if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
+        if (tuneOn && sequences.length) {
+          const chosen = await tune(sequences, options.now);
+          if (chosen.neighbors !== params.maxNeighbors) {
+            params = { ...params, maxNeighbors: chosen.neighbors };
+            await recomputeNeighbors(db.conn, params);
+            lap(`neighbour lists again (${chosen.neighbors} per item)`);
+          }
+        }
+        if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
         raw = await readSignalTables(db.conn, ids.length, params);
         lap('signal tables read');
-        if (options.interactions && !options.signalsFrom && sequenceOptions.mode !== 'off') sequences = await readSequences(db.conn);
       } finally {
         db.close();
       }
@@ -159,7 +198,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       indexed = finishSignals(raw);
       signalsHash = indexed.hash;
       lap('signals rounded');
-      if (sequences.length) sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
+      if (sequences.length && sequenceOptions.mode !== 'off') sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
     } else if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
       lap('interactions read');
@@ -167,7 +206,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors (node)`);
       const now = options.now ?? log_.latest;
       if (v2) {
-        indexed = finishSignals(nodeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now }));
+        const maxNeighbors = tuneOn && log_.sequences.length ? (await tune(log_.sequences, now)).neighbors : DEFAULT_SIGNALS_OPTIONS.maxNeighbors;
+        indexed = finishSignals(nodeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now }));
         signalsHash = indexed.hash;
         lap('signals (node)');
       } else signalsHash = await writeSignals(join(tmp, 'signals.json'), ids, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, now });
@@ -206,6 +246,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
           ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
         },
         ...(sequence ? { sequence } : {}),
+        ...(tuned ? { settings: manifestSettings(tuned) } : {}),
       };
       written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', ...(fit ? ['projection.bin'] : [])];
     } else {
@@ -229,11 +270,17 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
     const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, explained: +fit.explained.toFixed(4) } : { method: 'full', dim, sourceDim: encoder.dim };
-    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files };
+    const t = tuned as (TunedSettings & { ms: number }) | null;
+    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files, ...(t ? { settings: manifestSettings(t), tuneMs: t.ms } : {}) };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The manifest's `settings`: what was chosen and on what, never the wall-clock time (same seed, same bytes). */
+function manifestSettings(t: TunedSettings): CatalogSettings {
+  return { rank: { ...t.rank }, neighbors: t.neighbors, tuned: { ...t.tuned } };
 }
 
 /** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */

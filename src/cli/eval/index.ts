@@ -1,4 +1,4 @@
-export { runEval, type EvalOptions, type EvalReport, type ModelResult } from './run-eval';
+export { runEval, tunedEngineSettings, type EvalOptions, type EvalReport, type ModelResult } from './run-eval';
 export { tieAveragedRank, candidateRank, summarize, topList, intraListDiversity, coverage } from './metrics';
 export { mulberry32, drawNegatives } from './negatives';
 export { splitLeaveOneOut, publishedChecksums } from './split';
@@ -6,4 +6,4 @@ export { runTemporalEval, type TemporalEvalOptions, type TemporalReport, type Te
 export { cutAtQuantile, splitTemporal, temporalSplitChecksums, type TemporalSplit, type TemporalCase } from './temporal-split';
 export { mostPopRecent, decayedCoOccurrence } from './temporal-baselines';
 export { searchOverlap, type SearchOverlapReport } from './search-overlap';
-export { loadDataset } from './datasets';
+export { loadDataset, type Dataset, type UserSequence } from './datasets';

@@ -7,6 +7,8 @@ import type { RankModel } from '../../rank';
 import { buildEvalCatalog, engineEvalSettings, engineModel, type EngineEvalOverrides, type EngineEvalSettings } from './engine-model';
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
+import { tuneEngineOnTrain } from './engine-tune';
+import type { TunedSettings } from '../tune';
 import { createSequenceModel, type SequenceModel } from '../../onnx';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
@@ -25,6 +27,13 @@ export interface EvalOptions {
   validOnly?: boolean;
   /** Overrides of the engine's settings (rank weights, profile, build), as chosen on VALID. */
   engine?: EngineEvalOverrides;
+  /**
+   * The build's self-tuning on TRAIN (each visitor's last TRAIN event held out), as `pocketrec build --tune-minutes`;
+   * 0 turns it off. Explicit `engine` overrides win over tuned values. @defaultValue 2
+   */
+  tuneMinutes?: number;
+  /** @defaultValue 1 */
+  tuneSeed?: number;
   /**
    * Training settings of the sequence model (`sasrec`, and the engine's sequence signal). `heldOut: 'train-last'`
    * early-stops on each user's last TRAIN item instead of VALID and trains without it, so that scores on VALID are
@@ -144,7 +153,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       await run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
   }
-  const settings = engineEvalSettings(options.engine);
+  const settings = await tunedEngineSettings(data, fullSplit.trainSequences, options, log);
   const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
   // The sequence model is trained once on TRAIN (early-stopped on VALID), then scored through onnxruntime exactly
   // as the worker runs it: alone as `sasrec`, and inside the engine.
@@ -179,6 +188,18 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     results,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * The engine's settings: defaults, then what tuning on TRAIN chose, then the explicit `--engine` overrides. Only
+ * `trainSequences` goes in, so no VALID or TEST event can reach the choice.
+ */
+export async function tunedEngineSettings(data: Dataset, train: Split['trainSequences'], options: Pick<EvalOptions, 'engine' | 'tuneMinutes' | 'tuneSeed'>, log: (line: string) => void = () => {}): Promise<EngineEvalSettings & { tuned?: TunedSettings['tuned'] }> {
+  const minutes = options.tuneMinutes ?? 2;
+  if (minutes <= 0) return engineEvalSettings(options.engine);
+  const tuned = await tuneEngineOnTrain(data, train, engineEvalSettings(), { minutes, seed: options.tuneSeed ?? 1, log });
+  const o = options.engine ?? {};
+  return { ...engineEvalSettings({ ...o, neighbors: o.neighbors ?? tuned.neighbors, rank: { ...tuned.rank, ...o.rank } }), tuned: tuned.tuned };
 }
 
 type SequenceEvalSettings = NonNullable<EvalOptions['sequence']>;

@@ -15,6 +15,8 @@
  *   neighbors(kind VARCHAR, source_id VARCHAR, target_id VARCHAR, score DOUBLE)
  *     kind is 'neighbors', 'transitions' or 'boughtTogether'; each source keeps its top `maxNeighbors` rows by
  *     score with ties at the cut kept (`rank()`), so that PocketRec breaks ties by catalogue order itself.
+ *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on; an in-process build reads
+ *     `neighbor_rows` and `item_windows` directly, and makes the id-keyed tables views, mapped only on export.
  *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
@@ -44,6 +46,12 @@ export interface Statement {
   /** What it is, for `--print-sql` and progress lines. */
   about: string;
   sql: string;
+  /**
+   * An output table that only maps internal integer rows onto item ids: DuckDB creates it as a view, so that the
+   * id joins run only when `--signals-out` exports it, while the build reads the integer rows it is made from.
+   * A warehouse creates it as a table like any other (the printed script says `CREATE TABLE`).
+   */
+  view?: true;
 }
 
 /** Event strengths are summed as integers of this many units, so that sums are exact in any order. */
@@ -71,8 +79,8 @@ function strengthSql(): string {
 }
 
 /**
- * Every statement in order. Each creates one table from the input relations or the tables before it; the last
- * four are the output tables.
+ * Every statement in order. Each creates one table from the input relations or the tables before it; those named
+ * in OUTPUT_TABLES are the output tables.
  */
 export function aggregateStatements(p: AggregateParams): Statement[] {
   const leads = Array.from({ length: p.window }, (_, k) => k + 1);
@@ -117,12 +125,14 @@ GROUP BY item`,
     },
     {
       table: 'item_counts',
+      view: true,
       about: `popularity (all events) and trending (the last ${p.trendingDays} days), weighted by event strength`,
       sql: `CREATE TABLE item_counts AS
 SELECT i.item_id, c.popularity, c.trending FROM item_windows c JOIN items i ON i.item = c.item`,
     },
     {
       table: 'trend_windows',
+      view: true,
       about: `weighted events per trending window (${windows.join(', ')} days)`,
       sql: `CREATE TABLE trend_windows AS
 ${windows.map((days) => `SELECT ${days} AS days, i.item_id, c.last_${days} AS weight FROM item_windows c JOIN items i ON i.item = c.item WHERE c.last_${days} > 0`).join('\nUNION ALL\n')}`,
@@ -176,20 +186,32 @@ FROM voters v JOIN baskets b ON b.item = v.target
 GROUP BY v.source, v.target, b.n`,
     },
     {
+      table: 'neighbor_rows',
+      about: `the top ${p.maxNeighbors} rows per source item of each kind (0 neighbours, 1 transitions, 2 bought together), ties at the cut kept, on item keys`,
+      // Integer keys only: at 10⁶ items these are tens of millions of rows, which the build reads back as they are.
+      sql: `CREATE TABLE neighbor_rows AS
+SELECT CAST(0 AS INTEGER) AS kind, source, target, score FROM (${rank('co_occurrence')}) x WHERE r <= ${p.maxNeighbors}
+UNION ALL SELECT CAST(1 AS INTEGER) AS kind, source, target, score FROM (${rank('transitions')}) x WHERE r <= ${p.maxNeighbors}
+UNION ALL SELECT CAST(2 AS INTEGER) AS kind, source, target, score FROM (${rank('bought_together')}) x WHERE r <= ${p.maxNeighbors}`,
+    },
+    {
       table: 'neighbors',
-      about: `the top ${p.maxNeighbors} rows per source item of each kind, ties at the cut kept`,
+      view: true,
+      about: 'the neighbour rows with item ids: the output table',
       sql: `CREATE TABLE neighbors AS
-SELECT r.kind, s.item_id AS source_id, t.item_id AS target_id, r.score FROM (
-  SELECT 'neighbors' AS kind, * FROM (${rank('co_occurrence')}) x WHERE r <= ${p.maxNeighbors}
-  UNION ALL SELECT 'transitions' AS kind, * FROM (${rank('transitions')}) x WHERE r <= ${p.maxNeighbors}
-  UNION ALL SELECT 'boughtTogether' AS kind, * FROM (${rank('bought_together')}) x WHERE r <= ${p.maxNeighbors}
-) r JOIN items s ON s.item = r.source JOIN items t ON t.item = r.target`,
+SELECT CASE r.kind WHEN 0 THEN 'neighbors' WHEN 1 THEN 'transitions' ELSE 'boughtTogether' END AS kind, s.item_id AS source_id, t.item_id AS target_id, r.score
+FROM neighbor_rows r JOIN items s ON s.item = r.source JOIN items t ON t.item = r.target`,
     },
   ];
 }
 
 /** The output tables, in the order `--signals-out` writes them and `--signals-from` reads them. */
 export const OUTPUT_TABLES = ['summary', 'item_counts', 'trend_windows', 'neighbors'] as const;
+
+/** The statement as DuckDB runs it in process: output-only mappings become views (see `Statement.view`). */
+export function inProcessSql(statement: Statement): string {
+  return statement.view ? statement.sql.replace(`CREATE TABLE ${statement.table} AS`, `CREATE VIEW ${statement.table} AS`) : statement.sql;
+}
 
 /** The statements as one script, with the input and output contract on top: what `--print-sql` writes. */
 export function aggregateScript(p: AggregateParams): string {

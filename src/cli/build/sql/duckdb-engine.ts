@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence, type Signals, type SignalsOptions } from '../../../signals';
 import { InputError } from '../read-records';
-import { aggregateStatements, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
+import { Column } from '../columns';
+import { aggregateStatements, inProcessSql, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
 import { createEvents } from './log-input';
 
 export interface EngineOptions {
@@ -73,11 +74,23 @@ export async function computeAggregates(conn: DuckDBConnection, logSource: strin
   let started = performance.now();
   await createEvents(conn, logSource);
   log(`sql: log read and checked in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // The log's order is kept in its `ord` column from here on (log-input.ts): no later scan needs to keep it,
+  // and parallel operators that may reorder are faster and spill less.
+  await conn.run('SET preserve_insertion_order = false');
   for (const statement of aggregateStatements(params)) {
     started = performance.now();
-    await conn.run(statement.sql);
+    await conn.run(inProcessSql(statement));
     log(`sql: ${statement.table} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
+}
+
+/**
+ * The neighbour lists again with another `maxNeighbors` (the tuned count): only `neighbor_rows` depends on it, so
+ * the log and the scored pair tables stay as computed (the `neighbors` view reads the new rows).
+ */
+export async function recomputeNeighbors(conn: DuckDBConnection, params: AggregateParams): Promise<void> {
+  const statement = aggregateStatements(params).find((s) => s.table === 'neighbor_rows')!;
+  await conn.run(statement.sql.replace('CREATE TABLE neighbor_rows AS', 'CREATE OR REPLACE TABLE neighbor_rows AS'));
 }
 
 /** `--signals-out`: the output tables as one Parquet file each. */
@@ -97,45 +110,98 @@ export async function attachSignalTables(conn: DuckDBConnection, dir: string): P
 
 const KINDS = ['neighbors', 'transitions', 'boughtTogether'] as const;
 
+/** Whether the aggregates ran here (their integer tables exist) rather than coming from `--signals-from`. */
+async function ranHere(conn: DuckDBConnection): Promise<boolean> {
+  const rows = (await conn.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'neighbor_rows'")).getRows();
+  return Number(rows[0]?.[0] ?? 0) > 0;
+}
+
 /**
  * The output tables by catalogue position. Rows of ids not in the catalogue are left out; ties are broken by
- * catalogue position, as the Node engine breaks them, before each list is cut to `maxNeighbors`.
+ * catalogue position, as the Node engine breaks them, before each list is cut to `maxNeighbors`. When the
+ * aggregates ran in this database their integer tables are read instead of the id-keyed views, so no id string
+ * is joined or crosses into JS.
  */
 export async function readSignalTables(conn: DuckDBConnection, itemCount: number, params: Pick<AggregateParams, 'maxNeighbors' | 'trendingWindows'>): Promise<RawSignals> {
   const [s] = (await conn.runAndReadAll('SELECT CAST(events AS DOUBLE), CAST(unknown_item_events AS DOUBLE), CAST(visitors AS DOUBLE), CAST(now_ms AS DOUBLE) FROM summary')).getRows();
   if (!s) throw new InputError('summary', 0, 'has no row');
   const summary = { events: Number(s[0]), unknownItemEvents: Number(s[1]), visitors: Number(s[2]), now: Number(s[3]) };
+  const here = await ranHere(conn);
   const popularity = new Float64Array(itemCount);
   const trending = new Float64Array(itemCount);
-  await forEachRow(conn, 'SELECT i.item, c.popularity, c.trending FROM item_counts c JOIN items i USING (item_id)', (row) => {
-    popularity[row[0] as number] = row[1] as number;
-    trending[row[0] as number] = row[2] as number;
+  await forEachChunk(conn, here ? 'SELECT item, popularity, trending FROM item_windows' : 'SELECT i.item, c.popularity, c.trending FROM item_counts c JOIN items i USING (item_id)', ([item, pop, trend], count) => {
+    for (let r = 0; r < count; r++) {
+      const i = item!.getItem(r) as number;
+      popularity[i] = pop!.getItem(r) as number;
+      trending[i] = trend!.getItem(r) as number;
+    }
   });
   const windows = [...new Set(params.trendingWindows)];
   const trendingWindows = windows.map((days) => [days, new Float64Array(itemCount)] as [number, Float64Array]);
-  await forEachRow(conn, 'SELECT w.days, i.item, w.weight FROM trend_windows w JOIN items i USING (item_id)', (row) => {
-    const at = windows.indexOf(row[0] as number);
-    if (at >= 0) trendingWindows[at]![1][row[1] as number] = row[2] as number;
-  });
-  const lists: RawSignals['lists'] = { neighbors: [], transitions: [], boughtTogether: [] };
-  let current: { kind: number; source: number; targets: number[]; weights: number[] } | null = null;
-  const flush = () => {
-    if (current) lists[KINDS[current.kind]!].push([current.source, Int32Array.from(current.targets), Float32Array.from(current.weights)]);
-  };
-  await forEachRow(
+  if (here && windows.length > 0) {
+    // item_windows has one column per window (aggregates.ts): zero where the id-keyed table has no row.
+    await forEachChunk(conn, `SELECT item, ${windows.map((days) => `last_${days}`).join(', ')} FROM item_windows`, ([item, ...weights], count) => {
+      for (let r = 0; r < count; r++) {
+        const i = item!.getItem(r) as number;
+        for (let w = 0; w < weights.length; w++) trendingWindows[w]![1][i] = weights[w]!.getItem(r) as number;
+      }
+    });
+  } else if (!here) {
+    await forEachChunk(conn, 'SELECT w.days, i.item, w.weight FROM trend_windows w JOIN items i USING (item_id)', ([days, item, weight], count) => {
+      for (let r = 0; r < count; r++) {
+        const at = windows.indexOf(Number(days!.getItem(r)));
+        if (at >= 0) trendingWindows[at]![1][item!.getItem(r) as number] = weight!.getItem(r) as number;
+      }
+    });
+  }
+  const lists = await readLists(
     conn,
-    `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
+    here
+      ? 'SELECT kind, source, target, score FROM neighbor_rows ORDER BY kind, source, score DESC, target'
+      : `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
 FROM neighbors n JOIN items s ON s.item_id = n.source_id JOIN items t ON t.item_id = n.target_id
 WHERE n.kind IN ('neighbors', 'transitions', 'boughtTogether')
 ORDER BY k, source, n.score DESC, target`,
-    (row) => {
-      const [kind, source] = [row[0] as number, row[1] as number];
-      if (!current || current.kind !== kind || current.source !== source) (flush(), (current = { kind, source, targets: [], weights: [] }));
-      if (current.targets.length < params.maxNeighbors) (current.targets.push(row[2] as number), current.weights.push(row[3] as number));
-    },
+    params.maxNeighbors,
   );
-  flush();
   return { popularity, trending, trendingWindows, lists, summary };
+}
+
+/**
+ * Rows (kind 0–2, source, target, score) ordered by kind, source, score descending and target, as one flat pair
+ * of typed arrays per kind, cut to `maxNeighbors` per source; each list is a view into them, not an array of its own.
+ */
+async function readLists(conn: DuckDBConnection, sql: string, maxNeighbors: number): Promise<RawSignals['lists']> {
+  const flat = KINDS.map(() => ({ targets: new Column((n) => new Int32Array(n)), weights: new Column((n) => new Float32Array(n)), rows: [] as number[] }));
+  let kind = -1;
+  let source = -1;
+  let kept = 0;
+  await forEachChunk(conn, sql, ([kinds, sources, targets, scores], count) => {
+    for (let r = 0; r < count; r++) {
+      const k = kinds!.getItem(r) as number;
+      const s = sources!.getItem(r) as number;
+      if (k !== kind || s !== source) {
+        (kind = k), (source = s), (kept = 0);
+        flat[k]!.rows.push(s, flat[k]!.targets.length);
+      }
+      if (kept++ >= maxNeighbors) continue;
+      flat[k]!.targets.push(targets!.getItem(r) as number);
+      flat[k]!.weights.push(scores!.getItem(r) as number);
+    }
+  });
+  const out = {} as RawSignals['lists'];
+  KINDS.forEach((name, k) => {
+    const { rows } = flat[k]!;
+    const targets = flat[k]!.targets.view();
+    const weights = flat[k]!.weights.view();
+    const lists: RawSignals['lists'][typeof name] = [];
+    for (let r = 0; r < rows.length; r += 2) {
+      const end = r + 3 < rows.length ? rows[r + 3]! : targets.length;
+      lists.push([rows[r]!, targets.subarray(rows[r + 1]!, end), weights.subarray(rows[r + 1]!, end)]);
+    }
+    out[name] = lists;
+  });
+  return out;
 }
 
 /**
@@ -143,49 +209,51 @@ ORDER BY k, source, n.score DESC, target`,
  * which learns from whole sequences. Visitors come in order of their first logged event.
  */
 export async function readSequences(conn: DuckDBConnection): Promise<Sequence[]> {
-  const users: number[] = [];
-  const items: number[] = [];
-  const times: number[] = [];
-  const weights: number[] = [];
-  const baskets: number[] = [];
-  await forEachRow(
+  const users = new Column((n) => new Int32Array(n));
+  const items = new Column((n) => new Int32Array(n));
+  const times = new Column((n) => new Float64Array(n));
+  const weights = new Column((n) => new Float32Array(n));
+  const baskets = new Column((n) => new Uint8Array(n));
+  await forEachChunk(
     conn,
-    `SELECT v.visitor, l.item, l.ts, CAST(l.weight_units AS DOUBLE) / ${WEIGHT_UNITS}, CASE WHEN l.basket THEN 1 ELSE 0 END
+    `SELECT CAST(v.visitor AS INTEGER), l.item, l.ts, CAST(l.weight_units AS DOUBLE) / ${WEIGHT_UNITS}, CAST(CASE WHEN l.basket THEN 1 ELSE 0 END AS INTEGER)
 FROM log l JOIN (SELECT user_id, row_number() OVER (ORDER BY min(ord)) AS visitor FROM log GROUP BY user_id) v USING (user_id)
 ORDER BY v.visitor, l.step`,
-    (row) => {
-      users.push(Number(row[0]));
-      items.push(row[1] as number);
-      times.push(row[2] as number);
-      weights.push(row[3] as number);
-      baskets.push(row[4] as number);
+    ([user, item, ts, weight, basket], count) => {
+      for (let r = 0; r < count; r++) {
+        users.push(user!.getItem(r) as number);
+        items.push(item!.getItem(r) as number);
+        times.push(ts!.getItem(r) as number);
+        weights.push(weight!.getItem(r) as number);
+        baskets.push(basket!.getItem(r) as number);
+      }
     },
   );
-  const all = { items: Int32Array.from(items), times: Float64Array.from(times), weights: Float32Array.from(weights), basket: Uint8Array.from(baskets) };
+  const u = users.view();
+  const all = { items: items.view(), times: times.view(), weights: weights.view(), basket: baskets.view() };
   const out: Sequence[] = [];
-  for (let start = 0; start < users.length; ) {
+  for (let start = 0; start < u.length; ) {
     let end = start;
-    while (end < users.length && users[end] === users[start]) end++;
+    while (end < u.length && u[end] === u[start]) end++;
     out.push({ items: all.items.subarray(start, end), times: all.times.subarray(start, end), weights: all.weights.subarray(start, end), basket: all.basket.subarray(start, end) });
     start = end;
   }
   return out;
 }
 
-/** Streams a query's rows chunk by chunk, so a large table never sits in memory as JS objects at once. */
-async function forEachRow(conn: DuckDBConnection, sql: string, visit: (row: unknown[]) => void): Promise<void> {
+/**
+ * Streams a query's result chunk by chunk and hands over each chunk's column vectors, read in place: no JS array
+ * per row or per column is made, so a table of 10⁷ rows costs only what the caller keeps of it.
+ */
+async function forEachChunk(conn: DuckDBConnection, sql: string, visit: (columns: DuckDBVector[], count: number) => void): Promise<void> {
   const result = await conn.stream(sql);
   for (;;) {
     const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const columns = chunk.getColumns();
-    const row = new Array<unknown>(columns.length);
-    // rowCount is a call into the native library: once per chunk, not once per row.
+    if (!chunk) break;
+    // rowCount and columnCount are calls into the native library: once per chunk, not once per row.
     const count = chunk.rowCount;
-    for (let r = 0; r < count; r++) {
-      for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r];
-      visit(row);
-    }
+    if (count === 0) break;
+    visit(Array.from({ length: chunk.columnCount }, (_, c) => chunk.getColumnVector(c)), count);
   }
 }
 
@@ -223,7 +291,8 @@ export async function signalsFromSequences(itemCount: number, sequences: readonl
     flush();
     appender.closeSync();
     const params = { window: options.window, maxNeighbors: options.maxNeighbors, trendingDays: options.trendingDays, trendingWindows: options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows, basketHours: options.basketHours ?? DEFAULT_SIGNALS_OPTIONS.basketHours, now: options.now };
-    for (const statement of aggregateStatements(params)) await db.conn.run(statement.sql);
+    await db.conn.run('SET preserve_insertion_order = false');
+    for (const statement of aggregateStatements(params)) await db.conn.run(inProcessSql(statement));
     const raw = await readSignalTables(db.conn, itemCount, params);
     const lists = (rows: RawSignals['lists']['neighbors']): NeighborLists => {
       const out: NeighborLists = { targets: Array.from({ length: itemCount }, () => new Int32Array(0)), weights: Array.from({ length: itemCount }, () => new Float32Array(0)) };

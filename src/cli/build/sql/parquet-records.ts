@@ -14,7 +14,9 @@ export async function* readParquetRecords(source: string): AsyncGenerator<Source
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const [records, rows] = chunk.getColumns() as [string[], bigint[]];
-      for (let r = 0; r < chunk.rowCount; r++) {
+      // rowCount is a call into the native library: once per chunk, not once per row.
+      const count = chunk.rowCount;
+      for (let r = 0; r < count; r++) {
         const value = JSON.parse(records[r]!) as Record<string, unknown>;
         for (const key of Object.keys(value)) if (value[key] === null || key === 'file_row_number') delete value[key];
         yield { value, line: Number(rows[r]) };

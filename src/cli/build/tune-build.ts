@@ -1,0 +1,43 @@
+import type { ColumnsBuilder, IndexedSignals, ItemRecords } from '../../catalog';
+import { createRankModel } from '../../rank';
+import type { Sequence } from '../../signals';
+import { quantizeRows } from '../../vector';
+import { tuneEngine, type TunedSettings } from '../tune';
+
+export interface BuildTuneOptions {
+  /** Minutes for the search; 0 = off. @defaultValue 2 */
+  minutes?: number;
+  /** @defaultValue 1 */
+  seed?: number;
+}
+
+export const DEFAULT_TUNE_MINUTES = 2;
+
+export interface BuildTuneInput {
+  ids: readonly string[];
+  sequences: readonly Sequence[];
+  columns: ColumnsBuilder;
+  /** The shipped item vectors (dequantized), as the worker scans them. */
+  vectors: { vectors: Float32Array; dim: number };
+  /** The build's own signals code (rounded as shipped) for a log and a neighbour count. */
+  signals: (sequences: readonly Sequence[], maxNeighbors: number) => IndexedSignals;
+  options: BuildTuneOptions;
+  log: (line: string) => void;
+}
+
+/**
+ * `pocketrec build --tune-minutes`: the engine settings chosen on the log's held-out latest events, each candidate
+ * catalogue made of the same columns, vectors and signals code the build ships.
+ */
+export async function tuneBuild(input: BuildTuneInput): Promise<TunedSettings & { ms: number }> {
+  const rows = quantizeRows(input.vectors.vectors, input.vectors.dim);
+  // Tuning ranks with ids only; no display record is shown.
+  const records: ItemRecords = { count: input.ids.length, load: async () => {}, get: (i) => ({ id: input.ids[i]!, title: input.ids[i]! }) };
+  return tuneEngine({
+    sequences: input.sequences,
+    buildModel: async (rest, neighbors) => createRankModel({ columns: input.columns.finish(input.signals(rest, neighbors)), rows, records }),
+    minutes: input.options.minutes ?? DEFAULT_TUNE_MINUTES,
+    seed: input.options.seed ?? 1,
+    log: input.log,
+  });
+}

@@ -1,0 +1,55 @@
+import type { HeldOutCase } from './types';
+
+/**
+ * The tuning slice: each visitor's latest event is held out (visitors with at least two events, so a history
+ * remains), and the signals are built from everything else. `rest` keeps every visitor, in order, so the
+ * aggregates see the same log minus exactly the held-out events.
+ */
+export function holdOutLatest<S extends { items: ArrayLike<number> }>(sequences: readonly S[]): { rest: S[]; cases: HeldOutCase[] } {
+  const rest: S[] = [];
+  const cases: HeldOutCase[] = [];
+  for (const s of sequences) {
+    if (s.items.length < 2) {
+      rest.push(s);
+      continue;
+    }
+    const history = Array.from(s.items).slice(0, -1);
+    cases.push({ history, target: s.items[s.items.length - 1]! });
+    // Other per-event columns (times) are cut at the same place.
+    const cut = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.isArray(v) || ArrayBuffer.isView(v) ? (v as unknown as number[]).slice(0, -1) : v])) as S;
+    rest.push(cut);
+  }
+  return { rest, cases };
+}
+
+/** A seeded draw of at most `max` cases (Fisher–Yates on a mulberry32 stream), in their original order. */
+export function sampleCases(cases: readonly HeldOutCase[], max: number, seed: number): HeldOutCase[] {
+  if (cases.length <= max) return [...cases];
+  const order = Array.from(cases.keys());
+  const random = mulberry32(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => cases[i]!);
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** NDCG@10 of one case from the engine's shown list (one relevant item: 1 / log2(position + 1)). */
+export function ndcgAt10(list: readonly number[], target: number): number {
+  const p = list.indexOf(target);
+  return p >= 0 && p < 10 ? 1 / Math.log2(p + 2) : 0;
+}

@@ -1,0 +1,55 @@
+import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from '../../profile';
+import { DEFAULT_RANK_SETTINGS, type RankModel, type RankSettings } from '../../rank';
+import { createProgress } from '../progress';
+import { holdOutLatest, sampleCases } from './held-out';
+import { heldOutNdcg } from './objective';
+import { coordinateSearch } from './search';
+import { TUNED_RANK_KEYS, type TuneCandidate, type TunedSettings } from './types';
+
+export interface TuneEngineOptions<S extends { items: ArrayLike<number> }> {
+  /** The log as per-visitor sequences in time order. */
+  sequences: readonly S[];
+  /** The catalogue built from `rest` (the log without the held-out events) with this many neighbours per item. */
+  buildModel: (rest: readonly S[], neighbors: number) => Promise<RankModel>;
+  minutes: number;
+  seed: number;
+  /** Settings the search starts from. @defaultValue the library's defaults, 50 neighbours */
+  rank?: RankSettings;
+  profile?: ProfileSettings;
+  neighbors?: number;
+  /** Held-out visitors scored per trial at most (a seeded draw). @defaultValue 2000 */
+  maxUsers?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The build's self-tuning, one path for `pocketrec build` and `pocketrec eval`: each visitor's latest event is held
+ * out, the catalogue is built from the rest (once per neighbour count), and every candidate is scored on the
+ * held-out events through the worker's ranking code, within the time budget.
+ */
+export async function tuneEngine<S extends { items: ArrayLike<number> }>(o: TuneEngineOptions<S>): Promise<TunedSettings & { ms: number }> {
+  const log = o.log ?? (() => {});
+  const rank = o.rank ?? DEFAULT_RANK_SETTINGS;
+  const profile = o.profile ?? DEFAULT_PROFILE_SETTINGS;
+  const { rest, cases: all } = holdOutLatest(o.sequences);
+  const cases = sampleCases(all, o.maxUsers ?? 2000, o.seed);
+  log(`tune: ${cases.length} of ${all.length} visitors' latest events held out, budget ${o.minutes} min, seed ${o.seed}`);
+  const models = new Map<number, Promise<RankModel>>();
+  const modelFor = (neighbors: number) => {
+    let m = models.get(neighbors);
+    if (!m) models.set(neighbors, (m = o.buildModel(rest, neighbors)));
+    return m;
+  };
+  let eta: ((done: number) => void) | null = null;
+  const tuned = await coordinateSearch({
+    start: { neighbors: o.neighbors ?? 50, rank: Object.fromEntries(TUNED_RANK_KEYS.map((k) => [k, rank[k]])) as TuneCandidate['rank'] },
+    objective: async (c) => heldOutNdcg(await modelFor(c.neighbors), cases, { ...rank, ...c.rank }, profile),
+    budgetMs: o.minutes * 60_000,
+    heldOutUsers: cases.length,
+    seed: o.seed,
+    progress: (done, total) => (eta ??= createProgress('tune trials (of the plan at most)', total, log))(done),
+    log,
+  });
+  log(`tune: ${tuned.tuned.trials} trials in ${(tuned.ms / 1000).toFixed(0)} s (${tuned.tuned.stopped}), held-out NDCG@10 ${tuned.tuned.baseline.toFixed(4)} → ${tuned.tuned.value.toFixed(4)}: neighbors ${tuned.neighbors} ${JSON.stringify(tuned.rank)}`);
+  return tuned;
+}
