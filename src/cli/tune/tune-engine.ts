@@ -2,7 +2,7 @@ import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from '../../profile';
 import { DEFAULT_RANK_SETTINGS, type RankModel, type RankSettings } from '../../rank';
 import { createProgress } from '../progress';
 import { holdOutLatest, sampleCases } from './held-out';
-import { heldOutNdcg } from './objective';
+import { heldOutObjective } from './objective';
 import { coordinateSearch } from './search';
 import { TUNED_RANK_KEYS, type TuneCandidate, type TunedSettings } from './types';
 
@@ -34,16 +34,17 @@ export async function tuneEngine<S extends { items: ArrayLike<number> }>(o: Tune
   const { rest, cases: all } = holdOutLatest(o.sequences);
   const cases = sampleCases(all, o.maxUsers ?? 2000, o.seed);
   log(`tune: ${cases.length} of ${all.length} visitors' latest events held out, budget ${o.minutes} min, seed ${o.seed}`);
-  const models = new Map<number, Promise<RankModel>>();
-  const modelFor = (neighbors: number) => {
-    let m = models.get(neighbors);
-    if (!m) models.set(neighbors, (m = o.buildModel(rest, neighbors)));
-    return m;
+  // One catalogue (and its folded profiles) per neighbour count the search tries.
+  const objectives = new Map<number, Promise<(rank: RankSettings) => number>>();
+  const objectiveFor = (neighbors: number) => {
+    let f = objectives.get(neighbors);
+    if (!f) objectives.set(neighbors, (f = o.buildModel(rest, neighbors).then((model) => heldOutObjective(model, cases, profile))));
+    return f;
   };
   let eta: ((done: number) => void) | null = null;
   const tuned = await coordinateSearch({
     start: { neighbors: o.neighbors ?? 50, rank: Object.fromEntries(TUNED_RANK_KEYS.map((k) => [k, rank[k]])) as TuneCandidate['rank'] },
-    objective: async (c) => heldOutNdcg(await modelFor(c.neighbors), cases, { ...rank, ...c.rank }, profile),
+    objective: async (c) => (await objectiveFor(c.neighbors))({ ...rank, ...c.rank }),
     budgetMs: o.minutes * 60_000,
     heldOutUsers: cases.length,
     seed: o.seed,
