@@ -35,7 +35,7 @@ export type ClosestRecent = (index: number) => Profile['recent'][number] | undef
 
 /**
  * `closestRecent` for the results of one request: their resemblance to every recent item in one kernel call
- * (int8, in WASM where it runs) on first use, instead of a float dot product per result and recent item in JS.
+ * (int8, in WASM where it runs) on first use, instead of a dot product per result and recent item in JS.
  */
 export function createClosestRecent(model: RankModel, profile: Profile, indices: readonly number[]): ClosestRecent {
   let sims: Float32Array | undefined;
@@ -44,15 +44,7 @@ export function createClosestRecent(model: RankModel, profile: Profile, indices:
     const at = indices.indexOf(index);
     if (at < 0) return closestRecent(model, profile, index);
     sims ??= model.kernel.dots(model.rows, indices, recent.map((e) => e.index));
-    let best: Profile['recent'][number] | undefined;
-    let bestShare = 0;
-    for (let p = 0; p < recent.length; p++) {
-      const event = recent[p]!;
-      if (event.weight <= 0 || event.index === index) continue;
-      const share = event.weight * sims[at * recent.length + p]!;
-      if (share > bestShare) (bestShare = share), (best = event);
-    }
-    return best;
+    return mostShared(recent, index, (p) => sims![at * recent.length + p]!);
   };
 }
 
@@ -106,11 +98,17 @@ function nameTerm(model: RankModel, profile: Profile, index: number, { term, sou
  */
 function closestRecent(model: RankModel, profile: Profile, index: number): Profile['recent'][number] | undefined {
   const row = readInt8Row(model.rows, index);
+  return mostShared(profile.recent, index, (p) => dotInt8Row(model.rows, profile.recent[p]!.index, row));
+}
+
+/** The recent positive event (other than the item itself) with the largest weight × resemblance `simAt(position)`. */
+function mostShared(recent: Profile['recent'], index: number, simAt: (position: number) => number): Profile['recent'][number] | undefined {
   let best: Profile['recent'][number] | undefined;
   let bestShare = 0;
-  for (const event of profile.recent) {
+  for (let p = 0; p < recent.length; p++) {
+    const event = recent[p]!;
     if (event.weight <= 0 || event.index === index) continue;
-    const share = event.weight * dotInt8Row(model.rows, event.index, row);
+    const share = event.weight * simAt(p);
     if (share > bestShare) (bestShare = share), (best = event);
   }
   return best;
