@@ -1,3 +1,4 @@
+import { mulberry32 } from '../eval/negatives';
 import type { HeldOutCase } from './types';
 
 /**
@@ -35,17 +36,6 @@ export function sampleCases(cases: readonly HeldOutCase[], max: number, seed: nu
     .slice(0, max)
     .sort((a, b) => a - b)
     .map((i) => cases[i]!);
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** NDCG@10 of one case from the engine's shown list (one relevant item: 1 / log2(position + 1)). */
