@@ -39,6 +39,24 @@ export function positiveInteger(args: Map<string, string | true>, name: string):
   return n;
 }
 
+/** The value of `--name x` as a number ≥ 0, or undefined when the option was not given. */
+export function nonNegativeNumber(args: Map<string, string | true>, name: string): number | undefined {
+  const v = optionalString(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n >= 0)) throw new UsageError(`--${name} must be a number ≥ 0, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** The value of `--name N` as an integer, or undefined when the option was not given. */
+export function integer(args: Map<string, string | true>, name: string): number | undefined {
+  const v = optionalString(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, not ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** One subcommand: its options with their help text, and what it does with the parsed arguments. */
 export interface Command {
   summary: string;

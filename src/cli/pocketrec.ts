@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
+import { integer, nonNegativeNumber, optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
 import { aggregateScript, buildCatalog, parseVectorsChoice } from './build';
 import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
@@ -38,10 +38,8 @@ const build: Command = {
     'tune-seed': 'seed of the tuning: same log and seed, same settings (default 1)',
   },
   async run(args) {
-    const tuneMinutes = optionalString(args, 'tune-minutes');
-    if (tuneMinutes !== undefined && !(Number(tuneMinutes) >= 0)) throw new UsageError(`--tune-minutes must be a number of minutes ≥ 0 (0 = off), not ${JSON.stringify(tuneMinutes)}`);
-    const tuneSeed = optionalString(args, 'tune-seed');
-    if (tuneSeed !== undefined && !Number.isInteger(Number(tuneSeed))) throw new UsageError(`--tune-seed must be an integer, not ${JSON.stringify(tuneSeed)}`);
+    const tuneMinutes = nonNegativeNumber(args, 'tune-minutes');
+    const tuneSeed = integer(args, 'tune-seed');
     const now = optionalString(args, 'now');
     if (now !== undefined && !Number.isFinite(Number(now))) throw new UsageError(`--now must be epoch milliseconds, not ${JSON.stringify(now)}`);
     if (args.get('print-sql') === true) return void process.stdout.write(aggregateScript({ ...DEFAULT_SIGNALS_OPTIONS, now: now === undefined ? null : Number(now) }));
@@ -84,7 +82,7 @@ const build: Command = {
       ...(signalsFrom !== undefined ? { signalsFrom } : {}),
       ...(signalsOut !== undefined ? { signalsOut } : {}),
       vectors,
-      tune: { ...(tuneMinutes !== undefined ? { minutes: Number(tuneMinutes) } : {}), ...(tuneSeed !== undefined ? { seed: Number(tuneSeed) } : {}) },
+      tune: { ...(tuneMinutes !== undefined ? { minutes: tuneMinutes } : {}), ...(tuneSeed !== undefined ? { seed: tuneSeed } : {}) },
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
+import { integer, nonNegativeNumber, optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
 import { PocketRecError } from '../errors';
 import { parseVectorsChoice, type VectorsChoice } from './build';
 import { loadDataset, runEval, runTemporalEval, searchOverlap } from './eval';
@@ -92,11 +92,9 @@ const evalCommand: Command = {
 };
 
 function tuneOptions(args: Map<string, string | true>): { tuneMinutes?: number; tuneSeed?: number } {
-  const minutes = optionalString(args, 'tune-minutes');
-  const seed = optionalString(args, 'tune-seed');
-  if (minutes !== undefined && !(Number(minutes) >= 0)) throw new PocketRecError('invalid-option', `eval: --tune-minutes is a number of minutes ≥ 0 (0 = off), got ${minutes}`);
-  if (seed !== undefined && !Number.isInteger(Number(seed))) throw new PocketRecError('invalid-option', `eval: --tune-seed is an integer, got ${seed}`);
-  return { ...(minutes !== undefined ? { tuneMinutes: Number(minutes) } : {}), ...(seed !== undefined ? { tuneSeed: Number(seed) } : {}) };
+  const minutes = nonNegativeNumber(args, 'tune-minutes');
+  const seed = integer(args, 'tune-seed');
+  return { ...(minutes !== undefined ? { tuneMinutes: minutes } : {}), ...(seed !== undefined ? { tuneSeed: seed } : {}) };
 }
 
 const searchOverlapCommand: Command = {

@@ -15,8 +15,8 @@ import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
-import { DEFAULT_TUNE_MINUTES, tuneBuild, type BuildTuneOptions } from './tune-build';
-import type { TunedSettings } from '../tune';
+import { tuneBuild, type BuildTuneOptions } from './tune-build';
+import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
 
 export interface BuildOptions {
@@ -155,7 +155,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
     const tune = async (seqs: readonly Sequence[], now: number | undefined) => {
       const latest = now ?? seqs.reduce((m, q) => (q.times && q.times.length ? Math.max(m, q.times[q.times.length - 1]!) : m), 0);
-      tuned = await tuneBuild({
+      const chosen = await tuneBuild({
         ids,
         sequences: seqs,
         columns: columns!,
@@ -165,7 +165,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         log,
       });
       lap('tuning');
-      return tuned;
+      return chosen;
     };
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) {
       const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
@@ -180,7 +180,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         lap('aggregates (sql)');
         if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
         if (tuneOn && sequences.length) {
-          const chosen = await tune(sequences, options.now);
+          const chosen = (tuned = await tune(sequences, options.now));
           if (chosen.neighbors !== params.maxNeighbors) {
             params = { ...params, maxNeighbors: chosen.neighbors };
             await recomputeNeighbors(db.conn, params);
@@ -206,7 +206,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors (node)`);
       const now = options.now ?? log_.latest;
       if (v2) {
-        const maxNeighbors = tuneOn && log_.sequences.length ? (await tune(log_.sequences, now)).neighbors : DEFAULT_SIGNALS_OPTIONS.maxNeighbors;
+        const maxNeighbors = tuneOn && log_.sequences.length ? (tuned = await tune(log_.sequences, now)).neighbors : DEFAULT_SIGNALS_OPTIONS.maxNeighbors;
         indexed = finishSignals(nodeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now }));
         signalsHash = indexed.hash;
         lap('signals (node)');
@@ -270,8 +270,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
     const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, explained: +fit.explained.toFixed(4) } : { method: 'full', dim, sourceDim: encoder.dim };
-    const t = tuned as (TunedSettings & { ms: number }) | null;
-    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files, ...(t ? { settings: manifestSettings(t), tuneMs: t.ms } : {}) };
+    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files, ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}) };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;

@@ -2,7 +2,7 @@ import type { ColumnsBuilder, IndexedSignals, ItemRecords } from '../../catalog'
 import { createRankModel } from '../../rank';
 import type { Sequence } from '../../signals';
 import { quantizeRows } from '../../vector';
-import { tuneEngine, type TunedSettings } from '../tune';
+import { DEFAULT_TUNE_MINUTES, DEFAULT_TUNE_SEED, tuneEngine, type TunedSettings } from '../tune';
 
 export interface BuildTuneOptions {
   /** Minutes for the search; 0 = off. @defaultValue 2 */
@@ -10,8 +10,6 @@ export interface BuildTuneOptions {
   /** @defaultValue 1 */
   seed?: number;
 }
-
-export const DEFAULT_TUNE_MINUTES = 2;
 
 export interface BuildTuneInput {
   ids: readonly string[];
@@ -37,7 +35,7 @@ export async function tuneBuild(input: BuildTuneInput): Promise<TunedSettings & 
     sequences: input.sequences,
     buildModel: async (rest, neighbors) => createRankModel({ columns: input.columns.finish(input.signals(rest, neighbors)), rows, records }),
     minutes: input.options.minutes ?? DEFAULT_TUNE_MINUTES,
-    seed: input.options.seed ?? 1,
+    seed: input.options.seed ?? DEFAULT_TUNE_SEED,
     log: input.log,
   });
 }

@@ -8,7 +8,7 @@ import { buildEvalCatalog, engineEvalSettings, engineModel, type EngineEvalOverr
 import { candidateRank, coverage, intraListDiversity, summarize, tieAveragedRank, topList, type RankMetrics } from './metrics';
 import { drawNegatives } from './negatives';
 import { tuneEngineOnTrain } from './engine-tune';
-import type { TunedSettings } from '../tune';
+import { DEFAULT_TUNE_MINUTES, DEFAULT_TUNE_SEED, type TunedSettings } from '../tune';
 import { createSequenceModel, type SequenceModel } from '../../onnx';
 import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
@@ -195,9 +195,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
  * `trainSequences` goes in, so no VALID or TEST event can reach the choice.
  */
 export async function tunedEngineSettings(data: Dataset, train: Split['trainSequences'], options: Pick<EvalOptions, 'engine' | 'tuneMinutes' | 'tuneSeed'>, log: (line: string) => void = () => {}): Promise<EngineEvalSettings & { tuned?: TunedSettings['tuned'] }> {
-  const minutes = options.tuneMinutes ?? 2;
+  const minutes = options.tuneMinutes ?? DEFAULT_TUNE_MINUTES;
   if (minutes <= 0) return engineEvalSettings(options.engine);
-  const tuned = await tuneEngineOnTrain(data, train, engineEvalSettings(), { minutes, seed: options.tuneSeed ?? 1, log });
+  const tuned = await tuneEngineOnTrain(data, train, engineEvalSettings(), { minutes, seed: options.tuneSeed ?? DEFAULT_TUNE_SEED, log });
   const o = options.engine ?? {};
   return { ...engineEvalSettings({ ...o, neighbors: o.neighbors ?? tuned.neighbors, rank: { ...tuned.rank, ...o.rank } }), tuned: tuned.tuned };
 }

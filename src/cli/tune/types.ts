@@ -4,6 +4,10 @@ import type { RankSettings } from '../../rank';
 export const TUNED_RANK_KEYS = Object.freeze(['transitionWeight', 'neighborWeight', 'popularityWeight', 'trendingWeight', 'sessionWeight', 'diversityLambda'] as const);
 export type TunedRankKey = (typeof TUNED_RANK_KEYS)[number];
 
+/** `--tune-minutes` and `--tune-seed` when not given, for the build and the eval alike. */
+export const DEFAULT_TUNE_MINUTES = 2;
+export const DEFAULT_TUNE_SEED = 1;
+
 /** One point of the search: the rank weights it sets and the build's neighbour count. */
 export interface TuneCandidate {
   rank: Pick<RankSettings, TunedRankKey>;
