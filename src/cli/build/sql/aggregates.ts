@@ -208,9 +208,13 @@ FROM neighbor_rows r JOIN items s ON s.item = r.source JOIN items t ON t.item = 
 /** The output tables, in the order `--signals-out` writes them and `--signals-from` reads them. */
 export const OUTPUT_TABLES = ['summary', 'item_counts', 'trend_windows', 'neighbors'] as const;
 
-/** The statement as DuckDB runs it in process: output-only mappings become views (see `Statement.view`). */
-export function inProcessSql(statement: Statement): string {
-  return statement.view ? statement.sql.replace(`CREATE TABLE ${statement.table} AS`, `CREATE VIEW ${statement.table} AS`) : statement.sql;
+/**
+ * The statement as DuckDB runs it in process: output-only mappings become views (see `Statement.view`), and with
+ * `replace` a table computed before is computed again in place (the tuned neighbour count).
+ */
+export function inProcessSql(statement: Statement, o: { replace?: boolean } = {}): string {
+  const head = `CREATE TABLE ${statement.table} AS`;
+  return statement.sql.replace(head, `CREATE ${o.replace ? 'OR REPLACE ' : ''}${statement.view ? 'VIEW' : 'TABLE'} ${statement.table} AS`);
 }
 
 /** The statements as one script, with the input and output contract on top: what `--print-sql` writes. */

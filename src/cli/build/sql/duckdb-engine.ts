@@ -71,14 +71,19 @@ export async function loadItems(conn: DuckDBConnection, ids: readonly string[]):
 
 /** Reads the log into `events` (checking every row) and runs the aggregates of sql/aggregates.ts over it. */
 export async function computeAggregates(conn: DuckDBConnection, logSource: string, params: AggregateParams, log: (line: string) => void): Promise<void> {
-  let started = performance.now();
+  const started = performance.now();
   await createEvents(conn, logSource);
   log(`sql: log read and checked in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await runAggregates(conn, params, log);
+}
+
+/** The aggregate statements over the `log` table already in `conn`, each timed in the log. */
+async function runAggregates(conn: DuckDBConnection, params: AggregateParams, log: (line: string) => void): Promise<void> {
   // The log's order is kept in its `ord` column from here on (log-input.ts): no later scan needs to keep it,
   // and parallel operators that may reorder are faster and spill less.
   await conn.run('SET preserve_insertion_order = false');
   for (const statement of aggregateStatements(params)) {
-    started = performance.now();
+    const started = performance.now();
     await conn.run(inProcessSql(statement));
     log(`sql: ${statement.table} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -90,7 +95,7 @@ export async function computeAggregates(conn: DuckDBConnection, logSource: strin
  */
 export async function recomputeNeighbors(conn: DuckDBConnection, params: AggregateParams): Promise<void> {
   const statement = aggregateStatements(params).find((s) => s.table === 'neighbor_rows')!;
-  await conn.run(statement.sql.replace('CREATE TABLE neighbor_rows AS', 'CREATE OR REPLACE TABLE neighbor_rows AS'));
+  await conn.run(inProcessSql(statement, { replace: true }));
 }
 
 /** `--signals-out`: the output tables as one Parquet file each. */
@@ -291,8 +296,7 @@ export async function signalsFromSequences(itemCount: number, sequences: readonl
     flush();
     appender.closeSync();
     const params = { window: options.window, maxNeighbors: options.maxNeighbors, trendingDays: options.trendingDays, trendingWindows: options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows, basketHours: options.basketHours ?? DEFAULT_SIGNALS_OPTIONS.basketHours, now: options.now };
-    await db.conn.run('SET preserve_insertion_order = false');
-    for (const statement of aggregateStatements(params)) await db.conn.run(inProcessSql(statement));
+    await runAggregates(db.conn, params, () => {});
     const raw = await readSignalTables(db.conn, itemCount, params);
     const lists = (rows: RawSignals['lists']['neighbors']): NeighborLists => {
       const out: NeighborLists = { targets: Array.from({ length: itemCount }, () => new Int32Array(0)), weights: Array.from({ length: itemCount }, () => new Float32Array(0)) };
