@@ -207,10 +207,9 @@ type Bad = (field: string, problem: string) => PocketRecError;
 
 /** The build's tuned settings: known rank weights only (a typo must not pass silently), each a usable number. */
 function validateSettings(raw: unknown, bad: Bad): void {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(raw)) throw bad('settings', 'must be an object');
+  if (!isPlainObject(raw)) throw bad('settings', 'must be an object');
   if (raw.rank !== undefined) {
-    if (!isObject(raw.rank)) throw bad('settings.rank', 'must be an object');
+    if (!isPlainObject(raw.rank)) throw bad('settings.rank', 'must be an object');
     for (const [key, value] of Object.entries(raw.rank)) {
       if (!(CATALOG_RANK_SETTINGS as readonly string[]).includes(key)) throw bad(`settings.rank.${key}`, `is not a setting a build may choose; valid names: ${CATALOG_RANK_SETTINGS.join(', ')}`);
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`settings.rank.${key}`, `is ${showValue(value)}, must be a finite number ≥ 0`);
@@ -220,7 +219,7 @@ function validateSettings(raw: unknown, bad: Bad): void {
   if (raw.neighbors !== undefined && (typeof raw.neighbors !== 'number' || !Number.isInteger(raw.neighbors) || raw.neighbors <= 0)) throw bad('settings.neighbors', `is ${showValue(raw.neighbors)}, must be a positive integer`);
   if (raw.tuned !== undefined) {
     const t = raw.tuned;
-    if (!isObject(t)) throw bad('settings.tuned', 'must be an object');
+    if (!isPlainObject(t)) throw bad('settings.tuned', 'must be an object');
     if (typeof t.metric !== 'string') throw bad('settings.tuned.metric', 'must be a string');
     for (const key of ['heldOutUsers', 'trials'] as const) if (typeof t[key] !== 'number' || !Number.isInteger(t[key]) || (t[key] as number) < 0) throw bad(`settings.tuned.${key}`, `is ${showValue(t[key])}, must be a non-negative integer`);
   }
