@@ -265,6 +265,8 @@ export function createEngine(): EngineApi {
       await session.sync();
       sink = events;
       progress.push({ phase: 'ready', loaded: 1, total: 1 });
+      // The host hears `ready` before start-up resolves (at most a frame or two, the throttle's window).
+      await progress.readySent;
       // The sequence model only sharpens rankings: it opens once the first one can be served, and rankings use it
       // from the moment it is there.
       if (catalog.sequence) wired = { ...w, sequence: openSequenceLater(catalog.sequence, ledger.kernel, config, (p) => progress.push(p)) };

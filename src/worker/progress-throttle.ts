@@ -14,6 +14,8 @@ interface PhaseState {
 
 export interface ProgressThrottle {
   push(progress: Progress): void;
+  /** Settles once `ready` has been sent: start-up answers the host only after its progress says so. */
+  readonly readySent: Promise<void>;
 }
 
 export interface ThrottleOptions {
@@ -29,8 +31,9 @@ const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-down
 /**
  * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
  * decreases (a source that starts its next file at 0 is added to what it finished); every phase's last state is
- * sent, so each ends complete; `ready` comes after every start-up phase. Only the downloads that may follow
- * start-up (`model-download`, `runtime-download`) are still sent after `ready`. Phases that load in parallel take
+ * sent, so each ends complete; `ready` comes after every start-up phase. Once `ready` is pushed, only the
+ * downloads that may follow start-up (`model-download`, `runtime-download`) are still taken: work after start-up
+ * (display records read for the first results) is not start-up progress and must not hold `ready` back. Phases that load in parallel take
  * turns, the longest-waiting first.
  */
 export function createProgressThrottle(emit: (progress: Progress) => void, options: ThrottleOptions): ProgressThrottle {
@@ -38,6 +41,8 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
   const phases = new Map<Phase, PhaseState>();
   let ready = false;
   let readySent = false;
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => (markSent = resolve));
   let lastEmit = -Infinity;
   let timerSet = false;
 
@@ -56,6 +61,7 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
     } else if (ready && !readySent) {
       readySent = true;
       emit({ phase: 'ready', loaded: 1, total: 1 });
+      markSent();
     } else {
       return;
     }
@@ -69,8 +75,9 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
   };
 
   return {
+    readySent: sent,
     push(progress) {
-      if (readySent && !AFTER_READY.has(progress.phase)) return;
+      if (ready && !AFTER_READY.has(progress.phase)) return;
       if (progress.phase === 'ready') {
         ready = true;
         schedule();

@@ -79,6 +79,28 @@ describe('progress throttle', () => {
     expect(out.map((p) => p.phase)).toEqual(['catalog-parse', 'ready']);
   });
 
+  it('drops start-up phases pushed after ready, so work after start-up never holds ready back; readySent settles then', async () => {
+    const { time, out, throttle } = start();
+    let settled = false;
+    void throttle.readySent.then(() => (settled = true));
+    throttle.push({ phase: 'catalog-parse', loaded: 0, total: 4 });
+    time.advance(0);
+    throttle.push({ phase: 'catalog-parse', loaded: 4, total: 4 });
+    throttle.push({ phase: 'ready', loaded: 1, total: 1 });
+    // The display records of the first results, read right after start-up, report as catalog-parse.
+    throttle.push({ phase: 'catalog-parse', loaded: 1, total: 1 });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    time.advance(100);
+    await Promise.resolve();
+    expect(out.map((p) => [p.phase, p.loaded])).toEqual([
+      ['catalog-parse', 0],
+      ['catalog-parse', 4],
+      ['ready', 1],
+    ]);
+    expect(settled).toBe(true);
+  });
+
   it('after ready, sends only what loads after start-up (runtime, a lazily loaded model), throttled, each total fixed and reached', () => {
     const { time, out, throttle } = start();
     throttle.push({ phase: 'catalog-download', loaded: 100, total: 100 });
