@@ -25,8 +25,8 @@ export interface ThrottleOptions {
   setTimer(run: () => void, ms: number): void;
 }
 
-/** What may still load once the first recommendation can be served: a lazily loaded encoder, the sequence model's runtime. */
-const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-download']);
+/** What may still load once the first recommendation can be served: a lazily loaded encoder, the sequence model and its runtime. */
+const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-download', 'sequence-download']);
 
 /**
  * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
