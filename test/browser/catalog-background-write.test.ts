@@ -125,6 +125,28 @@ describe('the catalogue cache is written behind ready', () => {
     expect((await rec.status()).catalog.cacheWrite).toMatchObject({ state: 'written', ok: true });
   });
 
+  it('serves a catalogue whose sequence model turns out broken without it, and does not cache it', async () => {
+    const { site, files } = await demoSite('bg-broken-sequence');
+    // A deploy whose item table does not match the manifest's sha256.
+    await site.put({ 'sequence-table.bin': files['sequence-table.bin']!.map((b, i) => (i === 100 ? b ^ 1 : b)) });
+    const dbName = `bg-broken-${Date.now()}`;
+    const rec = await startOn(site, dbName);
+    expect(await rec.recommend({ k: 5 })).toHaveLength(5);
+    await rec.ready('sequence');
+    const status = await rec.status();
+    expect(status.sequence).toMatchObject({ state: 'off', reason: expect.stringContaining('sequence-table.bin') });
+    await expect.poll(async () => (await rec.status()).catalog.cacheWrite?.state, { timeout: 30_000 }).toBe('failed');
+    expect((await rec.status()).catalog.cacheWrite).toMatchObject({ ok: false, code: 'catalog-invalid', error: expect.stringContaining('sha256') });
+
+    // The next visit downloads again, and takes the fixed files once they are deployed.
+    await site.put({ 'sequence-table.bin': files['sequence-table.bin']! });
+    const next = await startOn(site, dbName);
+    expect((await next.status()).catalog.fromCache).toBe(false);
+    await next.ready('sequence');
+    expect((await next.status()).sequence).toMatchObject({ state: 'ready' });
+    await expect.poll(async () => (await next.status()).catalog.cacheWrite?.state, { timeout: 30_000 }).toBe('written');
+  });
+
   it('forget() stops a write still running, and the catalogue is not put back into the deleted database', async () => {
     const { site } = await demoSite('bg-forget');
     await site.hold('sequence.onnx');
