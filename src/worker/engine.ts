@@ -107,26 +107,28 @@ export function createEngine(): EngineApi {
 
   /**
    * Opens the model in the background, once its files are in (the runtime's download never competes with them);
-   * rankings use it once it is there, if its catalogue is still served.
+   * rankings use it once it is there, if its catalogue is still served. It takes its ONNX turn at once, so that an
+   * encoder asked for meanwhile opens after it, as when the files came with the catalogue.
    */
   const openSequenceLater = (shipped: NonNullable<LoadedCatalog['sequenceLater']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): SequenceSlot => {
     const slot: SequenceSlot = { ref: shipped.ref, state: 'loading', reason: null, model: null, skipped: [], opened: Promise.resolve() };
-    const open = async (files: NonNullable<Catalog['sequence']>) => {
+    const off = (error: unknown) => {
+      const reason = `its files could not be loaded: ${(error as Error).message ?? String(error)}`;
+      console.warn(`engine: the sequence model is off (${reason}); ranking goes on without it.`);
+      Object.assign(slot, { state: 'off', reason });
+    };
+    slot.opened = inOnnxTurn(async () => {
+      const files = await shipped.loaded.catch((error: unknown) => void off(error));
       const held = wired;
-      if (disposed || !held || held.sequence !== slot) return;
+      if (!files || disposed || !held || held.sequence !== slot) return;
       // The served catalogue holds its model from now on: a live update that keeps the model compares against it.
       if (!held.catalog.sequence) wired = { ...held, catalog: { ...held.catalog, sequence: files } };
-      const { model, skipped, reason } = await inOnnxTurn(() => openSequenceModel(files, kernel, config, onProgress));
+      const { model, skipped, reason } = await openSequenceModel(files, kernel, config, onProgress);
       slot.skipped.push(...skipped);
       const w = wired;
       if (disposed || !w || w.sequence !== slot) return void model?.dispose().catch(() => {});
       Object.assign(slot, { model, state: model ? 'ready' : 'off', reason });
       w.session.setSequence(model);
-    };
-    slot.opened = shipped.loaded.then(open, (error: unknown) => {
-      const reason = `its files could not be loaded: ${(error as Error).message ?? String(error)}`;
-      console.warn(`engine: the sequence model is off (${reason}); ranking goes on without it.`);
-      Object.assign(slot, { state: 'off', reason });
     });
     return slot;
   };
