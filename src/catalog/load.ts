@@ -1,4 +1,4 @@
-import { PocketRecError } from '../errors';
+import { PocketRecError, type ErrorCode } from '../errors';
 import type { Int8Rows, Int8RowsAllocator } from '../vector';
 import { createSectionReader, decodeColumns, encodeColumns, isLexicalSection } from './binary';
 import { columnsFromItems } from './columns';
@@ -7,7 +7,7 @@ import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItem
 import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
 import { sha256Hex } from './sha256';
 import { decodeProjection } from './projection';
-import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress } from './types';
+import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress, SequenceModelRef } from './types';
 import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
 
 /** Where the host's catalogue comes from: a manifest, JSON-array or NDJSON URL, or the items themselves. */
@@ -35,15 +35,24 @@ export interface CatalogFiles {
   clear(): Promise<void>;
 }
 
-/** How writing the cache went; a failure means the next visit downloads again, and `status()` says so. */
+/**
+ * How writing the cache went; a failure means the next visit downloads again, and `status()` says so. `pending`
+ * while a write behind start-up runs; `aborted` when `forget()` stopped it. Nothing of a write that did not end
+ * `written` is ever read: the entry naming the pieces is written after all of them.
+ */
 export interface CacheWriteReport {
+  state: 'pending' | 'written' | 'failed' | 'aborted';
   ok: boolean;
   /** Size of the pieces of the last attempt. */
   pieceBytes: number;
   /** Attempts made: each retry halves… quarters the piece size. */
   attempts: number;
+  /** IndexedDB pieces the cached catalogue is kept in, once written (parts kept as files are not pieces). */
+  pieces: number;
   /** The last failure's message, when a write failed (even if a retry then succeeded). */
   error?: string;
+  /** Why it failed or stopped: `store-quota`, `store-unavailable` (IndexedDB refused it), `aborted`, or the sequence model's own error. */
+  code?: ErrorCode;
 }
 
 export interface LoadCatalogOptions {
@@ -61,6 +70,18 @@ export interface LoadCatalogOptions {
    * @defaultValue 8 MiB
    */
   cachePieceBytes?: number;
+  /**
+   * Resolve as soon as the parts are parsed and verified; the cache is written behind it, and `cacheWritten`
+   * settles with the outcome. @defaultValue false (the write is awaited)
+   */
+  writeCacheLater?: boolean;
+  /** Stops a cache write at its next piece (forget()); nothing of it becomes visible. */
+  cacheSignal?: AbortSignal;
+  /**
+   * Download a format 2 sequence model only once the ranking parts are in (they would share the bandwidth), and
+   * resolve without it: `sequenceLater` brings it, reported as `sequence-download` progress. @defaultValue false
+   */
+  sequenceAfterParts?: boolean;
 }
 
 export interface LoadedCatalog {
@@ -74,8 +95,16 @@ export interface LoadedCatalog {
   fromCache: boolean;
   /** Set when an update failed and the cached catalogue was kept; the failure's message. */
   staleBecause?: string;
-  /** Set when the catalogue was downloaded and a cache was given. */
+  /** Set when the catalogue was downloaded and a cache was given (`pending` with `writeCacheLater`). */
   cacheWrite?: CacheWriteReport;
+  /** With `writeCacheLater`: the write's outcome; never rejects. */
+  cacheWritten?: Promise<CacheWriteReport>;
+  /**
+   * With `sequenceAfterParts`, when the sequence model was downloaded after the parts: it, checked against the
+   * catalogue's items. Rejects (`catalog-invalid`, `catalog-fetch-failed`) when it is broken; the catalogue then
+   * serves without it, and is not cached.
+   */
+  sequenceLater?: { ref: SequenceModelRef; loaded: Promise<NonNullable<Catalog['sequence']>> };
 }
 
 /** What the cache keeps per source URL; the parts themselves are pieces under their own keys. */
@@ -259,6 +288,7 @@ async function fetchAndValidate(
   let catalog: Catalog;
   let parts: PartBuffers;
   let layout: CatalogManifestV2;
+  let sequenceLater: LoadedCatalog['sequenceLater'];
   const reused: string[] = [];
   if (json !== undefined && isManifest(json)) {
     const manifest = validateManifest(json, url);
@@ -289,12 +319,18 @@ async function fetchAndValidate(
       return (await reuseInto(name, sha256, into)) ? into.buffer : undefined;
     };
     if (manifest.formatVersion === 2) {
-      const tally = createDownloadTally(first.byteLength, manifestBytes(manifest), progress);
+      const later = (options.sequenceAfterParts ?? false) && manifest.sequence !== undefined;
+      const tally = createDownloadTally(first.byteLength, manifestBytes(manifest, !later), progress);
       const partProgress = (p: LoadProgress) => tally.update(p.part ?? '', p.loaded);
+      // The sequence model's files after the parts have their own count, which may go on after ready.
+      let sequenceTally: ReturnType<typeof createDownloadTally> | undefined;
+      const sequenceFiles = () =>
+        (sequenceTally ??= later ? createDownloadTally(0, sequenceBytes(manifest.sequence!), (p) => progress?.({ phase: 'sequence-download', loaded: p.loaded, total: p.total })) : tally);
+      const sequenceProgress = (p: LoadProgress) => sequenceFiles().update(p.part ?? '', p.loaded);
       // A part read back from the cache counts as arrived, so the fixed total is still reached.
       const reuseCounted = async (name: string, sha256: string) => {
         const kept = await reuse(name, sha256);
-        if (kept) tally.update(name, kept.byteLength);
+        if (kept) sequenceFiles().update(name, kept.byteLength);
         return kept;
       };
       const reuseIntoCounted = async (name: string, sha256: string, into: PartBytes) => {
@@ -302,19 +338,31 @@ async function fetchAndValidate(
         if (kept) tally.update(name, into.byteLength);
         return kept;
       };
-      // Every file at once: the catalogue's parts and the sequence model's, no round trip waiting on another.
+      // Every part at once, no round trip waiting on another; the sequence model's files too, unless they wait.
       const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted);
       const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
       // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
       void decoded.catch(() => {});
-      const sequence = manifest.sequence
-        ? loadSequenceModel(manifest.sequence, url, decoded.then((c) => c.columns.ids), async (u, name) => readBytes(await get(doFetch, u), name, partProgress).then((b) => b.buffer as ArrayBuffer), reuseCounted)
-        : null;
+      const loadSequence = (ref: SequenceModelRef) =>
+        loadSequenceModel(ref, url, decoded.then((c) => c.columns.ids), async (u, name) => readBytes(await get(doFetch, u), name, sequenceProgress).then((b) => b.buffer as ArrayBuffer), reuseCounted);
+      const sequence = manifest.sequence ? (later ? fetched.then(() => loadSequence(manifest.sequence!)) : loadSequence(manifest.sequence)) : null;
       void sequence?.catch(() => {});
       parts = await fetched;
       layout = manifest;
       catalog = await decoded;
-      if (manifest.sequence && sequence) {
+      if (manifest.sequence && sequence && later) {
+        const ref = manifest.sequence;
+        const held = parts;
+        sequenceLater = {
+          ref,
+          loaded: sequence.then((bytes) => {
+            held.sequence = bytes.model;
+            held.sequenceTable = bytes.table;
+            return decodeSequenceModel(ref, bytes, manifest.itemCount, url, options.allocateRows);
+          }),
+        };
+        void sequenceLater.loaded.catch(() => {});
+      } else if (manifest.sequence && sequence) {
         const bytes = await sequence;
         catalog = { ...catalog, sequence: decodeSequenceModel(manifest.sequence, bytes, manifest.itemCount, url, options.allocateRows) };
         parts.sequence = bytes.model;
@@ -339,11 +387,26 @@ async function fetchAndValidate(
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
   if (lastModified) fresh.lastModified = lastModified;
-  const done = reused.length > 0 ? { reusedParts: reused } : {};
+  const done = { ...(reused.length > 0 ? { reusedParts: reused } : {}), ...(sequenceLater ? { sequenceLater } : {}) };
   if (!options.cache) return { catalog, fromCache: false, ...done };
   fresh.partSha256 = partHashes(layout);
-  const cacheWrite = await writeCache(options.cache, url, fresh, parts, meta, options.cachePieceBytes ?? DEFAULT_PIECE_BYTES);
-  return { catalog, fromCache: false, cacheWrite, ...done };
+  const cache = options.cache;
+  const pieceBytes = options.cachePieceBytes ?? DEFAULT_PIECE_BYTES;
+  const signal = options.cacheSignal;
+  // The parts are written while the sequence model downloads; its files, then the entry naming them all, once
+  // they are in. A stop (forget()) does not wait for the files: the write stops at once.
+  const stopped = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+  const sequenceIn = sequenceLater ? () => Promise.race([sequenceLater.loaded, stopped]).then(() => {}) : undefined;
+  const write = () => writeCache(cache, url, fresh, parts, meta, pieceBytes, signal, sequenceIn);
+  if (!options.writeCacheLater) return { catalog, fromCache: false, cacheWrite: await write(), ...done };
+  const cacheWritten = write().catch((cause: unknown): CacheWriteReport => ({ state: 'failed', ok: false, pieceBytes, attempts: 0, pieces: 0, error: String(cause), code: failureCode(cause) }));
+  return { catalog, fromCache: false, cacheWrite: { state: 'pending', ok: false, pieceBytes, attempts: 0, pieces: 0 }, cacheWritten, ...done };
+}
+
+/** The code a failed cache write reports: the store's own, or the platform error's kind. */
+function failureCode(cause: unknown): ErrorCode {
+  if (cause instanceof PocketRecError) return cause.code;
+  return (cause as { name?: string } | null)?.name === 'QuotaExceededError' ? 'store-quota' : 'store-unavailable';
 }
 
 /** Format 1: JSON items, embeddings and id-keyed signals, converted into columns once. */
@@ -494,11 +557,16 @@ async function fetchParts(
   return out;
 }
 
-/** Bytes of every file a v2 manifest lists (parts and sequence model); the item list only when the manifest gives its size. */
-function manifestBytes(manifest: CatalogManifestV2): number {
+/** Bytes of every file a v2 manifest lists (parts, and the sequence model unless it downloads apart). */
+function manifestBytes(manifest: CatalogManifestV2, withSequence: boolean): number {
   const { columns, records, embeddings, projection } = manifest.parts;
   const q = manifest.sequence;
-  return columns.bytes + records.bytes + (embeddings?.bytes ?? 0) + (projection?.bytes ?? 0) + (q ? q.bytes + q.table.bytes + (q.itemsBytes ?? 0) : 0);
+  return columns.bytes + records.bytes + (embeddings?.bytes ?? 0) + (projection?.bytes ?? 0) + (q && withSequence ? sequenceBytes(q) : 0);
+}
+
+/** The sequence model's files; the item list only when the manifest gives its size. */
+function sequenceBytes(q: SequenceModelRef): number {
+  return q.bytes + q.table.bytes + (q.itemsBytes ?? 0);
 }
 
 /**
@@ -573,10 +641,23 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
  * A failed write (IndexedDB refuses large values with `DataCloneError … out of memory`) is retried in smaller
  * pieces. The previous version's pieces are deleted once the new one is in place.
  */
-async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, parts: PartBuffers, previous: CacheMeta | undefined, firstPieceBytes: number): Promise<CacheWriteReport> {
+async function writeCache(
+  cache: CatalogCache,
+  url: string,
+  meta: CacheMeta,
+  parts: PartBuffers,
+  previous: CacheMeta | undefined,
+  firstPieceBytes: number,
+  signal?: AbortSignal,
+  /** Settles once `parts` holds the sequence model's files; rejects when they are broken. */
+  sequenceIn?: () => Promise<void>,
+): Promise<CacheWriteReport> {
   let pieceBytes = firstPieceBytes;
   let attempts = 0;
   let error: string | undefined;
+  const stopped = () => {
+    if (signal?.aborted) throw new PocketRecError('aborted', `catalog: the cache write for ${url} was stopped (forget()); the next visit downloads again.`, { details: { url } });
+  };
   for (;;) {
     attempts++;
     try {
@@ -585,8 +666,15 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
       const partKeys: Record<string, string> = {};
       const partPieceBytes: Record<string, number> = {};
       const files: Record<string, string> = {};
-      for (const [name, buffer] of Object.entries(parts) as Array<[string, PartSource | Int8Rows | undefined]>) {
-        if (!buffer || name === 'rows') continue;
+      for (const name of WRITE_ORDER) {
+        if (name === 'sequence' && sequenceIn) {
+          // A catalogue whose sequence model turned out broken is served for this visit, never cached: the next
+          // one downloads the fixed files. Nothing to retry in smaller pieces.
+          const broken = await sequenceIn().then(() => null, (cause: unknown) => cause as Error);
+          if (broken) return { state: 'failed', ok: false, pieceBytes, attempts, pieces: 0, error: broken.message ?? String(broken), code: broken instanceof PocketRecError ? broken.code : 'catalog-invalid' };
+        }
+        const buffer = parts[name];
+        if (!buffer) continue;
         const source = buffer as PartSource;
         const sha = meta.partSha256?.[name];
         const same = previous && sha && previous.partSha256?.[name] === sha && previous.bytes[name] === source.byteLength;
@@ -607,6 +695,7 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
           if (size !== pieceBytes) partPieceBytes[name] = size;
           continue;
         }
+        stopped();
         if (cache.files && FILE_PARTS.has(name) && (await writeFile(cache.files, fileName(meta.version, name), source))) {
           files[name] = fileName(meta.version, name);
           pieces[name] = 0;
@@ -616,19 +705,25 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
         if (size !== pieceBytes) partPieceBytes[name] = size;
         const prefix = `${meta.version}:${name}`;
         const n = Math.max(1, Math.ceil(source.byteLength / size));
-        for (let k = 0; k < n; k++) await cache.put(pieceKey(prefix, k), pieceOf(source, k * size, Math.min(source.byteLength, (k + 1) * size)));
+        for (let k = 0; k < n; k++) {
+          stopped();
+          await cache.put(pieceKey(prefix, k), pieceOf(source, k * size, Math.min(source.byteLength, (k + 1) * size)));
+        }
         pieces[name] = n;
         bytes[name] = source.byteLength;
         partKeys[name] = prefix;
       }
       meta = { ...meta, pieces, bytes, pieceBytes, partKeys, partPieceBytes, files };
+      stopped();
+      // Last: until this entry is in, nothing written above is read (a write cut short leaves no catalogue).
       await cache.put(metaKey(url), meta);
       break;
     } catch (cause) {
       error = `${(cause as Error)?.name ?? 'Error'}: ${(cause as Error)?.message ?? String(cause)}`;
+      if (cause instanceof PocketRecError && cause.code === 'aborted') return { state: 'aborted', ok: false, pieceBytes, attempts, pieces: 0, error, code: 'aborted' };
       if (pieceBytes <= MIN_PIECE_BYTES) {
         console.warn(`catalog: cache write failed for ${url} even in ${pieceBytes}-byte pieces (${error}); the next visit downloads again.`);
-        return { ok: false, pieceBytes, attempts, error };
+        return { state: 'failed', ok: false, pieceBytes, attempts, pieces: 0, error, code: failureCode(cause) };
       }
       pieceBytes = Math.max(MIN_PIECE_BYTES, Math.floor(pieceBytes / 4));
     }
@@ -644,10 +739,14 @@ async function writeCache(cache: CatalogCache, url: string, meta: CacheMeta, par
     const staleFiles = Object.values(previous.files ?? {}).filter((f) => !keptFiles.has(f));
     if (staleFiles.length > 0) await cache.files?.delete(staleFiles).catch((e: unknown) => console.warn(`catalog: could not delete the files of the cached catalogue ${previous.version}.`, e));
   }
-  return { ok: true, pieceBytes, attempts, ...(error ? { error } : {}) };
+  const pieces = Object.values(meta.pieces).reduce((n, k) => n + k, 0);
+  return { state: 'written', ok: true, pieceBytes, attempts, pieces, ...(error ? { error } : {}) };
 }
 
 const fileName = (version: string, part: string) => `${version}-${part}.bin`;
+
+/** The ranking parts first: the sequence model's files may still be downloading while those are written. */
+const WRITE_ORDER = ['columns', 'records', 'embeddings', 'projection', 'sequence', 'sequenceTable'] as const;
 
 /** A part as a file; false (and the part goes into pieces instead) when the file system refuses it. */
 async function writeFile(files: CatalogFiles, name: string, source: PartSource): Promise<boolean> {

@@ -266,6 +266,11 @@ export interface Catalog {
   readonly sequence?: { readonly ref: SequenceModelRef; readonly model: Uint8Array; readonly table: Int8Rows };
 }
 
+/**
+ * `sequence-download`: the sequence model's files, when they download after the ranking parts (start-up does not
+ * wait for them, so this phase may go on after `ready`); its total is fixed from its first event.
+ */
 export type LoadProgress =
   | { phase: 'catalog-download'; loaded: number; total: number; part?: string }
-  | { phase: 'catalog-parse'; loaded: number; total: number; part?: string };
+  | { phase: 'catalog-parse'; loaded: number; total: number; part?: string }
+  | { phase: 'sequence-download'; loaded: number; total: number; part?: string };

@@ -18,6 +18,8 @@ interface Incarnation {
   ready: Promise<unknown>;
   /** Stops waiting on the worker's lifeline when it is replaced or disposed. */
   forget: AbortController;
+  /** Settles once the worker is gone (stopped, crashed, or retired here): a call to it will never be answered. */
+  gone: Promise<void>;
 }
 
 /** A call that has not settled yet; it is sent again to the next worker if this one dies. */
@@ -108,7 +110,10 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     const worker = spawnWorker(hostWorkerUrl);
     const engine = wrap<EngineApi>(worker);
     const forget = new AbortController();
-    const self: Incarnation = { worker, engine, ready: Promise.resolve(), forget };
+    let markGone!: () => void;
+    const gone = new Promise<void>((resolve) => (markGone = resolve));
+    forget.signal.addEventListener('abort', () => markGone(), { once: true });
+    const self: Incarnation = { worker, engine, ready: Promise.resolve(), forget, gone };
     const died = (why: string) => {
       if (current !== self || disposed) return;
       onDeath(self, why);
@@ -122,7 +127,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       if (typeof navigator !== 'undefined' && navigator.locks) {
         await engine.holdLifeline(lifeline);
         // Granted only once the worker no longer holds it: it was terminated, crashed or ran out of memory.
-        navigator.locks.request(lifeline, { signal: forget.signal }, () => died('it stopped')).catch(() => {});
+        navigator.locks.request(lifeline, { signal: forget.signal }, () => (markGone(), died('it stopped'))).catch(() => {});
       }
       if (listeners.size > 0) await engine.setSubscribed(true);
     })();
@@ -191,21 +196,21 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     });
   };
 
-  const dispose = () => {
-    if (disposed) return;
+  let closed: Promise<void> = Promise.resolve();
+  const dispose = (): Promise<void> => {
+    if (disposed) return closed;
     disposed = true;
     const last = current;
-    // Let the worker close its database first, so another tab's upgrade is not blocked by a dead connection
-    // (a worker already retired has nothing left to close).
+    // Let the worker close its database first (and finish the catalogue's cache write), so another tab's upgrade
+    // is not blocked by a dead connection and the next visit finds the cache whole (a worker already retired has
+    // nothing left to close; one that dies meanwhile never answers).
     if (!last.forget.signal.aborted) {
-      void last.engine
-        .dispose()
-        .catch(() => {})
-        .finally(() => retire(last));
+      closed = Promise.race([last.engine.dispose().catch(() => {}), last.gone]).finally(() => retire(last));
     }
     listeners.clear();
     catalogListeners.clear();
     failAll(new PocketRecError('disposed', 'client: this recommender was disposed. Create a new one.'));
+    return closed;
   };
 
   try {

@@ -180,6 +180,10 @@ export interface Recommender {
   exportHistory(): Promise<HistoryExport>;
   /** Deletes this visitor's history, settings and caches from the device. */
   forget(): Promise<void>;
-  /** Terminates the worker; later calls reject with `disposed`. */
-  dispose(): void;
+  /**
+   * Terminates the worker; later calls reject with `disposed` at once. Resolves (never rejects) once the worker
+   * closed its database, after finishing a catalogue cache write still running, and is gone: await it before
+   * leaving a page to keep the next visit's start-up from the cache.
+   */
+  dispose(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { CATALOG_RANK_SETTINGS, CatalogSettings, Item, LoadProgress, SequenceTraining } from '../catalog';
+import type { CacheWriteReport, CATALOG_RANK_SETTINGS, CatalogSettings, Item, LoadProgress, SequenceTraining } from '../catalog';
 import type { ErrorCode } from '../errors';
 import type { Device, EncoderChoice, LanguageCoverage, ModelProgress } from '../encoder';
 import type { RuntimeProgress } from '../onnx';
@@ -14,8 +14,8 @@ export type { Recommendation, RecommendRequest, SearchOptions, SurfaceOptions, T
 
 /**
  * Start-up phases come before `ready` (`catalog-download`, `catalog-parse`, and, when the encoder is needed for it,
- * `model-download`, `runtime-download`, `embed`); what loads after it (the sequence model's runtime, a lazily loaded
- * encoder) keeps reporting `model-download` / `runtime-download` after `ready`.
+ * `model-download`, `runtime-download`, `embed`); what loads after it (the sequence model's files and runtime, a
+ * lazily loaded encoder) keeps reporting `sequence-download` / `model-download` / `runtime-download` after `ready`.
  */
 export type Progress = LoadProgress | ModelProgress | RuntimeProgress | { phase: 'embed'; loaded: number; total: number } | { phase: 'ready'; loaded: 1; total: 1 };
 
@@ -62,6 +62,12 @@ export interface Status {
     source: string | null;
     /** The last update attempt (updateCatalog, revalidation, another tab); null before the first. */
     lastUpdate: CatalogChange | null;
+    /**
+     * Writing the served catalogue into the cache, for the next visit: `pending` while it runs behind start-up,
+     * then `written`, `failed` (with `code`, the next visit downloads again) or `aborted` (by forget()). Null when
+     * nothing was written (read from the cache, inline items).
+     */
+    cacheWrite: CacheWriteReport | null;
   };
   encoder: {
     state: PartState;

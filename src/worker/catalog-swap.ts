@@ -24,6 +24,11 @@ export interface CatalogSwapDeps {
   loadHistory(session: Session): Promise<void>;
   /** Changes on every forget (this tab's or another's): a history loaded before one is stale. */
   forgetCount(): number;
+  /**
+   * Settles once no cache write is running (this worker's behind start-up, another tab's): an update reads the
+   * cache, and must find a whole catalogue there, not one still being written.
+   */
+  cacheSettled(): Promise<void>;
   /** Tells the host (and, for a swap this tab made, the site's other tabs). */
   announce(change: CatalogChange): void;
   onProgress?(p: LoadProgress): void;
@@ -45,6 +50,9 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
   let queue: Promise<unknown> = Promise.resolve();
 
   const swap = async (requested: string | Item[] | null, trigger: CatalogTrigger, expectVersion: string | undefined): Promise<CatalogChange> => {
+    // Before `old` is taken: the start-up catalogue's sequence model joins it once its files (which the write waits
+    // for) are in.
+    await deps.cacheSettled();
     const old = deps.current();
     const source = requested ?? old.source;
     const base = {
@@ -103,7 +111,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
       deps.current(); // disposed meanwhile: throws, and what was built is released below
       // The one moment of the swap: every call made from here on sees the new catalogue whole.
       if (reusedSequence && catalog.sequence) (old.rows.keep(catalog.sequence.table), ledger.adopt(catalog.sequence.table));
-      deps.commit({ source, catalog, fromCache: reloaded.loaded.fromCache, staleBecause: null, vectors, model, sequence, session, rows: ledger, lastUpdate: change });
+      deps.commit({ source, catalog, fromCache: reloaded.loaded.fromCache, staleBecause: null, vectors, model, sequence, session, rows: ledger, lastUpdate: change, cacheWrite: reloaded.loaded.cacheWrite ? { report: reloaded.loaded.cacheWrite } : null });
       await retire(old, session, reusedSequence);
       return change;
     } catch (cause) {

@@ -1,5 +1,5 @@
 import { transfer } from 'comlink';
-import { itemText, loadCatalog, type Catalog, type Item } from '../catalog';
+import { itemText, loadCatalog, type Catalog, type Item, type LoadedCatalog } from '../catalog';
 import { loadVectorKernel, quantizeRows, type Int8Rows, type VectorKernel } from '../vector';
 import { countLexicalFeatures, createProjectedEncoder, loadEncoder, transformersEncoderId, type LexicalCounts, type LoadedEncoder, type TextEncoder } from '../encoder';
 import { PocketRecError } from '../errors';
@@ -63,6 +63,12 @@ export function createEngine(): EngineApi {
   let listener: ((update: Update) => void) | null = null;
   // Delivery keys already stored when this worker started: a crashed predecessor may have written them unacknowledged.
   let delivered = new Set<string>();
+  // The start-up catalogue's cache write, which runs behind ready: updates wait for it, forget() stops it.
+  let startWrite: { settled: Promise<void>; stop: AbortController } | null = null;
+  const stopStartWrite = () => {
+    startWrite?.stop.abort();
+    return startWrite?.settled ?? Promise.resolve();
+  };
 
   const state = (): Wired => {
     if (disposed) throw new PocketRecError('disposed', 'engine: this recommender was disposed. Create a new one.');
@@ -86,7 +92,7 @@ export function createEngine(): EngineApi {
       w.swapper.update(message.source, 'other-tab', message.version).catch(() => {});
       return;
     }
-    if (message.type === 'forgotten') forgets++;
+    if (message.type === 'forgotten') (forgets++, void stopStartWrite());
     const done = message.type === 'forgotten' ? w.session.forget() : w.session.sync();
     done.catch((error: unknown) => console.warn("engine: could not fold another tab's change; the next event or restart catches up.", error));
   };
@@ -99,10 +105,25 @@ export function createEngine(): EngineApi {
     return next;
   };
 
-  /** Opens the model in the background; rankings use it once it is there, if its catalogue is still served. */
-  const openSequenceLater = (shipped: NonNullable<Catalog['sequence']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): SequenceSlot => {
+  /**
+   * Opens the model in the background, once its files are in (the runtime's download never competes with them);
+   * rankings use it once it is there, if its catalogue is still served. It takes its ONNX turn at once, so that an
+   * encoder asked for meanwhile opens after it, as when the files came with the catalogue.
+   */
+  const openSequenceLater = (shipped: NonNullable<LoadedCatalog['sequenceLater']>, kernel: VectorKernel, config: EngineConfig, onProgress: (p: RuntimeProgress) => void): SequenceSlot => {
     const slot: SequenceSlot = { ref: shipped.ref, state: 'loading', reason: null, model: null, skipped: [], opened: Promise.resolve() };
-    slot.opened = inOnnxTurn(() => openSequenceModel(shipped, kernel, config, onProgress)).then(({ model, skipped, reason }) => {
+    const off = (error: unknown) => {
+      const reason = `its files could not be loaded: ${(error as Error).message ?? String(error)}`;
+      console.warn(`engine: the sequence model is off (${reason}); ranking goes on without it.`);
+      Object.assign(slot, { state: 'off', reason });
+    };
+    slot.opened = inOnnxTurn(async () => {
+      const files = await shipped.loaded.catch((error: unknown) => void off(error));
+      const held = wired;
+      if (!files || disposed || !held || held.sequence !== slot) return;
+      // The served catalogue holds its model from now on: a live update that keeps the model compares against it.
+      if (!held.catalog.sequence) wired = { ...held, catalog: { ...held.catalog, sequence: files } };
+      const { model, skipped, reason } = await openSequenceModel(files, kernel, config, onProgress);
       slot.skipped.push(...skipped);
       const w = wired;
       if (disposed || !w || w.sequence !== slot) return void model?.dispose().catch(() => {});
@@ -136,13 +157,25 @@ export function createEngine(): EngineApi {
       if (kernel.fallbackReason) console.warn(`engine: ranking runs on the plain-JS kernel (${kernel.fallbackReason}).`);
       // Every matrix of this catalogue, so that a live update can give them back once it replaced it.
       const ledger = createRowLedger(kernel);
-      const catalogLoaded = loadCatalog(config.catalog, {
-        baseUrl: self.location.href,
-        cache: store.catalogCache,
-        onProgress: (p) => progress.push(p),
-        allowEmpty: config.allowEmptyCatalog,
-        allocateRows: ledger.allocate,
-      }).then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
+      // Another tab (or the worker this one replaces) still writing this catalogue into the cache: its write is
+      // finished first, and this start reads it instead of downloading again.
+      const stop = new AbortController();
+      const catalogLoaded = (typeof config.catalog === 'string' ? withCacheLock(config.dbName, 'shared', async () => {}) : Promise.resolve())
+        .then(() =>
+          loadCatalog(config.catalog, {
+            baseUrl: self.location.href,
+            cache: store.catalogCache,
+            onProgress: (p) => progress.push(p),
+            allowEmpty: config.allowEmptyCatalog,
+            allocateRows: ledger.allocate,
+            // The first recommendation needs the parts alone: the cache is written behind ready, and the sequence
+            // model downloads once the parts are in.
+            writeCacheLater: true,
+            sequenceAfterParts: true,
+            cacheSignal: stop.signal,
+          }),
+        )
+        .then((loaded) => ({ loaded, catalogLoadMs: performance.now() - started }));
       // The lexical encoder is rebuilt from the start-up catalogue's shipped counts (the build's own fit), or
       // fitted on its texts when it ships none.
       const lexicalCounts = async (): Promise<LexicalCounts> => {
@@ -169,6 +202,13 @@ export function createEngine(): EngineApi {
         throw error;
       }
       const { catalog } = loaded;
+      const cacheWrite = loaded.cacheWrite ? { report: loaded.cacheWrite } : null;
+      const written = loaded.cacheWritten;
+      if (written && cacheWrite) {
+        // Held until the write ends, so that every start or update of this database waits for it.
+        const settled = withCacheLock(config.dbName, 'exclusive', () => written).then((report) => void (cacheWrite.report = report));
+        startWrite = { settled, stop };
+      }
       // With embeddings made by the encoder the host chose, nothing but the catalogue is needed to rank: the
       // encoder waits for the first text. Otherwise the catalogue is embedded before the first recommendation.
       const lazy = encoderLoaded === null && shipsEncoderEmbeddings(catalog, config);
@@ -181,7 +221,7 @@ export function createEngine(): EngineApi {
         rows = first ? await itemVectors(catalog, servedEncoder(first.encoder, catalog), store, (p) => progress.push(p), ledger.kernel) : catalog.embeddings!.rows;
       } catch (error) {
         void first?.encoder.dispose();
-        store.close();
+        void stopStartWrite().then(() => store.close());
         throw error;
       }
       const embedMs = first ? performance.now() - embedStarted : 0;
@@ -246,6 +286,10 @@ export function createEngine(): EngineApi {
         newSession,
         loadHistory: async (next) => next.load(await store.events(), await store.getSetting<BrowsingSession>('session')),
         forgetCount: () => forgets,
+        cacheSettled: async () => {
+          await startWrite?.settled;
+          if (typeof config.catalog === 'string') await withCacheLock(config.dbName, 'shared', async () => {});
+        },
         announce: (change) => {
           sink?.catalogChanged(change);
           const w = wired;
@@ -254,7 +298,7 @@ export function createEngine(): EngineApi {
       });
       const w: Wired = {
         config, store, encoder, channel, swapper,
-        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, vectors: vectorsStatus(catalog, rows), model, sequence: null, session, rows: ledger, lastUpdate: null,
+        source: config.catalog, catalog, fromCache: loaded.fromCache, staleBecause: loaded.staleBecause ?? null, vectors: vectorsStatus(catalog, rows), model, sequence: null, session, rows: ledger, lastUpdate: null, cacheWrite,
         timings: { catalogLoadMs, embedMs, lastEmbedMs: null },
         // Only a URL can be fetched again; the client refuses the option with inline items.
         revalidation: config.revalidateEveryMs > 0 && typeof config.catalog === 'string' ? setInterval(() => void swapper.update(null, 'revalidate').catch(() => {}), config.revalidateEveryMs) : null,
@@ -269,7 +313,8 @@ export function createEngine(): EngineApi {
       await progress.readySent;
       // The sequence model only sharpens rankings: it opens once the first one can be served, and rankings use it
       // from the moment it is there.
-      if (catalog.sequence) wired = { ...w, sequence: openSequenceLater(catalog.sequence, ledger.kernel, config, (p) => progress.push(p)) };
+      const sequence = catalog.sequence ? { ref: catalog.sequence.ref, loaded: Promise.resolve(catalog.sequence) } : loaded.sequenceLater;
+      if (sequence && wired) wired = { ...wired, sequence: openSequenceLater(sequence, ledger.kernel, config, (p) => progress.push(p)) };
       return this.status();
     },
 
@@ -335,6 +380,7 @@ export function createEngine(): EngineApi {
           staleBecause: w.staleBecause,
           source: typeof w.source === 'string' ? w.source : null,
           lastUpdate: w.lastUpdate,
+          cacheWrite: w.cacheWrite ? { ...w.cacheWrite.report } : null,
         },
         store: { persistent: w.store.persistent },
         kernel: { kind: w.model.kernel.kind, ...(w.model.kernel.fallbackReason ? { fallbackReason: w.model.kernel.fallbackReason } : {}) },
@@ -355,6 +401,8 @@ export function createEngine(): EngineApi {
       const w = state();
       await w.session.forget(async () => {
         forgets++;
+        // The start-up write would put the catalogue back into the database about to be deleted.
+        await stopStartWrite();
         await w.store.forget();
         tell(w, { type: 'forgotten' });
       });
@@ -374,6 +422,8 @@ export function createEngine(): EngineApi {
       w.channel?.close();
       w.session.setListener(null);
       await w.session.idle();
+      // A cache write behind start-up finishes first: the next visit (or the recommender replacing this one) reads it.
+      await startWrite?.settled;
       w.store.close();
       // A sequence model still opening is released by its own completion (it sees `disposed`); an encoder here.
       if (w.encoder.state === 'loading') void w.encoder.load().then(({ encoder }) => encoder.dispose(), () => {});
@@ -381,6 +431,17 @@ export function createEngine(): EngineApi {
       await w.sequence?.model?.dispose();
     },
   };
+}
+
+/**
+ * Runs `run` holding the lock of a database's catalogue cache: exclusive while a write runs, shared (and released at
+ * once) to wait for one. Correctness never depends on it (a write makes itself visible last); it spares a second
+ * download. Without Web Locks, `run` runs at once.
+ */
+async function withCacheLock<T>(dbName: string, mode: LockMode, run: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (!locks) return run();
+  return locks.request(`pocketrec-catalog-cache:${dbName}`, { mode }, run);
 }
 
 /**

@@ -25,8 +25,8 @@ export interface ThrottleOptions {
   setTimer(run: () => void, ms: number): void;
 }
 
-/** What may still load once the first recommendation can be served: a lazily loaded encoder, the sequence model's runtime. */
-const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-download']);
+/** What may still load once the first recommendation can be served: a lazily loaded encoder, the sequence model and its runtime. */
+const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-download', 'sequence-download']);
 
 /**
  * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
@@ -41,22 +41,26 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
   const phases = new Map<Phase, PhaseState>();
   let ready = false;
   let readySent = false;
+  // The phases still to send when `ready` was pushed: those go out first, then `ready`, then everything after it. A
+  // download that goes on past ready (the sequence model's files) would otherwise hold `ready` back until it ends.
+  let beforeReady = new Set<Phase>();
   let markSent!: () => void;
   const sent = new Promise<void>((resolve) => (markSent = resolve));
   let lastEmit = -Infinity;
   let timerSet = false;
 
-  const next = (): [Phase, PhaseState] | null => {
+  const next = (only?: ReadonlySet<Phase>): [Phase, PhaseState] | null => {
     let best: [Phase, PhaseState] | null = null;
-    for (const entry of phases) if (entry[1].dirtySince !== null && (!best || entry[1].dirtySince < best[1].dirtySince!)) best = entry;
+    for (const entry of phases) if (entry[1].dirtySince !== null && (!only || only.has(entry[0])) && (!best || entry[1].dirtySince < best[1].dirtySince!)) best = entry;
     return best;
   };
   const flush = () => {
     timerSet = false;
-    const due = next();
+    const due = ready && !readySent ? next(beforeReady) : next();
     if (due) {
       const [phase, state] = due;
       state.dirtySince = null;
+      beforeReady.delete(phase);
       emit({ phase, loaded: state.out.loaded, total: state.out.total } as Progress);
     } else if (ready && !readySent) {
       readySent = true;
@@ -80,6 +84,7 @@ export function createProgressThrottle(emit: (progress: Progress) => void, optio
       if (ready && !AFTER_READY.has(progress.phase)) return;
       if (progress.phase === 'ready') {
         ready = true;
+        beforeReady = new Set([...phases].filter(([, state]) => state.dirtySince !== null).map(([phase]) => phase));
         schedule();
         return;
       }

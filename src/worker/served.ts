@@ -1,4 +1,4 @@
-import type { Catalog, Item, SequenceModelRef } from '../catalog';
+import type { CacheWriteReport, Catalog, Item, SequenceModelRef } from '../catalog';
 import type { SequenceModel } from '../onnx';
 import type { RankModel } from '../rank';
 import type { Session } from '../session';
@@ -36,6 +36,11 @@ export interface Served {
   /** The kernel matrices this catalogue owns, released once it is replaced and nothing ranks on it any more. */
   rows: RowLedger;
   lastUpdate: CatalogChange | null;
+  /**
+   * This catalogue's cache write (see `Status['catalog']['cacheWrite']`): a box, because the start-up write
+   * finishes behind ready and every copy of what is served must see its outcome.
+   */
+  cacheWrite: { report: CacheWriteReport } | null;
 }
 
 /** Records the matrices allocated for one catalogue, so that they can be given back to the kernel together. */

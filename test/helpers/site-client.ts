@@ -12,6 +12,13 @@ export function siteFolder(name: string) {
         if (!response.ok) throw new Error(`site: could not set ${path} (HTTP ${response.status})`);
       }
     },
+    /** Requests for `path` wait from now on, until `release(path)` answers them (a network as slow as a test needs). */
+    async hold(path: string): Promise<void> {
+      await fetch(`/__site-control/${prefix}${path}?hold`, { method: 'POST' });
+    },
+    async release(path: string): Promise<void> {
+      await fetch(`/__site-control/${prefix}${path}?release`, { method: 'POST' });
+    },
     /** Every request the worker (or the page) made for this folder's files, oldest first, paths relative to it. */
     async requests(): Promise<SiteRequest[]> {
       const all = (await (await fetch(`/__site-control/?log=${encodeURIComponent(prefix)}`)).json()) as SiteRequest[];

@@ -128,4 +128,25 @@ describe('progress throttle', () => {
     }
     expect(after.length).toBeLessThan(20);
   });
+
+  it('sends ready after the start-up phases even while a download that goes on past it keeps reporting', () => {
+    const { time, out, throttle } = start();
+    // The sequence model's files start as the parts finish, and report every millisecond for 500 ms.
+    throttle.push({ phase: 'catalog-download', loaded: 100, total: 100 });
+    throttle.push({ phase: 'catalog-parse', loaded: 1, total: 1 });
+    throttle.push({ phase: 'sequence-download', loaded: 0, total: 500 });
+    throttle.push({ phase: 'ready', loaded: 1, total: 1 });
+    for (let t = 1; t <= 500; t++) {
+      time.advance(1);
+      throttle.push({ phase: 'sequence-download', loaded: t, total: 500 });
+    }
+    time.advance(1000);
+    const phases = out.map((p) => p.phase);
+    const readyAt = phases.indexOf('ready');
+    // Within a few frames of being pushed, not once the download ended.
+    expect(out[readyAt]!.at).toBeLessThan(100);
+    expect(phases.slice(0, readyAt)).toEqual(expect.arrayContaining(['catalog-download', 'catalog-parse']));
+    expect(phases.slice(readyAt + 1).every((p) => p === 'sequence-download')).toBe(true);
+    expect(out.at(-1)).toMatchObject({ phase: 'sequence-download', loaded: 500, total: 500 });
+  });
 });
