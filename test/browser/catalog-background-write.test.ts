@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender, type Recommender } from '../../src';
 import { openStore } from '../../src/store';
 import { siteFolder } from '../helpers/site-client';
+import { recordSpawnedWorkers } from '../helpers/spawned-workers';
 
 // The demo's catalogue (built by `pocketrec build`, with a trained sequence model) on the test site, through the
 // built worker (it opens the model with the bundled runtime). The site holds back the sequence model's graph for
@@ -64,14 +65,7 @@ describe('the catalogue cache is written behind ready', () => {
 
   it('a start cut off during the write leaves nothing the next start takes for a cached catalogue', async () => {
     // The workers the client spawns, so that the test can kill one as closing the page would.
-    const spawned: Worker[] = [];
-    const RealWorker = globalThis.Worker;
-    globalThis.Worker = class extends RealWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        spawned.push(this);
-      }
-    };
+    const { spawned, restore } = recordSpawnedWorkers();
     try {
       const { site, files } = await demoSite('bg-cut');
       const { version } = JSON.parse(new TextDecoder().decode(files['catalog.json'])) as { version: string };
@@ -100,7 +94,7 @@ describe('the catalogue cache is written behind ready', () => {
       for (const part of PARTS) expect(await downloads(site, part), part).toBe(2);
       expect(await third.recommend({ k: 5 })).toHaveLength(5);
     } finally {
-      globalThis.Worker = RealWorker;
+      restore();
     }
   });
 

@@ -4,6 +4,7 @@ import type { CatalogChange } from '../../src/worker';
 import { catalogFiles } from '../helpers/catalog-files';
 import { siteFolder } from '../helpers/site-client';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
+import { recordSpawnedWorkers } from '../helpers/spawned-workers';
 
 // The real worker module, served by vite, on a site (vitest's server, see test/helpers/mutable-site.ts) whose
 // catalogue files each test replaces while the recommender runs.
@@ -187,14 +188,7 @@ describe('live catalogue updates (updateCatalog, revalidation)', () => {
 
   it('swaps inline items too, and a restarted worker loads the catalogue served now, not the first one', async () => {
     // The workers the client spawns, so that the test can kill one as a crash would.
-    const spawned: Worker[] = [];
-    const RealWorker = globalThis.Worker;
-    globalThis.Worker = class extends RealWorker {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        spawned.push(this);
-      }
-    };
+    const { spawned, restore } = recordSpawnedWorkers();
     try {
       const rec = await createRecommender({ catalog: SMALL_CATALOG, workerUrl, dbName: `update-inline-${Date.now()}`, encoder: 'lexical', defaultK: 5 });
       live.push(rec);
@@ -213,7 +207,7 @@ describe('live catalogue updates (updateCatalog, revalidation)', () => {
       expect(after.historySize).toBe(1);
       expect((await rec.similar('x1', 2)).length).toBe(2);
     } finally {
-      globalThis.Worker = RealWorker;
+      restore();
     }
   });
 });
