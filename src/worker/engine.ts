@@ -160,7 +160,7 @@ export function createEngine(): EngineApi {
       // Another tab (or the worker this one replaces) still writing this catalogue into the cache: its write is
       // finished first, and this start reads it instead of downloading again.
       const stop = new AbortController();
-      const catalogLoaded = (typeof config.catalog === 'string' ? withCacheLock(config.dbName, 'shared', async () => {}) : Promise.resolve())
+      const catalogLoaded = noCacheWrite(config)
         .then(() =>
           loadCatalog(config.catalog, {
             baseUrl: self.location.href,
@@ -288,7 +288,7 @@ export function createEngine(): EngineApi {
         forgetCount: () => forgets,
         cacheSettled: async () => {
           await startWrite?.settled;
-          if (typeof config.catalog === 'string') await withCacheLock(config.dbName, 'shared', async () => {});
+          await noCacheWrite(config);
         },
         announce: (change) => {
           sink?.catalogChanged(change);
@@ -438,6 +438,11 @@ export function createEngine(): EngineApi {
  * once) to wait for one. Correctness never depends on it (a write makes itself visible last); it spares a second
  * download. Without Web Locks, `run` runs at once.
  */
+/** Settles once no tab writes this database's catalogue cache (only a catalogue from a URL is cached). */
+function noCacheWrite(config: EngineConfig): Promise<void> {
+  return typeof config.catalog === 'string' ? withCacheLock(config.dbName, 'shared', async () => {}) : Promise.resolve();
+}
+
 async function withCacheLock<T>(dbName: string, mode: LockMode, run: () => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
   if (!locks) return run();
