@@ -32,9 +32,9 @@ const AFTER_READY: ReadonlySet<Phase> = new Set(['model-download', 'runtime-down
  * Progress for the host, whatever its sources do: at most one event per window; within a phase `loaded` never
  * decreases (a source that starts its next file at 0 is added to what it finished); every phase's last state is
  * sent, so each ends complete; `ready` comes after every start-up phase. Once `ready` is pushed, only the
- * downloads that may follow start-up (`model-download`, `runtime-download`) are still taken: work after start-up
- * (display records read for the first results) is not start-up progress and must not hold `ready` back. Phases that load in parallel take
- * turns, the longest-waiting first.
+ * downloads that may follow start-up (`AFTER_READY`) are still taken: other work after start-up (display records
+ * read for the first results) is not start-up progress and must not hold `ready` back. Phases that load in
+ * parallel take turns, the longest-waiting first.
  */
 export function createProgressThrottle(emit: (progress: Progress) => void, options: ThrottleOptions): ProgressThrottle {
   const windowMs = options.windowMs ?? 16;
