@@ -433,16 +433,16 @@ export function createEngine(): EngineApi {
   };
 }
 
-/**
- * Runs `run` holding the lock of a database's catalogue cache: exclusive while a write runs, shared (and released at
- * once) to wait for one. Correctness never depends on it (a write makes itself visible last); it spares a second
- * download. Without Web Locks, `run` runs at once.
- */
 /** Settles once no tab writes this database's catalogue cache (only a catalogue from a URL is cached). */
 function noCacheWrite(config: EngineConfig): Promise<void> {
   return typeof config.catalog === 'string' ? withCacheLock(config.dbName, 'shared', async () => {}) : Promise.resolve();
 }
 
+/**
+ * Runs `run` holding the lock of a database's catalogue cache: exclusive while a write runs, shared (and released at
+ * once) to wait for one. Correctness never depends on it (a write makes itself visible last); it spares a second
+ * download. Without Web Locks, `run` runs at once.
+ */
 async function withCacheLock<T>(dbName: string, mode: LockMode, run: () => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
   if (!locks) return run();
