@@ -7,21 +7,14 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(root, '../shared');
-// The engine's settings are no longer chosen here: `pocketrec eval` tunes them as `pocketrec build` does, on TRAIN
-// with each visitor's last TRAIN event held out (`--tune-minutes`, default 2). The sequence model's settings are
-// still per data set, chosen on VALID only (`--sequence …`), until the build tunes them too: Games' sparser
-// histories want SASRec's stronger dropout, and its 23.7k items sampled softmax (2,048 negatives) to train within
-// this machine's time. The sequence model early-stops on
-// each user's last TRAIN item, so that VALID scores it one step later, as TEST does; on MovieLens its item
-// embeddings start from the content vectors (VALID NDCG@10 of the model alone 0.050 against 0.045 without).
+// No setting is chosen here: `pocketrec eval` takes the build's path. The engine is tuned on TRAIN with each
+// visitor's last TRAIN event held out (`--tune-minutes`, default 2); the sequence model's window, dropout, softmax
+// and early-stopping visitors follow the training histories' shape (src/cli/sequence/auto-settings.ts), it stops
+// early on each visitor's last TRAIN item (so VALID scores it one step later, as TEST does), and its item
+// embeddings start from the content vectors where items have text.
 const sets = [
-  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small', { heldOut: 'train-last', textInit: true }],
-  [
-    'amazon-games',
-    'datasets/amazon-games',
-    'eval/amazon-games',
-    { heldOut: 'train-last', dropout: 0.5, sampledNegatives: 2048, stopUsers: 5000 },
-  ],
+  ['ml-latest-small', 'datasets/ml-latest-small', 'eval/ml-latest-small'],
+  ['amazon-games', 'datasets/amazon-games', 'eval/amazon-games'],
 ];
 if (!existsSync(shared)) {
   console.log('eval: ../shared is absent; nothing to evaluate.');
@@ -29,15 +22,18 @@ if (!existsSync(shared)) {
 }
 mkdirSync(join(root, 'eval/results'), { recursive: true });
 const extra = process.argv.slice(2);
-for (const [name, data, protocol, sequence] of sets) {
-  const out = join(root, 'eval/results', `${name}.json`);
+const runEval = (name, data, protocol, suffix, flags) => {
+  const out = join(root, 'eval/results', `${name}${suffix}.json`);
   // Training checkpoints make a second run (other engine weights, say) resume instead of training again.
   mkdirSync(join(root, 'eval/results/checkpoints'), { recursive: true });
-  const withCheckpoint = { ...sequence, checkpoint: join(root, 'eval/results/checkpoints', name) };
-  const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--sequence', JSON.stringify(withCheckpoint), ...extra];
+  const checkpoint = { checkpoint: join(root, 'eval/results/checkpoints', `${name}${suffix}`) };
+  const args = ['eval', '--data', join(shared, data), '--protocol', join(shared, protocol), '--json', out, '--sequence', JSON.stringify(checkpoint), ...flags, ...extra];
   const r = spawnSync(process.execPath, [join(root, 'dist/research/pocketrec-research.js'), ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
-}
+};
+for (const [name, data, protocol] of sets) runEval(name, data, protocol, '', []);
+// Whether the automatic settings carry over: chosen on one half of the visitors, scored on the other half.
+for (const [name, data, protocol] of sets) runEval(name, data, protocol, '-transfer', ['--transfer', '--models', 'MostPop,ItemKNN-recency,sasrec,engine']);
 console.log('\ndataset          model            full NDCG@10 (± se)   HR@10    MRR@10   cov@10   ILD@10   sampled NDCG@10');
 for (const [name] of sets) {
   const report = JSON.parse(readFileSync(join(root, 'eval/results', `${name}.json`), 'utf8'));
@@ -47,6 +43,15 @@ for (const [name] of sets) {
     console.log(`${name.padEnd(16)} ${model.padEnd(16)} ${x(f['NDCG@10'])} (± ${x(f['NDCG@10_se'])})   ${x(f['HR@10'])}   ${x(f['MRR@10'])}   ${x(f['coverage@10'])}   ${x(f['ILD@10'])}   ${x(r.sampled['NDCG@10'])}`);
   }
   console.log(`${name.padEnd(16)} split checksums ${report.split_sha256_ok ? 'reproduced' : 'NOT reproduced'}`);
+}
+console.log('\ntransfer         model            full NDCG@10 (± se)   HR@10    MRR@10   cov@10   ILD@10   (chosen on / scored on visitors)');
+for (const [name] of sets) {
+  const report = JSON.parse(readFileSync(join(root, 'eval/results', `${name}-transfer.json`), 'utf8'));
+  for (const [model, r] of Object.entries(report.results)) {
+    const f = r.full;
+    const x = (v) => (v == null ? '   –  ' : v.toFixed(4));
+    console.log(`${name.padEnd(16)} ${model.padEnd(16)} ${x(f['NDCG@10'])} (± ${x(f['NDCG@10_se'])})   ${x(f['HR@10'])}   ${x(f['MRR@10'])}   ${x(f['coverage@10'])}   ${x(f['ILD@10'])}   (${report.transfer.tuneUsers} / ${report.transfer.scoredUsers})`);
+  }
 }
 
 // The temporal protocol: a global cut at the time by which 90 % of events happened, the rest of the log in ten

@@ -37,6 +37,7 @@ const evalCommand: Command = {
     'valid-only': 'evaluate on the VALID split only',
     'tune-minutes': "leave-one-out: minutes for tuning the engine on TRAIN (each visitor's last TRAIN event held out), as pocketrec build does; 0 = off (default 2)",
     'tune-seed': 'leave-one-out: seed of the tuning (default 1)',
+    transfer: 'leave-one-out: every setting chosen on one half of the visitors (by a hash of the id), the other half scored',
     split: 'leave-one-out (default) or temporal: one global cut time, each visitor\'s next event after it',
     'cut-quantile': 'temporal: cut at the time by which this share of events happened (default 0.9)',
     windows: 'temporal: rolling windows from the cut to the end, cases pooled (default 1, the single cut)',
@@ -83,6 +84,7 @@ const evalCommand: Command = {
       ...(engine !== undefined ? { engine: JSON.parse(engine) } : {}),
       ...(sequence !== undefined ? { sequence: JSON.parse(sequence) } : {}),
       ...(args.get('valid-only') === true ? { validOnly: true } : {}),
+      ...(args.get('transfer') === true ? { transfer: true } : {}),
       ...tuneOptions(args),
       log: (line) => console.error(`eval: ${line}`),
     });

@@ -107,12 +107,14 @@ describe('pocketrec build', () => {
     const ids = SMALL_CATALOG.map((i) => i.id);
     // 40 visitors walking the catalogue in order: the next item always follows from the last.
     const rows = ['userId,itemId,type,timestamp'];
-    for (let u = 0; u < 40; u++) for (let k = 0; k < 6; k++) rows.push(`v${u},${ids[(u + k) % ids.length]},view,${1000 * (u * 10 + k)}`);
+    for (let u = 0; u < 40; u++) for (let k = 0; k < 25; k++) rows.push(`v${u},${ids[(u + k) % ids.length]},view,${1000 * (u * 100 + k)}`);
     await writeFile(join(d, 'log.csv'), rows.join('\n'));
     const lines: string[] = [];
     const report = await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site'), encoder: 'lexical', sequence: { mode: 'auto', epochs: 3 }, log: (l) => lines.push(l) });
     const manifest = validateManifest(JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8')), 'catalog.json');
-    expect(manifest.sequence).toMatchObject({ url: 'sequence.onnx', items: 'sequence-items.json', dtype: 'int8', maxLen: 50, training: { sequences: 40, bestEpoch: expect.any(Number), settings: { dim: 64, blocks: 2, seed: 42 } } });
+    // 24 training items a visitor: a window of 30 and the dense logs' dropout (chooseSequenceSettings).
+    expect(manifest.sequence).toMatchObject({ url: 'sequence.onnx', items: 'sequence-items.json', dtype: 'int8', maxLen: 30, training: { sequences: 40, bestEpoch: expect.any(Number), settings: { dim: 64, blocks: 2, seed: 42, dropout: 0.2, maxLen: 30, stopVisitors: 40 } } });
+    expect(lines).toContain('sequence model: softmax: 20 items ≤ 16384: full softmax');
     const model = await readFile(join(d, 'site/sequence.onnx'));
     expect(model.byteLength).toBe(manifest.sequence!.bytes);
     expect(createHash('sha256').update(model).digest('hex')).toBe(manifest.sequence!.sha256);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { candidateRank, drawNegatives, intraListDiversity, mulberry32, runEval, summarize, tieAveragedRank, topList } from '../../src/cli/eval';
+import { candidateRank, drawNegatives, intraListDiversity, mulberry32, runEval, summarize, tieAveragedRank, topList, transferHalf } from '../../src/cli/eval';
 
 describe('protocol metrics', () => {
   it('averages ties in the rank and ignores excluded items', () => {
@@ -91,5 +91,24 @@ describe('pocketrec eval on a generated data set', () => {
     // Eight genres span the content: eight principal directions keep the taste the engine learns.
     expect(engine.full['NDCG@10']).toBeGreaterThan(report.results.MostPop!.full['NDCG@10']);
     await expect(runEval({ data: folder, users: 60, models: ['engine'], engine: { vectors: 'pca-8x' } })).rejects.toThrow(/engine setting "vectors" must be/);
+  }, 300_000);
+
+  it('chooses every setting on one half of the visitors and scores the other half in a transfer run', async () => {
+    const report = await runEval({ data: folder, users: 60, models: ['MostPop', 'sasrec', 'engine'], sequence: { epochs: 2 }, tuneMinutes: 0.05, transfer: true });
+    const { tuneUsers, scoredUsers } = report.transfer!;
+    expect(tuneUsers + scoredUsers).toBe(60);
+    expect(Math.min(tuneUsers, scoredUsers)).toBeGreaterThan(15);
+    expect(report.n_users).toBe(scoredUsers);
+    // Early stopping saw the choosing half's held-out items only.
+    const sasrec = report.results.sasrec!.settings as { stopUsers: number; heldOut: string; model: { maxLen: number; dropout: number } };
+    expect(sasrec.heldOut).toBe('train-last');
+    expect(sasrec.stopUsers).toBeGreaterThan(0);
+    expect(sasrec.stopUsers).toBeLessThanOrEqual(tuneUsers);
+    expect(report.results.engine!.full['NDCG@10']).toBeGreaterThan(report.results.MostPop!.full['NDCG@10']);
+    // The halves are a function of the id alone.
+    const halves = Array.from({ length: 1000 }, (_, u) => transferHalf(u + 1));
+    expect(halves.filter((h) => h === 0).length).toBeGreaterThan(450);
+    expect(halves.filter((h) => h === 0).length).toBeLessThan(550);
+    expect(Array.from({ length: 1000 }, (_, u) => transferHalf(u + 1))).toEqual(halves);
   }, 300_000);
 });

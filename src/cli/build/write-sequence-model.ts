@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SequenceModelRef } from '../../catalog';
 import { collapseRepeats } from '../../sequence';
 import type { Sequence } from '../../signals';
-import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
+import { chooseSequenceSettings, DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
 
 export interface SequenceBuildOptions {
@@ -13,12 +13,18 @@ export interface SequenceBuildOptions {
   epochs?: number;
   /** Resumable training: see `TrainOptions.checkpoint`. */
   checkpoint?: string;
-  /** Sampled softmax with this many negatives per step; lets catalogues past `MAX_FULL_SOFTMAX_ITEMS` train. */
+  /**
+   * Sampled softmax with this many negatives per step, whatever the catalogue's size; lets catalogues past
+   * `MAX_AUTO_SEQUENCE_ITEMS` train. @defaultValue by catalogue size (see chooseSequenceSettings)
+   */
   negatives?: number;
 }
 
-/** Full-softmax training costs grow with the catalogue; past this size `auto` leaves the model out. */
-export const MAX_FULL_SOFTMAX_ITEMS = 50_000;
+/**
+ * Past this size `auto` leaves the model out: training time grows with the log, and a log that large would make
+ * the build hours longer. `--sequence-negatives` trains one anyway.
+ */
+export const MAX_AUTO_SEQUENCE_ITEMS = 50_000;
 /** Item vectors start the item embeddings only up to this many values (items × dims): 200 MB of floats. */
 export const MAX_TEXT_START_VALUES = 50_000_000;
 /** Fewer visitors than this with a held-out next item give no trustworthy early stopping. */
@@ -39,8 +45,8 @@ export async function writeSequenceModel(
   itemVectors?: () => Promise<{ vectors: Float32Array; dim: number }>,
 ): Promise<SequenceModelRef | null> {
   if (options.mode === 'off') return null;
-  if (ids.length > MAX_FULL_SOFTMAX_ITEMS && !options.negatives) {
-    say(`sequence model: skipped; ${ids.length} items is more than full-softmax training handles here (${MAX_FULL_SOFTMAX_ITEMS}); --sequence-negatives <n> trains with sampled softmax`);
+  if (ids.length > MAX_AUTO_SEQUENCE_ITEMS && !options.negatives) {
+    say(`sequence model: skipped; ${ids.length} items is more than automatic training takes on (${MAX_AUTO_SEQUENCE_ITEMS}); --sequence-negatives <n> trains one with sampled softmax`);
     return null;
   }
   const sequences: number[][] = [];
@@ -56,18 +62,21 @@ export async function writeSequenceModel(
     say(`sequence model: skipped; only ${valid.length} visitors have three or more items (at least ${MIN_VALID_VISITORS} are needed)`);
     return null;
   }
+  const auto = chooseSequenceSettings({ itemCount: ids.length, lengths: sequences.map((s) => s.length) });
+  for (const [what, why] of Object.entries(auto.why)) say(`sequence model: ${what}: ${why}`);
+  const negatives = options.negatives ?? auto.sampledNegatives;
   const training: TrainOptions = {
     ...DEFAULT_TRAINING,
-    model: DEFAULT_SASREC,
+    model: { ...DEFAULT_SASREC, maxLen: auto.maxLen, dropout: auto.dropout },
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
-    ...(options.negatives ? { sampledNegatives: options.negatives } : {}),
+    ...(negatives ? { sampledNegatives: negatives } : {}),
     // Starting from the text vectors trained better on MovieLens (VALID NDCG@10 0.050 against 0.045) and gives
     // items without interactions a place among their look-alikes.
     ...(itemVectors ? { itemVectors: await itemVectors() } : {}),
     log: (line) => say(`sequence model: ${line}`),
   };
-  const trained = await trainSasrec({ itemCount: ids.length, sequences, valid }, training);
+  const trained = await trainSasrec({ itemCount: ids.length, sequences, valid: valid.slice(0, auto.stopVisitors) }, training);
   const bytes = exportSasrecOnnx(trained.config, trained.weights);
   const table = exportItemTable(trained.config, trained.weights);
   await writeFile(join(dir, 'sequence.onnx'), bytes);
@@ -93,6 +102,8 @@ export async function writeSequenceModel(
         dim: trained.config.dim,
         blocks: trained.config.blocks,
         dropout: trained.config.dropout,
+        maxLen: trained.config.maxLen,
+        stopVisitors: Math.min(valid.length, auto.stopVisitors),
         learningRate: training.learningRate,
         batchSize: training.batchSize,
         seed: training.seed,

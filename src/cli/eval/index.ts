@@ -1,4 +1,4 @@
-export { runEval, tunedEngineSettings, type EvalOptions, type EvalReport, type ModelResult } from './run-eval';
+export { runEval, transferHalf, tunedEngineSettings, type EvalOptions, type EvalReport, type ModelResult } from './run-eval';
 export { tieAveragedRank, candidateRank, summarize, topList, intraListDiversity, coverage } from './metrics';
 export { mulberry32, drawNegatives } from './negatives';
 export { splitLeaveOneOut, publishedChecksums } from './split';

@@ -10,7 +10,7 @@ import { drawNegatives } from './negatives';
 import { tuneEngineOnTrain } from './engine-tune';
 import { DEFAULT_TUNE_MINUTES, DEFAULT_TUNE_SEED, type TunedSettings } from '../tune';
 import { createSequenceModel, type SequenceModel } from '../../onnx';
-import { DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
+import { chooseSequenceSettings, DEFAULT_SASREC, DEFAULT_TRAINING, trainSasrec, type TrainOptions } from '../sequence';
 import { exportItemTable, exportSasrecOnnx } from '../sequence/export-onnx';
 import { decodeEmbeddings } from '../../catalog';
 import { loadNodeOrt } from '../model';
@@ -40,6 +40,12 @@ export interface EvalOptions {
    * measured the way TEST will be: one step past the items used for stopping. That is how weights are chosen.
    */
   sequence?: Partial<Omit<TrainOptions, 'model' | 'log' | 'itemVectors'> & TrainOptions['model'] & { heldOut: 'valid' | 'train-last'; textInit: boolean; stopUsers: number }>;
+  /**
+   * Whether settings carry over between visitors: every choice (engine tuning, baselines' half-lives, the sequence
+   * model's shape and early stopping) sees only one half of the visitors, and the other half is scored. The halves
+   * are fixed by a hash of the user id. @defaultValue false
+   */
+  transfer?: boolean;
   log?: (line: string) => void;
 }
 
@@ -57,6 +63,8 @@ export interface EvalReport {
   split_sha256_ok: boolean | null;
   split_sha256: Record<string, { computed: string; published: string | null; ok: boolean | null }>;
   results: Record<string, ModelResult>;
+  /** With `transfer`: visitors whose data chose the settings, and the other half, which was scored. */
+  transfer?: { tuneUsers: number; scoredUsers: number };
   seconds: number;
 }
 
@@ -116,8 +124,15 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const splitOk = options.protocol ? verdicts.length > 0 && verdicts.every(Boolean) : null;
   log(`${data.name}: ${fullSplit.users.length} users, ${n} items; split checksums ${splitOk === null ? 'not checked (no --protocol)' : splitOk ? 'match' : 'DO NOT match'}`);
 
-  const split: Split = options.users ? { ...fullSplit, users: fullSplit.users.slice(0, options.users) } : fullSplit;
-  const negs = negatives.slice(0, split.users.length);
+  const evaluated: Split = options.users ? { ...fullSplit, users: fullSplit.users.slice(0, options.users) } : fullSplit;
+  // Without `transfer` the evaluated visitors are both halves: choices look at their VALID items, scores at TEST.
+  const tuneHalf = (userId: number) => !options.transfer || transferHalf(userId) === 0;
+  const scoredHalf = (userId: number) => !options.transfer || transferHalf(userId) === 1;
+  const tuneSplit: Split = { ...evaluated, users: evaluated.users.filter((u) => tuneHalf(u.userId)) };
+  const split: Split = { ...evaluated, users: evaluated.users.filter((u) => scoredHalf(u.userId)) };
+  const negs = negatives.slice(0, evaluated.users.length).filter((_, k) => scoredHalf(evaluated.users[k]!.userId));
+  if (options.transfer) log(`transfer: settings chosen on ${tuneSplit.users.length} visitors, scored on the other ${split.users.length}`);
+  const tuneTrain = fullSplit.trainSequences.filter((u) => tuneHalf(u.userId));
   const genres = data.meta?.genres;
   const pop = trainPopularity(fullSplit.trainSequences, n);
   const want = (name: string) => !options.models || options.models.includes(name);
@@ -147,17 +162,17 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     if (want('ItemKNN-recency')) {
       let best: { h: number; v: number } = { h: Infinity, v: -1 };
       for (const h of HALF_LIFE_GRID) {
-        const v = await validNdcg(itemKnn(co, h), split, n);
+        const v = await validNdcg(itemKnn(co, h), tuneSplit, n);
         if (v > best.v) best = { h, v };
       }
       await run(itemKnn(co, best.h, 'ItemKNN-recency'), { halfLife: best.h });
     }
   }
-  const settings = await tunedEngineSettings(data, fullSplit.trainSequences, options, log);
+  const settings = await tunedEngineSettings(data, tuneTrain, options, log);
   const model = await buildEvalCatalog(data, fullSplit.trainSequences, settings);
   // The sequence model is trained once on TRAIN (early-stopped on VALID), then scored through onnxruntime exactly
   // as the worker runs it: alone as `sasrec`, and inside the engine.
-  const sequence = options.sequence && (want('sasrec') || want('engine')) ? await trainedSequenceModel(n, fullSplit, split, options.sequence, model, log) : null;
+  const sequence = options.sequence && (want('sasrec') || want('engine')) ? await trainedSequenceModel(n, fullSplit, tuneSplit, tuneHalf, options.sequence, model, log) : null;
   if (sequence && want('sasrec')) await run(sequenceOnly(sequence.model, n), sequence.settings);
   if (want('engine')) {
     const describe = (x: EngineEvalSettings) => ({ ...x, rank: { ...x.rank, maxPerCategory: String(x.rank.maxPerCategory) } });
@@ -186,8 +201,16 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     split_sha256_ok: splitOk,
     split_sha256: checks,
     results,
+    ...(options.transfer ? { transfer: { tuneUsers: tuneSplit.users.length, scoredUsers: split.users.length } } : {}),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The transfer run's half of a visitor: 0 chooses, 1 is scored. FNV-1a of the id, so it never follows id order. */
+export function transferHalf(userId: number): 0 | 1 {
+  let h = 0x811c9dc5;
+  for (const c of String(userId)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return ((h >>> 0) & 1) as 0 | 1;
 }
 
 /**
@@ -204,10 +227,12 @@ export async function tunedEngineSettings(data: Dataset, train: Split['trainSequ
 
 type SequenceEvalSettings = NonNullable<EvalOptions['sequence']>;
 
-async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: Split, o: SequenceEvalSettings, content: RankModel, log: (line: string) => void) {
-  const { heldOut = 'valid', textInit = false, stopUsers, ...rest } = o;
-  const model = { maxLen: o.maxLen ?? DEFAULT_SASREC.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? DEFAULT_SASREC.dropout };
-  const training = { ...DEFAULT_TRAINING, ...rest, model };
+/**
+ * `split`: the visitors whose held-out items stop training; `shapeOf`: whose training histories choose the
+ * automatic settings (everyone's but the scored half's in a transfer run).
+ */
+async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: Split, shapeOf: (userId: number) => boolean, o: SequenceEvalSettings, content: RankModel, log: (line: string) => void) {
+  const { heldOut = 'train-last', textInit = true, stopUsers, ...rest } = o;
   const started = performance.now();
   // Every TRAIN sequence teaches; early stopping looks at the evaluated users' VALID items, never at TEST.
   let data = { itemCount, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) };
@@ -219,8 +244,14 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
       valid: split.users.filter((u) => stopUsers.has(u.userId)).map((u) => ({ history: u.train.slice(0, -1), target: u.train[u.train.length - 1]! })),
     };
   }
-  // Early stopping on a subset of the users keeps each epoch's check cheap on large data sets.
-  if (stopUsers) data.valid = data.valid.slice(0, stopUsers);
+  // As the build chooses them (from the training histories' shape); explicit settings win.
+  const lengths = data.sequences.filter((_, k) => shapeOf(fullSplit.trainSequences[k]!.userId)).map((s) => s.length);
+  const auto = chooseSequenceSettings({ itemCount, lengths }, o.batchSize);
+  for (const [what, why] of Object.entries(auto.why)) log(`sasrec: ${what}: ${why}`);
+  const model = { maxLen: o.maxLen ?? auto.maxLen, dim: o.dim ?? DEFAULT_SASREC.dim, blocks: o.blocks ?? DEFAULT_SASREC.blocks, dropout: o.dropout ?? auto.dropout };
+  const training = { ...DEFAULT_TRAINING, ...(auto.sampledNegatives ? { sampledNegatives: auto.sampledNegatives } : {}), ...rest, model };
+  const stopVisitors = stopUsers ?? auto.stopVisitors;
+  data.valid = data.valid.slice(0, stopVisitors);
   const itemVectors = textInit && content.dim > 1 ? { itemVectors: { vectors: dequantizeRows(content.rows), dim: content.dim } } : {};
   const trained = await trainSasrec(data, { ...training, ...itemVectors, log: (line) => log(`sasrec: ${line}`) });
   const graph = exportSasrecOnnx(trained.config, trained.weights);
@@ -231,7 +262,7 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   const table = decodeEmbeddings(tableBytes.buffer as ArrayBuffer, itemCount, trained.config.dim, 'int8', 'sasrec item table', (count, dim) => content.kernel.allocate(count, dim));
   const sequenceModel = await createSequenceModel({ model: graph, table, maxLen: model.maxLen }, { ort: await loadNodeOrt(), devices: ['wasm'], kernel: content.kernel });
   const { checkpoint: _checkpoint, ...settings } = training;
-  return { model: sequenceModel, settings: { ...settings, heldOut, textInit, ...(stopUsers ? { stopUsers } : {}), bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes } };
+  return { model: sequenceModel, settings: { ...settings, heldOut, textInit, stopUsers: data.valid.length, bestEpoch: trained.bestEpoch, epochsRun: trained.epochs.length, bytes } };
 }
 
 /** The sequence model alone: its next-item scores for the history, nothing else. */
