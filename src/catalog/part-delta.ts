@@ -103,10 +103,13 @@ export function* matchedUnits(previous: Uint8Array, next: Uint8Array): Iterable<
   while (p + B <= next.length) {
     const from = blocks.get(h);
     if (from !== undefined && sameBytes(previous, from, next, p, B)) {
+      // Blocks are indexed at multiples of 64 only: the bytes just before a hit often agree too.
+      let back = 0;
+      while (p - back > literalFrom && from - back > 0 && next[p - back - 1] === previous[from - back - 1]) back++;
       let length = B;
       while (p + length < next.length && from + length < previous.length && next[p + length] === previous[from + length]) length++;
-      if (p > literalFrom) yield { begin: literalFrom, end: p };
-      yield { begin: p, end: p + length, from };
+      if (p - back > literalFrom) yield { begin: literalFrom, end: p - back };
+      yield { begin: p - back, end: p + length, from: from - back };
       p += length;
       literalFrom = p;
       if (p + B <= next.length) h = hashAt(next, p);
