@@ -144,7 +144,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const plan = previous ? previousPlan(previous, encoder.id, choice) : v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
     const embed = (file: string, texts: readonly string[]) => writeEmbeddings(file, texts, encoder, log);
     const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed) : null;
-    if (carried) log(`embeddings: ${carried.embedded} items embedded, ${ids.length - carried.embedded} kept from ${previous!.folder}`);
+    if (carried) log(`embeddings: ${carried.embedded} of ${ids.length} items embedded, the others kept from ${previous!.folder}`);
     else await embed(join(tmp, 'embeddings.bin'), read.texts);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
