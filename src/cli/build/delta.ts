@@ -14,7 +14,7 @@ import type { VectorsPlan } from './vectors';
 export interface PreviousCatalog {
   folder: string;
   manifest: CatalogManifestV2;
-  /** The previous row of each encoder text (the first, when two items share one). */
+  /** The previous row of each encoder text, by `textKey` (the first, when two items share one). */
   rowOfText: Map<string, number>;
   /** The previous position of each item id. */
   rowOfId: Map<string, number>;
@@ -25,6 +25,9 @@ export interface PreviousCatalog {
   /** The previous parts' bytes, checked against their manifest's sha256. */
   bytes: { columns: Uint8Array; records: Uint8Array; embeddings: Uint8Array };
 }
+
+/** 128 bits of a text's sha256: a million previous texts are kept as short keys, not as the texts. */
+const textKey = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 /** Where the delta of a part goes, next to the parts. */
 export const deltaFile = (part: string) => `${part}.delta.bin`;
@@ -79,7 +82,7 @@ export async function openPrevious(folder: string): Promise<PreviousCatalog> {
     const end = bytes.records.indexOf(0x0a, at);
     if (end < 0) throw refuse(join(folder, manifest.parts.records.url), `has ${i} lines, the manifest says ${count} items`);
     const item = JSON.parse(decoder.decode(bytes.records.subarray(at, end))) as Item;
-    const text = itemText(item);
+    const text = textKey(itemText(item));
     if (!rowOfText.has(text)) rowOfText.set(text, i);
     rowOfId.set(item.id, i);
     at = end + 1;
@@ -136,7 +139,7 @@ export async function writeCarriedEmbeddings(
   const n = texts.length;
   const e = previous.manifest.parts.embeddings!;
   const dim = e.dim;
-  const carried = Int32Array.from(texts, (t) => previous.rowOfText.get(t) ?? -1);
+  const carried = Int32Array.from(texts, (t) => previous.rowOfText.get(textKey(t)) ?? -1);
   const fresh: number[] = [];
   carried.forEach((row, i) => row < 0 && fresh.push(i));
   let rows: { scales: Float32Array; values: Int8Array } = { scales: new Float32Array(0), values: new Int8Array(0) };
