@@ -20,7 +20,7 @@ interface Rec {
   updateCatalog(source?: string): Promise<Change>;
   status(): Promise<{ historySize: number; catalog: { version: string; itemCount: number; lastUpdate: Change | null } }>;
 }
-type TabWindow = { rec: Rec };
+type TabWindow = { rec: Rec; progress: Array<{ phase: string; loaded: number; total: number }> };
 
 const WORDS = ['river', 'stone', 'lamp', 'forest', 'copper', 'velvet', 'harbor', 'maple', 'signal', 'garden', 'ember', 'falcon', 'quartz', 'meadow', 'lantern', 'canyon'];
 const V1 = Array.from({ length: 400 }, (_, i) => ({
@@ -32,6 +32,7 @@ const V1 = Array.from({ length: 400 }, (_, i) => ({
 // v2: one item's text changed, one new item.
 const V2 = [...V1.map((i) => (i.id === 'item-7' ? { ...i, title: 'Copper espresso grinder, hand-cranked' } : i)), { id: 'new-1', title: 'Aurora borealis star projector', category: 'outdoor', price: 44 }];
 const V3 = [...V2, { id: 'new-2', title: 'Tidal marsh birdwatching scope', category: 'outdoor', price: 80 }];
+const V4 = [...V3, { id: 'new-3', title: 'Glacier trekking crampons', category: 'outdoor', price: 95 }];
 
 /** `pocketrec build` (the CLI bundle) of `items`, incremental on `previous` when given; its files by name. */
 function build(work: string, name: string, items: object[], previous?: string): Map<string, Uint8Array> {
@@ -50,7 +51,9 @@ async function open(page: Page): Promise<void> {
   await page.goto('/blank.html');
   await page.evaluate(async (db) => {
     const { createRecommender } = await import('/dist/pocketrec.js' as string);
-    (window as unknown as TabWindow).rec = await createRecommender({ catalog: '/live-catalog/catalog.json', dbName: db, encoder: 'lexical' });
+    const w = window as unknown as TabWindow;
+    w.progress = [];
+    w.rec = await createRecommender({ catalog: '/live-catalog/catalog.json', dbName: db, encoder: 'lexical', onProgress: (p: TabWindow['progress'][number]) => w.progress.push(p) });
   }, DB);
 }
 
@@ -60,6 +63,7 @@ test('a returning visitor downloads only the deltas (and the columns), keeps the
     const v1 = build(work, 'v1', V1);
     const v2 = build(work, 'v2', V2, 'v1');
     const v3 = build(work, 'v3', V3, 'v2');
+    const v4 = build(work, 'v4', V4, 'v3');
     const manifest2 = JSON.parse(new TextDecoder().decode(v2.get('catalog.json')));
     expect(Object.keys(manifest2.delta.parts).sort()).toEqual(expect.arrayContaining(['embeddings', 'records']));
 
@@ -135,6 +139,21 @@ test('a returning visitor downloads only the deltas (and the columns), keeps the
     await open(page);
     expect(served.slice(before).map((r) => r.path)).toEqual(['catalog.json']);
     expect((await page.evaluate(() => (window as unknown as TabWindow).rec.search('tidal marsh birdwatching', 1)))[0]?.id).toBe('new-2');
+
+    // A visit after the next deploy takes the deltas at start-up, and its download progress counts their bytes.
+    const manifest4 = JSON.parse(new TextDecoder().decode(v4.get('catalog.json')));
+    files = v4;
+    await page.evaluate(() => (window as unknown as { rec: { dispose(): void } }).rec.dispose());
+    before = served.length;
+    await open(page);
+    const visit = served.slice(before);
+    expect(visit.map((r) => r.path).sort()).toEqual(['catalog.json', ...Object.keys(manifest4.delta.parts).map((n) => `${n}.delta.bin`), ...(manifest4.delta.parts.columns ? [] : ['columns.bin'])].sort());
+    const downloads = (await page.evaluate(() => (window as unknown as TabWindow).progress)).filter((p) => p.phase === 'catalog-download');
+    const received = visit.reduce((n, r) => n + r.bytes, 0);
+    expect(downloads.at(-1)).toEqual({ phase: 'catalog-download', loaded: received, total: received });
+    expect(new Set(downloads.map((p) => p.total)).size).toBe(1);
+    expect((await page.evaluate(() => (window as unknown as TabWindow).rec.search('glacier crampons', 1)))[0]?.id).toBe('new-3');
+    expect((await page.evaluate(() => (window as unknown as TabWindow).rec.status())).historySize).toBe(4);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

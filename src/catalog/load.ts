@@ -592,7 +592,7 @@ async function fetchParts(
 }
 
 type DeltaPartName = (typeof DELTA_PARTS)[number];
-type DeltaRef = NonNullable<CatalogManifestV2['delta']>['parts'][DeltaPartName] & {};
+type DeltaRef = CatalogPart & { base: string };
 
 /** The manifest's deltas whose base the cache holds (and whose part it does not hold already). */
 function usableDeltas(manifest: CatalogManifestV2, meta: CacheMeta | undefined, cache: CatalogCache | undefined): Map<DeltaPartName, DeltaRef> {
