@@ -2,8 +2,12 @@
 // Incremental catalogues: a full `pocketrec build` against one with `--previous` after 1 % of the items changed
 // (half of them a new description, half new items at the end), on the same log. Prints the wall time of each
 // build and the bytes a returning visitor downloads (the deltas, and the parts without one) against the full parts.
+// With --browser, a visitor of headless Chromium (the built library, dist/) who holds v1 then updates to v2,
+// once through the deltas and once with the manifest's `delta` removed (the whole changed parts): time, bytes
+// served and the renderer processes' peak resident memory above what they held before the update (sampled from
+// /proc every 20 ms: the worker's buffers and the kernel's memory are there).
 // Usage: node bench/incremental.mjs [--items 100000] [--events 1000000] [--encoder lexical|auto] [--changed 0.01]
-//        [--dir /tmp/x] [--keep]
+//        [--dir /tmp/x] [--keep] [--browser]   (npm run build:cli, and for --browser npm run build:lib, first)
 // Numbers, never a failure on timing: the target of issue 15 (an incremental build of 1 % changed items at most
 // 10 % of a full one) is printed beside them.
 // Last measured (2-core machine shared with another job; duckdb, the same 10-events-per-item log for all builds):
@@ -15,9 +19,12 @@
 //     visitor downloads 1,383,887 of 132,858,428 bytes (1.04 %: columns 794,129 of 58.5 MB, records 297,742 of
 //     47.7 MB, embeddings 292,016 of 26.1 MB; the projection unchanged).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { rendererMemory } from './renderer-memory.mjs';
 
 const args = new Map();
 for (let i = 2; i < process.argv.length; i++) {
@@ -80,4 +87,57 @@ for (const [name, part] of Object.entries(m.parts)) {
 }
 console.log(`returning visitor: ${download} of ${whole} bytes (${((download / whole) * 100).toFixed(2)} %)`);
 console.log(`incremental build: ${incremental.seconds.toFixed(1)} s vs full ${full.seconds.toFixed(1)} s (${((incremental.seconds / full.seconds) * 100).toFixed(1)} %; target ≤ 10 %)`);
+
+/** One visitor: starts on v1 (cold, cache written), then `updateCatalog()` to v2 as `manifest` lists it. */
+async function visit(label, manifest) {
+  let folder = join(dir, 'full-v1');
+  let served = 0;
+  const page = `<!doctype html><meta charset="utf-8"><script type="module">
+import { createRecommender } from '/dist/pocketrec.js';
+window.start = async () => { window.rec = await createRecommender({ catalog: '/catalog/catalog.json', dbName: 'bench-incremental', encoder: 'lexical' }); };
+</script>`;
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
+    const root = resolve(import.meta.dirname, '..');
+    const body = path === '/catalog/catalog.json' && folder !== join(dir, 'full-v1') ? Buffer.from(JSON.stringify(manifest)) : (() => {
+      const file = path.startsWith('/catalog/') ? join(folder, path.slice(9)) : path.startsWith('/dist/') ? join(root, 'dist', path.slice(6)) : null;
+      return file && existsSync(file) ? readFileSync(file) : null;
+    })();
+    if (!body) return res.writeHead(404).end();
+    if (path.startsWith('/catalog/')) served += body.byteLength;
+    res.writeHead(200, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream', 'Cache-Control': 'no-store' }).end(body);
+  });
+  await new Promise((ok) => server.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1', ok));
+  const profileDir = mkdtempSync(join(tmpdir(), 'pocketrec-incremental-browser-'));
+  const context = await chromium.launchPersistentContext(profileDir, { headless: true, executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'] });
+  const rss = () => rendererMemory(profileDir).reduce((n, r) => n + r.rssMB, 0);
+  try {
+    const p = await context.newPage();
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.evaluate(() => window.start());
+    await p.waitForFunction(async () => (await window.rec.status()).catalog.cacheWrite?.state === 'written', null, { timeout: 300_000, polling: 500 });
+    await new Promise((ok) => setTimeout(ok, 2000));
+    const before = rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rss())), 20);
+    folder = join(dir, 'incremental-v2');
+    served = 0;
+    const t = performance.now();
+    const change = await p.evaluate(() => window.rec.updateCatalog());
+    const ms = performance.now() - t;
+    clearInterval(sampler);
+    console.log(`browser update (${label}): ${(ms / 1000).toFixed(1)} s, ${served} bytes served, renderer RSS ${before.toFixed(0)} MB before, peak +${(peak - before).toFixed(0)} MB; deltaParts ${JSON.stringify(change.deltaParts)}, reusedParts ${JSON.stringify(change.reusedParts)}`);
+  } finally {
+    await context.close();
+    rmSync(profileDir, { recursive: true, force: true });
+    server.close();
+  }
+}
+
+if (args.has('browser')) {
+  await visit('deltas', m);
+  const { delta: _, ...whole } = m;
+  await visit('whole parts', whole);
+}
 if (!args.has('keep')) rmSync(dir, { recursive: true, force: true });
