@@ -17,7 +17,12 @@
 //   --items 100000 (lexical, auto = pca-256, projection kept): incremental 27.6 s vs full 44.8 s (61.7 %; the log's
 //     aggregation, 10–14 s, and the columns are built again whatever changed; the deltas take 4.1 s); a returning
 //     visitor downloads 1,383,887 of 132,858,428 bytes (1.04 %: columns 794,129 of 58.5 MB, records 297,742 of
-//     47.7 MB, embeddings 292,016 of 26.1 MB; the projection unchanged).
+//     47.7 MB, embeddings 292,016 of 26.1 MB; the projection unchanged). Build times vary run to run here (three
+//     runs: 54.0/83.6, 27.6/44.8, 32.7/32.5 s); the CPU time is steadier: 19.5–25.9 s incremental, 29.5–31.5 s full.
+//   --items 100000 --browser (localhost, so the network costs nothing): the update through the deltas took 3.3–4.3 s
+//     and 1,441,947 bytes, through the whole parts 2.3–3.5 s and 132,388,787 bytes; the renderers' peak above
+//     what they held before was the same both ways (+162/+162 MB, +137/+137 MB): the new parts, which either way
+//     are written whole; a delta's own buffer and the cached previous part's blocks add nothing measurable.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -619,16 +619,26 @@ async function rebuildFromDelta(cache: CatalogCache, meta: CacheMeta, name: stri
   await fetchPart(await get(doFetch, deltaUrl), deltaUrl, `${name}.delta`, delta, bytes, progress);
   const previous = openCachedPart(cache, meta, name);
   await applyPartDelta(bytes.buffer, delta, name, deltaUrl, into.byteLength, previous.size, (from, length, at) => previous.copy(from, length, (offset, chunk) => into.write(at + offset - from, chunk)), (at, chunk) => into.write(at, chunk));
-  for (let k = 0; k < part.chunkSha256.length; k++) {
-    // WebCrypto copies its input at the call, so a view into kernel memory is safe to hash.
-    const actual = await sha256Hex(into.read(k * part.chunkBytes, Math.min(into.byteLength, (k + 1) * part.chunkBytes)));
-    if (actual !== part.chunkSha256[k]) {
-      throw new PocketRecError('catalog-invalid', `catalog: the delta ${deltaUrl} rebuilt part "${name}" with sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…. The whole part is downloaded instead.`, {
-        details: { source: deltaUrl, part: name, chunk: k },
-      });
+  // A few chunks hashed at once keep WebCrypto busy; WebCrypto copies its input at the call, so a view into kernel
+  // memory is safe to hash, and at most that many copies are held.
+  let next = 0;
+  const checkSome = async (): Promise<void> => {
+    for (let k = next++; k < part.chunkSha256.length; k = next++) {
+      const actual = await sha256Hex(into.read(k * part.chunkBytes, Math.min(into.byteLength, (k + 1) * part.chunkBytes)));
+      if (actual !== part.chunkSha256[k]) {
+        throw new PocketRecError('catalog-invalid', `catalog: the delta ${deltaUrl} rebuilt part "${name}" with sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…. The whole part is downloaded instead.`, {
+          details: { source: deltaUrl, part: name, chunk: k },
+        });
+      }
     }
-  }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: PARALLEL_HASHES }, checkSome));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
+
+/** Chunks of a rebuilt part hashed at once. */
+const PARALLEL_HASHES = 4;
 
 /** Blocks of a part kept as a file, read for a delta's copies. */
 const FILE_BLOCK_BYTES = 4 * 1024 * 1024;
