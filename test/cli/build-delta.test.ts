@@ -117,6 +117,20 @@ describe('pocketrec build --previous (incremental catalogues)', () => {
     expect(existsSync(join(v2.folder, 'embeddings.delta.bin'))).toBe(false);
   });
 
+  it('builds on the folder it replaces (--previous equal to --out)', async () => {
+    const d = await dir();
+    const v1Items = makeItems(300);
+    const v1 = await build(d, 'site', v1Items);
+    const kept = join(d, 'v1-copy');
+    await build(d, 'v1-copy', v1Items);
+    // The same inputs built elsewhere: the bytes the site's folder held before the incremental build replaced them.
+    expect(await readFile(join(kept, 'catalog.json'), 'utf8')).toBe(await readFile(join(v1.folder, 'catalog.json'), 'utf8'));
+    const v2 = await build(d, 'site', nextItems(v1Items), { previous: v1.folder });
+    expect(v2.manifest.delta!.from).toBe(v1.manifest.version);
+    const rebuilt = await applied(kept, v2.folder, v2.manifest, 'records');
+    expect(rebuilt.equals(await readFile(join(v2.folder, 'items.ndjson')))).toBe(true);
+  });
+
   it('keeps the previous projection, so unchanged items keep their projected rows', async () => {
     const d = await dir();
     const v1Items = makeItems(600);
