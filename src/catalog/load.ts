@@ -610,7 +610,7 @@ function usableDeltas(manifest: CatalogManifestV2, meta: CacheMeta | undefined, 
 /**
  * Downloads a part's delta (checked chunk by chunk like any part), applies it to the cached previous part into
  * `into`, and checks every chunk of the result against the full part's sha256. The previous part is read a block
- * at a time, so the delta, the new part and two blocks are all this holds.
+ * at a time, so the delta, the new part and four blocks of the previous one are all this holds.
  * @throws PocketRecError `catalog-invalid`, `catalog-fetch-failed`, or the cache's own error
  */
 async function rebuildFromDelta(cache: CatalogCache, meta: CacheMeta, name: string, part: CatalogPart, delta: DeltaRef, manifestUrl: string, doFetch: typeof fetch, into: PartBytes, progress: (p: LoadProgress) => void): Promise<void> {
