@@ -33,7 +33,7 @@ const textKey = (text: string) => createHash('sha256').update(text).digest('base
 export const deltaFile = (part: string) => `${part}.delta.bin`;
 
 /** A delta is shipped only below this share of its part: past it the saving is not worth a second file. */
-export const MAX_DELTA_SHARE = 0.5;
+const MAX_DELTA_SHARE = 0.5;
 
 /**
  * Reads and checks the previous catalogue folder (its manifest and the files its parts name).
