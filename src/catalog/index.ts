@@ -1,6 +1,7 @@
 export type {
   Catalog,
   CatalogColumns,
+  CatalogDelta,
   CatalogManifest,
   CatalogManifestV1,
   CatalogManifestV2,
@@ -26,4 +27,5 @@ export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type Index
 export { encodeColumns, encodeSections, decodeColumns } from './binary';
 export { recordsFromItems, encodeRecords, createNdjsonRecords } from './records';
 export { itemText } from './item-text';
-export { CATALOG_RANK_SETTINGS } from './types';
+export { encodePartDelta, encodeDeltaPart, applyPartDelta, matchedUnits, type DeltaUnit, type PartDelta } from './part-delta';
+export { CATALOG_RANK_SETTINGS, DELTA_PARTS } from './types';

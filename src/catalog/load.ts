@@ -5,9 +5,10 @@ import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItems, type RecordPieces } from './records';
 import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
+import { applyPartDelta } from './part-delta';
 import { sha256Hex } from './sha256';
 import { decodeProjection } from './projection';
-import type { Catalog, CatalogManifestV1, CatalogManifestV2, CatalogPart, Item, LoadProgress, SequenceModelRef } from './types';
+import { DELTA_PARTS, type Catalog, type CatalogManifestV1, type CatalogManifestV2, type CatalogPart, type Item, type LoadProgress, type SequenceModelRef } from './types';
 import { checkNotEmpty, copyInto, decodeEmbeddings, isManifest, parseItemsBytes, validateItems, validateManifest, validateSignals } from './validate';
 
 /** Where the host's catalogue comes from: a manifest, JSON-array or NDJSON URL, or the items themselves. */
@@ -91,6 +92,13 @@ export interface LoadedCatalog {
    * copy (an update that changed descriptions only downloads the small parts, never the embeddings).
    */
   reusedParts?: string[];
+  /**
+   * Parts rebuilt from the cached previous version's and the manifest's delta (`pocketrec build --previous`):
+   * only the delta crossed the network, and the result was checked against the full part's sha256.
+   */
+  deltaParts?: string[];
+  /** Parts whose delta could not be applied (a damaged delta, a cache read that failed): downloaded whole instead. */
+  deltaFallbacks?: string[];
   /** True when nothing but a manifest or a 304 crossed the network, or the update failed (see `staleBecause`). */
   fromCache: boolean;
   /** Set when an update failed and the cached catalogue was kept; the failure's message. */
@@ -290,6 +298,8 @@ async function fetchAndValidate(
   let layout: CatalogManifestV2;
   let sequenceLater: LoadedCatalog['sequenceLater'];
   const reused: string[] = [];
+  const patched: string[] = [];
+  const unpatched: string[] = [];
   if (json !== undefined && isManifest(json)) {
     const manifest = validateManifest(json, url);
     if (manifest.version === unchangedIf) return UNCHANGED;
@@ -320,7 +330,10 @@ async function fetchAndValidate(
     };
     if (manifest.formatVersion === 2) {
       const later = (options.sequenceAfterParts ?? false) && manifest.sequence !== undefined;
-      const tally = createDownloadTally(first.byteLength, manifestBytes(manifest, !later), progress);
+      // A part rebuilt from a delta counts the delta's bytes; should the delta fail, the total grows by the part.
+      const deltas = usableDeltas(manifest, meta, options.cache);
+      const saved = [...deltas].reduce((n, [name, d]) => n + manifest.parts[name]!.bytes - d.bytes, 0);
+      const tally = createDownloadTally(first.byteLength, manifestBytes(manifest, !later) - saved, progress);
       const partProgress = (p: LoadProgress) => tally.update(p.part ?? '', p.loaded);
       // The sequence model's files after the parts have their own count, which may go on after ready.
       let sequenceTally: ReturnType<typeof createDownloadTally> | undefined;
@@ -338,8 +351,22 @@ async function fetchAndValidate(
         if (kept) tally.update(name, into.byteLength);
         return kept;
       };
+      // The cached previous part plus the delta: checked against the full part's chunks, else downloaded whole.
+      const patchInto = async (name: string, into: PartBytes): Promise<boolean> => {
+        const delta = deltas.get(name as DeltaPartName);
+        if (!delta || !meta || !options.cache) return false;
+        try {
+          await rebuildFromDelta(options.cache, meta, name, manifest.parts[name as DeltaPartName]!, delta, url, doFetch, into, partProgress);
+          patched.push(name);
+          return true;
+        } catch (error) {
+          console.warn(`catalog: the delta of part "${name}" could not be applied (${(error as Error).message}); downloading the whole part.`);
+          unpatched.push(name);
+          return false;
+        }
+      };
       // Every part at once, no round trip waiting on another; the sequence model's files too, unless they wait.
-      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted);
+      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted, patchInto);
       const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
       // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
       void decoded.catch(() => {});
@@ -387,7 +414,12 @@ async function fetchAndValidate(
   const lastModified = response.headers.get('Last-Modified');
   if (etag) fresh.etag = etag;
   if (lastModified) fresh.lastModified = lastModified;
-  const done = { ...(reused.length > 0 ? { reusedParts: reused } : {}), ...(sequenceLater ? { sequenceLater } : {}) };
+  const done = {
+    ...(reused.length > 0 ? { reusedParts: reused } : {}),
+    ...(patched.length > 0 ? { deltaParts: patched } : {}),
+    ...(unpatched.length > 0 ? { deltaFallbacks: unpatched } : {}),
+    ...(sequenceLater ? { sequenceLater } : {}),
+  };
   if (!options.cache) return { catalog, fromCache: false, ...done };
   fresh.partSha256 = partHashes(layout);
   const cache = options.cache;
@@ -528,9 +560,11 @@ async function fetchParts(
   allocate: Int8RowsAllocator | undefined,
   progress: ((p: LoadProgress) => void) | undefined,
   reuse: (name: string, sha256: string, into: PartBytes) => Promise<boolean>,
+  patch: (name: string, into: PartBytes) => Promise<boolean>,
 ): Promise<PartBuffers> {
   const one = async (name: string, part: CatalogPart, into: PartBytes) => {
     if (await reuse(name, part.sha256, into)) return;
+    if (await patch(name, into)) return;
     const url = new URL(part.url, manifestUrl).href;
     await fetchPart(await get(doFetch, url), url, name, part, into, progress);
   };
@@ -555,6 +589,111 @@ async function fetchParts(
   if (embeddingBytes && rows) (out.embeddings = embeddingBytes), (out.rows = rows);
   if (projectionBytes) out.projection = projectionBytes.buffer;
   return out;
+}
+
+type DeltaPartName = (typeof DELTA_PARTS)[number];
+type DeltaRef = CatalogPart & { base: string };
+
+/** The manifest's deltas whose base the cache holds (and whose part it does not hold already). */
+function usableDeltas(manifest: CatalogManifestV2, meta: CacheMeta | undefined, cache: CatalogCache | undefined): Map<DeltaPartName, DeltaRef> {
+  const out = new Map<DeltaPartName, DeltaRef>();
+  if (!manifest.delta || !meta || !cache) return out;
+  for (const name of DELTA_PARTS) {
+    const delta = manifest.delta.parts[name];
+    const part = manifest.parts[name];
+    const cached = meta.partSha256?.[name];
+    if (delta && part && cached === delta.base && cached !== part.sha256 && meta.bytes[name] !== undefined) out.set(name, delta);
+  }
+  return out;
+}
+
+/**
+ * Downloads a part's delta (checked chunk by chunk like any part), applies it to the cached previous part into
+ * `into`, and checks every chunk of the result against the full part's sha256. The previous part is read a block
+ * at a time, so the delta, the new part and four blocks of the previous one are all this holds.
+ * @throws PocketRecError `catalog-invalid`, `catalog-fetch-failed`, or the cache's own error
+ */
+async function rebuildFromDelta(cache: CatalogCache, meta: CacheMeta, name: string, part: CatalogPart, delta: DeltaRef, manifestUrl: string, doFetch: typeof fetch, into: PartBytes, progress: (p: LoadProgress) => void): Promise<void> {
+  const deltaUrl = new URL(delta.url, manifestUrl).href;
+  const bytes = bufferPartBytes(delta.bytes);
+  await fetchPart(await get(doFetch, deltaUrl), deltaUrl, `${name}.delta`, delta, bytes, progress);
+  const previous = openCachedPart(cache, meta, name);
+  await applyPartDelta(bytes.buffer, delta, name, deltaUrl, into.byteLength, previous.size, (from, length, at) => previous.copy(from, length, (offset, chunk) => into.write(at + offset - from, chunk)), (at, chunk) => into.write(at, chunk));
+  // A few chunks hashed at once keep WebCrypto busy; WebCrypto copies its input at the call, so a view into kernel
+  // memory is safe to hash, and at most that many copies are held.
+  let next = 0;
+  const checkSome = async (): Promise<void> => {
+    for (let k = next++; k < part.chunkSha256.length; k = next++) {
+      const actual = await sha256Hex(into.read(k * part.chunkBytes, Math.min(into.byteLength, (k + 1) * part.chunkBytes)));
+      if (actual !== part.chunkSha256[k]) {
+        throw new PocketRecError('catalog-invalid', `catalog: the delta ${deltaUrl} rebuilt part "${name}" with sha256 ${actual.slice(0, 12)}… in chunk ${k}, the manifest says ${part.chunkSha256[k]!.slice(0, 12)}…. The whole part is downloaded instead.`, {
+          details: { source: deltaUrl, part: name, chunk: k },
+        });
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: PARALLEL_HASHES }, checkSome));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Chunks of a rebuilt part hashed at once. */
+const PARALLEL_HASHES = 4;
+
+/** Blocks of a part kept as a file, read for a delta's copies. */
+const FILE_BLOCK_BYTES = 4 * 1024 * 1024;
+
+/** Blocks read ahead of the one a delta's copy needs: IndexedDB answers several reads at once faster than in turn. */
+const BLOCKS_AHEAD = 2;
+
+/**
+ * Reads of one cached part by byte range, a block (a piece, or 4 MiB of a file) at a time, with the next two read
+ * ahead and the previous one kept: a delta's copies mostly run forward, so each block is read about once, and at
+ * most four are held.
+ */
+function openCachedPart(cache: CatalogCache, meta: CacheMeta, name: string) {
+  const size = meta.bytes[name]!;
+  const file = meta.files?.[name];
+  const blockBytes = file ? FILE_BLOCK_BYTES : (meta.partPieceBytes?.[name] ?? meta.pieceBytes ?? size);
+  const last = Math.max(0, Math.ceil(size / blockBytes) - 1);
+  const read = async (k: number): Promise<Uint8Array> => {
+    const begin = k * blockBytes;
+    const end = Math.min(size, begin + blockBytes);
+    if (file) {
+      if (!cache.files) throw new Error(`part "${name}" is in the file cache, which is not available here`);
+      const out = new Uint8Array(end - begin);
+      await cache.files.read(file, size, (at, chunk) => out.set(chunk, at - begin), begin, end);
+      return out;
+    }
+    const piece = await cache.get(pieceKey(prefixOf(meta, name), k));
+    if (!(piece instanceof ArrayBuffer) || piece.byteLength !== end - begin) throw new Error(`piece ${k} of part "${name}" is missing or not ${end - begin} bytes long`);
+    return new Uint8Array(piece);
+  };
+  const held = new Map<number, Promise<Uint8Array>>();
+  const block = (k: number): Promise<Uint8Array> => {
+    for (const j of held.keys()) if (j < k - 1 || j > k + BLOCKS_AHEAD) held.delete(j);
+    for (let j = k; j <= Math.min(last, k + BLOCKS_AHEAD); j++) {
+      if (held.has(j)) continue;
+      const pending = read(j);
+      // A read ahead that fails is reported by the copy that needs it, if any does.
+      pending.catch(() => {});
+      held.set(j, pending);
+    }
+    return held.get(k)!;
+  };
+  return {
+    size,
+    /** Hands bytes `[from, from + length)` to `write(offset, bytes)` block by block. */
+    async copy(from: number, length: number, write: (offset: number, bytes: Uint8Array) => void): Promise<void> {
+      for (let at = from; at < from + length; ) {
+        const k = Math.floor(at / blockBytes);
+        const bytes = await block(k);
+        const end = Math.min(from + length, (k + 1) * blockBytes);
+        write(at, bytes.subarray(at - k * blockBytes, end - k * blockBytes));
+        at = end;
+      }
+    },
+  };
 }
 
 /** Bytes of every file a v2 manifest lists (parts, and the sequence model unless it downloads apart). */

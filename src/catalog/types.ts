@@ -70,6 +70,23 @@ export interface CatalogManifestV2 {
   sequence?: SequenceModelRef;
   /** Engine settings the build chose on the site's own log (`pocketrec build --tune-minutes`); the worker applies them. */
   settings?: CatalogSettings;
+  /** How to rebuild changed parts from the previous version's (`pocketrec build --previous`); the full parts stay listed. */
+  delta?: CatalogDelta;
+}
+
+/** The parts a delta may rebuild: the binary parts and the records, not the sequence model's files. */
+export const DELTA_PARTS = Object.freeze(['columns', 'records', 'embeddings', 'projection'] as const);
+
+/**
+ * A transfer optimisation, checked like everything else: a browser that caches the previous version's part whose
+ * sha256 is `base` downloads the delta part (sections `ops`, f64 `[from, length]` pairs, from -1 taking the next
+ * `length` bytes of `literal`, u8), rebuilds the part and checks it against the full part's chunks. Anyone else,
+ * or a rebuild that does not match, downloads the full part.
+ */
+export interface CatalogDelta {
+  /** The previous catalogue's version. */
+  from: string;
+  parts: Partial<Record<(typeof DELTA_PARTS)[number], CatalogPart & { base: string }>>;
 }
 
 /** The rank weights a build may set; every value a finite number ≥ 0, `diversityLambda` at most 1. */

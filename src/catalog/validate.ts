@@ -1,7 +1,7 @@
 import { findNonData, findUnknownKey, isPlainObject, PocketRecError, showValue, toItemId, unknownKeyHint } from '../errors';
 import { quantizeRows, type Int8Rows, type Int8RowsAllocator } from '../vector';
 import type { CatalogManifest, CatalogPart, CatalogSignals, Item } from './types';
-import { CATALOG_RANK_SETTINGS } from './types';
+import { CATALOG_RANK_SETTINGS, DELTA_PARTS } from './types';
 
 /** Names a record the way a person finds it in the file: array index or NDJSON line. */
 export type RecordPlace = { kind: 'index'; index: number } | { kind: 'line'; line: number } | { kind: 'inline'; index: number };
@@ -176,7 +176,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
       const e = parts.embeddings as unknown as Record<string, unknown>;
       if (typeof e.model !== 'string') throw bad('parts.embeddings.model', 'must be a string');
       if (typeof e.dim !== 'number' || !Number.isInteger(e.dim) || e.dim <= 0) throw bad('parts.embeddings.dim', 'must be a positive integer');
-      if (e.lexicalFit !== undefined) validateLexicalFit(e.lexicalFit, m.itemCount, bad);
+      if (e.lexicalFit !== undefined) validateLexicalFit(e.lexicalFit, bad);
     }
     if (parts.projection !== undefined) {
       validatePart(parts.projection, 'parts.projection', bad);
@@ -188,6 +188,7 @@ export function validateManifest(raw: unknown, source: string): CatalogManifest 
       if (p.dim !== e.dim) throw bad('parts.projection.dim', `is ${showValue(p.dim)}, but parts.embeddings.dim is ${e.dim}: the shipped vectors must have the projection's dimension`);
       if (p.dim > p.sourceDim) throw bad('parts.projection.dim', `is ${showValue(p.dim)}, more than its sourceDim ${p.sourceDim}`);
     }
+    if (m.delta !== undefined) validateDelta(m.delta, parts, bad);
     return m as unknown as CatalogManifest;
   }
   if (typeof m.items !== 'string') throw bad('items', 'must be the URL of the items file');
@@ -225,17 +226,35 @@ function validateSettings(raw: unknown, bad: Bad): void {
   }
 }
 
-/** The shipped lexical counts: one count per dimension, each a whole number of the catalogue's items at most. */
-function validateLexicalFit(raw: unknown, itemCount: number, bad: Bad): void {
+/** The shipped lexical counts: one count per dimension, each a whole number of the counted items at most. */
+function validateLexicalFit(raw: unknown, bad: Bad): void {
   const field = 'parts.embeddings.lexicalFit';
   if (typeof raw !== 'object' || raw === null) throw bad(field, 'must be an object');
   const f = raw as Record<string, unknown>;
-  if (f.documents !== itemCount) throw bad(`${field}.documents`, `is ${showValue(f.documents)}, expected the itemCount ${itemCount}`);
+  // An incremental build (`--previous`) keeps the previous catalogue's fit, counted on its items.
+  if (typeof f.documents !== 'number' || !Number.isInteger(f.documents) || f.documents <= 0) throw bad(`${field}.documents`, `is ${showValue(f.documents)}, expected the number of items the fit counted (a positive integer)`);
   // Its length is the lexical encoder's dimension, which a projected catalogue's vectors need not share.
   if (!Array.isArray(f.df) || f.df.length === 0) throw bad(`${field}.df`, 'must be a non-empty array of counts (one per hash bucket)');
-  const wrong = f.df.findIndex((c) => !Number.isInteger(c) || c < 0 || c > itemCount);
-  if (wrong >= 0) throw bad(`${field}.df`, `has ${showValue(f.df[wrong])} at entry ${wrong}; counts are whole numbers from 0 to itemCount`);
+  const documents = f.documents;
+  const wrong = f.df.findIndex((c) => !Number.isInteger(c) || c < 0 || c > documents);
+  if (wrong >= 0) throw bad(`${field}.df`, `has ${showValue(f.df[wrong])} at entry ${wrong}; counts are whole numbers from 0 to documents (${documents})`);
 }
+
+function validateDelta(raw: unknown, parts: Record<string, unknown>, bad: Bad): void {
+  if (typeof raw !== 'object' || raw === null) throw bad('delta', 'must be an object');
+  const d = raw as Record<string, unknown>;
+  if (typeof d.from !== 'string' || d.from === '') throw bad('delta.from', 'must be the previous version (a non-empty string)');
+  if (typeof d.parts !== 'object' || d.parts === null) throw bad('delta.parts', 'must be an object');
+  for (const [name, part] of Object.entries(d.parts)) {
+    const field = `delta.parts.${name}`;
+    if (!(DELTA_PARTS as readonly string[]).includes(name)) throw bad(field, `names no part a delta rebuilds; valid names: ${DELTA_PARTS.join(', ')}`);
+    if (parts[name] === undefined) throw bad(field, `is there without parts.${name}: a delta rebuilds a listed part`);
+    validatePart(part, field, bad);
+    const base: unknown = (part as CatalogPart & { base?: unknown }).base;
+    if (typeof base !== 'string' || !HEX64.test(base)) throw bad(`${field}.base`, "must be the previous part's sha256 (64 hex digits)");
+  }
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 const DTYPES = ['u8', 'i8', 'u16', 'u32', 'f32', 'f64'];
 

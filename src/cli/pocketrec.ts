@@ -36,6 +36,7 @@ const build: Command = {
     vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
     'tune-minutes': "minutes for choosing the engine's settings on the log (each visitor's latest event held out), written into the manifest; 0 = off (default 2)",
     'tune-seed': 'seed of the tuning: same log and seed, same settings (default 1)',
+    previous: 'the folder of the previous build: embeds only new and changed items, keeps its lexical fit and projection, and writes deltas against it for browsers that hold it',
   },
   async run(args) {
     const tuneMinutes = nonNegativeNumber(args, 'tune-minutes');
@@ -66,6 +67,8 @@ const build: Command = {
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
     const interactions = optionalString(args, 'interactions');
+    const previous = optionalString(args, 'previous');
+    if (previous !== undefined && format === '1') throw new UsageError('--previous builds format 2 only: drop --format 1');
     if (format === '1' && engine === 'duckdb' && args.has('engine')) throw new UsageError('--format 1 is written by --engine node only');
     const started = performance.now();
     const report = await buildCatalog({
@@ -82,6 +85,7 @@ const build: Command = {
       ...(signalsFrom !== undefined ? { signalsFrom } : {}),
       ...(signalsOut !== undefined ? { signalsOut } : {}),
       vectors,
+      ...(previous !== undefined ? { previous } : {}),
       tune: { ...(tuneMinutes !== undefined ? { minutes: tuneMinutes } : {}), ...(tuneSeed !== undefined ? { seed: tuneSeed } : {}) },
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       log: (line) => console.error(`build: ${line}`),

@@ -168,7 +168,7 @@ export interface Recommender {
    * `status().catalog.lastUpdate` and `onCatalogChange` listeners get the error, and the promise rejects with it.
    * @throws `catalog-fetch-failed`, `catalog-invalid`, `catalog-empty`, `invalid-option` (a source that is no URL or items)
    * @example
-   * const change = await rec.updateCatalog(); // { outcome: 'updated' | 'unchanged', version, reusedParts, … }
+   * const change = await rec.updateCatalog(); // { outcome: 'updated' | 'unchanged', version, reusedParts, deltaParts, … }
    */
   updateCatalog(source?: CatalogSource): Promise<CatalogChange>;
   /**

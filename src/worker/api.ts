@@ -46,6 +46,13 @@ export interface CatalogChange {
   itemCount: number;
   /** Parts read from the cache because their sha256 did not change (an `updated` outcome only). */
   reusedParts: string[];
+  /**
+   * Parts rebuilt from the cached previous version's and a delta the build wrote (`pocketrec build --previous`):
+   * only the delta was downloaded (an `updated` outcome only).
+   */
+  deltaParts: string[];
+  /** Parts whose delta could not be applied (damaged, or not matching the part's sha256): downloaded whole. */
+  deltaFallbacks: string[];
   /** When it finished, in ms since the epoch. */
   at: number;
   /** Why it failed: the coded error's code and message. */

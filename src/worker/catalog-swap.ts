@@ -74,7 +74,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       });
       if (!reloaded.changed) {
-        const change: CatalogChange = { ...base, outcome: 'unchanged', version: old.catalog.version, itemCount: old.model.count, reusedParts: [], at: Date.now() };
+        const change: CatalogChange = { ...base, outcome: 'unchanged', version: old.catalog.version, itemCount: old.model.count, reusedParts: [], deltaParts: [], deltaFallbacks: [], at: Date.now() };
         deps.commit({ ...deps.current(), lastUpdate: change });
         return change;
       }
@@ -106,6 +106,8 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
         version: catalog.version,
         itemCount: model.count,
         reusedParts: [...(reloaded.loaded.reusedParts ?? []), ...(reusedSequence ? ['sequence-session'] : [])],
+        deltaParts: reloaded.loaded.deltaParts ?? [],
+        deltaFallbacks: reloaded.loaded.deltaFallbacks ?? [],
         at: Date.now(),
       };
       deps.current(); // disposed meanwhile: throws, and what was built is released below
@@ -124,7 +126,7 @@ export function createCatalogSwapper(deps: CatalogSwapDeps): CatalogSwapper {
       } catch {
         throw error; // disposed meanwhile: nobody to tell
       }
-      const change: CatalogChange = { ...base, outcome: 'failed', version: served.catalog.version, itemCount: served.model.count, reusedParts: [], at: Date.now(), error: { code: error.code, message: error.message } };
+      const change: CatalogChange = { ...base, outcome: 'failed', version: served.catalog.version, itemCount: served.model.count, reusedParts: [], deltaParts: [], deltaFallbacks: [], at: Date.now(), error: { code: error.code, message: error.message } };
       deps.commit({ ...served, lastUpdate: change });
       deps.announce(change);
       throw error;

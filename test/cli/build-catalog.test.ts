@@ -69,11 +69,14 @@ describe('pocketrec build', () => {
     expect(manifest.parts.columns.chunkBytes).toBe(4 * 1024 * 1024);
   });
 
-  it('rejects a manifest whose lexical fit does not count the catalogue', () => {
+  it('rejects a manifest whose lexical fit is not a count of items', () => {
     const base = { formatVersion: 2, version: 'v', itemCount: 3, parts: { columns: part(), records: part(), embeddings: { ...part(), model: 'm', dim: 4, lexicalFit: { documents: 3, df: [0, 1, 3, 2] } } } };
     expect(() => validateManifest(base, 'c.json')).not.toThrow();
     const withFit = (lexicalFit: unknown) => ({ ...base, parts: { ...base.parts, embeddings: { ...base.parts.embeddings, lexicalFit } } });
-    expect(() => validateManifest(withFit({ documents: 2, df: [0, 1] }), 'c.json')).toThrow(/lexicalFit.documents" is 2, expected the itemCount 3/);
+    // An incremental build keeps the previous catalogue's fit: counted on another number of items.
+    expect(() => validateManifest(withFit({ documents: 2, df: [0, 1] }), 'c.json')).not.toThrow();
+    expect(() => validateManifest(withFit({ documents: 0, df: [0] }), 'c.json')).toThrow(/lexicalFit.documents" is 0, expected the number of items the fit counted/);
+    expect(() => validateManifest(withFit({ documents: 2, df: [0, 3] }), 'c.json')).toThrow(/lexicalFit.df" has 3 at entry 1; counts are whole numbers from 0 to documents \(2\)/);
     expect(() => validateManifest(withFit({ documents: 3, df: [] }), 'c.json')).toThrow(/lexicalFit.df" must be a non-empty array/);
     expect(() => validateManifest(withFit({ documents: 3, df: [0, 4] }), 'c.json')).toThrow(/lexicalFit.df" has 4 at entry 1/);
     expect(() => validateManifest(withFit({ documents: 3, df: [0, 1.5] }), 'c.json')).toThrow(/has 1.5 at entry 1/);

@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createColumnsBuilder, createItemValidator, decodeEmbeddings, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts, type TextEncoder } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { dequantizeRows, projectRows, quantizeRows, type PcaFit } from '../../vector';
+import { dequantizeRows, projectRows, quantizeRows, type PcaFit, type Projection } from '../../vector';
 import { loadNodeEncoder } from '../model';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
+import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
@@ -67,6 +68,13 @@ export interface BuildOptions {
    * @defaultValue { minutes: 2, seed: 1 }
    */
   tune?: BuildTuneOptions;
+  /**
+   * The folder of the previous build (format 2) for an incremental one: items whose encoder text is unchanged keep
+   * their vectors (only new and changed items are embedded), the previous lexical fit and projection are kept, and
+   * each changed part gets a delta against the previous one (`<part>.delta.bin`, the manifest's `delta`), which a
+   * browser holding the previous version downloads instead of the part. Another encoder or `--vectors` is refused.
+   */
+  previous?: string;
   log?: (line: string) => void;
 }
 
@@ -83,6 +91,8 @@ export interface BuildReport {
   /** What tuning chose (also in the manifest's `settings`) and how long it took; absent when it did not run. */
   settings?: CatalogSettings;
   tuneMs?: number;
+  /** With `previous`: its version, and how many items were embedded and how many kept their previous vectors. */
+  incremental?: { from: string; embedded: number; carried: number };
 }
 
 const EMBED_BATCH = 256;
@@ -117,27 +127,35 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const { ids, hash: itemsHash } = read;
     log(`items: ${ids.length} valid`);
     lap('items');
+    if (options.previous && !v2) throw new InputError(options.previous, 0, 'is a previous catalogue, but format 1 builds are never incremental: drop --format 1 or --previous');
+    const previous = options.previous ? await openPrevious(options.previous) : null;
+    if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
 
     const modelDir = options.modelDir ?? 'models/build';
     const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
-    const lexicalCounts: LexicalCounts | null = neural ? null : countLexicalFeatures(read.texts);
+    // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
+    const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? countLexicalFeatures(read.texts));
     const encoder = neural ?? createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!));
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
-    const plan = v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
-    await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder, log);
+    const plan = previous ? previousPlan(previous, encoder.id, choice) : v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
+    const embed = (file: string, texts: readonly string[]) => writeEmbeddings(file, texts, encoder, log);
+    const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed) : null;
+    if (carried) log(`embeddings: ${carried.embedded} of ${ids.length} items embedded, the others kept from ${previous!.folder}`);
+    else await embed(join(tmp, 'embeddings.bin'), read.texts);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
     log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
     lap('embeddings');
     await encoder.dispose();
-    let fit: PcaFit | null = null;
-    if (plan.method === 'pca') {
-      fit = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
-      log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(fit.explained * 100).toFixed(1)} % of the variance kept`);
+    let fit: (Projection & { explained?: number }) | null = previous?.projection ?? null;
+    if (plan.method === 'pca' && !fit) {
+      const shrunk = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
+      log(`embeddings: PCA ${encoder.dim} → ${plan.dim} dims, ${(shrunk.explained * 100).toFixed(1)} % of the variance kept`);
+      fit = shrunk;
       lap('projection');
     }
     const dim = fit ? fit.dim : encoder.dim;
@@ -215,7 +233,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     }
 
     // A projection changes every vector: a catalogue with another one is another version (full builds keep theirs).
-    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(fit ? `pca-${fit.dim}` : '').update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
+    // A kept projection is not this build's own fit: its bytes make the version, so a full build gets another.
+    const version = createHash('sha256').update(itemsHash).update(encoder.id).update(fit ? `pca-${fit.dim}` : '').update(previous?.projection?.sha256 ?? '').update(signalsHash).update(sequence?.sha256 ?? '').digest('hex').slice(0, 16);
     let manifest: CatalogManifest;
     let written: string[];
     if (columns) {
@@ -234,7 +253,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         await writeFile(join(tmp, 'projection.bin'), encoded.bytes);
         projection = await describePart(tmp, 'projection.bin', encoded.sections);
       }
-      manifest = {
+      const v2Manifest: CatalogManifestV2 = {
         formatVersion: 2,
         version,
         itemCount: ids.length,
@@ -249,6 +268,13 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         ...(tuned ? { settings: manifestSettings(tuned) } : {}),
       };
       written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', ...(fit ? ['projection.bin'] : [])];
+      if (previous && carried) {
+        const delta = await writeDeltas({ dir: tmp, manifest: v2Manifest, ids, lineOffsets: read.lineOffsets, carried: carried.carried }, previous, (name, sections) => describePart(tmp, name, sections), log);
+        if (delta) v2Manifest.delta = delta;
+        written.push(...Object.keys(delta?.parts ?? {}).map(deltaFile));
+        lap('deltas');
+      }
+      manifest = v2Manifest;
     } else {
       manifest = {
         formatVersion: 1,
@@ -267,10 +293,23 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const files: Record<string, number> = {};
     for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
     await mkdir(options.out, { recursive: true });
+    // A delta of an earlier build that this one did not write would name a base no manifest refers to.
+    for (const f of DELTA_PARTS.map(deltaFile)) if (!written.includes(f)) await rm(join(options.out, f), { force: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
-    const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, explained: +fit.explained.toFixed(4) } : { method: 'full', dim, sourceDim: encoder.dim };
-    return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files, ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}) };
+    const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, ...(fit.explained !== undefined ? { explained: +fit.explained.toFixed(4) } : {}) } : { method: 'full', dim, sourceDim: encoder.dim };
+    return {
+      itemCount: ids.length,
+      interactions: interactions.count,
+      skippedUnknownItems: interactions.skipped,
+      users: interactions.users,
+      version,
+      encoder: encoder.id,
+      vectors,
+      files,
+      ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}),
+      ...(previous && carried ? { incremental: { from: previous.manifest.version, embedded: carried.embedded, carried: ids.length - carried.embedded } } : {}),
+    };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
