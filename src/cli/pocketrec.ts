@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { integer, nonNegativeNumber, optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { aggregateScript, buildCatalog, parseVectorsChoice } from './build';
+import { aggregateScript, buildCatalog, DEFAULT_EMBED_CACHE, parseVectorsChoice } from './build';
 import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
 
@@ -36,6 +36,9 @@ const build: Command = {
     vectors: '"auto" (by size: full below 100k items, pca-256 to 500k, pca-128 above; default), "full" or "pca-<d>"',
     'tune-minutes': "minutes for choosing the engine's settings on the log (each visitor's latest event held out), written into the manifest; 0 = off (default 2)",
     'tune-seed': 'seed of the tuning: same log and seed, same settings (default 1)',
+    'embed-threads': 'threads running the neural encoder (default: one a core)',
+    'embed-cache': `where rows of earlier builds are kept, so a rebuild embeds only new or changed items (default: ${DEFAULT_EMBED_CACHE}); keep it out of --out`,
+    'no-embed-cache': 'embeds every item, reading and writing no cache',
   },
   async run(args) {
     const tuneMinutes = nonNegativeNumber(args, 'tune-minutes');
@@ -66,6 +69,10 @@ const build: Command = {
     const negatives = positiveInteger(args, 'sequence-negatives');
     const checkpoint = optionalString(args, 'sequence-checkpoint');
     const interactions = optionalString(args, 'interactions');
+    const embedThreads = positiveInteger(args, 'embed-threads');
+    const embedCache = optionalString(args, 'embed-cache');
+    if (args.has('no-embed-cache') && args.get('no-embed-cache') !== true) throw new UsageError('--no-embed-cache takes no value');
+    if (args.has('no-embed-cache') && embedCache !== undefined) throw new UsageError('--embed-cache and --no-embed-cache contradict each other: pass one of them');
     if (format === '1' && engine === 'duckdb' && args.has('engine')) throw new UsageError('--format 1 is written by --engine node only');
     const started = performance.now();
     const report = await buildCatalog({
@@ -84,6 +91,8 @@ const build: Command = {
       vectors,
       tune: { ...(tuneMinutes !== undefined ? { minutes: tuneMinutes } : {}), ...(tuneSeed !== undefined ? { seed: tuneSeed } : {}) },
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
+      ...(embedThreads !== undefined ? { embedThreads } : {}),
+      ...(args.has('no-embed-cache') ? { embedCache: false as const } : embedCache !== undefined ? { embedCache } : {}),
       log: (line) => console.error(`build: ${line}`),
     });
     const usage = process.resourceUsage();
