@@ -96,8 +96,8 @@ export interface BuildReport {
   /** What tuning chose (also in the manifest's `settings`) and how long it took; absent when it did not run. */
   settings?: CatalogSettings;
   tuneMs?: number;
-  /** Where the rows came from: the embedding cache (`hits`) or the encoder (`misses`); the threads it ran in. */
-  embedding: EmbedCounts & { threads: number; cache: string | null };
+  /** Where the rows came from: the embedding cache (`hits`) or the encoder (`misses`, in `threads`). */
+  embedding: EmbedCounts & { cache: string | null };
 }
 
 /**
@@ -147,7 +147,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const embedded = await writeEmbeddings(join(tmp, 'embeddings.bin'), read.texts, encoder, cache, log);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
-    log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id}${neural ? `, ${threads} thread${threads === 1 ? '' : 's'}` : ''})`);
+    log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id}${neural ? `, ${embedded.threads} thread${embedded.threads === 1 ? '' : 's'}` : ''})`);
     lap('embeddings');
     let fit: PcaFit | null = null;
     if (plan.method === 'pca') {
@@ -285,7 +285,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
     const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, explained: +fit.explained.toFixed(4) } : { method: 'full', dim, sourceDim: encoder.dim };
-    const embedding = { ...embedded, threads: neural ? threads : 1, cache: cacheDir };
+    const embedding = { ...embedded, cache: cacheDir };
     return { itemCount: ids.length, interactions: interactions.count, skippedUnknownItems: interactions.skipped, users: interactions.users, version, encoder: encoder.id, vectors, files, embedding, ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}) };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -15,6 +15,9 @@ import { crc32 } from 'node:zlib';
  *
  * In memory: only an open-addressing hash table of typed arrays (about 30 bytes an entry), built at open from
  * the keys; rows are read from their segment on a hit.
+ *
+ * A new fingerprint is a new folder (another model, or a lexical fit of a changed catalogue); the folders of all
+ * but the few fingerprints used last are removed, so the cache does not grow by a catalogue's rows every build.
  */
 export interface EmbedCache {
   readonly dir: string;
@@ -40,6 +43,8 @@ const HEADER = 16;
 const KEY = 32;
 /** From this many segments, or more than two rows an item, a build rewrites the cache. */
 const MAX_SEGMENTS = 8;
+/** Fingerprints whose rows are kept, the one in use included. */
+const KEEP_FINGERPRINTS = 3;
 const READ_CHUNK = 8 << 20;
 const WRITE_CHUNK = 1 << 20;
 
@@ -53,6 +58,9 @@ export const entryBytes = (dim: number) => KEY + 4 + dim + 4;
 export function openEmbedCache(dir: string, fingerprint: string, dim: number, itemCount: number, log: (line: string) => void): EmbedCache {
   const folder = join(dir, `rows-${fingerprint.slice(0, 32)}`);
   mkdirSync(folder, { recursive: true });
+  const now = new Date();
+  utimesSync(folder, now, now);
+  pruneFingerprints(dir);
   const size = entryBytes(dim);
   const segments: { file: string; fd: number; first: number; count: number }[] = [];
   let total = 0;
@@ -173,4 +181,20 @@ export function openEmbedCache(dir: string, fingerprint: string, dim: number, it
     },
     close: closeAll,
   };
+}
+
+/** Removes the folders of all but the `KEEP_FINGERPRINTS` fingerprints used last (by their folders' mtime). */
+function pruneFingerprints(dir: string): void {
+  const folders = readdirSync(dir)
+    .filter((n) => n.startsWith('rows-'))
+    .map((n) => {
+      try {
+        return { path: join(dir, n), used: statSync(join(dir, n)).mtimeMs };
+      } catch {
+        return null;
+      }
+    })
+    .filter((f) => f !== null)
+    .sort((a, b) => b.used - a.used);
+  for (const f of folders.slice(KEEP_FINGERPRINTS)) rmSync(f.path, { recursive: true, force: true });
 }

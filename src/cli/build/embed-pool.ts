@@ -55,10 +55,10 @@ export async function createEmbedPool(modelDir: string, threads: number, workerU
   };
 }
 
-function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<void> {
-  if (!texts.length) return Promise.resolve();
+function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
+  if (!texts.length) return Promise.resolve(0);
   // Small enough to keep every thread busy to the end, big enough for full batches of one token count.
-  const jobSize = Math.min(1024, Math.max(32, Math.ceil(texts.length / (threads * 4))));
+  const jobSize = Math.min(1024, Math.max(8, Math.ceil(texts.length / (threads * 4))));
   const jobs = Math.ceil(texts.length / jobSize);
   const count = Math.min(threads, jobs);
   const workerData: PoolWorkerData = { modelDir };
@@ -67,7 +67,7 @@ function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: reado
   let sent = 0;
   let delivered = 0;
   let settled = false;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     const fail = (error: Error) => {
       if (!settled) ((settled = true), reject(error));
     };
@@ -104,7 +104,7 @@ function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: reado
           } catch (error) {
             return fail(error as Error);
           }
-          if (delivered === jobs) return ((settled = true), resolve());
+          if (delivered === jobs) return ((settled = true), resolve(count));
         }
         dispatch();
       });

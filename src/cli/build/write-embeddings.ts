@@ -11,8 +11,11 @@ export interface RowEncoder {
   readonly dim: number;
   /** Changes whenever the rows of some text would: keys the embedding cache. */
   readonly fingerprint: string;
-  /** Embeds `texts`, handing over the rows in order, each run of them with the index of its first text. */
-  embed(texts: readonly string[], onRows: (start: number, rows: Int8Rows) => void): Promise<void>;
+  /**
+   * Embeds `texts`, handing over the rows in order, each run of them with the index of its first text.
+   * @returns the threads it ran in
+   */
+  embed(texts: readonly string[], onRows: (start: number, rows: Int8Rows) => void): Promise<number>;
 }
 
 const EMBED_BATCH = 256;
@@ -31,6 +34,7 @@ export function lexicalRows(encoder: TextEncoder, counts: LexicalCounts): RowEnc
         vectors.forEach((v, i) => flat.set(v, i * encoder.dim));
         onRows(start, quantizeRows(flat, encoder.dim));
       }
+      return 1;
     },
   };
 }
@@ -40,6 +44,8 @@ export interface EmbedCounts {
   hits: number;
   /** Texts that went to the encoder. */
   misses: number;
+  /** Threads the encoder ran in: 0 when every row came from the cache. */
+  threads: number;
 }
 
 /**
@@ -73,7 +79,7 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
     if (cache) log(`embeddings: ${count - misses} from the cache, ${misses} to embed (${cache.dir})`);
     const progress = createProgress(`embeddings (${encoder.id})`, misses, log);
     const order = missing.subarray(0, misses);
-    await encoder.embed(
+    const threads = await encoder.embed(
       Array.from(order, (i) => texts[i]!),
       (start, rows) => {
         for (let r = 0; r < rows.scales.length; r++) {
@@ -90,7 +96,7 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
     scales.forEach((s, i) => head.setFloat32(i * 4, s, true));
     writeSync(fd, new Uint8Array(head.buffer), 0, count * 4, 0);
     cache?.finish();
-    return { hits: count - misses, misses };
+    return { hits: count - misses, misses, threads: misses ? threads : 0 };
   } catch (error) {
     cache?.close();
     throw error;
