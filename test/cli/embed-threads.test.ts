@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemText } from '../../src/catalog';
+import { buildCatalog } from '../../src/cli/build';
 import { loadNodeEncoder } from '../../src/cli/model';
 import { quantizeRows } from '../../src/vector';
 
@@ -61,6 +62,11 @@ describe('neural embedding in worker threads', () => {
       expect(new Int8Array(bytes.buffer, bytes.byteOffset + 60 * 4 + i * 512, 512)).toEqual(q.values);
     }
     await encoder.dispose();
+
+    // From source there is no thread script: the main thread embeds, and writes the same bytes.
+    const here = await buildCatalog({ items: join(d, 'two.ndjson'), out: join(d, 'here'), modelDir: 'models/build', embedCache: false });
+    expect(here.embedding).toEqual({ hits: 0, misses: 60, threads: 1, cache: null });
+    expect(createHash('sha256').update(await readFile(join(d, 'here/embeddings.bin'))).digest('hex')).toBe(one.embeddings);
   }, 300_000);
 
   it('re-embeds only changed and new items from the cache, with the bytes of an uncached build', async () => {

@@ -3,10 +3,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PocketRecError } from '../../errors';
 import type { Int8Rows } from '../../vector';
 import { loadNodeOrt, type ModelManifest } from '../model';
+import { loadNeuralRows } from './neural-rows';
 import type { RowEncoder } from './write-embeddings';
 
 /** What a pool thread is started with. */
@@ -23,6 +25,8 @@ export type PoolResponse = { type: 'ready' } | { type: 'rows'; job: number; scal
 
 /** Bump when the rows of a text change for the same model (batching, quantisation): old cached rows then miss. */
 const ROWS_VERSION = 'rows-1: equal-token-count batches, int8 per row';
+/** Texts a job at most: enough for full batches of each token count. */
+const MAX_JOB = 1024;
 /** Jobs in flight per thread: the second one waits in the thread while the first runs. */
 const PER_THREAD = 2;
 
@@ -39,6 +43,7 @@ export function resolveEmbedThreads(value: number | undefined): number {
  * The neural encoder of `modelDir` in `threads` worker threads (`embed-worker.js`, beside this module in the
  * CLI bundle). Texts go out in jobs and rows come back in job order, so the output does not depend on the number
  * of threads; threads start only when there is something to embed, no more than there are jobs.
+ * Run from source (tests), where no thread script was built, the encoder runs on the main thread: the same rows.
  * Null when `modelDir` has no model.
  */
 export async function createEmbedPool(modelDir: string, threads: number, workerUrl = new URL('./embed-worker.js', import.meta.url)): Promise<RowEncoder | null> {
@@ -51,14 +56,25 @@ export async function createEmbedPool(modelDir: string, threads: number, workerU
     id: manifest.model,
     dim: manifest.dim,
     fingerprint: fingerprint.digest('hex'),
-    embed: (texts, onRows) => runJobs(workerUrl, modelDir, threads, texts, manifest.dim, onRows),
+    embed: (texts, onRows) => (existsSync(fileURLToPath(workerUrl)) ? runJobs(workerUrl, modelDir, threads, texts, manifest.dim, onRows) : runHere(modelDir, texts, onRows)),
   };
+}
+
+async function runHere(modelDir: string, texts: readonly string[], onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
+  if (!texts.length) return 0;
+  const rows = await loadNeuralRows(modelDir);
+  try {
+    for (let start = 0; start < texts.length; start += MAX_JOB) onRows(start, await rows.embed(texts.slice(start, start + MAX_JOB)));
+  } finally {
+    await rows.dispose();
+  }
+  return 1;
 }
 
 function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
   if (!texts.length) return Promise.resolve(0);
   // Small enough to keep every thread busy to the end, big enough for full batches of one token count.
-  const jobSize = Math.min(1024, Math.max(8, Math.ceil(texts.length / (threads * 4))));
+  const jobSize = Math.min(MAX_JOB, Math.max(8, Math.ceil(texts.length / (threads * 4))));
   const jobs = Math.ceil(texts.length / jobSize);
   const count = Math.min(threads, jobs);
   const workerData: PoolWorkerData = { modelDir };
