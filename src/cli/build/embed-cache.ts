@@ -13,7 +13,7 @@ import { crc32 } from 'node:zlib';
  * and fixed-size entries: key (32 bytes), scale (f32 LE), dim int8 values, crc32 of the rest (u32 LE). A torn
  * last entry or one whose checksum fails is skipped with a warning, never read.
  *
- * In memory: only an open-addressing hash table of typed arrays (about 30 bytes an entry), built at open from
+ * In memory: only an open-addressing hash table of typed arrays (16 to 24 bytes an entry), built at open from
  * the keys; rows are read from their segment on a hit.
  *
  * A new fingerprint is a new folder (another model, or a lexical fit of a changed catalogue); the folders of all
@@ -177,7 +177,16 @@ export function openEmbedCache(dir: string, fingerprint: string, dim: number, it
     },
     finish() {
       closeAll();
-      if (compacting && out !== null) for (const s of segments) rmSync(s.file, { force: true });
+      if (compacting && out !== null) {
+        for (const s of segments) {
+          try {
+            rmSync(s.file, { force: true });
+          } catch (error) {
+            // Best effort: the rows are in this build's segment too (a file another build holds open may refuse).
+            log(`embed cache: ${s.file} not removed (${(error as Error).message})`);
+          }
+        }
+      }
     },
     close: closeAll,
   };
