@@ -27,6 +27,8 @@ export type PoolResponse = { type: 'ready' } | { type: 'rows'; job: number; scal
 const ROWS_VERSION = 'rows-1: equal-token-count batches, int8 per row';
 /** Texts a job at most: enough for full batches of each token count. */
 const MAX_JOB = 1024;
+/** Texts a thread at least: starting one (loading the model, compiling the runtime) costs seconds and memory. */
+const MIN_PER_THREAD = 32;
 /** Jobs in flight per thread: the second one waits in the thread while the first runs. */
 const PER_THREAD = 2;
 
@@ -42,7 +44,7 @@ export function resolveEmbedThreads(value: number | undefined): number {
 /**
  * The neural encoder of `modelDir` in `threads` worker threads (`embed-worker.js`, beside this module in the
  * CLI bundle). Texts go out in jobs and rows come back in job order, so the output does not depend on the number
- * of threads; threads start only when there is something to embed, no more than there are jobs.
+ * of threads; threads start only when there is something to embed, one for every 32 texts at most.
  * Run from source (tests), where no thread script was built, the encoder runs on the main thread: the same rows.
  * Null when `modelDir` has no model.
  */
@@ -73,10 +75,10 @@ async function runHere(modelDir: string, texts: readonly string[], onRows: (star
 
 function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
   if (!texts.length) return Promise.resolve(0);
+  const count = Math.min(threads, Math.ceil(texts.length / MIN_PER_THREAD));
   // Small enough to keep every thread busy to the end, big enough for full batches of one token count.
-  const jobSize = Math.min(MAX_JOB, Math.max(8, Math.ceil(texts.length / (threads * 4))));
+  const jobSize = Math.min(MAX_JOB, Math.max(8, Math.ceil(texts.length / (count * 4))));
   const jobs = Math.ceil(texts.length / jobSize);
-  const count = Math.min(threads, jobs);
   const workerData: PoolWorkerData = { modelDir };
   const workers = Array.from({ length: count }, () => ({ thread: new Worker(workerUrl, { workerData }), ready: false, inFlight: 0 }));
   const finished = new Map<number, Int8Rows>();
