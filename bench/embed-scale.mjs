@@ -2,7 +2,9 @@
 // Embedding at scale in `pocketrec build` (issue 15): the neural encoder's items/s in 1 and 2 worker threads on the
 // same synthetic 45-word items, a cold build with the embedding cache against a rebuild with 1 % of the items
 // changed, and the lexical encoder (main thread) at 100 k items. Builds run the product CLI with `--sequence off`;
-// each time is the build's own `phase: embeddings` line, thread start-up included. Data goes to a scratch folder.
+// each time is the build's own `phase: embeddings` line, thread start-up included, beside the CPU seconds of the
+// whole build (every thread): on a shared machine, wall time shows the CPU it got, CPU time the work. Data goes to a
+// scratch folder.
 // Usage: npm run build:cli && node bench/embed-scale.mjs [--items 2000] [--threads 1,2] [--changed 0.01]
 //        [--lexical-items 100000] [--dir /tmp/x] [--keep]
 // Numbers, never a failure on timing. Last measured (2-core machine shared with another job, 2 000 items):
@@ -42,7 +44,7 @@ function items(n, change = new Set()) {
   });
 }
 
-/** One build; the seconds of its embedding phase, its report and the sha256 of embeddings.bin. */
+/** One build; the seconds of its embedding phase, its CPU seconds (all threads), its report and the sha256 of embeddings.bin. */
 function build(name, lines, extra) {
   const file = join(dir, `${name}.ndjson`);
   writeFileSync(file, lines.join('\n'));
@@ -50,11 +52,12 @@ function build(name, lines, extra) {
   const run = spawnSync(process.execPath, [CLI, 'build', '--items', file, '--out', out, '--sequence', 'off', ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (run.status !== 0) throw new Error(`${name}: ${run.stderr}`);
   const seconds = Number(run.stderr.match(/phase: embeddings ([\d.]+) s/)[1]);
-  return { seconds, report: JSON.parse(run.stdout), sha: createHash('sha256').update(readFileSync(join(out, 'embeddings.bin'))).digest('hex').slice(0, 16) };
+  const cpu = Number(run.stderr.match(/build: done in .*, cpu ([\d.]+) s/)[1]);
+  return { seconds, cpu, report: JSON.parse(run.stdout), sha: createHash('sha256').update(readFileSync(join(out, 'embeddings.bin'))).digest('hex').slice(0, 16) };
 }
 
 const rows = [];
-const row = (what, n, r) => (rows.push({ what, items: n, seconds: r.seconds.toFixed(1), 'items/s': (n / r.seconds).toFixed(1), embedded: r.report.embedding.misses, cached: r.report.embedding.hits, threads: r.report.embedding.threads }), r);
+const row = (what, n, r) => (rows.push({ what, items: n, seconds: r.seconds.toFixed(1), 'items/s': (n / r.seconds).toFixed(1), 'build cpu s': r.cpu.toFixed(1), embedded: r.report.embedding.misses, cached: r.report.embedding.hits, threads: r.report.embedding.threads }), r);
 
 const base = items(count);
 const cold = threads.map((t) => row(`neural, ${t} thread${t === 1 ? '' : 's'}, no cache`, count, build(`neural-${t}`, base, ['--embed-threads', String(t), '--no-embed-cache'])));

@@ -23,6 +23,8 @@ export interface PoolRequest {
 /** Thread → main: started (`ready`), a job's rows, or a failure (`job` -1: the encoder did not load). */
 export type PoolResponse = { type: 'ready' } | { type: 'rows'; job: number; scales: Float32Array; values: Int8Array } | { type: 'failed'; job: number; message: string };
 
+/** The threads' script, a separate entry of the CLI bundle (vite.cli.config.ts). */
+const WORKER = new URL('./embed-worker.js', import.meta.url);
 /** Bump when the rows of a text change for the same model (batching, quantisation): old cached rows then miss. */
 const ROWS_VERSION = 'rows-1: equal-token-count batches, int8 per row';
 /** Texts a job at most: enough for full batches of each token count. */
@@ -48,7 +50,7 @@ export function resolveEmbedThreads(value: number | undefined): number {
  * Run from source (tests), where no thread script was built, the encoder runs on the main thread: the same rows.
  * Null when `modelDir` has no model.
  */
-export async function createEmbedPool(modelDir: string, threads: number, workerUrl = new URL('./embed-worker.js', import.meta.url)): Promise<RowEncoder | null> {
+export async function createEmbedPool(modelDir: string, threads: number): Promise<RowEncoder | null> {
   if (!existsSync(join(modelDir, 'manifest.json'))) return null;
   const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')) as ModelManifest;
   // The rows depend on the model's bytes, its vocabulary and the runtime's kernels, not only on the model's name.
@@ -58,7 +60,7 @@ export async function createEmbedPool(modelDir: string, threads: number, workerU
     id: manifest.model,
     dim: manifest.dim,
     fingerprint: fingerprint.digest('hex'),
-    embed: (texts, onRows) => (existsSync(fileURLToPath(workerUrl)) ? runJobs(workerUrl, modelDir, threads, texts, manifest.dim, onRows) : runHere(modelDir, texts, onRows)),
+    embed: (texts, onRows) => (existsSync(fileURLToPath(WORKER)) ? runJobs(modelDir, threads, texts, manifest.dim, onRows) : runHere(modelDir, texts, onRows)),
   };
 }
 
@@ -73,14 +75,14 @@ async function runHere(modelDir: string, texts: readonly string[], onRows: (star
   return 1;
 }
 
-function runJobs(workerUrl: URL, modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
+function runJobs(modelDir: string, threads: number, texts: readonly string[], dim: number, onRows: (start: number, rows: Int8Rows) => void): Promise<number> {
   if (!texts.length) return Promise.resolve(0);
   const count = Math.min(threads, Math.ceil(texts.length / MIN_PER_THREAD));
   // Small enough to keep every thread busy to the end, big enough for full batches of one token count.
   const jobSize = Math.min(MAX_JOB, Math.max(8, Math.ceil(texts.length / (count * 4))));
   const jobs = Math.ceil(texts.length / jobSize);
   const workerData: PoolWorkerData = { modelDir };
-  const workers = Array.from({ length: count }, () => ({ thread: new Worker(workerUrl, { workerData }), ready: false, inFlight: 0 }));
+  const workers = Array.from({ length: count }, () => ({ thread: new Worker(WORKER, { workerData }), ready: false, inFlight: 0 }));
   const finished = new Map<number, Int8Rows>();
   let sent = 0;
   let delivered = 0;
