@@ -14,7 +14,8 @@
 //   neural, cold, cache on:       26.7 items/s (75.0 s; other runs 17.8 and 28.2 items/s)
 //   neural, rebuild, 1 % changed: 8.0 s, 20 embedded and 1 980 from the cache (other runs 16.3 and 6.2 s),
 //                                 about 4 s of it the thread's start (model and runtime)
-//   lexical, main thread, 100 000 items: 5.3 s for the phase (embedding alone 4.6 s, 21 500 items/s) of a 31 s build
+//   lexical, main thread, 100 000 items: 5.3 s, 18 900 items/s (in a whole build of 30.8 s: the embedding 4.6 s,
+//                                 the fit 2.6 s, the PCA projection 16.7 s; so it is not threaded)
 //   embeddings.bin identical across thread counts, with and without the cache, in every run.
 // The CPU seconds per item are about the same in 1 and 2 threads (the second thread's start adds about 4 s), so
 // with two idle cores two threads should come near twice the items/s; that was not measurable here.
