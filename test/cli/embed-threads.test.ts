@@ -41,7 +41,7 @@ async function build(list: object[], out: string, args: string[]) {
 }
 
 describe('neural embedding in worker threads', () => {
-  it('writes the same bytes in 1 and 2 threads, each row the vector of its text alone, with items/s and an ETA', async () => {
+  it('writes the same bytes in 1 and 2 threads, each row the vector of its text alone, with items/s in the progress', async () => {
     const list = items(60);
     const one = await build(list, 'one', ['--embed-threads', '1', '--no-embed-cache']);
     const two = await build(list, 'two', ['--embed-threads', '2', '--no-embed-cache']);
