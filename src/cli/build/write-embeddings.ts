@@ -61,9 +61,9 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
   const missing = new Uint32Array(count);
   let misses = 0;
   const fd = openSync(file, 'w');
+  const rows = createRowWriter(fd, count * 4, dim);
   try {
     const row = new Int8Array(dim);
-    const writeRow = (i: number, values: Int8Array) => writeSync(fd, values, 0, dim, count * 4 + i * dim);
     for (let i = 0; i < count; i++) {
       const key = cache?.key(texts[i]!);
       const scale = key ? cache!.read(key, row) : undefined;
@@ -73,7 +73,7 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
         continue;
       }
       scales[i] = scale;
-      writeRow(i, row);
+      rows.put(i, row);
       if (cache!.compacting) cache!.append(key!, scale, row);
     }
     if (cache) log(`embeddings: ${count - misses} from the cache, ${misses} to embed (${cache.dir})`);
@@ -81,17 +81,18 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
     const order = missing.subarray(0, misses);
     const threads = await encoder.embed(
       Array.from(order, (i) => texts[i]!),
-      (start, rows) => {
-        for (let r = 0; r < rows.scales.length; r++) {
+      (start, embedded) => {
+        for (let r = 0; r < embedded.scales.length; r++) {
           const i = order[start + r]!;
-          const values = rows.values.subarray(r * dim, (r + 1) * dim);
-          scales[i] = rows.scales[r]!;
-          writeRow(i, values);
-          cache?.append(keys!.subarray(i * 32, (i + 1) * 32), rows.scales[r]!, values);
+          const values = embedded.values.subarray(r * dim, (r + 1) * dim);
+          scales[i] = embedded.scales[r]!;
+          rows.put(i, values);
+          cache?.append(keys!.subarray(i * 32, (i + 1) * 32), embedded.scales[r]!, values);
         }
-        progress(start + rows.scales.length);
+        progress(start + embedded.scales.length);
       },
     );
+    rows.flush();
     const head = new DataView(new ArrayBuffer(count * 4));
     scales.forEach((s, i) => head.setFloat32(i * 4, s, true));
     writeSync(fd, new Uint8Array(head.buffer), 0, count * 4, 0);
@@ -103,4 +104,25 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
   } finally {
     closeSync(fd);
   }
+}
+
+const RUN_BYTES = 1 << 20;
+
+/** Rows at their item's offset in `fd`, a run of consecutive items in one write (hits and misses interleave). */
+function createRowWriter(fd: number, offset: number, dim: number): { put(i: number, values: Int8Array): void; flush(): void } {
+  const run = new Int8Array(Math.max(1, Math.floor(RUN_BYTES / dim)) * dim);
+  let first = 0;
+  let length = 0;
+  const flush = () => {
+    if (length) writeSync(fd, run, 0, length * dim, offset + first * dim);
+    length = 0;
+  };
+  return {
+    put(i, values) {
+      if (length && (i !== first + length || (length + 1) * dim > run.length)) flush();
+      if (!length) first = i;
+      run.set(values, length++ * dim);
+    },
+    flush,
+  };
 }
