@@ -46,18 +46,20 @@ export default defineConfig(({ mode }) => {
     resolve: { alias: { 'node-fetch': join(import.meta.dirname, 'src/cli/global-fetch.ts') } },
     plugins: [bundledBinaries()],
     build: {
-      ssr: research ? 'src/cli/research.ts' : 'src/cli/pocketrec.ts',
+      // The entries are in `input`: the product CLI's embedding threads load `embed-worker.js` from beside it.
+      ssr: true,
       outDir: research ? 'dist/research' : 'packages/cli/dist',
       emptyOutDir: true,
       target: 'node20',
       sourcemap: true,
       rolldownOptions: {
+        input: research ? { 'pocketrec-research': 'src/cli/research.ts' } : { pocketrec: 'src/cli/pocketrec.ts', 'embed-worker': 'src/cli/build/embed-worker.ts' },
         output: {
-          entryFileNames: research ? 'pocketrec-research.js' : 'pocketrec.js',
+          entryFileNames: '[name].js',
           // Chunks beside the entry: the ORT chunk imports its runtime loader by a path relative to itself.
           chunkFileNames: '[name]-[hash].js',
           // Emscripten's Node glue inside the TF.js backend reads CommonJS' __dirname, which ES modules lack.
-          banner: (chunk) => (chunk.isEntry ? '#!/usr/bin/env node\n' : '') + 'const __dirname = import.meta.dirname;',
+          banner: (chunk) => (chunk.isEntry && chunk.name !== 'embed-worker' ? '#!/usr/bin/env node\n' : '') + 'const __dirname = import.meta.dirname;',
         },
       },
     },

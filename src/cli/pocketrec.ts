@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { integer, nonNegativeNumber, optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { aggregateScript, buildCatalog, parseVectorsChoice } from './build';
+import { aggregateScript, buildCatalog, DEFAULT_EMBED_CACHE, parseVectorsChoice } from './build';
 import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
 
@@ -37,6 +37,9 @@ const build: Command = {
     'tune-minutes': "minutes for choosing the engine's settings on the log (each visitor's latest event held out), written into the manifest; 0 = off (default 2)",
     'tune-seed': 'seed of the tuning: same log and seed, same settings (default 1)',
     previous: 'the folder of the previous build: embeds only new and changed items, keeps its lexical fit and projection, and writes deltas against it for browsers that hold it',
+    'embed-threads': 'threads running the neural encoder (default: one a core)',
+    'embed-cache': `where rows of earlier builds are kept, so a rebuild embeds only new or changed items (default: ${DEFAULT_EMBED_CACHE}); keep it out of --out`,
+    'no-embed-cache': 'embeds every item, reading and writing no cache',
   },
   async run(args) {
     const tuneMinutes = nonNegativeNumber(args, 'tune-minutes');
@@ -69,6 +72,10 @@ const build: Command = {
     const interactions = optionalString(args, 'interactions');
     const previous = optionalString(args, 'previous');
     if (previous !== undefined && format === '1') throw new UsageError('--previous builds format 2 only: drop --format 1');
+    const embedThreads = positiveInteger(args, 'embed-threads');
+    const embedCache = optionalString(args, 'embed-cache');
+    if (args.has('no-embed-cache') && args.get('no-embed-cache') !== true) throw new UsageError('--no-embed-cache takes no value');
+    if (args.has('no-embed-cache') && embedCache !== undefined) throw new UsageError('--embed-cache and --no-embed-cache contradict each other: pass one of them');
     if (format === '1' && engine === 'duckdb' && args.has('engine')) throw new UsageError('--format 1 is written by --engine node only');
     const started = performance.now();
     const report = await buildCatalog({
@@ -88,6 +95,8 @@ const build: Command = {
       ...(previous !== undefined ? { previous } : {}),
       tune: { ...(tuneMinutes !== undefined ? { minutes: tuneMinutes } : {}), ...(tuneSeed !== undefined ? { seed: tuneSeed } : {}) },
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
+      ...(embedThreads !== undefined ? { embedThreads } : {}),
+      ...(args.has('no-embed-cache') ? { embedCache: false as const } : embedCache !== undefined ? { embedCache } : {}),
       log: (line) => console.error(`build: ${line}`),
     });
     const usage = process.resourceUsage();

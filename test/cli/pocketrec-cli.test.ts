@@ -71,7 +71,7 @@ describe('pocketrec command line', () => {
     expect((await readdir(join(d, 'tables'))).sort()).toEqual(['item_counts.parquet', 'neighbors.parquet', 'summary.parquet', 'trend_windows.parquet']);
   }, 60_000);
 
-  it('builds with the bundled neural encoder from any working directory and shows progress with an ETA', async () => {
+  it('builds with the bundled neural encoder from any working directory and shows progress with items/s and an ETA', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
     const run = spawnSync(process.execPath, [join(process.cwd(), CLI), 'build', '--items', 'items.ndjson', '--out', 'site'], { cwd: d, encoding: 'utf8' });
@@ -79,7 +79,7 @@ describe('pocketrec command line', () => {
     const manifest = JSON.parse(await readFile(join(d, 'site/catalog.json'), 'utf8'));
     const bundled = JSON.parse(await readFile('packages/cli/model/manifest.json', 'utf8'));
     expect(manifest.parts.embeddings).toMatchObject({ model: bundled.model, dim: 512 });
-    expect(run.stderr).toMatch(/embeddings \(use-lite-int8@\w+\): 20\/20 \(100 %\), .* elapsed, done/);
+    expect(run.stderr).toMatch(/embeddings \(use-lite-int8@\w+\): 20\/20 \(100 %\), .* elapsed, [\d.]+ items\/s, done/);
   }, 120_000);
 });
 

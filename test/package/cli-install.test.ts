@@ -28,10 +28,14 @@ describe('the CLI package installed from its tarball', () => {
     expect((JSON.parse(query.stdout) as Array<{ name: string }>).map((p) => p.name)).toEqual([]);
   });
 
-  it('builds a catalogue embedded with its own bundled encoder model', async () => {
+  it('builds a catalogue embedded with its own bundled encoder model, in its embedding thread', async () => {
     await writeFile(join(app, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
-    const run = spawnSync(join(app, 'node_modules/.bin/pocketrec'), ['build', '--items', 'items.ndjson', '--out', 'site'], { cwd: app, encoding: 'utf8' });
+    const run = spawnSync(join(app, 'node_modules/.bin/pocketrec'), ['build', '--items', 'items.ndjson', '--out', 'site', '--embed-threads', '2'], { cwd: app, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
+    // 20 items are one thread's work (a thread starts for every 32); it ran embed-worker.js from the package.
+    expect(run.stderr).toMatch(/embeddings: 20 × 512 int8 \(use-lite-int8@\w+, 1 thread\)/);
+    // The cache went where tools keep theirs, not into the deployed folder.
+    expect(JSON.parse(run.stdout).embedding).toMatchObject({ hits: 0, misses: 20, threads: 1, cache: 'node_modules/.cache/pocketrec' });
     const manifest = JSON.parse(await readFile(join(app, 'site/catalog.json'), 'utf8'));
     const bundled = JSON.parse(await readFile(join(app, 'node_modules/pocketrec-cli/model/manifest.json'), 'utf8'));
     expect(manifest.parts.embeddings).toMatchObject({ model: bundled.model, dim: 512 });

@@ -53,9 +53,9 @@ describe('the CLI package tarball', () => {
   const packed = dryRun('packages/cli');
   const paths = packed.files.map((f) => f.path);
 
-  it('carries the bundle and the encoder model of its own build, without source maps', () => {
+  it('carries the bundle (with the embedding threads\' script beside it) and the encoder model of its own build, without source maps', () => {
     const manifest = JSON.parse(readFileSync('packages/cli/model/manifest.json', 'utf8'));
-    expect(paths).toEqual(expect.arrayContaining(['dist/pocketrec.js', 'model/manifest.json', `model/${manifest.files.int8.file}`, `model/${manifest.files.vocabulary.file}`]));
+    expect(paths).toEqual(expect.arrayContaining(['dist/pocketrec.js', 'dist/embed-worker.js', 'model/manifest.json', `model/${manifest.files.int8.file}`, `model/${manifest.files.vocabulary.file}`]));
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     const built = JSON.parse(readFileSync('models/build/manifest.json', 'utf8'));
     expect(manifest.model).toBe(built.model);

@@ -3,14 +3,15 @@ import { closeSync, createReadStream, createWriteStream, openSync, readSync, wri
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
-import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts, type TextEncoder } from '../../encoder';
+import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, projectRows, quantizeRows, type PcaFit, type Projection } from '../../vector';
-import { loadNodeEncoder } from '../model';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
+import { openEmbedCache } from './embed-cache';
+import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
@@ -19,6 +20,7 @@ import { attachSignalTables, computeAggregates, loadItems, openEngine, readSeque
 import { tuneBuild, type BuildTuneOptions } from './tune-build';
 import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
+import { lexicalRows, writeEmbeddings, type EmbedCounts } from './write-embeddings';
 
 export interface BuildOptions {
   items: string;
@@ -75,8 +77,19 @@ export interface BuildOptions {
    * browser holding the previous version downloads instead of the part. Another encoder or `--vectors` is refused.
    */
   previous?: string;
+  /** Threads running the neural encoder (the lexical one runs on the main thread). @defaultValue every core */
+  embedThreads?: number;
+  /**
+   * Where rows of earlier builds are kept, so a rebuild embeds only new or changed items (see embed-cache.ts);
+   * `false` turns it off. Keep it out of `out`, which is deployed.
+   * @defaultValue `node_modules/.cache/pocketrec` of the working directory
+   */
+  embedCache?: string | false;
   log?: (line: string) => void;
 }
+
+/** Where `embedCache` defaults to: the usual place of tools' caches, never deployed. */
+export const DEFAULT_EMBED_CACHE = 'node_modules/.cache/pocketrec';
 
 export interface BuildReport {
   itemCount: number;
@@ -93,9 +106,9 @@ export interface BuildReport {
   tuneMs?: number;
   /** With `previous`: its version, and how many items were embedded and how many kept their previous vectors. */
   incremental?: { from: string; embedded: number; carried: number };
+  /** Where the rows came from: the embedding cache (`hits`) or the encoder (`misses`, in `threads`). */
+  embedding: EmbedCounts & { cache: string | null };
 }
-
-const EMBED_BATCH = 256;
 
 /**
  * `pocketrec build`: items (+ optional aggregate log) → manifest, binary columns (ids, typed columns, dictionaries,
@@ -132,25 +145,28 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
 
     const modelDir = options.modelDir ?? 'models/build';
-    const neural = options.encoder === 'lexical' ? null : await loadNodeEncoder(modelDir);
+    const threads = resolveEmbedThreads(options.embedThreads);
+    const neural = options.encoder === 'lexical' ? null : await createEmbedPool(modelDir, threads);
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
     // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
     const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? countLexicalFeatures(read.texts));
-    const encoder = neural ?? createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!));
+    const encoder = neural ?? lexicalRows(createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!)), lexicalCounts!);
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
     const plan = previous ? previousPlan(previous, encoder.id, choice) : v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
-    const embed = (file: string, texts: readonly string[]) => writeEmbeddings(file, texts, encoder, log);
+    const cacheDir = options.embedCache === false ? null : (options.embedCache ?? DEFAULT_EMBED_CACHE);
+    const cache = cacheDir === null ? null : openEmbedCache(cacheDir, encoder.fingerprint, encoder.dim, ids.length, log);
+    let embedded: EmbedCounts = { hits: 0, misses: 0, threads: 0 };
+    const embed = async (file: string, texts: readonly string[]) => void (embedded = await writeEmbeddings(file, texts, encoder, cache, log));
     const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed) : null;
     if (carried) log(`embeddings: ${carried.embedded} of ${ids.length} items embedded, the others kept from ${previous!.folder}`);
     else await embed(join(tmp, 'embeddings.bin'), read.texts);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
     read.texts.length = 0;
-    log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id})`);
+    log(`embeddings: ${ids.length} × ${encoder.dim} int8 (${encoder.id}${neural ? `, ${embedded.threads} thread${embedded.threads === 1 ? '' : 's'}` : ''})`);
     lap('embeddings');
-    await encoder.dispose();
     let fit: (Projection & { explained?: number }) | null = previous?.projection ?? null;
     if (plan.method === 'pca' && !fit) {
       const shrunk = await shrinkEmbeddings(join(tmp, 'embeddings.bin'), ids.length, encoder.dim, plan.dim, log);
@@ -307,6 +323,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       encoder: encoder.id,
       vectors,
       files,
+      embedding: { ...embedded, cache: cacheDir },
       ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}),
       ...(previous && carried ? { incremental: { from: previous.manifest.version, embedded: carried.embedded, carried: ids.length - carried.embedded } } : {}),
     };
@@ -460,25 +477,6 @@ async function readInteractions(file: string, index: Map<string, number>): Promi
     start = end;
   }
   return { sequences, count: us.length, skipped, latest };
-}
-
-/** Rows are quantised and written batch by batch; only the per-row scales wait in memory for the file's head. */
-async function writeEmbeddings(file: string, texts: readonly string[], encoder: TextEncoder, log: (line: string) => void): Promise<void> {
-  const scales = new Float32Array(texts.length);
-  const progress = createProgress(`embeddings (${encoder.id})`, texts.length, log);
-  const valuesFile = `${file}.values`;
-  const values = createWriteStream(valuesFile);
-  for (let start = 0; start < texts.length; start += EMBED_BATCH) {
-    const vectors = await encoder.embed(texts.slice(start, start + EMBED_BATCH));
-    const flat = new Float32Array(vectors.length * encoder.dim);
-    vectors.forEach((v, i) => flat.set(v, i * encoder.dim));
-    const q = quantizeRows(flat, encoder.dim);
-    scales.set(q.scales, start);
-    await writeAsync(values, new Uint8Array(q.values.buffer));
-    progress(start + vectors.length);
-  }
-  await close(values);
-  await joinRows(file, scales, valuesFile);
 }
 
 /** `file` ← the little-endian scales, then the int8 values waiting in `valuesFile` (removed). */

@@ -48,7 +48,7 @@ export async function tuneEngine<S extends { items: ArrayLike<number> }>(o: Tune
     budgetMs: o.minutes * 60_000,
     heldOutUsers: cases.length,
     seed: o.seed,
-    progress: (done, total) => (eta ??= createProgress('tune trials (of the plan at most)', total, log))(done),
+    progress: (done, total) => (eta ??= createProgress('tune trials (of the plan at most)', total, log, { unit: 'trials' }))(done),
     log,
   });
   log(`tune: ${tuned.tuned.trials} trials in ${(tuned.ms / 1000).toFixed(0)} s (${tuned.tuned.stopped}), held-out NDCG@10 ${tuned.tuned.baseline.toFixed(4)} → ${tuned.tuned.value.toFixed(4)}: neighbors ${tuned.neighbors} ${JSON.stringify(tuned.rank)}`);
