@@ -15,14 +15,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { benchArgs } from './args.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(a, true);
-  else (args.set(a, v), i++);
-}
+const args = benchArgs();
 const events = Number(args.get('events') ?? 10_000_000);
 const items = Number(args.get('items') ?? 1_000_000);
 const engines = String(args.get('engines') ?? 'duckdb,node').split(',');

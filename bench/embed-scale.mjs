@@ -7,31 +7,23 @@
 // scratch folder.
 // Usage: npm run build:cli && node bench/embed-scale.mjs [--items 2000] [--threads 1,2] [--changed 0.01]
 //        [--lexical-items 100000] [--dir /tmp/x] [--keep]
-// Numbers, never a failure on timing. Last measured (2 000 items; the repository's 2-core machine shared with
-// another job, load average 5 to 7, so a second thread found no free core), three runs:
-//   neural, 1 thread, no cache:   31.7 items/s (63.1 s, 45.4 CPU s; other runs 40.7 and 19.5 items/s)
-//   neural, 2 threads, no cache:  24.3 items/s (82.3 s, 53.6 CPU s; other runs 31.6 and 23.4 items/s)
-//   neural, cold, cache on:       26.7 items/s (75.0 s; other runs 17.8 and 28.2 items/s)
-//   neural, rebuild, 1 % changed: 8.0 s, 20 embedded and 1 980 from the cache (other runs 16.3 and 6.2 s),
-//                                 about 4 s of it the thread's start (model and runtime)
-//   lexical, main thread, 100 000 items: 5.3 s, 18 900 items/s (in a whole build of 30.8 s: the embedding 4.6 s,
-//                                 the fit 2.6 s, the PCA projection 16.7 s; so it is not threaded)
-//   embeddings.bin identical across thread counts, with and without the cache, in every run.
-// Two threads used 53.6 CPU s against 45.4 (a second thread's start is about 4 s of it): the work per item barely
-// grows, so two idle cores should come near twice the items/s; that was not measurable here.
+// Numbers, never a failure on timing. Last measured (2 000 items; the repository's 2-core machine, idle but for
+// one single-threaded job, load average 2):
+//   neural, 1 thread, no cache:   40.4 items/s (49.5 s, 53.3 CPU s)
+//   neural, 2 threads, no cache:  90.1 items/s (22.2 s, 44.2 CPU s): 2.2× one thread
+//   neural, cold, cache on:       84.4 items/s (23.7 s, 46.6 CPU s)
+//   neural, rebuild, 1 % changed: 3.7 s, 20 embedded and 1 980 from the cache (6.2 CPU s)
+//   lexical, main thread, 100 000 items: 3.7 s, 27 000 items/s
+//   embeddings.bin identical across thread counts and with the cache; the rebuild's identical to an uncached one.
+// Under load average 5 to 7 (no free second core) two threads were no faster than one (24–32 against 20–41 items/s).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchArgs } from './args.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(a, true);
-  else (args.set(a, v), i++);
-}
+const args = benchArgs();
 const count = Number(args.get('items') ?? 2000);
 const threads = String(args.get('threads') ?? '1,2').split(',').map(Number);
 const changed = Number(args.get('changed') ?? 0.01);

@@ -30,14 +30,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { rendererMemory } from './renderer-memory.mjs';
+import { benchArgs } from './args.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(a, true);
-  else (args.set(a, v), i++);
-}
+const args = benchArgs();
 const items = Number(args.get('items') ?? 100_000);
 const events = Number(args.get('events') ?? items * 10);
 const encoder = String(args.get('encoder') ?? 'lexical');
