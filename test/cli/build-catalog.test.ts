@@ -1,23 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
 import { createLexicalEncoder, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 import { dequantizeRows } from '../../src/vector';
+import { scratchDirs } from '../helpers/scratch-dirs';
 
-const made: string[] = [];
-const dir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'pocketrec-build-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const dir = scratchDirs('pocketrec-build-');
 const part = () => ({ url: 'p.bin', bytes: 1, sha256: '0'.repeat(64), chunkBytes: 1, chunkSha256: ['0'.repeat(64)], sections: [] });
 
 describe('pocketrec build', () => {

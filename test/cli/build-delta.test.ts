@@ -1,22 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPartDelta, itemText, validateManifest, type CatalogManifestV2, type Item } from '../../src/catalog';
 import { buildCatalog, type BuildOptions } from '../../src/cli/build';
 import { openPrevious, writeCarriedEmbeddings } from '../../src/cli/build/delta';
 import { createLexicalEncoder, lexicalModelFromCounts } from '../../src/encoder';
 import { quantizeRows } from '../../src/vector';
+import { scratchDirs } from '../helpers/scratch-dirs';
 
-const made: string[] = [];
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
-const dir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'pocketrec-delta-'));
-  made.push(d);
-  return d;
-};
+const dir = scratchDirs('pocketrec-delta-');
 
 const WORDS = ['river', 'stone', 'lamp', 'forest', 'copper', 'velvet', 'harbor', 'maple', 'signal', 'garden', 'ember', 'falcon', 'quartz', 'meadow', 'lantern', 'canyon'];
 const CATEGORIES = ['outdoor', 'kitchen', 'books', 'games', 'garden'];

@@ -1,20 +1,14 @@
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
 import { computeAggregates, loadItems, openEngine, signalsFromSequences } from '../../src/cli/build/sql/duckdb-engine';
 import { aggregateScript } from '../../src/cli/build/sql/aggregates';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
+import { scratchDirs } from '../helpers/scratch-dirs';
 
-const made: string[] = [];
-const dir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'pocketrec-duckdb-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const dir = scratchDirs('pocketrec-duckdb-');
 
 const params = { ...DEFAULT_SIGNALS_OPTIONS, now: null };
 

@@ -1,22 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
 import { entryBytes, openEmbedCache } from '../../src/cli/build/embed-cache';
 import { lexicalRows, writeEmbeddings, type RowEncoder } from '../../src/cli/build/write-embeddings';
 import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts } from '../../src/encoder';
 import { isPocketRecError } from '../../src/errors';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
+import { scratchDirs } from '../helpers/scratch-dirs';
 
-const made: string[] = [];
-const dir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'pocketrec-embed-cache-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const dir = scratchDirs('pocketrec-embed-cache-');
 
 const WORDS = 'trail road tent stove kettle espresso grinder novel mystery headphones wireless lamp desk chair jacket rain wool cotton steel ceramic'.split(' ');
 const textsOf = (n: number, salt = 0) => Array.from({ length: n }, (_, i) => Array.from({ length: 8 }, (_, k) => WORDS[(i * 7 + k * 3 + salt * (i % 5 === 0 ? 1 : 0)) % WORDS.length]).join(' ') + ` #${i}`);

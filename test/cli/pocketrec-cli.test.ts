@@ -1,23 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
+import { scratchDirs } from '../helpers/scratch-dirs';
 
 // The built product CLI, as a user runs it (`npm test` builds before it tests).
 const CLI = 'packages/cli/dist/pocketrec.js';
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
-const made: string[] = [];
-const dir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'pocketrec-cli-'));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const dir = scratchDirs('pocketrec-cli-');
 
 describe('pocketrec command line', () => {
   it('answers --version with the CLI package version and --help / -h for itself and every command', async () => {
