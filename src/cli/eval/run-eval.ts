@@ -237,11 +237,11 @@ async function trainedSequenceModel(itemCount: number, fullSplit: Split, split: 
   // Every TRAIN sequence teaches; early stopping looks at the evaluated users' VALID items, never at TEST.
   let data = { itemCount, sequences: fullSplit.trainSequences.map((u) => u.items), valid: split.users.map((u) => ({ history: u.train, target: u.valid })) };
   if (heldOut === 'train-last') {
-    const stopUsers = new Set(split.users.filter((u) => u.train.length >= 2).map((u) => u.userId));
+    const stoppers = new Set(split.users.filter((u) => u.train.length >= 2).map((u) => u.userId));
     data = {
       itemCount,
-      sequences: fullSplit.trainSequences.map((u) => (stopUsers.has(u.userId) ? u.items.slice(0, -1) : u.items)),
-      valid: split.users.filter((u) => stopUsers.has(u.userId)).map((u) => ({ history: u.train.slice(0, -1), target: u.train[u.train.length - 1]! })),
+      sequences: fullSplit.trainSequences.map((u) => (stoppers.has(u.userId) ? u.items.slice(0, -1) : u.items)),
+      valid: split.users.filter((u) => stoppers.has(u.userId)).map((u) => ({ history: u.train.slice(0, -1), target: u.train[u.train.length - 1]! })),
     };
   }
   // As the build chooses them (from the training histories' shape); explicit settings win.
