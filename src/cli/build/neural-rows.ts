@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSentencePieceTokenizer, type Vocabulary } from '../../encoder';
+import { createSentencePieceTokenizer } from '../../encoder';
 import { quantizeRows, type Int8Rows } from '../../vector';
-import { loadNodeEncoder, type ModelManifest } from '../model';
+import { loadNodeEncoderWithVocabulary } from '../model';
 
 /** The neural encoder of a model folder as the build uses it: texts in, int8 rows (one scale each) out. */
 export interface NeuralRows {
@@ -16,10 +15,10 @@ export interface NeuralRows {
  * on the job, the thread or what the cache left to embed), and equals the one a browser makes for it alone.
  */
 export async function loadNeuralRows(modelDir: string): Promise<NeuralRows> {
-  const encoder = await loadNodeEncoder(modelDir);
-  if (!encoder) throw new Error(`${join(modelDir, 'manifest.json')} is missing`);
-  const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const tokenizer = createSentencePieceTokenizer(JSON.parse(await readFile(join(modelDir, manifest.files.vocabulary.file), 'utf8')) as Vocabulary);
+  const loaded = await loadNodeEncoderWithVocabulary(modelDir);
+  if (!loaded) throw new Error(`${join(modelDir, 'manifest.json')} is missing`);
+  const { encoder } = loaded;
+  const tokenizer = createSentencePieceTokenizer(loaded.vocabulary);
   const dim = encoder.dim;
   return {
     async embed(texts) {

@@ -1,2 +1,2 @@
 export { buildModel, convertUseLite, sourceDir, SOURCE_PACKAGE, type ModelManifest } from './build-model';
-export { loadNodeEncoder, loadNodeOrt } from './node-encoder';
+export { loadNodeEncoder, loadNodeEncoderWithVocabulary, loadNodeOrt } from './node-encoder';
