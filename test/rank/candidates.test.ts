@@ -235,3 +235,35 @@ describe('similar and search run on the same stage', () => {
     expect(recommend(model, profile, request)).toHaveLength(10);
   });
 });
+
+describe('neighbour and transition boosts age on the visitor’s clock', () => {
+  it('a history months old at the request gets the boosts it got the moment it ended', () => {
+    const model = shop(wasm, 2000, 16, 5);
+    const profile = history(model, 9, 30);
+    const settings = { ...DEFAULT_RANK_SETTINGS, neighborWeight: 0.3, transitionWeight: 0.5 };
+    const then = createScorer(model, profile, settings, DEFAULT_PROFILE_SETTINGS, NOW).boosts;
+    const later = createScorer(model, profile, settings, DEFAULT_PROFILE_SETTINGS, NOW + 180 * DAY).boosts;
+    expect(then.indices.length).toBeGreaterThan(0);
+    expect(Array.from(later.indices)).toEqual(Array.from(then.indices));
+    expect(Array.from(later.values)).toEqual(Array.from(then.values));
+    // The reasons' report of the same terms follows the same clock.
+    const boosted = then.indices[0]!;
+    const term = (now: number, name: string) => scoreTerms(model, profile, settings, DEFAULT_PROFILE_SETTINGS, now, boosted).find((t) => t.term === name)?.value ?? 0;
+    for (const name of ['neighbors', 'transitions']) expect(term(NOW + 180 * DAY, name)).toBe(term(NOW, name));
+    expect(term(NOW, 'neighbors') + term(NOW, 'transitions')).toBeGreaterThan(0);
+  });
+
+  it('within the history, older events still count less than recent ones', () => {
+    const model = shop(wasm, 2000, 16, 5);
+    const attributesOf = (i: number) => model.attributesOf(i);
+    const settings = { ...DEFAULT_RANK_SETTINGS, neighborWeight: 1, transitionWeight: 0 };
+    // sku-1 viewed some time before sku-2, the latest event: sku-1's neighbours weigh less the longer the gap.
+    const totalBoost = (gap: number) => {
+      const profile = createProfile(model.dim);
+      foldEvent(profile, { type: 'view', itemId: 'sku-1', ts: NOW - gap }, { space: model, attributesOf });
+      foldEvent(profile, { type: 'view', itemId: 'sku-2', ts: NOW }, { space: model, attributesOf });
+      return createScorer(model, profile, settings, DEFAULT_PROFILE_SETTINGS, NOW).boosts.values.reduce((a, v) => a + v, 0);
+    };
+    expect(totalBoost(60 * DAY)).toBeLessThan(totalBoost(3_600_000));
+  });
+});

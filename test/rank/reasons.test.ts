@@ -33,7 +33,8 @@ describe('true reasons', () => {
     const terms = scoreTerms(model, p, plain, DEFAULT_PROFILE_SETTINGS, NOW, 2);
     expect(terms.find((t) => t.term === 'history')!.value).toBeCloseTo(0, 6);
     const neighbours = terms.find((t) => t.term === 'neighbors')!;
-    expect(neighbours.value).toBeCloseTo(0.3 * Math.pow(2, -60_000 / (14 * 86_400_000)), 6);
+    // Recency runs from the visitor's latest event, the espresso itself: a factor of exactly 1.
+    expect(neighbours.value).toBeCloseTo(0.3, 6);
     expect(neighbours.source).toBe(0);
     expect(reasons(p, plain).lantern).toBe('Often chosen with “Espresso beans”');
   });
