@@ -10,7 +10,7 @@ export const DEFAULTS = Object.freeze({
   dbName: 'pocketrec',
   retention: Object.freeze({ maxEvents: 5000, maxAgeDays: 365 }),
   defaultK: 10,
-  halfLifeDays: 14,
+  halfLifeDays: 60,
   sessionTimeoutMinutes: 30,
   diversity: 0.55,
   encoder: 'auto',

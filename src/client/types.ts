@@ -16,7 +16,7 @@ export interface RecommenderOptions {
   retention?: Partial<Retention>;
   /** Results per `recommend()` and per pushed update. @defaultValue 10 */
   defaultK?: number;
-  /** Long-term interests halve in weight over this many days. @defaultValue 14 */
+  /** Long-term interests halve in weight over this many days. @defaultValue 60 */
   halfLifeDays?: number;
   /** A pause longer than this starts a new session. @defaultValue 30 */
   sessionTimeoutMinutes?: number;

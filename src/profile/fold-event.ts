@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = Object.freeze({
-  halfLifeDays: 14,
+  halfLifeDays: 60,
   sessionHalfLifeMinutes: 30,
   // Ordered by intent: a purchase says far more than a glance. Dismiss is handled as negative evidence.
   eventWeights: Object.freeze({ view: 1, click: 1.5, like: 3, add_to_cart: 3, purchase: 5, rate: 3, review: 3, search: 2, dismiss: 2 }),

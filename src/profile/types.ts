@@ -40,7 +40,7 @@ export interface ItemSpace {
 
 /** Settings of how events become a profile. Units are in the names. */
 export interface ProfileSettings {
-  /** Long-term interests lose half their weight over this period. @defaultValue 14 */
+  /** Long-term interests lose half their weight over this period. @defaultValue 60 */
   halfLifeDays: number;
   /** The session state forgets much faster. @defaultValue 30 */
   sessionHalfLifeMinutes: number;

@@ -61,10 +61,10 @@ describe('recommend', () => {
 
   it('lets recent interests outweigh old ones', () => {
     const p = createProfile(2);
-    fold(p, { type: 'purchase', itemId: 'espresso', ts: NOW - 60 * DAY });
+    fold(p, { type: 'purchase', itemId: 'espresso', ts: NOW - 180 * DAY });
     fold(p, { type: 'view', itemId: 'tent', ts: NOW });
     const settings = { ...plain, sessionWeight: 0 };
-    // Purchase weight 5 at 60 days with a 14-day half-life ≈ 0.26 < view weight 1 today, so the taste points
+    // Purchase weight 5 at 180 days with a 60-day half-life = 0.625 < view weight 1 today, so the taste points
     // along y and the tea (half y) beats the grinder (pure x).
     expect(model.ids[recommend(model, p, { k: 1, now: NOW }, settings)[0]!.index]).toBe('tea');
   });
