@@ -165,7 +165,7 @@ describe('the candidate stage equals a dense ranking', () => {
     const firstPool = Array.from(first.pool);
     const firstScores = Array.from(first.poolScores);
     const again = requests.map(({ profile, request }) => recommend(model, profile, request));
-    const fresh = [];
+    const fresh: Array<ReturnType<typeof recommend>> = [];
     for (const { profile, request } of requests) {
       vi.resetModules();
       const rank = await import('../../src/rank');
