@@ -56,16 +56,19 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
     // names, with their features, and the boosted items without theirs. There are at least `want` of them when
     // the scan found `want`: each boosted row among its best has its own bound in the second part.
     const seeds = scratch.f64(scan.indices.length + boosted.length);
+    const seeded = scratch.u32(scan.indices.length);
     let n = 0;
     for (let j = 0; j < scan.indices.length; j++) {
       const i = scan.indices[j]!;
-      if (skip[i] === 0) seeds[n++] = scan.scores[j]! + scorer.features(i);
+      if (skip[i] === 0) (seeded[n] = i), (seeds[n++] = scan.scores[j]!);
     }
+    scorer.addFeatures(seeded, seeds, 0, n);
     seeds.set(boostedPart, n);
     n += boosted.length;
     const floor = n < want ? -Infinity : kthLargest(seeds, n, want) - scorer.featureBound - SLACK;
     const near = scan.above(floor);
 
+    // Final scores, summed as scan + features (+ boost), the order a dense ranking adds them in.
     const pool = scratch.u32(near.indices.length + boosted.length);
     const final = scratch.f64(pool.length);
     let size = 0;
@@ -73,14 +76,18 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
       const i = near.indices[j]!;
       if (skip[i] !== 0) continue;
       pool[size] = i;
-      final[size++] = near.scores[j]! + scorer.features(i);
+      final[size++] = near.scores[j]!;
     }
+    const scanned = size;
+    const boostOfPool = scratch.f64(boosted.length);
     for (let j = 0; j < boosted.length; j++) {
       if (boostedPart[j]! < floor) continue;
-      const i = boosted[j]!;
-      pool[size] = i;
-      final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
+      boostOfPool[size - scanned] = boosts[j]!;
+      pool[size] = boosted[j]!;
+      final[size++] = boostedScan[j]!;
     }
+    scorer.addFeatures(pool, final, 0, size);
+    for (let j = scanned; j < size; j++) final[j]! += boostOfPool[j - scanned]!;
     // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
     return best(pool, final, size, want);
   } finally {

@@ -4,7 +4,7 @@ import { diversify } from './diversify';
 import { createScratch } from './scratch';
 import { scoreLexical } from './lexical-index';
 import { createClosestRecent, reasonFromTerms } from './explain';
-import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, scoreAll, type Scorer } from './score';
+import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, NO_FEATURES, scoreAll, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -217,7 +217,7 @@ export function searchItems(model: RankModel, request: SearchRequest): Ranked[] 
   const { query, vector, taste, k, threshold = -Infinity } = request;
   const lexical = scoreLexical(model.lexical, query, new Float32Array(model.count));
   const meaning = vector ? [{ vector, weight: 1 }] : [];
-  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: NO_BOOSTS, featureBound: 0, features: () => 0 };
+  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: NO_BOOSTS, ...NO_FEATURES };
   const skip = filterMask(model, request.filter);
   for (let want = Math.min(k, model.count); ; want = Math.min(want * 4, model.count)) {
     const { indices, scores } = selectCandidates(model, scorer, want, skip);

@@ -49,20 +49,29 @@ function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32A
 
 const tasteScratch = createScratch();
 
+/**
+ * Weights by name, visited in order: what the per-code tables and the baselines read. A Map is one; `shares`
+ * makes one without building a Map per request (an entry array and a boxed number per name).
+ */
+interface Weights {
+  readonly size: number;
+  forEach(visit: (weight: number, name: string) => void): void;
+}
+
 /** Positive affinities as shares of their total, so each term lies in [0, 1] whatever the history length. */
-function shares(map: ReadonlyMap<string, number>): Map<string, number> {
+function shares(map: ReadonlyMap<string, number>): Weights {
   let total = 0;
-  for (const v of map.values()) total += Math.max(0, v);
-  const out = new Map<string, number>();
-  if (total > 0) for (const [k, v] of map) if (v > 0) out.set(k, v / total);
-  return out;
+  let size = 0;
+  map.forEach((v) => ((total += Math.max(0, v)), v > 0 && size++));
+  if (!(total > 0)) size = 0;
+  return { size, forEach: (visit) => size > 0 && map.forEach((v, k) => v > 0 && visit(v / total, k)) };
 }
 
 /** Category shares in the request's situation, averaged over its keys (daypart, week part, device). */
 function contextShares(profile: Profile, now: number, context: EventContext | undefined): Map<string, number> {
   const out = new Map<string, number>();
   const keys = contextKeys(now, context).filter((k) => profile.contextAffinity.has(k));
-  for (const key of keys) for (const [c, v] of shares(profile.contextAffinity.get(key)!)) out.set(c, (out.get(c) ?? 0) + v / keys.length);
+  for (const key of keys) shares(profile.contextAffinity.get(key)!).forEach((v, c) => out.set(c, (out.get(c) ?? 0) + v / keys.length));
   return out;
 }
 
@@ -70,12 +79,12 @@ function contextShares(profile: Profile, now: number, context: EventContext | un
  * A per-request weight for every dictionary code (0 = none stays 0), so the per-item loop reads one array
  * element instead of looking a string up in a Map. Null when nothing has weight.
  */
-function byCode(weights: ReadonlyMap<string, number>, out: Float64Array, codeOf: (name: string) => number | undefined): Float64Array | null {
+function byCode(weights: Weights, out: Float64Array, codeOf: (name: string) => number | undefined): Float64Array | null {
   if (weights.size === 0) return null;
-  for (const [name, w] of weights) {
+  weights.forEach((w, name) => {
     const c = codeOf(name);
     if (c !== undefined) out[c] = w;
-  }
+  });
   return out;
 }
 
@@ -85,17 +94,17 @@ function byCode(weights: ReadonlyMap<string, number>, out: Float64Array, codeOf:
  * dictionary (a weight whose name no item has only loosens it), so it costs nothing at a million tags; far below
  * the term's cap of 1 for a varied history, which is what keeps the candidate stage's pool small.
  */
-function tagSumBound(shares: ReadonlyMap<string, number>, model: RankModel): number {
+function tagSumBound(shares: Weights, model: RankModel): number {
   const { most, distinct } = tagShapeOf(model);
   if (most === 0) return 0;
   // The `most` largest, kept in descending order by insertion (a few of a few dozen).
   const top: number[] = [];
-  for (const w of shares.values()) {
-    if (top.length === most && w <= top[most - 1]!) continue;
+  shares.forEach((w) => {
+    if (top.length === most && w <= top[most - 1]!) return;
     let at = Math.min(top.length, most - 1);
     top[at] = w;
     while (at > 0 && top[at - 1]! < w) (top[at] = top[at - 1]!), (top[--at] = w);
-  }
+  });
   if (!distinct) return most * (top[0] ?? 0);
   let sum = 0;
   for (const w of top) sum += w;
@@ -141,7 +150,15 @@ export interface Scorer {
   readonly featureBound: number;
   /** With `record`, each feature term is reported as it is added, so the report and the score cannot disagree. */
   features(index: number, record?: TermSink): number;
+  /**
+   * into[j] += features(items[j]) for from ≤ j < to, in one call: the candidate stage's batch, where a call and a
+   * boxed number per item were a fifth of the features' cost and the largest part of a request's garbage.
+   */
+  addFeatures(items: Uint32Array, into: Float64Array, from: number, to: number): void;
 }
+
+/** The feature part of a scorer without features (search, look-alikes). */
+export const NO_FEATURES = Object.freeze({ featureBound: 0, features: () => 0, addFeatures: () => {} });
 
 /**
  * Sparse per-item additions as two parallel columns: item `indices[j]` gets `values[j]`, each item at most once.
@@ -209,9 +226,9 @@ export type TermSink = (term: ScoreTerm, value: number) => void;
 /** What a scorer was made from, for its term reporter: the same request need not prepare it twice. */
 interface Prepared {
   parts: ReturnType<typeof tasteParts>;
-  categoryShares: ReadonlyMap<string, number> | null;
-  contextShares: ReadonlyMap<string, number> | null;
-  brandShares: ReadonlyMap<string, number> | null;
+  categoryShares: Weights | null;
+  contextShares: Weights | null;
+  brandShares: Weights | null;
 }
 /** A scorer as createScorer makes it; others (search, look-alikes) have nothing prepared. */
 interface PreparedScorer extends Scorer {
@@ -255,7 +272,9 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
   const logPrices = usePrice ? logPricesOf(model) : null;
   const { freshnessWeight, categoryWeight, contextWeight, tagWeight, brandWeight, priceWeight } = settings;
 
-  const features = (i: number, record?: TermSink): number => {
+  // Adds item i's features to into[at] rather than returning them: too large for V8 to inline, the function would
+  // box each returned double, one allocation per candidate.
+  const addTo = (i: number, into: Float64Array, at: number, record?: TermSink): void => {
     // Plain statements over typed arrays, no closure or Map: this runs for every candidate on every request.
     let s = 0;
     let v = 0;
@@ -298,7 +317,16 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
         record?.('price', v);
       }
     }
-    return s;
+    into[at]! += s;
+  };
+  const one = new Float64Array(1);
+  const features = (i: number, record?: TermSink): number => {
+    one[0] = 0;
+    addTo(i, one, 0, record);
+    return one[0]!;
+  };
+  const addFeatures = (items: Uint32Array, into: Float64Array, from: number, to: number): void => {
+    for (let j = from; j < to; j++) addTo(items[j]!, into, j);
   };
   // Each term's own maximum, category and situation together (both are read off the item's category), so that
   // the bound is near what the best item can really get: every point of slack widens the candidate pool.
@@ -316,7 +344,7 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
   const boosts = sequenceBoosts(model, profile, settings, profileSettings.halfLifeDays * DAY_MS, now);
 
   const prepared: Prepared = { parts, categoryShares, contextShares: situationShares, brandShares };
-  const scorer: PreparedScorer = { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features, prepared };
+  const scorer: PreparedScorer = { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features, addFeatures, prepared };
   return scorer;
 }
 
@@ -510,12 +538,12 @@ export function createTermReporter(
   const made = 'prepared' in scorer ? (scorer as PreparedScorer).prepared : undefined;
   const parts = made?.parts ?? tasteParts(profile, settings);
   const stats = statsOf(model);
-  const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: ReadonlyMap<string, number>) => {
+  const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: Weights) => {
     let sum = 0;
-    for (const [name, w] of weights) {
+    weights.forEach((w, name) => {
       const c = codeOf(name);
       if (c !== undefined) sum += (w * counts[c]!) / model.count;
-    }
+    });
     return sum;
   };
   const baselines: Partial<Record<ScoreTerm, number>> = {
@@ -533,7 +561,9 @@ export function createTermReporter(
     [model.transitions, profile.recent.slice(-3), settings.transitionWeight, 'transitions'],
   ];
   const attended = settings.attentionWeight !== 0 ? attendedEvents(profile) : [];
-  const hasIntent = parts.intent.some((x) => x !== 0);
+  // A loop, not `some`: a callback per value boxes each one.
+  let hasIntent = false;
+  for (let d = 0; d < parts.intent.length && !hasIntent; d++) hasIntent = parts.intent[d] !== 0;
 
   return (indices) => {
     const scans = scorer.queries.map((query) => model.kernel.scoreRows(model.rows, [query], indices));
