@@ -1,6 +1,7 @@
 import { createScratch } from './scratch';
 import type { RankModel } from './types';
 
+/** MMR's per-call arrays (category counts, similarities, picks). */
 const scratch = createScratch();
 
 /**

@@ -12,6 +12,9 @@ export function tasteVector(profile: Profile, settings: RankSettings): Float32Ar
   return tasteParts(profile, settings).taste;
 }
 
+/** The unit copy `tasteParts` normalises each part in. */
+const tasteScratch = createScratch();
+
 /**
  * The taste vector and the parts history and explicit intents put into it, each already divided by the taste's
  * norm, so that their dot products with an item sum to the taste term (for reporting).
@@ -46,8 +49,6 @@ function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32A
   }
   return { taste, history, intent };
 }
-
-const tasteScratch = createScratch();
 
 /**
  * Weights by name, visited in order: what the per-code tables and the baselines read. A Map is one; `shares`
