@@ -1,5 +1,5 @@
-import { topK } from '../vector';
 import type { Scorer } from './score';
+import { createScratch } from './scratch';
 import type { RankModel } from './types';
 
 /**
@@ -34,16 +34,20 @@ const SLACK = 1e-9;
  * `skip[i] !== 0` leaves item i out everywhere (history, exclusions, filters, pinned items); the mask is lent
  * for the call and given back unchanged.
  */
+/** The candidate stage's temporaries (none outlives a call; only the returned candidates are new arrays). */
+const scratch = createScratch();
+
 export function selectCandidates(model: RankModel, scorer: Scorer, want: number, skip: Uint8Array): Candidates {
   const { kernel, rows } = model;
   if (want <= 0) return { indices: new Uint32Array(0), scores: new Float32Array(0) };
+  scratch.begin();
   const { boosted, boosts } = boostedRows(scorer, skip);
   // The scan scores the boosted rows too, and its kept scores give theirs: one pass over the matrix, no second
   // look-up of scattered rows.
   const scan = kernel.scan(rows, scorer.queries, want, skip, scorer.bias);
-  const boostedScan = scan.scoresOf(boosted);
+  const boostedScan = scan.scoresOf(boosted, scratch.f32(boosted.length));
   // Scan score plus boost: a boosted item's final score without its features, so at most featureBound below it.
-  const boostedPart = new Float64Array(boosted.length);
+  const boostedPart = scratch.f64(boosted.length);
   for (let j = 0; j < boosted.length; j++) boostedPart[j] = boostedScan[j]! + boosts[j]!;
   // Marked for the rest of the call, so that the scan's rows leave them to the boosted part (counted once).
   for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 1;
@@ -51,38 +55,41 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
     // Lower bounds of distinct items' final scores (features are never negative): the scan's best that no boost
     // names, with their features, and the boosted items without theirs. There are at least `want` of them when
     // the scan found `want`: each boosted row among its best has its own bound in the second part.
-    const seeds = new Float64Array(scan.indices.length + boosted.length);
+    const seeds = scratch.f64(scan.indices.length + boosted.length);
+    const seeded = scratch.u32(scan.indices.length);
     let n = 0;
     for (let j = 0; j < scan.indices.length; j++) {
       const i = scan.indices[j]!;
-      if (skip[i] === 0) seeds[n++] = scan.scores[j]! + scorer.features(i);
+      if (skip[i] === 0) (seeded[n] = i), (seeds[n++] = scan.scores[j]!);
     }
+    scorer.addFeatures(seeded, seeds, 0, n);
     seeds.set(boostedPart, n);
     n += boosted.length;
     const floor = n < want ? -Infinity : kthLargest(seeds, n, want) - scorer.featureBound - SLACK;
     const near = scan.above(floor);
 
-    const pool = new Uint32Array(near.indices.length + boosted.length);
-    const final = new Float64Array(pool.length);
+    // Final scores, summed as scan + features (+ boost), the order a dense ranking adds them in.
+    const pool = scratch.u32(near.indices.length + boosted.length);
+    const final = scratch.f64(pool.length);
     let size = 0;
     for (let j = 0; j < near.indices.length; j++) {
       const i = near.indices[j]!;
       if (skip[i] !== 0) continue;
       pool[size] = i;
-      final[size++] = near.scores[j]! + scorer.features(i);
+      final[size++] = near.scores[j]!;
     }
+    const scanned = size;
+    const boostOfPool = scratch.f64(boosted.length);
     for (let j = 0; j < boosted.length; j++) {
       if (boostedPart[j]! < floor) continue;
-      const i = boosted[j]!;
-      pool[size] = i;
-      final[size++] = boostedScan[j]! + scorer.features(i) + boosts[j]!;
+      boostOfPool[size - scanned] = boosts[j]!;
+      pool[size] = boosted[j]!;
+      final[size++] = boostedScan[j]!;
     }
+    scorer.addFeatures(pool, final, 0, size);
+    for (let j = scanned; j < size; j++) final[j]! += boostOfPool[j - scanned]!;
     // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
-    const order = topK(final.subarray(0, size), want, undefined, pool);
-    const indices = new Uint32Array(order.length);
-    const scores = new Float32Array(order.length);
-    for (let j = 0; j < order.length; j++) (indices[j] = pool[order[j]!]!), (scores[j] = final[order[j]!]!);
-    return { indices, scores };
+    return best(pool, final, size, want);
   } finally {
     for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 0;
   }
@@ -91,8 +98,8 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
 /** The boosted items not skipped and their boosts (in the boosts' order: the pool's ties go by index anyway). */
 function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; boosts: Float64Array } {
   const { indices, values } = scorer.boosts;
-  const boosted = new Uint32Array(indices.length);
-  const boosts = new Float64Array(indices.length);
+  const boosted = scratch.u32(indices.length);
+  const boosts = scratch.f64(indices.length);
   let n = 0;
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j]!;
@@ -101,9 +108,50 @@ function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; 
   return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
 }
 
+/**
+ * The k best of the first n pool entries by score, best first, ties to the lower item, non-finite scores left
+ * out: a k-sized min-heap of positions in one typed array (the pool holds hundreds to thousands of items).
+ */
+function best(pool: Uint32Array, scores: Float64Array, n: number, k: number): Candidates {
+  const heap = scratch.u32(k);
+  // Is position a worse than position b: a lower score, or an equal one on a higher item.
+  const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && pool[a]! > pool[b]!);
+  let size = 0;
+  for (let j = 0; j < n; j++) {
+    if (!Number.isFinite(scores[j]!)) continue;
+    let c: number;
+    if (size < k) {
+      c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!worse(j, heap[p]!)) break;
+        heap[c] = heap[p]!;
+        c = p;
+      }
+    } else {
+      if (!worse(heap[0]!, j)) continue;
+      c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= size) break;
+        const m = l + 1 < size && worse(heap[l + 1]!, heap[l]!) ? l + 1 : l;
+        if (!worse(heap[m]!, j)) break;
+        heap[c] = heap[m]!;
+        c = m;
+      }
+    }
+    heap[c] = j;
+  }
+  const order = Array.from(heap.subarray(0, size)).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  const indices = new Uint32Array(size);
+  const out = new Float32Array(size);
+  for (let r = 0; r < size; r++) (indices[r] = pool[order[r]!]!), (out[r] = scores[order[r]!]!);
+  return { indices, scores: out };
+}
+
 /** The k-th largest (1-based) of the first n values: a k-sized min-heap, not a sort of all n. */
 function kthLargest(values: Float64Array, n: number, k: number): number {
-  const heap = new Float64Array(k);
+  const heap = scratch.f64(k);
   let size = 0;
   for (let j = 0; j < n; j++) {
     const v = values[j]!;

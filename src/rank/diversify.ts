@@ -1,4 +1,8 @@
+import { createScratch } from './scratch';
 import type { RankModel } from './types';
+
+/** MMR's per-call arrays (category counts, similarities, picks). */
+const scratch = createScratch();
 
 /**
  * Maximal marginal relevance over a candidate pool (best first): each pick trades its score against its
@@ -11,19 +15,23 @@ export function diversify(model: RankModel, pool: ArrayLike<number>, scores: Flo
   const bottom = scores[pool.length - 1]!;
   const span = top - bottom || 1;
   const picked: number[] = [];
-  const perCategory = new Map<number, number>();
+  scratch.begin();
   const codes = model.categories.codes;
-  const sims = new Float32Array(pool.length);
-  const maxSim = new Float32Array(pool.length);
-  const used = new Uint8Array(pool.length);
+  // Picks per category code, read for every pool entry on every pick: an array, not a Map.
+  const perCategory = scratch.u32(model.categories.names.length);
+  const poolCategory = scratch.u32(pool.length);
+  for (let c = 0; c < pool.length; c++) poolCategory[c] = codes[pool[c]!]!;
+  const sims = scratch.f32(pool.length);
+  const maxSim = scratch.f32(pool.length);
+  const used = scratch.u8(pool.length);
   let cap = maxPerCategory;
   while (picked.length < k) {
     let best = -1;
     let bestValue = -Infinity;
     for (let c = 0; c < pool.length; c++) {
       if (used[c]) continue;
-      const category = codes[pool[c]!]!;
-      if (category !== 0 && (perCategory.get(category) ?? 0) >= cap) continue;
+      const category = poolCategory[c]!;
+      if (category !== 0 && perCategory[category]! >= cap) continue;
       const relevance = (scores[c]! - bottom) / span;
       const value = lambda * relevance - (1 - lambda) * maxSim[c]!;
       if (value > bestValue) (bestValue = value), (best = c);
@@ -37,8 +45,10 @@ export function diversify(model: RankModel, pool: ArrayLike<number>, scores: Flo
     used[best] = 1;
     const item = pool[best]!;
     picked.push(item);
-    const category = codes[item]!;
-    if (category !== 0) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+    const category = poolCategory[best]!;
+    if (category !== 0) perCategory[category]!++;
+    // The last pick's similarities would go unread.
+    if (picked.length === k) break;
     model.kernel.dots(model.rows, pool, [item], sims);
     for (let c = 0; c < pool.length; c++) if (!used[c]) maxSim[c] = Math.max(maxSim[c]!, sims[c]!);
   }

@@ -22,10 +22,15 @@ const VERBS: Record<string, string> = {
  */
 export function reasonFromTerms(model: RankModel, profile: Profile, index: number, terms: readonly TermContribution[], closest: ClosestRecent = (i) => closestRecent(model, profile, i)): Reason {
   // A term this item gets no more of than the average item does explains nothing about it, however large.
-  const ordered = terms.filter((t) => t.value > 0 && (t.lift === undefined || t.lift > 0)).sort((a, b) => b.value - a.value);
-  for (const t of ordered) {
-    const reason = nameTerm(model, profile, index, t, closest);
+  const left = terms.filter((t) => t.value > 0 && (t.lift === undefined || t.lift > 0));
+  // Largest first, the earlier of equal ones first (a stable sort's order), taken one at a time: the first term
+  // usually names the reason, so sorting them all was wasted.
+  while (left.length > 0) {
+    let top = 0;
+    for (let j = 1; j < left.length; j++) if (left[j]!.value > left[top]!.value) top = j;
+    const reason = nameTerm(model, profile, index, left[top]!, closest);
     if (reason) return reason;
+    left.splice(top, 1);
   }
   return { kind: 'catalog' };
 }

@@ -1,9 +1,10 @@
 import { DEFAULT_PROFILE_SETTINGS, type Profile, type ProfileSettings } from '../profile';
 import { selectCandidates } from './candidates';
 import { diversify } from './diversify';
+import { createScratch } from './scratch';
 import { scoreLexical } from './lexical-index';
 import { createClosestRecent, reasonFromTerms } from './explain';
-import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, scoreAll, type Scorer } from './score';
+import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, NO_FEATURES, scoreAll, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -31,6 +32,9 @@ export const DEFAULT_RANK_SETTINGS: RankSettings = Object.freeze({
   maxPerCategory: 4,
 });
 
+/** The ranking's item masks, one pair per call (at a million items, a fresh mask would be a megabyte each time). */
+const scratch = createScratch();
+
 /** How many candidates per requested result the diversity step may choose from. */
 const POOL_FACTOR = 5;
 /** Candidates that attention re-scores: enough to lift a good item from beyond the first pool. */
@@ -46,11 +50,10 @@ export function passesFilter(model: RankModel, index: number, filter: RankFilter
 }
 
 /**
- * One byte per item, 1 = never return it: what the filter rules out. One pass over the catalogue's columns, only
- * when a filter is given; categories are compared by dictionary code, not by name.
+ * One byte per item, 1 = never return it: what the filter rules out, into `skip` (zeroed, length count). One pass
+ * over the catalogue's columns, only when a filter is given; categories are compared by dictionary code, not by name.
  */
-export function filterMask(model: RankModel, filter: RankFilter | undefined): Uint8Array {
-  const skip = new Uint8Array(model.count);
+export function filterMask(model: RankModel, filter: RankFilter | undefined, skip: Uint8Array = new Uint8Array(model.count)): Uint8Array {
   if (!filter) return skip;
   const allowed = filter.categories ? new Uint8Array(model.categories.names.length) : null;
   for (const name of filter.categories ?? []) {
@@ -94,7 +97,8 @@ export interface RankedIndices {
 export function rankIndices(model: RankModel, profile: Profile, request: RankRequest, settings: RankSettings = DEFAULT_RANK_SETTINGS, profileSettings: ProfileSettings = DEFAULT_PROFILE_SETTINGS): RankedIndices {
   const scorer = createScorer(model, profile, settings, profileSettings, request.now, request.context, request.sequence);
   const pinned = (request.pinned ?? []).filter((i) => i >= 0 && i < model.count).slice(0, request.k);
-  const skip = filterMask(model, request.filter);
+  scratch.begin();
+  const skip = filterMask(model, request.filter, scratch.u8(model.count));
   const leaveOut = (i: number) => void (skip[i] = 1);
   pinned.forEach(leaveOut);
   request.exclude?.forEach(leaveOut);
@@ -180,7 +184,7 @@ function exploration(model: RankModel, profile: Profile, scorer: Scorer, pool: U
   }
   if (best >= 0) return pool[best];
   // A plain loop: typed-array `from` with a map function is V8's slow generic path, here over every item.
-  const unknownOnly = new Uint8Array(skip.length);
+  const unknownOnly = scratch.u8(skip.length);
   for (let i = 0; i < skip.length; i++) if (skip[i] || known[codes[i]!]) unknownOnly[i] = 1;
   for (const i of taken) unknownOnly[i] = 1;
   return selectCandidates(model, scorer, 1, unknownOnly).indices[0];
@@ -213,7 +217,7 @@ export function searchItems(model: RankModel, request: SearchRequest): Ranked[] 
   const { query, vector, taste, k, threshold = -Infinity } = request;
   const lexical = scoreLexical(model.lexical, query, new Float32Array(model.count));
   const meaning = vector ? [{ vector, weight: 1 }] : [];
-  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: NO_BOOSTS, featureBound: 0, features: () => 0 };
+  const scorer: Scorer = { queries: [...meaning, ...(taste ? [{ vector: taste, weight: SEARCH_TILT }] : [])], bias: lexical, boosts: NO_BOOSTS, ...NO_FEATURES };
   const skip = filterMask(model, request.filter);
   for (let want = Math.min(k, model.count); ; want = Math.min(want * 4, model.count)) {
     const { indices, scores } = selectCandidates(model, scorer, want, skip);

@@ -1,5 +1,6 @@
 import { contextKeys, type EventContext, type Profile, type ProfileSettings } from '../profile';
 import { dotInt8Row, normalize, type ScanQuery } from '../vector';
+import { createScratch } from './scratch';
 import type { RankModel, RankSettings } from './types';
 
 const DAY_MS = 86_400_000;
@@ -11,17 +12,23 @@ export function tasteVector(profile: Profile, settings: RankSettings): Float32Ar
   return tasteParts(profile, settings).taste;
 }
 
+/** The unit copy `tasteParts` normalises each part in. */
+const tasteScratch = createScratch();
+
 /**
  * The taste vector and the parts history and explicit intents put into it, each already divided by the taste's
  * norm, so that their dot products with an item sum to the taste term (for reporting).
  */
 function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32Array | null; history: Float32Array; intent: Float32Array } {
   const dim = profile.longTerm.vector.length;
-  const history = new Float32Array(dim);
-  const intent = new Float32Array(dim);
+  // History and intent outlive the call (the term reporter reads them) in one allocation; the unit copy is scratch.
+  const parts = new Float32Array(2 * dim);
+  const history = parts.subarray(0, dim);
+  const intent = parts.subarray(dim);
   // Plain loops over one scratch copy: this runs on every request (typed-array `from` with a map function is a
   // generic, slow path in V8). Same operations in the same order as before, so the same f32 results.
-  const unit = new Float32Array(dim);
+  tasteScratch.begin();
+  const unit = tasteScratch.f32(dim);
   const add = (into: Float32Array, v: Float32Array, w: number) => {
     unit.set(v);
     normalize(unit);
@@ -43,20 +50,29 @@ function tasteParts(profile: Profile, settings: RankSettings): { taste: Float32A
   return { taste, history, intent };
 }
 
+/**
+ * Weights by name, visited in order: what the per-code tables and the baselines read. A Map is one; `shares`
+ * makes one without building a Map per request (an entry array and a boxed number per name).
+ */
+interface Weights {
+  readonly size: number;
+  forEach(visit: (weight: number, name: string) => void): void;
+}
+
 /** Positive affinities as shares of their total, so each term lies in [0, 1] whatever the history length. */
-function shares(map: ReadonlyMap<string, number>): Map<string, number> {
+function shares(map: ReadonlyMap<string, number>): Weights {
   let total = 0;
-  for (const v of map.values()) total += Math.max(0, v);
-  const out = new Map<string, number>();
-  if (total > 0) for (const [k, v] of map) if (v > 0) out.set(k, v / total);
-  return out;
+  let size = 0;
+  map.forEach((v) => ((total += Math.max(0, v)), v > 0 && size++));
+  if (!(total > 0)) size = 0;
+  return { size, forEach: (visit) => size > 0 && map.forEach((v, k) => v > 0 && visit(v / total, k)) };
 }
 
 /** Category shares in the request's situation, averaged over its keys (daypart, week part, device). */
 function contextShares(profile: Profile, now: number, context: EventContext | undefined): Map<string, number> {
   const out = new Map<string, number>();
   const keys = contextKeys(now, context).filter((k) => profile.contextAffinity.has(k));
-  for (const key of keys) for (const [c, v] of shares(profile.contextAffinity.get(key)!)) out.set(c, (out.get(c) ?? 0) + v / keys.length);
+  for (const key of keys) shares(profile.contextAffinity.get(key)!).forEach((v, c) => out.set(c, (out.get(c) ?? 0) + v / keys.length));
   return out;
 }
 
@@ -64,14 +80,56 @@ function contextShares(profile: Profile, now: number, context: EventContext | un
  * A per-request weight for every dictionary code (0 = none stays 0), so the per-item loop reads one array
  * element instead of looking a string up in a Map. Null when nothing has weight.
  */
-function byCode(weights: ReadonlyMap<string, number>, size: number, codeOf: (name: string) => number | undefined): Float64Array | null {
+function byCode(weights: Weights, out: Float64Array, codeOf: (name: string) => number | undefined): Float64Array | null {
   if (weights.size === 0) return null;
-  const out = new Float64Array(size);
-  for (const [name, w] of weights) {
+  weights.forEach((w, name) => {
     const c = codeOf(name);
     if (c !== undefined) out[c] = w;
-  }
+  });
   return out;
+}
+
+/**
+ * The most the tag term's sum can reach on one item: the `most` largest weights added, when no item repeats a
+ * tag, else `most` times the largest (a repeated tag counts twice). Read off the profile's few weights, never the
+ * dictionary (a weight whose name no item has only loosens it), so it costs nothing at a million tags; far below
+ * the term's cap of 1 for a varied history, which is what keeps the candidate stage's pool small.
+ */
+function tagSumBound(shares: Weights, model: RankModel): number {
+  const { most, distinct } = tagShapeOf(model);
+  if (most === 0) return 0;
+  // The `most` largest, kept in descending order by insertion (a few of a few dozen).
+  const top: number[] = [];
+  shares.forEach((w) => {
+    if (top.length === most && w <= top[most - 1]!) return;
+    let at = Math.min(top.length, most - 1);
+    top[at] = w;
+    while (at > 0 && top[at - 1]! < w) (top[at] = top[at - 1]!), (top[--at] = w);
+  });
+  if (!distinct) return most * (top[0] ?? 0);
+  let sum = 0;
+  for (const w of top) sum += w;
+  return sum;
+}
+
+const tagShapes = new WeakMap<RankModel, { most: number; distinct: boolean }>();
+/** The most tags one item has, and whether every item's tags are distinct: once per model. */
+function tagShapeOf(model: RankModel): { most: number; distinct: boolean } {
+  let shape = tagShapes.get(model);
+  if (!shape) {
+    const { offsets, codes } = model.tags;
+    let most = 0;
+    let distinct = true;
+    for (let i = 0; i < model.count; i++) {
+      const start = offsets[i]!;
+      const end = offsets[i + 1]!;
+      most = Math.max(most, end - start);
+      for (let p = start + 1; p < end && distinct; p++) for (let q = start; q < p; q++) if (codes[q] === codes[p]) distinct = false;
+    }
+    shape = { most, distinct };
+    tagShapes.set(model, shape);
+  }
+  return shape;
 }
 
 /**
@@ -93,7 +151,15 @@ export interface Scorer {
   readonly featureBound: number;
   /** With `record`, each feature term is reported as it is added, so the report and the score cannot disagree. */
   features(index: number, record?: TermSink): number;
+  /**
+   * into[j] += features(items[j]) for from ≤ j < to, in one call: the candidate stage's batch, where a call and a
+   * boxed number per item were a fifth of the features' cost and the largest part of a request's garbage.
+   */
+  addFeatures(items: Uint32Array, into: Float64Array, from: number, to: number): void;
 }
+
+/** The feature part of a scorer without features (search, look-alikes). */
+export const NO_FEATURES = Object.freeze({ featureBound: 0, features: () => 0, addFeatures: () => {} });
 
 /**
  * Sparse per-item additions as two parallel columns: item `indices[j]` gets `values[j]`, each item at most once.
@@ -158,8 +224,21 @@ export interface TermContribution {
 /** Receives each term of one item's score as it is added. */
 export type TermSink = (term: ScoreTerm, value: number) => void;
 
+/** What a scorer was made from, for its term reporter: the same request need not prepare it twice. */
+interface Prepared {
+  parts: ReturnType<typeof tasteParts>;
+  categoryShares: Weights | null;
+  contextShares: Weights | null;
+  brandShares: Weights | null;
+}
+/** A scorer as createScorer makes it; others (search, look-alikes) have nothing prepared. */
+interface PreparedScorer extends Scorer {
+  readonly prepared: Prepared;
+}
+
 export function createScorer(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): Scorer {
-  const { taste } = tasteParts(profile, settings);
+  const parts = tasteParts(profile, settings);
+  const { taste } = parts;
   const negative = profile.negative.mass > 0 && settings.negativeWeight !== 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
   const queries: ScanQuery[] = [];
   if (taste) queries.push({ vector: taste, weight: 1 });
@@ -167,10 +246,18 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
 
   const freshMs = settings.freshnessDays * DAY_MS;
   const categoryNames = model.categories.names.length;
-  const categories = settings.categoryWeight > 0 ? byCode(shares(profile.categoryAffinity), categoryNames, model.categoryCode) : null;
-  const tags = settings.tagWeight > 0 ? byCode(shares(profile.tagAffinity), model.tagNames.length, model.tagCode) : null;
-  const brands = settings.brandWeight > 0 ? byCode(shares(profile.brandAffinity), model.brands.names.length, model.brandCode) : null;
-  const situational = settings.contextWeight > 0 ? byCode(contextShares(profile, now, context), categoryNames, model.categoryCode) : null;
+  const categoryShares = settings.categoryWeight > 0 ? shares(profile.categoryAffinity) : null;
+  const tagShares = settings.tagWeight > 0 ? shares(profile.tagAffinity) : null;
+  const brandShares = settings.brandWeight > 0 ? shares(profile.brandAffinity) : null;
+  const situationShares = settings.contextWeight > 0 ? contextShares(profile, now, context) : null;
+  // The four per-code tables in one allocation: the features closure keeps them for the scorer's lifetime.
+  const tables = new Float64Array((categoryShares ? categoryNames : 0) + (tagShares ? model.tagNames.length : 0) + (brandShares ? model.brands.names.length : 0) + (situationShares ? categoryNames : 0));
+  let taken = 0;
+  const table = (size: number) => tables.subarray(taken, (taken += size));
+  const categories = categoryShares ? byCode(categoryShares, table(categoryNames), model.categoryCode) : null;
+  const tags = tagShares ? byCode(tagShares, table(model.tagNames.length), model.tagCode) : null;
+  const brands = brandShares ? byCode(brandShares, table(model.brands.names.length), model.brandCode) : null;
+  const situational = situationShares ? byCode(situationShares, table(categoryNames), model.categoryCode) : null;
   const p = profile.price;
   // A price band needs a few priced items; its width never drops below ±50 % so one purchase cannot pin it.
   const priceMean = p.weight > 0 ? p.sumLog / p.weight : 0;
@@ -186,7 +273,9 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
   const logPrices = usePrice ? logPricesOf(model) : null;
   const { freshnessWeight, categoryWeight, contextWeight, tagWeight, brandWeight, priceWeight } = settings;
 
-  const features = (i: number, record?: TermSink): number => {
+  // Adds item i's features to into[at] rather than returning them: too large for V8 to inline, the function would
+  // box each returned double, one allocation per candidate.
+  const addTo = (i: number, into: Float64Array, at: number, record?: TermSink): void => {
     // Plain statements over typed arrays, no closure or Map: this runs for every candidate on every request.
     let s = 0;
     let v = 0;
@@ -229,19 +318,35 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
         record?.('price', v);
       }
     }
-    return s;
+    into[at]! += s;
   };
+  const one = new Float64Array(1);
+  const features = (i: number, record?: TermSink): number => {
+    one[0] = 0;
+    addTo(i, one, 0, record);
+    return one[0]!;
+  };
+  const addFeatures = (items: Uint32Array, into: Float64Array, from: number, to: number): void => {
+    for (let j = from; j < to; j++) addTo(items[j]!, into, j);
+  };
+  // Each term's own maximum, category and situation together (both are read off the item's category), so that
+  // the bound is near what the best item can really get: every point of slack widens the candidate pool.
+  let categoryBound = 0;
+  for (let c = 1; c < categoryNames && (categories || situational); c++) {
+    categoryBound = Math.max(categoryBound, (categories ? categoryWeight * categories[c]! : 0) + (situational ? contextWeight * situational[c]! : 0));
+  }
   const featureBound =
-    (useFresh ? settings.freshnessWeight : 0) +
-    (categories ? settings.categoryWeight * maxOf(categories) : 0) +
-    (situational ? settings.contextWeight * maxOf(situational) : 0) +
-    (tags ? settings.tagWeight : 0) +
-    (brands ? settings.brandWeight * maxOf(brands) : 0) +
-    (usePrice ? settings.priceWeight : 0);
+    (useFresh ? freshnessWeight : 0) +
+    categoryBound +
+    (tags ? tagWeight * Math.min(1, tagSumBound(tagShares!, model)) : 0) +
+    (brands ? brandWeight * maxOf(brands) : 0) +
+    (usePrice ? priceWeight : 0);
 
   const boosts = sequenceBoosts(model, profile, settings, profileSettings.halfLifeDays * DAY_MS);
 
-  return { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features };
+  const prepared: Prepared = { parts, categoryShares, contextShares: situationShares, brandShares };
+  const scorer: PreparedScorer = { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features, addFeatures, prepared };
+  return scorer;
 }
 
 /**
@@ -334,8 +439,10 @@ function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettin
   const latest = profile.recent.slice(-3);
   addSequenceSignal(model.transitions, latest, settings.transitionWeight, recencyWeights(latest, profile.lastTs, halfLifeMs), scratch, touched);
   const { sums, marked } = scratch;
-  const indices = new Uint32Array(touched.length);
-  const values = new Float64Array(touched.length);
+  // Both columns in one allocation (they live as long as the scorer).
+  const columns = new ArrayBuffer(touched.length * 12);
+  const values = new Float64Array(columns, 0, touched.length);
+  const indices = new Uint32Array(columns, touched.length * 8, touched.length);
   for (let j = 0; j < touched.length; j++) {
     const i = touched[j]!;
     indices[j] = i;
@@ -445,14 +552,15 @@ export function createTermReporter(
   sequence?: Float32Array,
   scorer: Scorer = createScorer(model, profile, settings, profileSettings, now, context, sequence),
 ): (indices: readonly number[]) => TermContribution[][] {
-  const parts = tasteParts(profile, settings);
+  const made = 'prepared' in scorer ? (scorer as PreparedScorer).prepared : undefined;
+  const parts = made?.parts ?? tasteParts(profile, settings);
   const stats = statsOf(model);
-  const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: ReadonlyMap<string, number>) => {
+  const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: Weights) => {
     let sum = 0;
-    for (const [name, w] of weights) {
+    weights.forEach((w, name) => {
       const c = codeOf(name);
       if (c !== undefined) sum += (w * counts[c]!) / model.count;
-    }
+    });
     return sum;
   };
   const baselines: Partial<Record<ScoreTerm, number>> = {
@@ -460,9 +568,9 @@ export function createTermReporter(
     intent: dotMean(stats.mean, parts.intent),
     popularity: settings.popularityWeight * stats.meanPopularity,
     trending: settings.trendingWeight * stats.meanTrending,
-    category: settings.categoryWeight * share(stats.categories, model.categoryCode, shares(profile.categoryAffinity)),
-    context: settings.contextWeight * share(stats.categories, model.categoryCode, contextShares(profile, now, context)),
-    brand: settings.brandWeight * share(stats.brands, model.brandCode, shares(profile.brandAffinity)),
+    category: settings.categoryWeight * share(stats.categories, model.categoryCode, made?.categoryShares ?? shares(profile.categoryAffinity)),
+    context: settings.contextWeight * share(stats.categories, model.categoryCode, made?.contextShares ?? contextShares(profile, now, context)),
+    brand: settings.brandWeight * share(stats.brands, model.brandCode, made?.brandShares ?? shares(profile.brandAffinity)),
   };
   const halfLife = profileSettings.halfLifeDays * DAY_MS;
   const signals: Array<[RankModel['neighbors'], Profile['recent'], number, 'neighbors' | 'transitions']> = [
@@ -470,22 +578,58 @@ export function createTermReporter(
     [model.transitions, profile.recent.slice(-3), settings.transitionWeight, 'transitions'],
   ];
   const attended = settings.attentionWeight !== 0 ? attendedEvents(profile) : [];
-  const hasIntent = parts.intent.some((x) => x !== 0);
+  // A loop, not `some`: a callback per value boxes each one.
+  let hasIntent = false;
+  for (let d = 0; d < parts.intent.length && !hasIntent; d++) hasIntent = parts.intent[d] !== 0;
 
   return (indices) => {
     const scans = scorer.queries.map((query) => model.kernel.scoreRows(model.rows, [query], indices));
-    return indices.map((index, j) => termsOf(index, scans.map((scan) => scan[j]!)));
+    // The first position of each item: the signals are summed once for all the items, not once per item.
+    const slot = new Map<number, number>();
+    indices.forEach((index, j) => slot.has(index) || slot.set(index, j));
+    const sums = signals.map(([rows, recent, weight]) => signalSums(rows, recent, weight, slot, indices.length));
+    return indices.map((index, j) => termsOf(index, j, slot.get(index)!, scans, sums));
   };
 
-  function termsOf(index: number, scans: readonly number[]): TermContribution[] {
+  /**
+   * Per item position: its total from one signal and the recent item that gave the largest part, summed in the
+   * order the candidate stage sums its boosts (event by event, each row's entries in order), so the values match.
+   */
+  function signalSums(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, slot: ReadonlyMap<number, number>, n: number): { value: number[]; best: number[]; source: number[] } | null {
+    if (!rows || weight === 0 || recent.length === 0) return null;
+    // Plain arrays: a few results, where typed arrays would each cost an allocation of their own.
+    const value = new Array<number>(n).fill(0);
+    const best = new Array<number>(n).fill(0);
+    const source = new Array<number>(n).fill(-1);
+    const { offsets, targets, weights } = rows;
+    const recency = recencyWeights(recent, profile.lastTs, halfLife);
+    for (let position = 0; position < recent.length; position++) {
+      if (recency[position] === 0) continue;
+      const event = recent[position]!;
+      const end = offsets[event.index + 1]!;
+      for (let p = offsets[event.index]!; p < end; p++) {
+        const j = slot.get(targets[p]!);
+        if (j === undefined) continue;
+        const v = weight * recency[position]! * (weights[p]! / WEIGHT_SCALE);
+        value[j]! += v;
+        if (v > best[j]!) (best[j] = v), (source[j] = event.index);
+      }
+    }
+    return { value, best, source };
+  }
+
+  function termsOf(index: number, j: number, at: number, scans: readonly Float32Array[], sums: ReadonlyArray<ReturnType<typeof signalSums>>): TermContribution[] {
     const terms: TermContribution[] = [];
     const push = (term: ScoreTerm, value: number, source?: number) => {
+      const contribution: TermContribution = { term, value };
+      if (source !== undefined) contribution.source = source;
       const base = baselines[term];
-      terms.push({ term, value, ...(source === undefined ? {} : { source }), ...(base === undefined ? {} : { lift: value - base }) });
+      if (base !== undefined) contribution.lift = value - base;
+      terms.push(contribution);
     };
-    for (const [q, query] of scorer.queries.entries()) {
-      const value = scans[q]!;
-      if (query.weight < 0) push('negative', value);
+    for (let q = 0; q < scorer.queries.length; q++) {
+      const value = scans[q]![j]!;
+      if (scorer.queries[q]!.weight < 0) push('negative', value);
       else if (!hasIntent) push('history', value);
       else {
         // The scan quantises the taste as one query; the split follows the parts' exact dot products, and the
@@ -501,29 +645,23 @@ export function createTermReporter(
       const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
       push('sequence', settings.sequenceWeight * sequence[index]!, latest?.index);
     }
-    const reported = new Set<ScoreTerm>();
-    scorer.features(index, (term, value) => (reported.add(term), push(term, value)));
+    let category = false;
+    let situation = false;
+    scorer.features(index, (term, value) => {
+      if (term === 'category') category = true;
+      else if (term === 'context') situation = true;
+      push(term, value);
+    });
     // A weighted term the profile gives nothing yet is still a term of the score, at 0.
     if (model.categories.codes[index] !== 0) {
-      if (settings.categoryWeight > 0 && !reported.has('category')) push('category', 0);
-      if (settings.contextWeight > 0 && !reported.has('context')) push('context', 0);
+      if (settings.categoryWeight > 0 && !category) push('category', 0);
+      if (settings.contextWeight > 0 && !situation) push('context', 0);
     }
-    for (const [rows, recent, weight, term] of signals) {
-      if (!rows || weight === 0 || recent.length === 0) continue;
-      let value = 0;
-      let best = 0;
-      let source: number | undefined;
-      const recency = recencyWeights(recent, profile.lastTs, halfLife);
-      recent.forEach((event, position) => {
-        if (recency[position] === 0) return;
-        for (let p = rows.offsets[event.index]!; p < rows.offsets[event.index + 1]!; p++) {
-          if (rows.targets[p] !== index) continue;
-          const v = weight * recency[position]! * (rows.weights[p]! / WEIGHT_SCALE);
-          value += v;
-          if (v > best) (best = v), (source = event.index);
-        }
-      });
-      push(term, value, source);
+    for (let s = 0; s < signals.length; s++) {
+      const sum = sums[s];
+      if (!sum) continue;
+      const source = sum.source[at]!;
+      push(signals[s]![3], sum.value[at]!, source < 0 ? undefined : source);
     }
     if (attended.length > 0) {
       const { value, source } = attend(model.kernel.dots(model.rows, [index], attended.map((e) => e.index)), 0, index, attended);

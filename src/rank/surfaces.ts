@@ -1,7 +1,7 @@
 import { readInt8Row, type ScanQuery } from '../vector';
 import { selectCandidates } from './candidates';
 import { filterMask, passesFilter } from './recommend';
-import { boostsFromMap, NO_BOOSTS, WEIGHT_SCALE, type Scorer } from './score';
+import { boostsFromMap, NO_BOOSTS, NO_FEATURES, WEIGHT_SCALE, type Scorer } from './score';
 import type { RankModel, Ranked, Reason, SparseRows, SurfaceRequest } from './types';
 
 /** How much what visitors chose together adds to content resemblance in `related` (as `similar` always did). */
@@ -43,7 +43,7 @@ export function related(model: RankModel, seeds: readonly number[], request: Sur
   const queries = seeds.map((seed): ScanQuery => ({ vector: readInt8Row(model.rows, seed), weight: 1 / n }));
   const boosts = new Map<number, number>();
   for (const seed of seeds) forRow(model.neighbors, seed, (target, weight) => boosts.set(target, (boosts.get(target) ?? 0) + (RELATED_COOCCURRENCE * weight) / n));
-  const found = scan(model, { queries, boosts: boostsFromMap(boosts), featureBound: 0, features: () => 0 }, seeds, request);
+  const found = scan(model, { queries, boosts: boostsFromMap(boosts), ...NO_FEATURES }, seeds, request);
   const indices = found.map((r) => r.index);
   // Per seed: its share of the fused scan, for the results only.
   const similarity = seeds.map((_, s) => model.kernel.scoreRows(model.rows, [queries[s]!], indices));
@@ -65,7 +65,7 @@ export function related(model: RankModel, seeds: readonly number[], request: Sur
 
 /** Items whose content (text and attributes, as the encoder read them) is closest to one item's: cosine alone. */
 export function lookingSimilar(model: RankModel, seed: number, request: SurfaceRequest): Ranked[] {
-  const scorer: Scorer = { queries: [{ vector: readInt8Row(model.rows, seed), weight: 1 }], boosts: NO_BOOSTS, featureBound: 0, features: () => 0 };
+  const scorer: Scorer = { queries: [{ vector: readInt8Row(model.rows, seed), weight: 1 }], boosts: NO_BOOSTS, ...NO_FEATURES };
   const primary = scan(model, scorer, [seed], request).map(({ index, score }): Ranked => ({ index, score, reason: { kind: 'looks-like', source: seed } }));
   return withFallback(model, primary, [seed], request);
 }

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { columnsFromItems, recordsFromItems, type CatalogSignals, type Item } from '../../src/catalog';
 import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type BehaviourEvent } from '../../src/profile';
 import { createRankModel, createScorer, DEFAULT_RANK_SETTINGS, lookingSimilar, rankIndices, recommend, related, scoreAll, scoreLexical, scoreTerms, searchItems, selectCandidates, type RankModel } from '../../src/rank';
@@ -13,7 +13,7 @@ const DAY = 86_400_000;
  * A shop with clustered vectors (items of a category point roughly the same way, so many items are near-ties and
  * the features decide), every column filled, and collaborative signals: the hard case for a candidate stage.
  */
-function shop(kernel: VectorKernel, count: number, dim: number, seed: number): RankModel {
+function shop(kernel: VectorKernel, count: number, dim: number, seed: number, { distinctTags = false } = {}): RankModel {
   const next = random(seed);
   const categories = ['shoes', 'tents', 'stoves', 'books', 'mugs', 'lamps'];
   const centres = categories.map(() => Float32Array.from({ length: dim }, () => next() * 2 - 1));
@@ -22,7 +22,7 @@ function shop(kernel: VectorKernel, count: number, dim: number, seed: number): R
     title: `item ${i}`,
     category: categories[i % categories.length]!,
     brand: `brand-${Math.floor(next() * 12)}`,
-    tags: [`tag-${Math.floor(next() * 20)}`, `tag-${Math.floor(next() * 20)}`],
+    tags: distinctTags ? [...new Set(Array.from({ length: 1 + Math.floor(next() * 4) }, () => `tag-${Math.floor(next() * 20)}`))] : [`tag-${Math.floor(next() * 20)}`, `tag-${Math.floor(next() * 20)}`],
     price: 5 + Math.floor(next() * 300),
     ...(next() < 0.3 ? { publishedAt: new Date(NOW - Math.floor(next() * 60) * DAY).toISOString() } : {}),
   }));
@@ -122,6 +122,62 @@ describe('the candidate stage equals a dense ranking', () => {
       }
     });
   }
+
+  it('bounds every item\'s features, with tags repeated or distinct, and the pool is still the dense top', () => {
+    for (const distinctTags of [false, true]) {
+      const model = shop(wasm, 4000, 16, 13, { distinctTags });
+      for (const [seed, length] of [[5, 4], [6, 60]] as const) {
+        const profile = history(model, seed, length);
+        const request = { k: 10, now: NOW, context: { device: 'desktop' as const } };
+        // Each term's bound alone as well as all together: a loose term must not hide a wrong one.
+        const only = { freshnessWeight: 0, categoryWeight: 0, contextWeight: 0, tagWeight: 0, brandWeight: 0, priceWeight: 0 };
+        for (const settings of [DEFAULT_RANK_SETTINGS, { ...DEFAULT_RANK_SETTINGS, ...only, tagWeight: 1 }, { ...DEFAULT_RANK_SETTINGS, ...only, categoryWeight: 1, contextWeight: 1 }]) {
+          const alone = createScorer(model, profile, settings, DEFAULT_PROFILE_SETTINGS, NOW, request.context);
+          let top = 0;
+          for (let i = 0; i < model.count; i++) top = Math.max(top, alone.features(i));
+          expect(top, `distinct ${distinctTags}, history ${length}`).toBeLessThanOrEqual(alone.featureBound + 1e-9);
+        }
+        const scorer = createScorer(model, profile, DEFAULT_RANK_SETTINGS, DEFAULT_PROFILE_SETTINGS, NOW, request.context);
+        let most = 0;
+        for (let i = 0; i < model.count; i++) most = Math.max(most, scorer.features(i));
+        // The tag term's cap alone (tagWeight) is not what bounds it: a varied history spreads its tag weights.
+        if (length === 60) expect(scorer.featureBound).toBeLessThan(most + DEFAULT_RANK_SETTINGS.tagWeight);
+        const ranked = rankIndices(model, profile, request, { ...DEFAULT_RANK_SETTINGS, diversityLambda: 1, maxPerCategory: Infinity });
+        const skip = (i: number) => profile.seen.has(i) || profile.purchased.has(i) || profile.dismissed.has(i);
+        expect(Array.from(ranked.pool), `distinct ${distinctTags}, history ${length}`).toEqual(denseTop(scoreAll(model, scorer), 50, skip));
+      }
+    }
+  });
+
+  it('reuses no answer of an earlier request: each equals what a freshly loaded ranking module gives', async () => {
+    // The ranking keeps scratch memory between calls; a fresh module instance has none, so any state that leaked
+    // from one request into the next shows up as a difference.
+    const model = shop(wasm, 3000, 16, 17);
+    const requests = [
+      { profile: history(model, 1, 40), request: { k: 10, now: NOW, filter: { categories: ['tents', 'books'], maxPrice: 200 } } },
+      { profile: history(model, 2, 3), request: { k: 10, now: NOW } },
+      { profile: history(model, 3, 200), request: { k: 8, now: NOW, exclude: new Set([0, 1, 2, 3]), pinned: [9, 10], explore: true } },
+      { profile: createProfile(16), request: { k: 12, now: NOW, context: { device: 'mobile' as const } } },
+      { profile: history(model, 1, 40), request: { k: 10, now: NOW } },
+      { profile: history(model, 4, 25), request: { k: 6, now: NOW, filter: { minPrice: 100 }, explore: true } },
+    ];
+    const first = rankIndices(model, requests[0]!.profile, requests[0]!.request);
+    const firstPool = Array.from(first.pool);
+    const firstScores = Array.from(first.poolScores);
+    const again = requests.map(({ profile, request }) => recommend(model, profile, request));
+    const fresh: Array<ReturnType<typeof recommend>> = [];
+    for (const { profile, request } of requests) {
+      vi.resetModules();
+      const rank = await import('../../src/rank');
+      fresh.push(rank.recommend(model, profile, request));
+    }
+    again.forEach((got, r) => expect(got, `request ${r}`).toEqual(fresh[r]));
+    expect(recommend(model, requests[0]!.profile, requests[0]!.request), 'the first request asked again').toEqual(fresh[0]);
+    // What an earlier ranking handed out stays as it was after later requests.
+    expect(Array.from(first.pool)).toEqual(firstPool);
+    expect(Array.from(first.poolScores)).toEqual(firstScores);
+    expect(first.chosen).toEqual(fresh[0]!.map((r) => r.index));
+  });
 
   it('honours filters, exclusions and pinned items through the skip mask', () => {
     const model = shop(wasm, 3000, 16, 21);
