@@ -99,3 +99,58 @@ export function rowsPartBytes(part: Pick<CatalogPart, 'bytes' | 'sections'>, row
     },
   };
 }
+
+/** Bytes handed to the file system at once: few calls, and only a batch or two held. */
+const FILE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A part streamed into a file as it downloads (the records, which only shown results read), never held whole:
+ * bytes gather in batches of whole chunks, and a batch is dropped once the file has it and each of its chunks was
+ * read back once (fetchPart hashes every chunk exactly once, right after the write that completed it). Writes must
+ * come in order. `finish()` settles once the file is complete and visible.
+ */
+export function fileSinkPartBytes(part: Pick<CatalogPart, 'bytes' | 'chunkBytes'>, write: (bytes: Uint8Array) => Promise<void>): PartBytes & { finish(): Promise<void> } {
+  const batch = Math.max(1, Math.floor(FILE_BATCH_BYTES / part.chunkBytes)) * part.chunkBytes;
+  const batches = new Map<number, { bytes: Uint8Array; filled: number; unread: number }>();
+  let written = Promise.resolve();
+  let next = 0;
+  const batchAt = (b: number) => {
+    let entry = batches.get(b);
+    if (!entry) {
+      const length = Math.min(batch, part.bytes - b * batch);
+      batches.set(b, (entry = { bytes: new Uint8Array(length), filled: 0, unread: Math.ceil(length / part.chunkBytes) }));
+    }
+    return entry;
+  };
+  return {
+    byteLength: part.bytes,
+    write(at, chunk) {
+      if (at !== next) throw new RangeError(`catalog: a streamed part is written in order (offset ${at}, expected ${next})`);
+      next += chunk.byteLength;
+      for (let off = 0; off < chunk.byteLength; ) {
+        const b = Math.floor((at + off) / batch);
+        const entry = batchAt(b);
+        const from = at + off - b * batch;
+        const n = Math.min(chunk.byteLength - off, entry.bytes.byteLength - from);
+        entry.bytes.set(chunk.subarray(off, off + n), from);
+        entry.filled += n;
+        off += n;
+        if (entry.filled === entry.bytes.byteLength) {
+          const full = entry.bytes;
+          written = written.then(() => write(full));
+          // Reported by finish(); observed here so that a failure is not also an unhandled rejection.
+          written.catch(() => {});
+        }
+      }
+    },
+    read(begin, end) {
+      const b = Math.floor(begin / batch);
+      const entry = batches.get(b);
+      if (!entry || end > (b + 1) * batch || end - b * batch > entry.filled) throw new RangeError(`catalog: bytes ${begin}–${end} of a streamed part are not held`);
+      const view = entry.bytes.subarray(begin - b * batch, end - b * batch);
+      if (--entry.unread === 0) batches.delete(b);
+      return view;
+    },
+    finish: () => written,
+  };
+}
