@@ -775,6 +775,41 @@ function allocateRows(count: number, dim: number, allocate: Int8RowsAllocator | 
   return allocate ? allocate(count, dim) : { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
 }
 
+/** Bytes asked for per read of a part's body. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * A body's bytes, read into one buffer used again for every read where the body is a byte stream: a gigabyte
+ * arriving in fresh chunks would be garbage faster than the collector frees it. Each chunk is valid until the next
+ * is asked for. Bodies that are not byte streams are read chunk by chunk.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    byob = undefined;
+  }
+  if (!byob) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  let buffer = new ArrayBuffer(READ_BYTES);
+  for (;;) {
+    const { done, value } = await byob.read(new Uint8Array(buffer));
+    if (done || !value) return;
+    yield value;
+    buffer = value.buffer as ArrayBuffer;
+  }
+}
+
+/** Chunk hashes of one download in flight at once (each holds a copy of its chunk). */
+const HASHES_IN_FLIGHT = 4;
+
 /**
  * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
  * that is longer, shorter or different from what the manifest says is refused, named, before anything is kept.
@@ -795,7 +830,6 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
       }),
     );
   progress?.({ phase: 'catalog-download', loaded: 0, total: part.bytes, part: name });
-  const reader = response.body?.getReader();
   const take = (value: Uint8Array) => {
     if (loaded + value.byteLength > part.bytes) throw invalid(`is longer than the manifest's ${part.bytes} bytes`, 'bytes', { bytes: part.bytes });
     into.write(loaded, value);
@@ -803,11 +837,14 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
     while (hashed < part.chunkSha256.length && (hashed + 1) * part.chunkBytes <= loaded) check(hashed, (hashed + 1) * part.chunkBytes), hashed++;
     progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
   };
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+  let oldest = 0;
+  if (response.body) {
+    for await (const value of chunksOf(response.body)) {
       take(value);
+      // WebCrypto copies each chunk it is handed: a download faster than hashing would pile up a copy of the
+      // whole part. A few hashes in flight keep WebCrypto's threads busy.
+      while (checks.length - oldest > HASHES_IN_FLIGHT) await checks[oldest++]!.catch(() => {});
+      await into.drained?.();
     }
   } else take(new Uint8Array(await response.arrayBuffer()));
   if (loaded < part.bytes) throw invalid(`is truncated: ${loaded} of the manifest's ${part.bytes} bytes arrived`, 'bytes', { bytes: loaded });
@@ -943,9 +980,14 @@ async function writeFile(files: CatalogFiles, name: string, source: PartSource):
   let sink: FileSink | undefined;
   try {
     sink = await files.create(name);
-    // A view into kernel memory is copied first: the memory may grow (and move) while the write is in flight.
-    const read = source instanceof ArrayBuffer ? (b: number, e: number) => new Uint8Array(source, b, e - b) : (b: number, e: number) => source.read(b, e).slice();
-    for (let at = 0; at < source.byteLength; at += FILE_STEP_BYTES) await sink.write(read(at, Math.min(source.byteLength, at + FILE_STEP_BYTES)));
+    // Kernel memory goes through one staging buffer, used again for every step: the memory may grow (and move)
+    // while a write is in flight, and a fresh copy per step would leave the whole part behind as garbage.
+    const staging = source instanceof ArrayBuffer ? null : new Uint8Array(Math.min(FILE_STEP_BYTES, source.byteLength));
+    for (let at = 0; at < source.byteLength; at += FILE_STEP_BYTES) {
+      const end = Math.min(source.byteLength, at + FILE_STEP_BYTES);
+      if (source instanceof ArrayBuffer) await sink.write(new Uint8Array(source, at, end - at));
+      else (staging!.set(source.read(at, end)), await sink.write(staging!.subarray(0, end - at)));
+    }
     await sink.close();
     return true;
   } catch (error) {
