@@ -807,8 +807,11 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   }
 }
 
-/** Chunk hashes of one download in flight at once (each holds a copy of its chunk). */
-const HASHES_IN_FLIGHT = 4;
+/**
+ * Bytes of one download's chunks being hashed at once (WebCrypto holds a copy of each): four 4 MiB chunks, or a
+ * few hundred small ones, whose hashes would otherwise wait on one another's round trips.
+ */
+const HASH_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 
 /**
  * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
@@ -838,12 +841,13 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
     progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
   };
   let oldest = 0;
+  const hashesInFlight = Math.max(1, Math.floor(HASH_BYTES_IN_FLIGHT / part.chunkBytes));
   if (response.body) {
     for await (const value of chunksOf(response.body)) {
       take(value);
       // WebCrypto copies each chunk it is handed: a download faster than hashing would pile up a copy of the
-      // whole part. A few hashes in flight keep WebCrypto's threads busy.
-      while (checks.length - oldest > HASHES_IN_FLIGHT) await checks[oldest++]!.catch(() => {});
+      // whole part.
+      while (checks.length - oldest > hashesInFlight) await checks[oldest++]!.catch(() => {});
       await into.drained?.();
     }
   } else take(new Uint8Array(await response.arrayBuffer()));
