@@ -5,6 +5,16 @@
 // Usage: node bench/scale/run.mjs [sizes, e.g. 10000,100000]   (catalogues are kept in bench/results/scale/)
 // Each size runs with the vectors the build chooses (`--vectors auto`: full below 100 k items, PCA above) and,
 // where that shrank them, with full 512-dim vectors beside it for comparison (BENCH_VECTORS=auto to skip those).
+// Memory is the renderer's (the page and its workers share it), read from /proc at set points: the cold visit's peak
+// once the cache write behind ready is over and before the yardstick's worker (a second N × d matrix) exists, and
+// the warm start's peak up to its first recommendation; "worker" is that peak less the idle page. The cold start's
+// yardstick is the download alone: every part fetched at once by the page and dropped.
+// Last measured at 1 M items, 128 dims (PCA; binary parts 456 MB, records 458 MB), shared 2-core machine, load
+// average 7–9: download 3.2–3.4 s, cold start 8.6–9.3 s (download + 5.4–5.9 s), warm start 0.9–1.4 s; cold peak
+// 700–703 MB (1.54× the binary parts; worker 1.19×), warm peak 574–609 MB (worker 0.91–0.99×), cache written
+// 3.0–3.2 s after ready. Before the records streamed into their file and each download read into one buffer: cold
+// peak 1250–1286 MB (worker 2.47–2.54×), 1280 MB resident after the cold visit, cache written 8.7–10.1 s after
+// ready, cold start download + 4.1 s.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +80,13 @@ try {
     });
     try {
       const page = await context.newPage();
+      // Peak (VmHWM) and resident memory of the renderer holding the page and its workers; `reset` restarts the
+      // peak from the current resident size (clear_refs 5), so each phase has a peak of its own.
+      await page.exposeFunction('benchMemory', (reset) => {
+        const renderers = rendererMemory(profileDir);
+        if (reset) for (const r of renderers) writeFileSync(`/proc/${r.pid}/clear_refs`, '5');
+        return peakOf(renderers);
+      });
       await page.goto(`http://127.0.0.1:${port}/bench/scale/page.html`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       const result = await page.evaluate((s) => window.runScale(s), {
@@ -80,7 +97,7 @@ try {
         // Enough rounds that a p95 is a percentile on a shared, loaded machine, not its one worst stall.
         rounds: Number(process.env.BENCH_ROUNDS ?? (n >= 1_000_000 ? 20 : 100)),
       });
-      results.push({ ...result, vectors, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')), memory: peakOf(rendererMemory(profileDir)) });
+      results.push({ ...result, vectors, partBytes, binaryBytes, build: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) });
     } finally {
       await context.close();
       rmSync(profileDir, { recursive: true, force: true });
@@ -92,15 +109,24 @@ try {
 
 const f = (x) => (x == null ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
-console.log('\nitems      dim  cold start  warm start  recommend p50/p95 (in worker p95)  ÷ exact scan p95 (p50 ÷ p50)  after search p50/p95  search p50/p95  similar p50/p95  track p50/p95  binary MB  renderer peak MB');
+const mb = (m) => (m ? m.toFixed(0) : '–');
+/** Peak MB of a phase, and over the binary parts: the renderer's, and the worker's (the renderer less the idle page). */
+const peak = (r, m) => `${mb(m?.peakMB)} (${ratio(m?.peakMB * 2 ** 20, r.binaryBytes)}, ${ratio((m?.peakMB - r.pageMemory?.rssMB) * 2 ** 20, r.binaryBytes)})`;
+console.log('\nitems      dim  download  cold start (− download)  warm start  binary MB  records MB  page MB  cold peak MB (÷ binary: renderer, worker)  resident after cold  warm peak MB (÷ binary)  cache write after ready');
+for (const r of results) {
+  console.log(
+    `${String(r.items).padEnd(9)} ${String(r.dim).padStart(4)}  ${f(r.downloadMs).padStart(6)}ms  ${f(r.coldStartMs).padStart(8)}ms (${f(r.coldStartMs - r.downloadMs).padStart(6)}ms)  ${f(r.warmStartMs).padStart(8)}ms  ${mb(r.binaryBytes / 2 ** 20).padStart(9)}  ${mb((r.partBytes.records ?? 0) / 2 ** 20).padStart(10)}  ${mb(r.pageMemory?.rssMB).padStart(7)}  ` +
+      `${peak(r, r.coldMemory).padStart(40)}  ${mb(r.coldMemory?.rssMB).padStart(19)}  ${peak(r, r.warmMemory).padStart(22)}  ${f(r.cacheWriteMs)}ms (${r.cacheWrite?.state ?? '–'})`,
+  );
+}
+console.log('\nitems      dim  recommend p50/p95 (in worker p95)  ÷ exact scan p95 (p50 ÷ p50)  after search p50/p95  search p50/p95  similar p50/p95  track p50/p95');
 for (const r of results) {
   const a = r.recommendAfterHistory;
   const b = r.recommendAfterSearch;
   console.log(
-    `${String(r.items).padEnd(9)} ${String(r.dim).padStart(4)}  ${f(r.coldStartMs).padStart(8)}ms  ${f(r.warmStartMs).padStart(8)}ms  ` +
+    `${String(r.items).padEnd(9)} ${String(r.dim).padStart(4)}  ` +
       `${f(a.call.p50)}/${f(a.call.p95)}ms (${f(a.inWorker.p95)}ms)   ${ratio(a.inWorker.p95, a.scan.p95)} of ${f(a.scan.p95)}ms (p50 ${ratio(a.inWorker.p50, a.scan.p50)})   ` +
-      `${f(b.call.p50)}/${f(b.call.p95)}ms   ${f(r.search.p50)}/${f(r.search.p95)}ms   ${f(r.similar.p50)}/${f(r.similar.p95)}ms   ${f(r.track.p50)}/${f(r.track.p95)}ms   ` +
-      `${(r.binaryBytes / 2 ** 20).toFixed(0).padStart(6)}   ${f(r.memory.peakMB)} (${ratio(r.memory.peakMB * 2 ** 20, r.binaryBytes)})`,
+      `${f(b.call.p50)}/${f(b.call.p95)}ms   ${f(r.search.p50)}/${f(r.search.p95)}ms   ${f(r.similar.p50)}/${f(r.similar.p95)}ms   ${f(r.track.p50)}/${f(r.track.p95)}ms`,
   );
 }
 const out = join(root, 'bench/results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

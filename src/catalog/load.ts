@@ -4,7 +4,7 @@ import { createSectionReader, decodeColumns, encodeColumns, isLexicalSection } f
 import { columnsFromItems } from './columns';
 import { decodeSequenceModel, loadSequenceModel } from './load-sequence-model';
 import { createNdjsonRecords, createPieceRecords, encodeRecords, recordsFromItems, type RecordPieces } from './records';
-import { bufferPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
+import { bufferPartBytes, fileSinkPartBytes, rowsPartBytes, type PartBytes } from './part-bytes';
 import { applyPartDelta } from './part-delta';
 import { sha256Hex } from './sha256';
 import { decodeProjection } from './projection';
@@ -28,12 +28,22 @@ export interface CatalogCache {
 
 /** Parts kept as whole files, written and read in steps so neither side holds a second copy. */
 export interface CatalogFiles {
-  write(name: string, size: number, read: (begin: number, end: number) => Uint8Array): Promise<void>;
+  /** Opens `name` to be written from its start; readers see the previous file (or none) until `close()`. */
+  create(name: string): Promise<FileSink>;
   /** Bytes `[begin, end)` (the whole file by default). @throws when the file is missing or not `size` bytes long */
   read(name: string, size: number, write: (at: number, bytes: Uint8Array) => void, begin?: number, end?: number): Promise<void>;
   delete(names: readonly string[]): Promise<void>;
   /** Removes every file (forget()). */
   clear(): Promise<void>;
+}
+
+/** One file being written, in order. */
+export interface FileSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the file visible under its name. */
+  close(): Promise<void>;
+  /** Drops what was written; never rejects. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -142,13 +152,13 @@ interface CacheMeta {
   files?: Record<string, string>;
 }
 
-/** Parts worth a file of their own: the large ones every start reads whole (records are read piece by piece). */
+/** Parts worth a file of their own: the large ones every start reads whole. (Downloaded records stream into a file of their own.) */
 const FILE_PARTS = new Set(['columns', 'embeddings']);
 
 /** A part's bytes: its own buffer, or (embeddings) written into the rows the kernel scans. */
 type PartSource = ArrayBuffer | PartBytes;
 /** The parts as held once loaded; `rows` are the embeddings part decoded in place, when it was streamed into them. */
-type PartBuffers = { columns: ArrayBuffer; records?: ArrayBuffer; embeddings?: PartSource; rows?: Int8Rows; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
+type PartBuffers = { columns: ArrayBuffer; records?: ArrayBuffer; recordsFile?: string; embeddings?: PartSource; rows?: Int8Rows; projection?: ArrayBuffer; sequence?: ArrayBuffer; sequenceTable?: ArrayBuffer };
 
 const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
 const MIN_PIECE_BYTES = 64 * 1024;
@@ -366,8 +376,13 @@ async function fetchAndValidate(
         }
       };
       // Every part at once, no round trip waiting on another; the sequence model's files too, unless they wait.
-      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted, patchInto);
-      const decoded = fetched.then((buffers) => decodeParts(manifest, buffers, url, options.allocateRows));
+      const files = options.cache?.files ?? null;
+      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted, patchInto, files);
+      const decoded = fetched.then((buffers) => {
+        const r = manifest.parts.records;
+        const pieces = buffers.recordsFile ? recordPieces(r, fileSource(files, buffers.recordsFile, r.bytes), url, recordPieceBytes(r, DEFAULT_PIECE_BYTES), r.bytes, doFetch) : undefined;
+        return decodeParts(manifest, buffers, url, options.allocateRows, pieces);
+      });
       // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
       void decoded.catch(() => {});
       const loadSequence = (ref: SequenceModelRef) =>
@@ -561,6 +576,7 @@ async function fetchParts(
   progress: ((p: LoadProgress) => void) | undefined,
   reuse: (name: string, sha256: string, into: PartBytes) => Promise<boolean>,
   patch: (name: string, into: PartBytes) => Promise<boolean>,
+  files: CatalogFiles | null,
 ): Promise<PartBuffers> {
   const one = async (name: string, part: CatalogPart, into: PartBytes) => {
     if (await reuse(name, part.sha256, into)) return;
@@ -570,14 +586,39 @@ async function fetchParts(
   };
   const { columns, records, embeddings, projection } = manifest.parts;
   const columnBytes = bufferPartBytes(columns.bytes);
-  const recordBytes = bufferPartBytes(records.bytes);
+  // Allocated only when the records cannot go straight into their file.
+  let recordBytes: ReturnType<typeof bufferPartBytes> | undefined;
+  let recordsFile: string | undefined;
+  const oneRecords = async () => {
+    const name = fileName(manifest.version, 'records');
+    const held = () => (recordBytes = bufferPartBytes(records.bytes));
+    if (await reuse('records', records.sha256, held())) return;
+    if (await patch('records', recordBytes!)) return;
+    recordBytes = undefined;
+    const url = new URL(records.url, manifestUrl).href;
+    const response = await get(doFetch, url);
+    const sink = files && records.chunkSha256.length === Math.ceil(records.bytes / records.chunkBytes) ? await files.create(name).catch(() => null) : null;
+    if (!sink) return void (await fetchPart(response, url, 'records', records, held(), progress));
+    // Display records are read a few at a time, for shown results: they go to the file as they arrive (each
+    // chunk checked first), and are read back from it by piece, never held whole in the worker.
+    try {
+      const into = fileSinkPartBytes(records, (bytes) => sink.write(bytes));
+      await fetchPart(response, url, 'records', records, into, progress);
+      await into.finish();
+      await sink.close();
+      recordsFile = name;
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  };
   const projectionBytes = projection ? bufferPartBytes(projection.bytes) : null;
   // The rows first, before any download writes: the embeddings stream straight into them.
   const rows = embeddings ? allocateRows(manifest.itemCount, embeddings.dim, allocate) : null;
   const embeddingBytes = embeddings && rows ? rowsPartBytes(embeddings, rows, manifest.itemCount, manifestUrl) : null;
   const all = [
     one('columns', columns, columnBytes),
-    one('records', records, recordBytes),
+    oneRecords(),
     embeddings && embeddingBytes ? one('embeddings', embeddings, embeddingBytes) : null,
     projection && projectionBytes ? one('projection', projection, projectionBytes) : null,
   ];
@@ -585,7 +626,9 @@ async function fetchParts(
   const settled = await Promise.allSettled(all);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const out: PartBuffers = { columns: columnBytes.buffer, records: recordBytes.buffer };
+  const out: PartBuffers = { columns: columnBytes.buffer };
+  if (recordBytes) out.records = recordBytes.buffer;
+  if (recordsFile) out.recordsFile = recordsFile;
   if (embeddingBytes && rows) (out.embeddings = embeddingBytes), (out.rows = rows);
   if (projectionBytes) out.projection = projectionBytes.buffer;
   return out;
@@ -732,6 +775,44 @@ function allocateRows(count: number, dim: number, allocate: Int8RowsAllocator | 
   return allocate ? allocate(count, dim) : { dim, scales: new Float32Array(count), values: new Int8Array(count * dim) };
 }
 
+/** Bytes asked for per read of a part's body. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * A body's bytes, read into one buffer used again for every read where the body is a byte stream: a gigabyte
+ * arriving in fresh chunks would be garbage faster than the collector frees it. Each chunk is valid until the next
+ * is asked for. Bodies that are not byte streams are read chunk by chunk.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    byob = undefined;
+  }
+  if (!byob) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  let buffer = new ArrayBuffer(READ_BYTES);
+  for (;;) {
+    const { done, value } = await byob.read(new Uint8Array(buffer));
+    if (done || !value) return;
+    yield value;
+    buffer = value.buffer as ArrayBuffer;
+  }
+}
+
+/**
+ * Bytes of one download's chunks being hashed at once (WebCrypto holds a copy of each): four 4 MiB chunks, or a
+ * few hundred small ones, whose hashes would otherwise wait on one another's round trips.
+ */
+const HASH_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+
 /**
  * Streams one part into a buffer of the manifest's size, hashing each chunk as soon as it is complete: a part
  * that is longer, shorter or different from what the manifest says is refused, named, before anything is kept.
@@ -752,7 +833,6 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
       }),
     );
   progress?.({ phase: 'catalog-download', loaded: 0, total: part.bytes, part: name });
-  const reader = response.body?.getReader();
   const take = (value: Uint8Array) => {
     if (loaded + value.byteLength > part.bytes) throw invalid(`is longer than the manifest's ${part.bytes} bytes`, 'bytes', { bytes: part.bytes });
     into.write(loaded, value);
@@ -760,11 +840,15 @@ async function fetchPart(response: Response, url: string, name: string, part: Ca
     while (hashed < part.chunkSha256.length && (hashed + 1) * part.chunkBytes <= loaded) check(hashed, (hashed + 1) * part.chunkBytes), hashed++;
     progress?.({ phase: 'catalog-download', loaded, total: part.bytes, part: name });
   };
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+  let oldest = 0;
+  const hashesInFlight = Math.max(1, Math.floor(HASH_BYTES_IN_FLIGHT / part.chunkBytes));
+  if (response.body) {
+    for await (const value of chunksOf(response.body)) {
       take(value);
+      // WebCrypto copies each chunk it is handed: a download faster than hashing would pile up a copy of the
+      // whole part.
+      while (checks.length - oldest > hashesInFlight) await checks[oldest++]!.catch(() => {});
+      await into.drained?.();
     }
   } else take(new Uint8Array(await response.arrayBuffer()));
   if (loaded < part.bytes) throw invalid(`is truncated: ${loaded} of the manifest's ${part.bytes} bytes arrived`, 'bytes', { bytes: loaded });
@@ -811,6 +895,14 @@ async function writeCache(
           // one downloads the fixed files. Nothing to retry in smaller pieces.
           const broken = await sequenceIn().then(() => null, (cause: unknown) => cause as Error);
           if (broken) return { state: 'failed', ok: false, pieceBytes, attempts, pieces: 0, error: broken.message ?? String(broken), code: broken instanceof PocketRecError ? broken.code : 'catalog-invalid' };
+        }
+        if (name === 'records' && parts.recordsFile) {
+          // Written to its file while it downloaded.
+          files[name] = parts.recordsFile;
+          pieces[name] = 0;
+          bytes[name] = meta.manifest.parts.records.bytes;
+          partPieceBytes[name] = recordPieceBytes(meta.manifest.parts.records, DEFAULT_PIECE_BYTES);
+          continue;
         }
         const buffer = parts[name];
         if (!buffer) continue;
@@ -889,16 +981,29 @@ const WRITE_ORDER = ['columns', 'records', 'embeddings', 'projection', 'sequence
 
 /** A part as a file; false (and the part goes into pieces instead) when the file system refuses it. */
 async function writeFile(files: CatalogFiles, name: string, source: PartSource): Promise<boolean> {
+  let sink: FileSink | undefined;
   try {
-    const read = source instanceof ArrayBuffer ? (b: number, e: number) => new Uint8Array(source, b, e - b) : (b: number, e: number) => source.read(b, e).slice();
-    await files.write(name, source.byteLength, read);
+    sink = await files.create(name);
+    // Kernel memory goes through one staging buffer, used again for every step: the memory may grow (and move)
+    // while a write is in flight, and a fresh copy per step would leave the whole part behind as garbage.
+    const staging = source instanceof ArrayBuffer ? null : new Uint8Array(Math.min(FILE_STEP_BYTES, source.byteLength));
+    for (let at = 0; at < source.byteLength; at += FILE_STEP_BYTES) {
+      const end = Math.min(source.byteLength, at + FILE_STEP_BYTES);
+      if (source instanceof ArrayBuffer) await sink.write(new Uint8Array(source, at, end - at));
+      else (staging!.set(source.read(at, end)), await sink.write(staging!.subarray(0, end - at)));
+    }
+    await sink.close();
     return true;
   } catch (error) {
+    await sink?.abort();
     console.warn(`catalog: could not write ${name} to the file cache; keeping it in IndexedDB instead.`, error);
     await files.delete([name]).catch(() => {});
     return false;
   }
 }
+
+/** Bytes per file write: few calls into the file system, and a small copy of kernel memory at a time. */
+const FILE_STEP_BYTES = 8 * 1024 * 1024;
 
 /** Records pieces: whole chunks of the manifest (so each can be checked when read back), about 256 KiB. */
 function recordPieceBytes(part: CatalogPart, pieceBytes: number): number {
@@ -1007,12 +1112,50 @@ function searchIndexStart(part: CatalogPart, size: number): number {
   return othersEnd <= start ? start : size;
 }
 
-/**
- * The cached records, piece by piece. A piece that is missing, the wrong size or (where the manifest has its
- * chunks' hashes) damaged is fetched again from the site with a range request, checked and cached again.
- */
+/** Where cached record pieces are read from (undefined when missing) and put back once fetched again. */
+interface PieceSource {
+  read(k: number, begin: number, end: number): Promise<Uint8Array | undefined>;
+  repair(k: number, bytes: Uint8Array): Promise<void>;
+}
+
+/** The cached records as IndexedDB pieces, or as one file (`meta.files.records`) read a piece at a time. */
 function cachedRecordPieces(cache: CatalogCache, meta: CacheMeta, manifestUrl: string, pieceBytes: number, totalBytes: number, doFetch: typeof fetch): RecordPieces {
-  const part = meta.manifest.parts.records;
+  const file = meta.files?.records;
+  if (file) return recordPieces(meta.manifest.parts.records, fileSource(cache.files ?? null, file, totalBytes), manifestUrl, pieceBytes, totalBytes, doFetch);
+  const key = (k: number) => pieceKey(prefixOf(meta, 'records'), k);
+  const source: PieceSource = {
+    read: async (k) => {
+      const cached = await cache.get(key(k)).catch(() => undefined);
+      return cached instanceof ArrayBuffer ? new Uint8Array(cached) : undefined;
+    },
+    repair: (k, bytes) => cache.put(key(k), bytes.slice().buffer).catch(() => {}),
+  };
+  return recordPieces(meta.manifest.parts.records, source, manifestUrl, pieceBytes, totalBytes, doFetch);
+}
+
+/** Pieces of a part kept as a file; a file that is gone (forget()) or damaged reads as missing. */
+function fileSource(files: CatalogFiles | null, name: string, size: number): PieceSource {
+  return {
+    async read(_k, begin, end) {
+      if (!files) return undefined;
+      const out = new Uint8Array(end - begin);
+      try {
+        await files.read(name, size, (at, bytes) => out.set(bytes, at - begin), begin, end);
+        return out;
+      } catch {
+        return undefined;
+      }
+    },
+    // The file is not patched in place: a damaged piece is fetched again on each read.
+    repair: async () => {},
+  };
+}
+
+/**
+ * The records, piece by piece. A piece that is missing, the wrong size or (where the manifest has its chunks'
+ * hashes) damaged is fetched again from the site with a range request, checked and cached again.
+ */
+function recordPieces(part: CatalogPart, source: PieceSource, manifestUrl: string, pieceBytes: number, totalBytes: number, doFetch: typeof fetch): RecordPieces {
   const checkable = part.chunkSha256.length > 0 && pieceBytes % part.chunkBytes === 0;
   const partUrl = part.url ? new URL(part.url, manifestUrl).href : null;
   const intact = async (bytes: Uint8Array, k: number): Promise<boolean> => {
@@ -1029,8 +1172,8 @@ function cachedRecordPieces(cache: CatalogCache, meta: CacheMeta, manifestUrl: s
     async read(k) {
       const begin = k * pieceBytes;
       const end = Math.min(totalBytes, begin + pieceBytes);
-      const cached = await cache.get(pieceKey(prefixOf(meta, 'records'), k)).catch(() => undefined);
-      if (cached instanceof ArrayBuffer && cached.byteLength === end - begin && (await intact(new Uint8Array(cached), k))) return new Uint8Array(cached);
+      const cached = await source.read(k, begin, end);
+      if (cached && cached.byteLength === end - begin && (await intact(cached, k))) return cached;
       const invalid = (problem: string) =>
         new PocketRecError('catalog-invalid', `catalog: piece ${k} of the cached records of ${manifestUrl} ${problem}. Reload the page; \`forget()\` clears the cache.`, {
           details: { source: manifestUrl, part: 'records', piece: k },
@@ -1039,7 +1182,7 @@ function cachedRecordPieces(cache: CatalogCache, meta: CacheMeta, manifestUrl: s
       console.warn(`catalog: piece ${k} of the cached records of ${manifestUrl} is missing or damaged; fetching it again.`);
       const bytes = await fetchRange(doFetch, partUrl, begin, end);
       if (bytes.byteLength !== end - begin || !(await intact(bytes, k))) throw invalid(`is damaged, and ${partUrl} no longer serves the bytes the manifest names`);
-      await cache.put(pieceKey(prefixOf(meta, 'records'), k), bytes.slice().buffer).catch(() => {});
+      await source.repair(k, bytes);
       return bytes;
     },
   };

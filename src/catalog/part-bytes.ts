@@ -16,6 +16,8 @@ export interface PartBytes {
    * else allocates rows (a WebAssembly memory that grows leaves older views empty).
    */
   read(begin: number, end: number): Uint8Array;
+  /** Settles when the part can take more bytes without holding more than a few batches (a file being written). */
+  drained?(): Promise<void>;
 }
 
 /** A part held in one buffer of its own (columns, records). */
@@ -97,5 +99,80 @@ export function rowsPartBytes(part: Pick<CatalogPart, 'bytes' | 'sections'>, row
       }
       return out;
     },
+  };
+}
+
+/** Bytes handed to the file system at once: few calls, and only a batch or two held. */
+const FILE_BATCH_BYTES = 4 * 1024 * 1024;
+/** Batches waiting for the file before the download waits for it. */
+const BATCHES_QUEUED = 2;
+
+/**
+ * A part streamed into a file as it downloads (the records, which only shown results read), never held whole:
+ * bytes gather in batches of whole chunks, and a batch is let go once the file has it and each of its chunks was
+ * read back once (fetchPart hashes every chunk exactly once, right after the write that completed it). Writes must
+ * come in order, and wait on `drained()` so that a slow disk holds the download back instead of piling up batches;
+ * written batches are used again, so a long part leaves no trail of garbage. `finish()` settles once the file has
+ * every byte.
+ */
+export function fileSinkPartBytes(part: Pick<CatalogPart, 'bytes' | 'chunkBytes'>, write: (bytes: Uint8Array) => Promise<void>): PartBytes & { finish(): Promise<void> } {
+  const batch = Math.max(1, Math.floor(FILE_BATCH_BYTES / part.chunkBytes)) * part.chunkBytes;
+  const batches = new Map<number, { bytes: Uint8Array; filled: number; unread: number; written: boolean }>();
+  const spare: Uint8Array[] = [];
+  const queued: Array<Promise<void>> = [];
+  let written = Promise.resolve();
+  let next = 0;
+  // Back to the spare list once written and read: the file system copied it, and the hashes have it.
+  const release = (b: number) => {
+    const entry = batches.get(b)!;
+    if (!entry.written || entry.unread > 0) return;
+    batches.delete(b);
+    if (entry.bytes.byteLength === batch) spare.push(entry.bytes);
+  };
+  const batchAt = (b: number) => {
+    let entry = batches.get(b);
+    if (!entry) {
+      const length = Math.min(batch, part.bytes - b * batch);
+      const bytes = length === batch && spare.length > 0 ? spare.pop()! : new Uint8Array(length);
+      batches.set(b, (entry = { bytes, filled: 0, unread: Math.ceil(length / part.chunkBytes), written: false }));
+    }
+    return entry;
+  };
+  return {
+    byteLength: part.bytes,
+    write(at, chunk) {
+      if (at !== next) throw new RangeError(`catalog: a streamed part is written in order (offset ${at}, expected ${next})`);
+      next += chunk.byteLength;
+      for (let off = 0; off < chunk.byteLength; ) {
+        const b = Math.floor((at + off) / batch);
+        const entry = batchAt(b);
+        const from = at + off - b * batch;
+        const n = Math.min(chunk.byteLength - off, entry.bytes.byteLength - from);
+        entry.bytes.set(chunk.subarray(off, off + n), from);
+        entry.filled += n;
+        off += n;
+        if (entry.filled === entry.bytes.byteLength) {
+          const full = entry.bytes;
+          written = written.then(() => write(full)).then(() => void ((entry.written = true), release(b)));
+          queued.push(written);
+          // Reported by finish(); observed here so that a failure is not also an unhandled rejection.
+          written.catch(() => {});
+        }
+      }
+    },
+    read(begin, end) {
+      const b = Math.floor(begin / batch);
+      const entry = batches.get(b);
+      if (!entry || entry.unread === 0 || end > (b + 1) * batch || end - b * batch > entry.filled) throw new RangeError(`catalog: bytes ${begin}–${end} of a streamed part are not held`);
+      // A view: WebCrypto copies it at the call, before the batch can be used again.
+      const view = entry.bytes.subarray(begin - b * batch, end - b * batch);
+      entry.unread--;
+      release(b);
+      return view;
+    },
+    async drained() {
+      while (queued.length > BATCHES_QUEUED) await queued.shift()!.catch(() => {});
+    },
+    finish: () => written,
   };
 }

@@ -1,6 +1,6 @@
 import type { CatalogFiles } from '../catalog';
 
-/** Bytes per read or write step: large enough for the disk, small enough that the copy buffer stays small. */
+/** Bytes per read step: large enough for the disk, small enough that the copy buffer stays small. */
 const STEP_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -15,16 +15,15 @@ export function createOpfsFiles(folderName: string): CatalogFiles | null {
   let folder: Promise<FileSystemDirectoryHandle> | undefined;
   const dir = () => (folder ??= storage.getDirectory().then((root) => root.getDirectoryHandle(folderName, { create: true })));
   return {
-    async write(name, size, read) {
+    async create(name) {
       const handle = await (await dir()).getFileHandle(name, { create: true });
+      // A writable stream writes aside and replaces the file at close(): readers never see half a file.
       const out = await handle.createWritable();
-      try {
-        for (let at = 0; at < size; at += STEP_BYTES) await out.write(read(at, Math.min(size, at + STEP_BYTES)) as Uint8Array<ArrayBuffer>);
-        await out.close();
-      } catch (error) {
-        await out.abort().catch(() => {});
-        throw error;
-      }
+      return {
+        write: (bytes) => out.write(bytes as Uint8Array<ArrayBuffer>),
+        close: () => out.close(),
+        abort: () => out.abort().catch(() => {}),
+      };
     },
     async read(name, size, write, begin = 0, end = size) {
       const handle = await (await dir()).getFileHandle(name);

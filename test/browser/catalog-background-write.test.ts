@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender, type Recommender } from '../../src';
-import { openStore } from '../../src/store';
+import { catalogFolderName, openStore } from '../../src/store';
 import { siteFolder } from '../helpers/site-client';
 import { recordSpawnedWorkers } from '../helpers/spawned-workers';
 
@@ -73,9 +73,19 @@ describe('the catalogue cache is written behind ready', () => {
       const dbName = `bg-cut-${Date.now()}`;
       const first = await startOn(site, dbName);
       expect((await first.status()).catalog.cacheWrite).toMatchObject({ state: 'pending' });
-      // The parts' pieces are written while the graph is held; the entry naming them comes after it, never here.
+      // The parts' files are written while the graph is held (the embeddings, after the columns and the records);
+      // the entry naming them comes after it, never here.
       const peek = openStore(dbName, { maxEvents: 10, maxAgeDays: 1 });
-      await expect.poll(() => peek.getCached(`catalog-part:${version}:records:0`), { timeout: 30_000 }).toBeInstanceOf(ArrayBuffer);
+      const embeddingsBytes = (JSON.parse(new TextDecoder().decode(files['catalog.json'])) as { parts: { embeddings: { bytes: number } } }).parts.embeddings.bytes;
+      const fileSize = async (file: string) => {
+        try {
+          const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(dbName));
+          return (await (await folder.getFileHandle(file)).getFile()).size;
+        } catch {
+          return -1;
+        }
+      };
+      await expect.poll(() => fileSize(`${version}-embeddings.bin`), { timeout: 30_000 }).toBe(embeddingsBytes);
       expect(await peek.getCached(`catalog:${site.url('catalog.json')}`)).toBeUndefined();
       peek.close();
       spawned[0]!.terminate();

@@ -53,17 +53,17 @@ describe('format 2 in the IndexedDB cache', () => {
 
   it('reads no record at a warm start, then only the pieces a call needs, and fetches a damaged piece again', async () => {
     const store = openStore(`v2-${Date.now()}-records`, { maxEvents: 10, maxAgeDays: 1 });
+    // Without a file system every part is kept in IndexedDB pieces.
+    const pieces: CatalogCache = { ...store.catalogCache, files: null };
     const items = shop(200);
     const a = await v2Files(items, 'va', 4, 512);
     const s = site(a.files);
-    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch, cachePieceBytes: 2048 });
+    await loadCatalog('catalog.json', { baseUrl: base, cache: pieces, fetch: s.fetch, cachePieceBytes: 2048 });
     const read: string[] = [];
-    const spied: CatalogCache = { ...store.catalogCache, get: (key) => (read.push(key), store.catalogCache.get(key)) };
+    const spied: CatalogCache = { ...pieces, get: (key) => (read.push(key), pieces.get(key)) };
     s.requests.length = 0;
     const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: spied, fetch: s.fetch });
     expect(read.filter((k) => k.includes(':records:'))).toEqual([]);
-    // The binary parts come from files, not from IndexedDB pieces.
-    expect(read.filter((k) => k.startsWith('catalog-part:'))).toEqual([]);
     expect(() => warm.catalog.records.get(150)).toThrow(/not loaded/);
     await warm.catalog.records.load([150, 151]);
     expect(warm.catalog.records.get(150)).toEqual(items[150]);
@@ -78,12 +78,42 @@ describe('format 2 in the IndexedDB cache', () => {
     const damaged = new Uint8Array((await store.catalogCache.get(key)) as ArrayBuffer).slice();
     damaged[10] = damaged[10]! ^ 0x20;
     await store.catalogCache.put(key, damaged.buffer);
-    const again = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const again = await loadCatalog('catalog.json', { baseUrl: base, cache: pieces, fetch: s.fetch });
     await again.catalog.records.load([150]);
     expect(again.catalog.records.get(150)).toEqual(items[150]);
     expect(s.ranges).toEqual([expect.stringMatching(/^bytes=\d+-\d+$/)]);
     // …and is cached again, intact.
     expect(Array.from(new Uint8Array((await store.catalogCache.get(key)) as ArrayBuffer))).not.toEqual(Array.from(damaged));
+    store.close();
+  });
+
+  it('streams downloaded records into their file and reads them back from it, holding none, and fetches a damaged piece again', async () => {
+    const name = `v2-${Date.now()}-streamed`;
+    const store = openStore(name, { maxEvents: 10, maxAgeDays: 1 });
+    const items = shop(300);
+    // Chunks smaller than the stream's batches and than a record piece, so that pieces span several of them.
+    const a = await v2Files(items, 'va', 4, 512);
+    const s = site(a.files);
+    const cold = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    // The cold start holds no record: each is read from the file the download went to, when asked for.
+    expect(() => cold.catalog.records.get(250)).toThrow(/not loaded/);
+    await cold.catalog.records.load([0, 250, 299]);
+    expect([0, 250, 299].map((i) => cold.catalog.records.get(i))).toEqual([items[0], items[250], items[299]]);
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name));
+    const file = await folder.getFileHandle('va-records.bin');
+    expect(Array.from(new Uint8Array(await (await file.getFile()).arrayBuffer()))).toEqual(Array.from(a.files[`${base}${a.manifest.parts.records.url}`]!));
+    expect(s.ranges).toEqual([]);
+
+    // A damaged byte in the file: the chunk hashes catch it, and that piece comes from the site instead.
+    const at = new TextDecoder().decode(a.files[`${base}${a.manifest.parts.records.url}`]!).indexOf('"Item 150 ');
+    const writable = await file.createWritable({ keepExistingData: true });
+    await writable.write({ type: 'write', position: at + 2, data: new TextEncoder().encode('J') });
+    await writable.close();
+    const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    expect(warm.fromCache).toBe(true);
+    await warm.catalog.records.load([150]);
+    expect(warm.catalog.records.get(150)).toEqual(items[150]);
+    expect(s.ranges).toEqual([expect.stringMatching(/^bytes=\d+-\d+$/)]);
     store.close();
   });
 
@@ -96,8 +126,9 @@ describe('format 2 in the IndexedDB cache', () => {
     const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name));
     const names: string[] = [];
     for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
-    expect(names.sort()).toEqual(['va-columns.bin', 'va-embeddings.bin']);
+    expect(names.sort()).toEqual(['va-columns.bin', 'va-embeddings.bin', 'va-records.bin']);
     expect((await (await folder.getFileHandle('va-embeddings.bin')).getFile()).size).toBe(a.manifest.parts.embeddings!.bytes);
+    expect((await (await folder.getFileHandle('va-records.bin')).getFile()).size).toBe(a.manifest.parts.records.bytes);
     const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
     expect(warm.fromCache).toBe(true);
     expect(Array.from(warm.catalog.embeddings!.rows.values)).toEqual(Array.from(a.rows.values));
@@ -114,7 +145,7 @@ describe('format 2 in the IndexedDB cache', () => {
     expect(updated.reusedParts).toEqual(['embeddings']);
     names.length = 0;
     for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
-    expect(names.sort()).toEqual(['va-embeddings.bin', 'vb-columns.bin']);
+    expect(names.sort()).toEqual(['va-embeddings.bin', 'vb-columns.bin', 'vb-records.bin']);
     const warmB = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
     expect(warmB.fromCache).toBe(true);
     expect(warmB.catalog.version).toBe(b.manifest.version);
@@ -124,7 +155,7 @@ describe('format 2 in the IndexedDB cache', () => {
     expect((await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch })).reusedParts).toBeUndefined();
     names.length = 0;
     for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
-    expect(names.sort()).toEqual(['vcc-columns.bin', 'vcc-embeddings.bin']);
+    expect(names.sort()).toEqual(['vcc-columns.bin', 'vcc-embeddings.bin', 'vcc-records.bin']);
 
     await store.forget();
     await expect((await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(name))).rejects.toMatchObject({ name: 'NotFoundError' });
@@ -178,17 +209,35 @@ describe('format 2 in the IndexedDB cache', () => {
     store.close();
   });
 
-  it("evicts the previous version's pieces (the records; binary parts are files) once a new version is cached", async () => {
-    const store = openStore(`v2-${Date.now()}-evict`, { maxEvents: 10, maxAgeDays: 1 });
+  it("evicts the previous version's pieces and files once a new version is cached", async () => {
+    const name = `v2-${Date.now()}-evict`;
+    const store = openStore(name, { maxEvents: 10, maxAgeDays: 1 });
+    const pieces: CatalogCache = { ...store.catalogCache, files: null };
     const s = site((await v2Files(shop(20), 'va')).files);
-    await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    await loadCatalog('catalog.json', { baseUrl: base, cache: pieces, fetch: s.fetch });
     expect(await store.getCached('catalog-part:va:records:0')).toBeInstanceOf(ArrayBuffer);
     Object.assign(s.files, (await v2Files(shop(25), 'vb')).files);
-    const next = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
+    const next = await loadCatalog('catalog.json', { baseUrl: base, cache: pieces, fetch: s.fetch });
     expect(next.catalog.columns.count).toBe(25);
     expect(await store.getCached('catalog-part:va:records:0')).toBeUndefined();
     expect(await store.getCached('catalog-part:vb:records:0')).toBeInstanceOf(ArrayBuffer);
+
+    // With a file system, each part is a file of its version, and the previous version's go.
+    const files = openStore(`${name}-files`, { maxEvents: 10, maxAgeDays: 1 });
+    const listed = async () => {
+      const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(catalogFolderName(`${name}-files`));
+      const out: string[] = [];
+      for await (const key of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) out.push(key);
+      return out.sort();
+    };
+    Object.assign(s.files, (await v2Files(shop(20), 'va')).files);
+    await loadCatalog('catalog.json', { baseUrl: base, cache: files.catalogCache, fetch: s.fetch });
+    expect(await listed()).toEqual(['va-columns.bin', 'va-embeddings.bin', 'va-records.bin']);
+    Object.assign(s.files, (await v2Files(shop(25), 'vb')).files);
+    expect((await loadCatalog('catalog.json', { baseUrl: base, cache: files.catalogCache, fetch: s.fetch })).cacheWrite).toMatchObject({ ok: true });
+    expect(await listed()).toEqual(['vb-columns.bin', 'vb-embeddings.bin', 'vb-records.bin']);
     store.close();
+    files.close();
   });
 
   it('retries a failing cache write in smaller pieces and reports a write that never succeeds', async () => {
@@ -201,7 +250,8 @@ describe('format 2 in the IndexedDB cache', () => {
     const a = await v2Files(shop(3000), 'va', 64, 64 * 1024);
     expect(a.manifest.parts.embeddings!.bytes).toBeGreaterThan(150_000);
     const s = site(a.files);
-    const first = await loadCatalog('catalog.json', { baseUrl: base, cache: limited(100_000), fetch: s.fetch, cachePieceBytes: 1024 * 1024 });
+    // Without a file system, so that every part goes into pieces.
+    const first = await loadCatalog('catalog.json', { baseUrl: base, cache: { ...limited(100_000), files: null }, fetch: s.fetch, cachePieceBytes: 1024 * 1024 });
     expect(first.cacheWrite).toMatchObject({ ok: true, attempts: 3, pieceBytes: 64 * 1024, error: expect.stringContaining('DataCloneError') });
     s.requests.length = 0;
     const warm = await loadCatalog('catalog.json', { baseUrl: base, cache: store.catalogCache, fetch: s.fetch });
