@@ -18,10 +18,11 @@
  *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on; an in-process build reads
  *     `neighbor_rows` and `item_windows` directly, and makes the id-keyed tables views, mapped only on export.
  *
- * In process, DuckDB computes `neighbor_rows` its own way (`Statement.duckdb`): ranked with `row_number()` by
- * score, then catalogue position (the tie-break PocketRec applies to the printed form's rows), each row keeping
- * its rank `r`, and co-occurrence is a view summed straight into that ranking, never stored. Both forms give the
- * same catalogue (test/cli/build-duckdb.test.ts runs the printed one through `--signals-from`).
+ * In process, DuckDB computes some tables its own way (`Statement.duckdb`): the log carries the items met next,
+ * from the same sort of each visitor's events (`ahead` is a view of it); co-occurrence is a view summed straight
+ * into the ranking, never stored; and `neighbor_rows` is ranked with `row_number()` by score, then catalogue
+ * position (the tie-break PocketRec applies to the printed form's rows), each row keeping its rank `r`. Both
+ * forms give the same catalogue (test/cli/build-duckdb.test.ts runs the printed one through `--signals-from`).
  *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
@@ -99,20 +100,23 @@ export function aggregateStatements(p: AggregateParams): Statement[] {
   // float32(1/d), the weight the Node engine stores; see the module comment for why float32.
   const forward = leads.map((d) => `SELECT item AS a, next_${d} AS b, ${double(Math.fround(1 / d))} AS w FROM ahead WHERE next_${d} IS NOT NULL AND next_${d} <> item`).join('\n    UNION ALL ');
   const windows = [...new Set(p.trendingWindows)];
-  const rank = (table: string) => `SELECT source, target, score, rank() OVER (PARTITION BY source ORDER BY score DESC) AS r FROM ${table}`;
-  return [
-    {
-      table: 'log',
-      about: 'events of catalogue items with a positive strength, numbered per visitor in time order',
-      sql: `CREATE TABLE log AS
+  const logSql = (extra: string) => `CREATE TABLE log AS
 SELECT user_id, item, ts, ord, CAST(floor(strength * ${WEIGHT_UNITS}) AS BIGINT) AS weight_units, basket,
-  row_number() OVER (PARTITION BY user_id ORDER BY ts, ord) AS step
+  row_number() OVER (PARTITION BY user_id ORDER BY ts, ord) AS step${extra}
 FROM (
   SELECT e.user_id, i.item, e.ts, e.ord, e.type IN ('add_to_cart', 'purchase') AS basket,
     ${strengthSql()} AS strength
   FROM events e JOIN items i ON i.item_id = e.item_id
 ) weighted
-WHERE strength > 0`,
+WHERE strength > 0`;
+  const rank = (table: string) => `SELECT source, target, score, rank() OVER (PARTITION BY source ORDER BY score DESC) AS r FROM ${table}`;
+  return [
+    {
+      table: 'log',
+      about: 'events of catalogue items with a positive strength, numbered per visitor in time order',
+      sql: logSql(''),
+      // With the items met next (what `ahead` is), from the same sort of each visitor's events: one sort, not two.
+      duckdb: logSql(`,\n  ${leads.map((d) => `lead(item, ${d}) OVER (PARTITION BY user_id ORDER BY ts, ord) AS next_${d}`).join(',\n  ')}`),
     },
     {
       table: 'summary',
@@ -150,11 +154,15 @@ ${windows.map((days) => `SELECT ${days} AS days, i.item_id, c.last_${days} AS we
     },
     {
       table: 'ahead',
+      // In process its columns are the log's own (see log): a view of them.
+      view: true,
       about: `each event with the ${p.window} items the visitor met next`,
       sql: `CREATE TABLE ahead AS
 SELECT user_id, item, step,
     ${ahead}
 FROM log`,
+      duckdb: `CREATE TABLE ahead AS
+SELECT user_id, item, step, ${leads.map((d) => `next_${d}`).join(', ')} FROM log`,
     },
     {
       table: 'co_occurrence',
