@@ -16,7 +16,7 @@ import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
-import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
+import { attachSignalTables, computeAggregates, dropIntermediates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
 import { tuneBuild, type BuildTuneOptions } from './tune-build';
 import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
@@ -124,7 +124,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   let lapStart = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
-    log(`phase: ${name} ${((now - lapStart) / 1000).toFixed(1)} s`);
+    // With the peak RSS so far: where a large build's memory goes, phase by phase (DuckDB's native memory too).
+    log(`phase: ${name} ${((now - lapStart) / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     lapStart = now;
   };
   const tmp = `${options.out}.tmp-${process.pid}`;
@@ -225,6 +226,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
           }
         }
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
+        await dropIntermediates(db.conn);
         raw = await readSignalTables(db.conn, ids.length, params);
         lap('signal tables read');
       } finally {

@@ -99,6 +99,15 @@ export async function recomputeNeighbors(conn: DuckDBConnection, params: Aggrega
   await conn.run(inProcessSql(statement, { replace: true }));
 }
 
+/**
+ * Frees what only led to the output tables (the log and the pair tables, views first), so that their memory is
+ * DuckDB's no more while the lists cross into JS. A no-op for tables that came from `--signals-from`.
+ */
+export async function dropIntermediates(conn: DuckDBConnection): Promise<void> {
+  // Dependants first: the views over the log go before it (inProcessSql makes co_occurrence and ahead views).
+  for (const [kind, name] of [['VIEW', 'co_occurrence'], ['VIEW', 'ahead'], ['TABLE', 'transitions'], ['TABLE', 'bought_together'], ['TABLE', 'log']]) await conn.run(`DROP ${kind} IF EXISTS ${name}`);
+}
+
 /** `--signals-out`: the output tables as one Parquet file each. */
 export async function writeSignalTables(conn: DuckDBConnection, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
