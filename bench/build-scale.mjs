@@ -75,9 +75,10 @@ function du(path) {
 function build(engine, input) {
   const out = join(dir, `out-${engine}`);
   const temp = join(dir, `spill-${engine}`);
-  rmSync(out, { recursive: true, force: true });
-  rmSync(temp, { recursive: true, force: true });
-  const argv = [CLI, 'build', '--items', input.itemsFile, '--interactions', engine === 'node' ? input.csvFile : input.logFile, '--out', out, '--encoder', 'lexical', '--sequence', 'off', '--tune-minutes', tuneMinutes, '--engine', engine];
+  // A cache of its own, emptied first: every run embeds every item, and no other build prunes its rows meanwhile.
+  const cache = join(dir, `embed-cache-${engine}`);
+  for (const d of [out, temp, cache]) rmSync(d, { recursive: true, force: true });
+  const argv = [CLI, 'build', '--items', input.itemsFile, '--interactions', engine === 'node' ? input.csvFile : input.logFile, '--out', out, '--encoder', 'lexical', '--sequence', 'off', '--tune-minutes', tuneMinutes, '--embed-cache', cache, '--engine', engine];
   if (engine === 'duckdb') argv.push('--memory-limit', memoryLimit, '--temp-dir', temp);
   const started = performance.now();
   return new Promise((ok, fail) => {
