@@ -5,10 +5,13 @@
 // Usage: node bench/build-scale.mjs [--events 10000000] [--items 1000000] [--engines duckdb,node] [--dir /tmp/x]
 //        [--memory-limit 3GB] [--tune-minutes 0] [--keep]
 // Numbers, never a failure on timing: the targets of issue 15 are printed beside the measurements.
-// Last measured (2-core machine shared with other jobs, duckdb, lexical, `--memory-limit 3GB`):
-//   10 M events / 1 M items: 188.1 s wall, 190.6 CPU s, 4663 MB peak RSS, 2887 MB spilled
-//     (1210.6 s before the build read its integer tables column-wise, under a heavier load);
-//   1 M events / 100 k items: 18.3 to 23.5 s wall, 1071 to 1115 MB peak RSS (31.1 s, 1283 MB before).
+// Last measured (2-core machine shared with three other jobs, load average 6 to 8; duckdb, lexical,
+// `--memory-limit 3GB`, tuning off), against the previous build (0c0ff77, the same flags) run right after it:
+//   10 M events / 1 M items: 347.9 → 275.6 s wall, 194.8 → 182.1 CPU s, 4710 → 4530 MB peak RSS, 2753 MB spilled,
+//     the same catalogue bytes (188.1 s wall, 190.6 CPU s when the machine was less loaded, before tuning existed);
+//     With `--memory-limit 2GB`: 366.4 s wall (load 7 to 9), 209.7 CPU s, 4123 MB peak RSS, reached while the
+//     columns are written after DuckDB has closed, 3273 MB spilled, the same bytes;
+//   1 M events / 100 k items: 50.6 → 31.0 s wall, 23.6 → 20.1 CPU s, 1043 → 858 MB peak RSS, the same bytes.
 // README, "The log at warehouse scale", has the phases.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -96,7 +99,7 @@ function build(engine, input) {
       clearInterval(poll);
       if (code !== 0) return fail(new Error(`${engine} build failed (${code}):\n${stderr.slice(-4000)}`));
       const seconds = (performance.now() - started) / 1000;
-      const rss = Number(/peak RSS (\d+) MB/.exec(stderr)?.[1] ?? NaN);
+      const rss = Number(/done in .*peak RSS (\d+) MB/.exec(stderr)?.[1] ?? NaN);
       const cpu = Number(/cpu ([\d.]+) s/.exec(stderr)?.[1] ?? NaN);
       const report = JSON.parse(stdout);
       ok({ engine, seconds, cpu, rssMB: rss, tempMB: peakTemp / 2 ** 20, eventsPerSecond: events / seconds, version: report.version, out });
