@@ -214,8 +214,8 @@ GROUP BY v.source, v.target, b.n`,
 SELECT CAST(0 AS INTEGER) AS kind, source, target, score FROM (${rank('co_occurrence')}) x WHERE r <= ${p.maxNeighbors}
 UNION ALL SELECT CAST(1 AS INTEGER) AS kind, source, target, score FROM (${rank('transitions')}) x WHERE r <= ${p.maxNeighbors}
 UNION ALL SELECT CAST(2 AS INTEGER) AS kind, source, target, score FROM (${rank('bought_together')}) x WHERE r <= ${p.maxNeighbors}`,
-      // At most maxNeighbors per source, each row with its place in the list: the build puts every row where it belongs as it
-      // streams in, so nothing is sorted again on the way out (at 10⁶ items that is 10⁸ rows).
+      // At most maxNeighbors per source, each row with its place in the list: the build puts every row where it
+      // belongs as it streams in, so nothing is sorted again on the way out (at 10⁶ items that is 10⁸ rows).
       duckdb: `CREATE TABLE neighbor_rows AS
 ${KIND_TABLES.map((table, kind) => `SELECT CAST(${kind} AS INTEGER) AS kind, source, target, score, CAST(row_number() OVER (PARTITION BY source ORDER BY score DESC, target) AS INTEGER) AS r FROM ${table} QUALIFY r <= ${p.maxNeighbors}`).join('\nUNION ALL ')}`,
     },
