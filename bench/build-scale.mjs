@@ -11,6 +11,10 @@
 //     the same catalogue bytes (188.1 s wall, 190.6 CPU s when the machine was less loaded, before tuning existed);
 //     With `--memory-limit 2GB`: 366.4 s wall (load 7 to 9), 209.7 CPU s, 4123 MB peak RSS, reached while the
 //     columns are written after DuckDB has closed, 3273 MB spilled, the same bytes;
+//   100 M events / 1 M items, `--memory-limit 2GB` (load 6 to 10): completes in 1338.5 s wall, 1028.8 CPU s,
+//     4957 MB peak RSS (4038 MB until DuckDB closed; the rest while the columns are encoded), 45.8 GB spilled;
+//     SQL 1257 s beside the JavaScript side, of it log 217 s, co-occurrence summed into the ranking 785 s (the
+//     previous build stopped at 33 min with 15.1 GB RSS while reading the neighbour rows back);
 //   1 M events / 100 k items: 50.6 → 31.0 s wall, 23.6 → 20.1 CPU s, 1043 → 858 MB peak RSS, the same bytes.
 // README, "The log at warehouse scale", has the phases.
 import { spawn } from 'node:child_process';
