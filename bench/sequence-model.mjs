@@ -32,7 +32,7 @@ const started = performance.now();
 const build = spawnSync(process.execPath, [join(root, 'packages/cli/dist/pocketrec.js'), 'build', '--items', join(dir, 'items.ndjson'), '--interactions', join(dir, 'log.csv'), '--out', join(dir, 'site'), '--encoder', 'lexical', '--sequence-epochs', '3'], { encoding: 'utf8' });
 if (build.status !== 0) throw new Error(build.stderr);
 const epochs = [...build.stderr.matchAll(/epoch \d+\/3 .*?([\d.]+) s\/epoch/g)].map((m) => Number(m[1]));
-const rss = build.stderr.match(/peak RSS (\d+) MB/)?.[1];
+const rss = build.stderr.match(/done in .*peak RSS (\d+) MB/)?.[1];
 const manifest = JSON.parse(readFileSync(join(dir, 'site/catalog.json'), 'utf8'));
 
 // The model's TypeScript (sequence, kernel, table decoder) bundled for Node once, as bench/kernel.mjs does.

@@ -2,8 +2,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
-import { computeAggregates, loadItems, openEngine, signalsFromSequences } from '../../src/cli/build/sql/duckdb-engine';
-import { aggregateScript } from '../../src/cli/build/sql/aggregates';
+import { computeAggregates, loadItems, openEngine, signalsFromSequences, writeSignalTables } from '../../src/cli/build/sql/duckdb-engine';
+import { aggregateScript, aggregateStatements } from '../../src/cli/build/sql/aggregates';
+import { createEvents } from '../../src/cli/build/sql/log-input';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 import { scratchDirs } from '../helpers/scratch-dirs';
@@ -108,6 +109,29 @@ describe('the DuckDB engine', () => {
     }
     await buildCatalog({ ...common, interactions: join(d, 'log.parquet'), out: join(d, 'parquet') });
     expect(await files(join(d, 'parquet'))).toEqual(await files(join(d, 'node')));
+  }, 120_000);
+
+  it('gives the same catalogue from the printed SQL, run as a warehouse would, through --signals-from', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    await writeFile(join(d, 'log.csv'), randomLog(11, 3000).join('\n'));
+    const common = { items: join(d, 'items.ndjson'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const };
+    const here = await buildCatalog({ ...common, interactions: join(d, 'log.csv'), out: join(d, 'here') });
+    // The printed statements as they are (ranked rows with ties kept, every table stored), not DuckDB's own forms.
+    const db = await openEngine();
+    try {
+      await loadItems(db.conn, SMALL_CATALOG.map((i) => i.id));
+      await createEvents(db.conn, join(d, 'log.csv'));
+      const statements = aggregateStatements(params);
+      expect(statements.some((s) => s.duckdb && s.duckdb !== s.sql)).toBe(true);
+      for (const statement of statements) await db.conn.run(statement.sql);
+      await writeSignalTables(db.conn, join(d, 'printed'));
+    } finally {
+      db.close();
+    }
+    const from = await buildCatalog({ ...common, out: join(d, 'from'), signalsFrom: join(d, 'printed') });
+    expect(from.version).toBe(here.version);
+    expect(await files(join(d, 'from'))).toEqual(await files(join(d, 'here')));
   }, 120_000);
 
   it('reports bad CSV and Parquet rows with file and row, and writes nothing', async () => {

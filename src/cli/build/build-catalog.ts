@@ -16,7 +16,7 @@ import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
-import { attachSignalTables, computeAggregates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
+import { attachSignalTables, computeAggregates, dropIntermediates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
 import { tuneBuild, type BuildTuneOptions } from './tune-build';
 import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
@@ -124,12 +124,15 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   let lapStart = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
-    log(`phase: ${name} ${((now - lapStart) / 1000).toFixed(1)} s`);
+    // With the peak RSS so far: where a large build's memory goes, phase by phase (DuckDB's native memory too).
+    log(`phase: ${name} ${((now - lapStart) / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     lapStart = now;
   };
   const tmp = `${options.out}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
+  // The log's aggregation while it runs beside the embeddings; null once its engine is in use (and closed there).
+  let aggregating: Promise<Aggregated> | null = null;
   try {
     const v2 = (options.formatVersion ?? 2) === 2;
     const engine = options.engine ?? (v2 ? 'duckdb' : 'node');
@@ -143,6 +146,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (options.previous && !v2) throw new InputError(options.previous, 0, 'is a previous catalogue, but format 1 builds are never incremental: drop --format 1 or --previous');
     const previous = options.previous ? await openPrevious(options.previous) : null;
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
+    // DuckDB aggregates the log in its own threads while this one embeds the items: the two halves of the build
+    // overlap instead of taking turns. Awaited once the vectors are written; a failure before then is not lost.
+    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(ids, options, log)).catch(() => {});
 
     const modelDir = options.modelDir ?? 'models/build';
     const threads = resolveEmbedThreads(options.embedThreads);
@@ -201,17 +207,15 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       lap('tuning');
       return chosen;
     };
-    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) {
-      const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
+    if (aggregating) {
+      const started = aggregating;
+      aggregating = null;
+      const { db, params: computed } = await started;
+      let params = computed;
       let sequences: Sequence[] = [];
       let raw: RawSignals;
       try {
-        await loadItems(db.conn, ids);
-        lap('items loaded into duckdb');
-        let params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
-        if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
-        else await computeAggregates(db.conn, options.interactions!, params, log);
-        lap('aggregates (sql)');
+        lap('aggregates (sql), waited for');
         if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
         if (tuneOn && sequences.length) {
           const chosen = (tuned = await tune(sequences, options.now));
@@ -222,6 +226,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
           }
         }
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
+        await dropIntermediates(db.conn);
         raw = await readSignalTables(db.conn, ids.length, params);
         lap('signal tables read');
       } finally {
@@ -328,7 +333,37 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       ...(previous && carried ? { incremental: { from: previous.manifest.version, embedded: carried.embedded, carried: ids.length - carried.embedded } } : {}),
     };
   } catch (error) {
+    // An engine still aggregating is closed once it stops; its own failure is not the one to report.
+    await aggregating?.then(
+      ({ db }) => db.close(),
+      () => {},
+    );
     await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface Aggregated {
+  db: Awaited<ReturnType<typeof openEngine>>;
+  params: AggregateParams;
+}
+
+/**
+ * The catalogue's ids into a fresh engine, then the aggregate tables: computed from the log, or attached from
+ * `signalsFrom`. The engine stays open for what comes after the embeddings (tuning, reading the tables).
+ */
+async function startAggregates(ids: readonly string[], options: BuildOptions, log: (line: string) => void): Promise<Aggregated> {
+  const started = performance.now();
+  const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
+  try {
+    await loadItems(db.conn, ids);
+    const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
+    if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
+    else await computeAggregates(db.conn, options.interactions!, params, log);
+    log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the embeddings`);
+    return { db, params };
+  } catch (error) {
+    db.close();
     throw error;
   }
 }
@@ -523,6 +558,8 @@ async function shrinkEmbeddings(file: string, count: number, sourceDim: number, 
       newScales.set(q.scales, start);
       await writeAsync(out, new Uint8Array(q.values.buffer));
       progress(start + n);
+      // As between embedding batches: the aggregation running beside this advances through the event loop.
+      await new Promise((ok) => setImmediate(ok));
     }
     await close(out);
     closeSync(fd);

@@ -33,6 +33,8 @@ export function lexicalRows(encoder: TextEncoder, counts: LexicalCounts): RowEnc
         const flat = new Float32Array(vectors.length * encoder.dim);
         vectors.forEach((v, i) => flat.set(v, i * encoder.dim));
         onRows(start, quantizeRows(flat, encoder.dim));
+        // Back to the event loop between batches: the log's aggregation, running meanwhile, advances through it.
+        await new Promise((ok) => setImmediate(ok));
       }
       return 1;
     },

@@ -18,6 +18,12 @@
  *     It is `neighbor_rows` (the same rows on integer item keys) with ids joined on; an in-process build reads
  *     `neighbor_rows` and `item_windows` directly, and makes the id-keyed tables views, mapped only on export.
  *
+ * In process, DuckDB computes some tables its own way (`Statement.duckdb`): the log carries the items met next,
+ * from the same sort of each visitor's events (`ahead` is a view of it); co-occurrence is a view summed straight
+ * into the ranking, never stored; and `neighbor_rows` is ranked with `row_number()` by score, then catalogue
+ * position (the tie-break PocketRec applies to the printed form's rows), each row keeping its rank `r`. Both
+ * forms give the same catalogue (test/cli/build-duckdb.test.ts runs the printed one through `--signals-from`).
+ *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
  * co-occurrence weights 1/d are float32 values (multiples of 2⁻²⁶), whose sums are exact in a double; so every
@@ -47,12 +53,18 @@ export interface Statement {
   about: string;
   sql: string;
   /**
-   * An output table that only maps internal integer rows onto item ids: DuckDB creates it as a view, so that the
-   * id joins run only when `--signals-out` exports it, while the build reads the integer rows it is made from.
-   * A warehouse creates it as a table like any other (the printed script says `CREATE TABLE`).
+   * DuckDB creates it as a view, never stored: an output table that only maps internal integer rows onto item
+   * ids (the id joins run only when `--signals-out` exports it, while the build reads the integer rows), or an
+   * intermediate that only the next statement reads, once. A warehouse creates it as a table like any other (the
+   * printed script says `CREATE TABLE`).
    */
   view?: true;
+  /** The statement as DuckDB runs it in process, where its own SQL is much cheaper (see the module comment). */
+  duckdb?: string;
 }
+
+/** The pair tables of neighbor_rows' kinds 0, 1 and 2. */
+const KIND_TABLES = ['co_occurrence', 'transitions', 'bought_together'] as const;
 
 /** Event strengths are summed as integers of this many units, so that sums are exact in any order. */
 export const WEIGHT_UNITS = 1_048_576;
@@ -88,20 +100,23 @@ export function aggregateStatements(p: AggregateParams): Statement[] {
   // float32(1/d), the weight the Node engine stores; see the module comment for why float32.
   const forward = leads.map((d) => `SELECT item AS a, next_${d} AS b, ${double(Math.fround(1 / d))} AS w FROM ahead WHERE next_${d} IS NOT NULL AND next_${d} <> item`).join('\n    UNION ALL ');
   const windows = [...new Set(p.trendingWindows)];
-  const rank = (table: string) => `SELECT source, target, score, rank() OVER (PARTITION BY source ORDER BY score DESC) AS r FROM ${table}`;
-  return [
-    {
-      table: 'log',
-      about: 'events of catalogue items with a positive strength, numbered per visitor in time order',
-      sql: `CREATE TABLE log AS
+  const logSql = (extra: string) => `CREATE TABLE log AS
 SELECT user_id, item, ts, ord, CAST(floor(strength * ${WEIGHT_UNITS}) AS BIGINT) AS weight_units, basket,
-  row_number() OVER (PARTITION BY user_id ORDER BY ts, ord) AS step
+  row_number() OVER (PARTITION BY user_id ORDER BY ts, ord) AS step${extra}
 FROM (
   SELECT e.user_id, i.item, e.ts, e.ord, e.type IN ('add_to_cart', 'purchase') AS basket,
     ${strengthSql()} AS strength
   FROM events e JOIN items i ON i.item_id = e.item_id
 ) weighted
-WHERE strength > 0`,
+WHERE strength > 0`;
+  const rank = (table: string) => `SELECT source, target, score, rank() OVER (PARTITION BY source ORDER BY score DESC) AS r FROM ${table}`;
+  return [
+    {
+      table: 'log',
+      about: 'events of catalogue items with a positive strength, numbered per visitor in time order',
+      sql: logSql(''),
+      // With the items met next (what `ahead` is), from the same sort of each visitor's events: one sort, not two.
+      duckdb: logSql(`,\n  ${leads.map((d) => `lead(item, ${d}) OVER (PARTITION BY user_id ORDER BY ts, ord) AS next_${d}`).join(',\n  ')}`),
     },
     {
       table: 'summary',
@@ -139,14 +154,20 @@ ${windows.map((days) => `SELECT ${days} AS days, i.item_id, c.last_${days} AS we
     },
     {
       table: 'ahead',
+      // In process its columns are the log's own (see log): a view of them.
+      view: true,
       about: `each event with the ${p.window} items the visitor met next`,
       sql: `CREATE TABLE ahead AS
 SELECT user_id, item, step,
     ${ahead}
 FROM log`,
+      duckdb: `CREATE TABLE ahead AS
+SELECT user_id, item, step, ${leads.map((d) => `next_${d}`).join(', ')} FROM log`,
     },
     {
       table: 'co_occurrence',
+      // Read once, by neighbor_rows: at 10⁸ events its rows would be tens of gigabytes of spill if stored.
+      view: true,
       about: `items up to ${p.window} steps apart, weighted 1/distance, both directions, damped by √popularity of the target`,
       // Pairs are summed once as unordered pairs (the sum is symmetric), then mirrored: half the grouping work.
       sql: `CREATE TABLE co_occurrence AS
@@ -193,6 +214,10 @@ GROUP BY v.source, v.target, b.n`,
 SELECT CAST(0 AS INTEGER) AS kind, source, target, score FROM (${rank('co_occurrence')}) x WHERE r <= ${p.maxNeighbors}
 UNION ALL SELECT CAST(1 AS INTEGER) AS kind, source, target, score FROM (${rank('transitions')}) x WHERE r <= ${p.maxNeighbors}
 UNION ALL SELECT CAST(2 AS INTEGER) AS kind, source, target, score FROM (${rank('bought_together')}) x WHERE r <= ${p.maxNeighbors}`,
+      // At most maxNeighbors per source, each row with its place in the list: the build puts every row where it
+      // belongs as it streams in, so nothing is sorted again on the way out (at 10⁶ items that is 10⁸ rows).
+      duckdb: `CREATE TABLE neighbor_rows AS
+${KIND_TABLES.map((table, kind) => `SELECT CAST(${kind} AS INTEGER) AS kind, source, target, score, CAST(row_number() OVER (PARTITION BY source ORDER BY score DESC, target) AS INTEGER) AS r FROM ${table} QUALIFY r <= ${p.maxNeighbors}`).join('\nUNION ALL ')}`,
     },
     {
       table: 'neighbors',
@@ -209,12 +234,12 @@ FROM neighbor_rows r JOIN items s ON s.item = r.source JOIN items t ON t.item = 
 export const OUTPUT_TABLES = ['summary', 'item_counts', 'trend_windows', 'neighbors'] as const;
 
 /**
- * The statement as DuckDB runs it in process: output-only mappings become views (see `Statement.view`), and with
+ * The statement as DuckDB runs it in process: its `duckdb` form if it has one, views where `Statement.view` says, and with
  * `replace` a table computed before is computed again in place (the tuned neighbour count).
  */
 export function inProcessSql(statement: Statement, o: { replace?: boolean } = {}): string {
   const head = `CREATE TABLE ${statement.table} AS`;
-  return statement.sql.replace(head, `CREATE ${o.replace ? 'OR REPLACE ' : ''}${statement.view ? 'VIEW' : 'TABLE'} ${statement.table} AS`);
+  return (statement.duckdb ?? statement.sql).replace(head, `CREATE ${o.replace ? 'OR REPLACE ' : ''}${statement.view ? 'VIEW' : 'TABLE'} ${statement.table} AS`);
 }
 
 /** The statements as one script, with the input and output contract on top: what `--print-sql` writes. */

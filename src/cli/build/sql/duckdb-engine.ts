@@ -91,11 +91,21 @@ async function runAggregates(conn: DuckDBConnection, params: AggregateParams, lo
 
 /**
  * The neighbour lists again with another `maxNeighbors` (the tuned count): only `neighbor_rows` depends on it, so
- * the log and the scored pair tables stay as computed (the `neighbors` view reads the new rows).
+ * the log, `ahead` and the stored pair tables stay as computed (co-occurrence, a view, is summed again; the
+ * `neighbors` view reads the new rows).
  */
 export async function recomputeNeighbors(conn: DuckDBConnection, params: AggregateParams): Promise<void> {
   const statement = aggregateStatements(params).find((s) => s.table === 'neighbor_rows')!;
   await conn.run(inProcessSql(statement, { replace: true }));
+}
+
+/**
+ * Frees what only led to the output tables (the log and the pair tables, views first), so that their memory is
+ * DuckDB's no more while the lists cross into JS. A no-op for tables that came from `--signals-from`.
+ */
+export async function dropIntermediates(conn: DuckDBConnection): Promise<void> {
+  // Dependants first: the views over the log go before it (inProcessSql makes co_occurrence and ahead views).
+  for (const [kind, name] of [['VIEW', 'co_occurrence'], ['VIEW', 'ahead'], ['TABLE', 'transitions'], ['TABLE', 'bought_together'], ['TABLE', 'log']]) await conn.run(`DROP ${kind} IF EXISTS ${name}`);
 }
 
 /** `--signals-out`: the output tables as one Parquet file each. */
@@ -159,17 +169,51 @@ export async function readSignalTables(conn: DuckDBConnection, itemCount: number
       }
     });
   }
-  const lists = await readLists(
-    conn,
-    here
-      ? 'SELECT kind, source, target, score FROM neighbor_rows ORDER BY kind, source, score DESC, target'
-      : `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
+  const lists = here
+    ? await readListTable(conn, itemCount)
+    : await readLists(
+        conn,
+        `SELECT CASE n.kind WHEN 'neighbors' THEN 0 WHEN 'transitions' THEN 1 WHEN 'boughtTogether' THEN 2 END AS k, s.item AS source, t.item AS target, n.score
 FROM neighbors n JOIN items s ON s.item_id = n.source_id JOIN items t ON t.item_id = n.target_id
 WHERE n.kind IN ('neighbors', 'transitions', 'boughtTogether')
 ORDER BY k, source, n.score DESC, target`,
-    params.maxNeighbors,
-  );
+        params.maxNeighbors,
+      );
   return { popularity, trending, trendingWindows, lists, summary };
+}
+
+/**
+ * The in-process `neighbor_rows` (each list already cut, every row with its place `r` in it) as one flat pair of
+ * typed arrays per kind, in source order, each list a view into them. The lists' lengths come first (one row per
+ * source), so the arrays are allocated once at their size and each row is written where it belongs as it streams
+ * in: DuckDB never sorts the rows, and nothing per row is allocated in JS.
+ */
+async function readListTable(conn: DuckDBConnection, itemCount: number): Promise<RawSignals['lists']> {
+  const lengths = KINDS.map(() => new Int32Array(itemCount));
+  await forEachChunk(conn, 'SELECT kind, source, CAST(count(*) AS INTEGER) FROM neighbor_rows GROUP BY kind, source', ([kinds, sources, counts], count) => {
+    for (let r = 0; r < count; r++) lengths[kinds!.getItem(r) as number]![sources!.getItem(r) as number] = counts!.getItem(r) as number;
+  });
+  const flat = lengths.map((length) => {
+    const starts = new Float64Array(itemCount + 1);
+    for (let i = 0; i < itemCount; i++) starts[i + 1] = starts[i]! + length[i]!;
+    return { starts, targets: new Int32Array(starts[itemCount]!), weights: new Float32Array(starts[itemCount]!) };
+  });
+  await forEachChunk(conn, 'SELECT kind, source, target, score, r FROM neighbor_rows', ([kinds, sources, targets, scores, places], count) => {
+    for (let r = 0; r < count; r++) {
+      const f = flat[kinds!.getItem(r) as number]!;
+      const at = f.starts[sources!.getItem(r) as number]! + (places!.getItem(r) as number) - 1;
+      f.targets[at] = targets!.getItem(r) as number;
+      f.weights[at] = scores!.getItem(r) as number;
+    }
+  });
+  const out = {} as RawSignals['lists'];
+  KINDS.forEach((name, k) => {
+    const { starts, targets, weights } = flat[k]!;
+    const lists: RawSignals['lists'][typeof name] = [];
+    for (let i = 0; i < itemCount; i++) if (lengths[k]![i]! > 0) lists.push([i, targets.subarray(starts[i]!, starts[i + 1]!), weights.subarray(starts[i]!, starts[i + 1]!)]);
+    out[name] = lists;
+  });
+  return out;
 }
 
 /**
