@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32, splitLeaveOneOut, tunedEngineSettings, type Dataset } from '../../src/cli/eval';
-import { coordinateSearch, holdOutLatest, ndcgAt10, sampleCases, TUNE_PLAN, type TuneCandidate } from '../../src/cli/tune';
+import { coordinateSearch, holdOutLatest, ndcgAt10, sampleCases, sampleVisitors, tuneEngine, TUNE_PLAN, type TuneCandidate } from '../../src/cli/tune';
 
 const START: TuneCandidate = { neighbors: 50, rank: { transitionWeight: 0.3, neighborWeight: 0.3, popularityWeight: 0.15, trendingWeight: 0.1, sessionWeight: 0.6, diversityLambda: 0.55 } };
 
@@ -28,6 +28,39 @@ describe('the tuning slice', () => {
     expect(sampleCases(cases, 10, 8)).not.toEqual(a);
     expect(a.map((c) => c.target)).toEqual([...a.map((c) => c.target)].sort((x, y) => x - y));
     expect(sampleCases(cases, 100, 7)).toHaveLength(50);
+  });
+  it('draws whole visitors until their events reach the cap, seeded, in log order; a smaller log stays whole', () => {
+    const log = Array.from({ length: 40 }, (_, u) => ({ userId: u, items: Array.from({ length: 1 + (u % 7) }, (_, k) => u * 10 + k) }));
+    const events = log.reduce((a, s) => a + s.items.length, 0);
+    expect(sampleVisitors(log, events, 3)).toEqual(log);
+    const a = sampleVisitors(log, 60, 3);
+    expect(sampleVisitors(log, 60, 3)).toEqual(a);
+    expect(sampleVisitors(log, 60, 4)).not.toEqual(a);
+    const drawn = a.reduce((x, s) => x + s.items.length, 0);
+    // The draw stops at the first visitor that reaches the cap: at most one visitor's events past it.
+    expect(drawn).toBeGreaterThanOrEqual(60);
+    expect(drawn).toBeLessThan(60 + 7);
+    expect(a.map((s) => s.userId)).toEqual([...a.map((s) => s.userId)].sort((x, y) => x - y));
+    for (const s of a) expect(s).toBe(log[s.userId]);
+  });
+  it('builds its tuning catalogues from the drawn visitors only, and says so', async () => {
+    const log = Array.from({ length: 30 }, (_, u) => ({ items: [u % 5, (u + 1) % 5, (u + 2) % 5] }));
+    const seen: number[] = [];
+    const lines: string[] = [];
+    const tuning = tuneEngine({
+      sequences: log,
+      buildModel: async (rest) => {
+        seen.push(rest.length);
+        throw new Error('stop here: the log reaching the catalogue is what this test checks');
+      },
+      minutes: 1,
+      seed: 2,
+      maxEvents: 30,
+      log: (line) => lines.push(line),
+    });
+    await expect(tuning).rejects.toThrow('stop here');
+    expect(seen).toEqual([10]);
+    expect(lines.some((l) => l.includes('tuning on 10 of its 30 visitors'))).toBe(true);
   });
   it('scores NDCG@10 from the shown list', () => {
     expect(ndcgAt10([4, 2, 9], 4)).toBe(1);

@@ -23,19 +23,39 @@ export function holdOutLatest<S extends { items: ArrayLike<number> }>(sequences:
   return { rest, cases };
 }
 
-/** A seeded draw of at most `max` cases (Fisher–Yates on a mulberry32 stream), in their original order. */
+/** A seeded draw of at most `max` cases, in their original order. */
 export function sampleCases(cases: readonly HeldOutCase[], max: number, seed: number): HeldOutCase[] {
-  if (cases.length <= max) return [...cases];
-  const order = Array.from(cases.keys());
+  return cases.length <= max ? [...cases] : seededOrder(cases.length, seed).slice(0, max).sort((a, b) => a - b).map((i) => cases[i]!);
+}
+
+/**
+ * Whole visitors, drawn in a seeded order until their events reach `maxEvents`, kept in their original order: the
+ * tuning log of a log too large to rebuild the signals of in memory for every trial's neighbour count. Smaller
+ * logs come back whole, so their tuning is unchanged.
+ */
+export function sampleVisitors<S extends { items: ArrayLike<number> }>(sequences: readonly S[], maxEvents: number, seed: number): S[] {
+  let total = 0;
+  for (const s of sequences) total += s.items.length;
+  if (total <= maxEvents) return [...sequences];
+  const chosen: number[] = [];
+  let events = 0;
+  for (const i of seededOrder(sequences.length, seed)) {
+    if (events >= maxEvents) break;
+    chosen.push(i);
+    events += sequences[i]!.items.length;
+  }
+  return chosen.sort((a, b) => a - b).map((i) => sequences[i]!);
+}
+
+/** 0 … n − 1 shuffled by Fisher–Yates on a mulberry32 stream. */
+function seededOrder(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
   const random = mulberry32(seed);
-  for (let i = order.length - 1; i > 0; i--) {
+  for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  return order
-    .slice(0, max)
-    .sort((a, b) => a - b)
-    .map((i) => cases[i]!);
+  return order;
 }
 
 /** NDCG@10 of one case from the engine's shown list (one relevant item: 1 / log2(position + 1)). */

@@ -1,4 +1,4 @@
-export { holdOutLatest, ndcgAt10, sampleCases } from './held-out';
+export { holdOutLatest, ndcgAt10, sampleCases, sampleVisitors } from './held-out';
 export { heldOutObjective } from './objective';
 export { coordinateSearch, TUNE_PLAN, type TuneSearchOptions } from './search';
 export { tuneEngine, type TuneEngineOptions } from './tune-engine';
