@@ -1,3 +1,4 @@
+import { topK } from '../vector';
 import type { Scorer } from './score';
 import { createScratch } from './scratch';
 import type { RankModel } from './types';
@@ -17,6 +18,9 @@ export interface Candidates {
  */
 const SLACK = 1e-9;
 
+/** The candidate stage's temporaries (none outlives a call; only the returned candidates are new arrays). */
+const scratch = createScratch();
+
 /**
  * The two-stage ranking's first stage, exact: the `want` best items by the full hybrid score without computing
  * that score for every item.
@@ -34,9 +38,6 @@ const SLACK = 1e-9;
  * `skip[i] !== 0` leaves item i out everywhere (history, exclusions, filters, pinned items); the mask is lent
  * for the call and given back unchanged.
  */
-/** The candidate stage's temporaries (none outlives a call; only the returned candidates are new arrays). */
-const scratch = createScratch();
-
 export function selectCandidates(model: RankModel, scorer: Scorer, want: number, skip: Uint8Array): Candidates {
   const { kernel, rows } = model;
   if (want <= 0) return { indices: new Uint32Array(0), scores: new Float32Array(0) };
@@ -89,7 +90,11 @@ export function selectCandidates(model: RankModel, scorer: Scorer, want: number,
     scorer.addFeatures(pool, final, 0, size);
     for (let j = scanned; j < size; j++) final[j]! += boostOfPool[j - scanned]!;
     // The pool's best by final score; ties go to the lower item index, as in a dense ranking.
-    return best(pool, final, size, want);
+    const order = topK(final.subarray(0, size), want, undefined, pool);
+    const indices = new Uint32Array(order.length);
+    const scores = new Float32Array(order.length);
+    for (let j = 0; j < order.length; j++) (indices[j] = pool[order[j]!]!), (scores[j] = final[order[j]!]!);
+    return { indices, scores };
   } finally {
     for (let j = 0; j < boosted.length; j++) skip[boosted[j]!] = 0;
   }
@@ -106,47 +111,6 @@ function boostedRows(scorer: Scorer, skip: Uint8Array): { boosted: Uint32Array; 
     if (skip[i] === 0) (boosted[n] = i), (boosts[n++] = values[j]!);
   }
   return { boosted: boosted.subarray(0, n), boosts: boosts.subarray(0, n) };
-}
-
-/**
- * The k best of the first n pool entries by score, best first, ties to the lower item, non-finite scores left
- * out: a k-sized min-heap of positions in one typed array (the pool holds hundreds to thousands of items).
- */
-function best(pool: Uint32Array, scores: Float64Array, n: number, k: number): Candidates {
-  const heap = scratch.u32(k);
-  // Is position a worse than position b: a lower score, or an equal one on a higher item.
-  const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && pool[a]! > pool[b]!);
-  let size = 0;
-  for (let j = 0; j < n; j++) {
-    if (!Number.isFinite(scores[j]!)) continue;
-    let c: number;
-    if (size < k) {
-      c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!worse(j, heap[p]!)) break;
-        heap[c] = heap[p]!;
-        c = p;
-      }
-    } else {
-      if (!worse(heap[0]!, j)) continue;
-      c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= size) break;
-        const m = l + 1 < size && worse(heap[l + 1]!, heap[l]!) ? l + 1 : l;
-        if (!worse(heap[m]!, j)) break;
-        heap[c] = heap[m]!;
-        c = m;
-      }
-    }
-    heap[c] = j;
-  }
-  const order = Array.from(heap.subarray(0, size)).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
-  const indices = new Uint32Array(size);
-  const out = new Float32Array(size);
-  for (let r = 0; r < size; r++) (indices[r] = pool[order[r]!]!), (out[r] = scores[order[r]!]!);
-  return { indices, scores: out };
 }
 
 /** The k-th largest (1-based) of the first n values: a k-sized min-heap, not a sort of all n. */
