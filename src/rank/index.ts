@@ -3,7 +3,7 @@ export { SURFACE_FALLBACKS } from './types';
 export { createRankModel, type RankModelInput } from './rank-model';
 export { recommend, rankIndices, searchItems, DEFAULT_RANK_SETTINGS, type RankedIndices, type SearchRequest } from './recommend';
 export { boughtTogether, lookingSimilar, related, trending } from './surfaces';
-export { tasteVector, scoreItems, scoreAll, scoreTerms, createScorer, createTermReporter, addAttention, type Scorer, type SparseBoosts, type ScoreTerm, type TermContribution } from './score';
+export { tasteVector, scoreItems, scoreAll, scoreTerms, createScorer, createTermReporter, addAttention, type Scorer, type ProfileScorer, type SparseBoosts, type ScoreTerm, type TermContribution } from './score';
 export { selectCandidates, type Candidates } from './candidates';
 export { diversify } from './diversify';
 export { explain, reasonFromTerms } from './explain';

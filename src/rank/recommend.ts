@@ -4,7 +4,7 @@ import { diversify } from './diversify';
 import { createScratch } from './scratch';
 import { scoreLexical } from './lexical-index';
 import { createClosestRecent, reasonFromTerms } from './explain';
-import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, NO_FEATURES, scoreAll, type Scorer } from './score';
+import { addAttention, boostOf, createScorer, createTermReporter, NO_BOOSTS, NO_FEATURES, scoreAll, type ProfileScorer, type Scorer } from './score';
 import type { RankFilter, RankModel, RankRequest, RankSettings, Ranked } from './types';
 
 /**
@@ -78,7 +78,7 @@ export interface RankedIndices {
   chosen: number[];
   explored: number | undefined;
   /** The request's scorer, for reporting the results' terms without preparing it again. */
-  scorer: Scorer;
+  scorer: ProfileScorer;
   /** The final score of any item (the pool's are at hand; others are scored on demand). */
   scoreOf(index: number): number;
   /**

@@ -224,19 +224,32 @@ export interface TermContribution {
 /** Receives each term of one item's score as it is added. */
 export type TermSink = (term: ScoreTerm, value: number) => void;
 
-/** What a scorer was made from, for its term reporter: the same request need not prepare it twice. */
+/**
+ * One sparse signal of the recent sequence (neighbours or transitions): its rows, the events it reads, its
+ * weight and each event's recency. The candidate stage's boosts and the reasons' report read the same ones.
+ */
+interface SequenceSignal {
+  term: 'neighbors' | 'transitions';
+  rows: RankModel['neighbors'];
+  recent: Profile['recent'];
+  weight: number;
+  recency: Float64Array;
+}
+
+/** What a profile's scorer was made from, for its term reporter: the same request need not prepare it twice. */
 interface Prepared {
   parts: ReturnType<typeof tasteParts>;
   categoryShares: Weights | null;
   contextShares: Weights | null;
   brandShares: Weights | null;
+  signals: readonly SequenceSignal[];
 }
-/** A scorer as createScorer makes it; others (search, look-alikes) have nothing prepared. */
-interface PreparedScorer extends Scorer {
+/** A scorer as createScorer makes it from a profile; others (search, look-alikes) have nothing to report. */
+export interface ProfileScorer extends Scorer {
   readonly prepared: Prepared;
 }
 
-export function createScorer(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): Scorer {
+export function createScorer(model: RankModel, profile: Profile, settings: RankSettings, profileSettings: ProfileSettings, now: number, context?: EventContext, sequence?: Float32Array): ProfileScorer {
   const parts = tasteParts(profile, settings);
   const { taste } = parts;
   const negative = profile.negative.mass > 0 && settings.negativeWeight !== 0 ? normalize(Float32Array.from(profile.negative.vector)) : null;
@@ -342,11 +355,9 @@ export function createScorer(model: RankModel, profile: Profile, settings: RankS
     (brands ? brandWeight * maxOf(brands) : 0) +
     (usePrice ? priceWeight : 0);
 
-  const boosts = sequenceBoosts(model, profile, settings, profileSettings.halfLifeDays * DAY_MS);
-
-  const prepared: Prepared = { parts, categoryShares, contextShares: situationShares, brandShares };
-  const scorer: PreparedScorer = { queries, bias: scanBias(model, settings, sequence), boosts, featureBound, features, addFeatures, prepared };
-  return scorer;
+  const signals = sequenceSignals(model, profile, settings, profileSettings.halfLifeDays * DAY_MS);
+  const prepared: Prepared = { parts, categoryShares, contextShares: situationShares, brandShares, signals };
+  return { queries, bias: scanBias(model, settings, sequence), boosts: sequenceBoosts(model, signals), featureBound, features, addFeatures, prepared };
 }
 
 /**
@@ -430,14 +441,11 @@ const boostScratch = new WeakMap<RankModel, { sums: Float64Array; marked: Uint8A
  * The neighbours' and transitions' boosts of the recent sequence, summed per target in a per-model scratch column
  * (no Map look-up per entry) and handed out as sparse columns in the order the targets were first named. The scratch is zeroed again before returning.
  */
-function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettings, halfLifeMs: number): SparseBoosts {
+function sequenceBoosts(model: RankModel, signals: readonly SequenceSignal[]): SparseBoosts {
   let scratch = boostScratch.get(model);
   if (!scratch) boostScratch.set(model, (scratch = { sums: new Float64Array(model.count), marked: new Uint8Array(model.count) }));
   const touched: number[] = [];
-  addSequenceSignal(model.neighbors, profile.recent, settings.neighborWeight, recencyWeights(profile.recent, profile.lastTs, halfLifeMs), scratch, touched);
-  // Transitions speak about what comes right after the latest items, so only the last few count.
-  const latest = profile.recent.slice(-3);
-  addSequenceSignal(model.transitions, latest, settings.transitionWeight, recencyWeights(latest, profile.lastTs, halfLifeMs), scratch, touched);
+  for (const signal of signals) addSequenceSignal(signal, scratch, touched);
   const { sums, marked } = scratch;
   // Both columns in one allocation (they live as long as the scorer).
   const columns = new ArrayBuffer(touched.length * 12);
@@ -451,6 +459,16 @@ function sequenceBoosts(model: RankModel, profile: Profile, settings: RankSettin
     marked[i] = 0;
   }
   return { indices, values };
+}
+
+/** The neighbours of every recent item, and the transitions of the latest few. */
+function sequenceSignals(model: RankModel, profile: Profile, settings: RankSettings, halfLifeMs: number): SequenceSignal[] {
+  // Transitions speak about what comes right after the latest items, so only the last few count.
+  const latest = profile.recent.slice(-3);
+  return [
+    { term: 'neighbors', rows: model.neighbors, recent: profile.recent, weight: settings.neighborWeight, recency: recencyWeights(profile.recent, profile.lastTs, halfLifeMs) },
+    { term: 'transitions', rows: model.transitions, recent: latest, weight: settings.transitionWeight, recency: recencyWeights(latest, profile.lastTs, halfLifeMs) },
+  ];
 }
 
 /**
@@ -470,7 +488,7 @@ function recencyWeights(recent: Profile['recent'], latestTs: number, halfLifeMs:
   return out;
 }
 
-function addSequenceSignal(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, recency: Float64Array, into: { sums: Float64Array; marked: Uint8Array }, touched: number[]): void {
+function addSequenceSignal({ rows, recent, weight, recency }: SequenceSignal, into: { sums: Float64Array; marked: Uint8Array }, touched: number[]): void {
   if (!rows || weight === 0 || recent.length === 0) return;
   const n = recent.length;
   const { offsets, targets, weights } = rows;
@@ -550,10 +568,10 @@ export function createTermReporter(
   now: number,
   context?: EventContext,
   sequence?: Float32Array,
-  scorer: Scorer = createScorer(model, profile, settings, profileSettings, now, context, sequence),
+  scorer: ProfileScorer = createScorer(model, profile, settings, profileSettings, now, context, sequence),
 ): (indices: readonly number[]) => TermContribution[][] {
-  const made = 'prepared' in scorer ? (scorer as PreparedScorer).prepared : undefined;
-  const parts = made?.parts ?? tasteParts(profile, settings);
+  const made = scorer.prepared;
+  const { parts, signals } = made;
   const stats = statsOf(model);
   const share = (counts: Uint32Array, codeOf: (name: string) => number | undefined, weights: Weights) => {
     let sum = 0;
@@ -568,15 +586,11 @@ export function createTermReporter(
     intent: dotMean(stats.mean, parts.intent),
     popularity: settings.popularityWeight * stats.meanPopularity,
     trending: settings.trendingWeight * stats.meanTrending,
-    category: settings.categoryWeight * share(stats.categories, model.categoryCode, made?.categoryShares ?? shares(profile.categoryAffinity)),
-    context: settings.contextWeight * share(stats.categories, model.categoryCode, made?.contextShares ?? contextShares(profile, now, context)),
-    brand: settings.brandWeight * share(stats.brands, model.brandCode, made?.brandShares ?? shares(profile.brandAffinity)),
+    // Null shares: a weight of 0 or less, whose term no item is given.
+    category: made.categoryShares ? settings.categoryWeight * share(stats.categories, model.categoryCode, made.categoryShares) : 0,
+    context: made.contextShares ? settings.contextWeight * share(stats.categories, model.categoryCode, made.contextShares) : 0,
+    brand: made.brandShares ? settings.brandWeight * share(stats.brands, model.brandCode, made.brandShares) : 0,
   };
-  const halfLife = profileSettings.halfLifeDays * DAY_MS;
-  const signals: Array<[RankModel['neighbors'], Profile['recent'], number, 'neighbors' | 'transitions']> = [
-    [model.neighbors, profile.recent, settings.neighborWeight, 'neighbors'],
-    [model.transitions, profile.recent.slice(-3), settings.transitionWeight, 'transitions'],
-  ];
   const attended = settings.attentionWeight !== 0 ? attendedEvents(profile) : [];
   // A loop, not `some`: a callback per value boxes each one.
   let hasIntent = false;
@@ -587,7 +601,7 @@ export function createTermReporter(
     // The first position of each item: the signals are summed once for all the items, not once per item.
     const slot = new Map<number, number>();
     indices.forEach((index, j) => slot.has(index) || slot.set(index, j));
-    const sums = signals.map(([rows, recent, weight]) => signalSums(rows, recent, weight, slot, indices.length));
+    const sums = signals.map((signal) => signalSums(signal, slot, indices.length));
     return indices.map((index, j) => termsOf(index, j, slot.get(index)!, scans, sums));
   };
 
@@ -595,14 +609,13 @@ export function createTermReporter(
    * Per item position: its total from one signal and the recent item that gave the largest part, summed in the
    * order the candidate stage sums its boosts (event by event, each row's entries in order), so the values match.
    */
-  function signalSums(rows: RankModel['neighbors'], recent: Profile['recent'], weight: number, slot: ReadonlyMap<number, number>, n: number): { value: number[]; best: number[]; source: number[] } | null {
+  function signalSums({ rows, recent, weight, recency }: SequenceSignal, slot: ReadonlyMap<number, number>, n: number): { value: number[]; best: number[]; source: number[] } | null {
     if (!rows || weight === 0 || recent.length === 0) return null;
     // Plain arrays: a few results, where typed arrays would each cost an allocation of their own.
     const value = new Array<number>(n).fill(0);
     const best = new Array<number>(n).fill(0);
     const source = new Array<number>(n).fill(-1);
     const { offsets, targets, weights } = rows;
-    const recency = recencyWeights(recent, profile.lastTs, halfLife);
     for (let position = 0; position < recent.length; position++) {
       if (recency[position] === 0) continue;
       const event = recent[position]!;
@@ -661,7 +674,7 @@ export function createTermReporter(
       const sum = sums[s];
       if (!sum) continue;
       const source = sum.source[at]!;
-      push(signals[s]![3], sum.value[at]!, source < 0 ? undefined : source);
+      push(signals[s]!.term, sum.value[at]!, source < 0 ? undefined : source);
     }
     if (attended.length > 0) {
       const { value, source } = attend(model.kernel.dots(model.rows, [index], attended.map((e) => e.index)), 0, index, attended);
