@@ -193,7 +193,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let tuned: (TunedSettings & { ms: number }) | null = null;
     // The log without its held-out events goes through the build's own signals code (the Node engine, which gives
     // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
-    const tune = async (seqs: readonly Sequence[], now: number | undefined) => {
+    const tune = async (seqs: readonly Sequence[], now: number | undefined, startedAt?: number) => {
       const latest = now ?? seqs.reduce((m, q) => (q.times && q.times.length ? Math.max(m, q.times[q.times.length - 1]!) : m), 0);
       const chosen = await tuneBuild({
         ids,
@@ -202,6 +202,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         vectors: await readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim),
         signals: (rest, maxNeighbors) => finishSignals(nodeSignals(ids.length, rest, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now: latest })),
         options: options.tune ?? {},
+        ...(startedAt !== undefined ? { startedAt } : {}),
         log,
       });
       lap('tuning');
@@ -216,9 +217,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       let raw: RawSignals;
       try {
         lap('aggregates (sql), waited for');
+        // Without a sequence model the log is read back for tuning alone, so its budget counts the read.
+        const readStarted = performance.now();
         if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
         if (tuneOn && sequences.length) {
-          const chosen = (tuned = await tune(sequences, options.now));
+          const chosen = (tuned = await tune(sequences, options.now, sequenceOptions.mode === 'off' ? readStarted : undefined));
           if (chosen.neighbors !== params.maxNeighbors) {
             params = { ...params, maxNeighbors: chosen.neighbors };
             await recomputeNeighbors(db.conn, params);
