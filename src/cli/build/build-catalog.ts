@@ -6,7 +6,7 @@ import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PART
 import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { dequantizeRows, projectRows, quantizeRows, type PcaFit, type Projection } from '../../vector';
+import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
@@ -199,7 +199,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         ids,
         sequences: seqs,
         columns: columns!,
-        vectors: await readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim),
+        rows: (allocate) => readItemRows(join(tmp, 'embeddings.bin'), ids.length, dim, allocate),
         signals: (rest, maxNeighbors) => finishSignals(nodeSignals(ids.length, rest, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now: latest })),
         options: options.tune ?? {},
         ...(startedAt !== undefined ? { startedAt } : {}),
@@ -377,9 +377,13 @@ function manifestSettings(t: TunedSettings): CatalogSettings {
 }
 
 /** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */
-async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
+async function readItemRows(file: string, count: number, dim: number, allocate?: Int8RowsAllocator): Promise<Int8Rows> {
   const bytes = await readFile(file);
-  return { vectors: dequantizeRows(decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file)), dim };
+  return decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file, allocate);
+}
+
+async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
+  return { vectors: dequantizeRows(await readItemRows(file, count, dim)), dim };
 }
 
 /** CSV cells are strings: give numbers, lists and booleans their JSON types before validation. */

@@ -1,7 +1,7 @@
 import type { ColumnsBuilder, IndexedSignals, ItemRecords } from '../../catalog';
 import { createRankModel } from '../../rank';
 import type { Sequence } from '../../signals';
-import { loadVectorKernel, quantizeRows } from '../../vector';
+import { loadVectorKernel, type Int8Rows, type Int8RowsAllocator } from '../../vector';
 import { DEFAULT_TUNE_MINUTES, DEFAULT_TUNE_SEED, tuneEngine, type TunedSettings } from '../tune';
 
 export interface BuildTuneOptions {
@@ -15,8 +15,8 @@ export interface BuildTuneInput {
   ids: readonly string[];
   sequences: readonly Sequence[];
   columns: ColumnsBuilder;
-  /** The shipped item vectors (dequantized), as the worker scans them. */
-  vectors: { vectors: Float32Array; dim: number };
+  /** The shipped int8 item rows, decoded into the memory `allocate` gives: the worker scans these very bytes. */
+  rows: (allocate: Int8RowsAllocator) => Promise<Int8Rows>;
   /** The build's own signals code (rounded as shipped) for a log and a neighbour count. */
   signals: (sequences: readonly Sequence[], maxNeighbors: number) => IndexedSignals;
   options: BuildTuneOptions;
@@ -33,7 +33,7 @@ export async function tuneBuild(input: BuildTuneInput): Promise<TunedSettings & 
   // The worker's kernel (WASM SIMD, the same bits as the JS one): a plain-JS scan made one trial at 1 M items
   // longer than the default budget.
   const kernel = await loadVectorKernel();
-  const rows = quantizeRows(input.vectors.vectors, input.vectors.dim, kernel.allocate);
+  const rows = await input.rows(kernel.allocate);
   // Tuning ranks with ids only; no display record is shown.
   const records: ItemRecords = { count: input.ids.length, load: async () => {}, get: (i) => ({ id: input.ids[i]!, title: input.ids[i]! }) };
   return tuneEngine({
