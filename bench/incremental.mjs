@@ -60,22 +60,28 @@ for (let k = 0; k < fresh; k++) v2.push(JSON.stringify({ id: `new-${k}`, title: 
 writeFileSync(join(dir, 'v2.ndjson'), v2.join('\n') + '\n');
 console.log(`${lines.length} items; v2 changes ${Math.ceil(lines.length / every)} descriptions and adds ${fresh} items (${(((2 * fresh) / lines.length) * 100).toFixed(2)} %)`);
 
-function build(name, items, previous) {
+// The builds' caches (embedded rows, the log's aggregates) in the bench's folder: v1 leaves them as any build
+// does, the incremental build finds them, and the full v2 build reads none, so it does all of its work.
+const cache = join(dir, 'cache');
+rmSync(cache, { recursive: true, force: true });
+
+function build(name, items, { previous, cached = true } = {}) {
   const out = join(dir, name);
   rmSync(out, { recursive: true, force: true });
+  const caches = cached ? ['--embed-cache', cache, '--aggregate-cache', cache] : ['--no-embed-cache', '--no-aggregate-cache'];
   const t = performance.now();
-  const run = spawnSync(process.execPath, [CLI, 'build', '--items', items, '--interactions', join(input, 'interactions.csv'), '--out', out, '--encoder', encoder, '--sequence', 'off', '--tune-minutes', '0', ...(previous ? ['--previous', join(dir, previous)] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const run = spawnSync(process.execPath, [CLI, 'build', '--items', items, '--interactions', join(input, 'interactions.csv'), '--out', out, '--encoder', encoder, '--sequence', 'off', '--tune-minutes', '0', ...caches, ...(previous ? ['--previous', join(dir, previous)] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = (performance.now() - t) / 1000;
   if (run.status !== 0) throw new Error(`build ${name} failed:\n${run.stderr}`);
   const report = JSON.parse(run.stdout);
-  const phases = run.stderr.split('\n').filter((l) => /phase: (embeddings|deltas|aggregates|projection)|done in/.test(l));
+  const phases = run.stderr.split('\n').filter((l) => /phase: |sql: (aggregates read|aggregates cached|all aggregates)|done in/.test(l));
   console.log(`${name}: ${seconds.toFixed(1)} s${report.incremental ? ` (${report.incremental.embedded} embedded, ${report.incremental.carried} kept)` : ''}\n  ${phases.join('\n  ')}`);
   return { seconds, manifest: JSON.parse(readFileSync(join(out, 'catalog.json'), 'utf8')) };
 }
 
 build('full-v1', join(input, 'items.ndjson'));
-const full = build('full-v2', join(dir, 'v2.ndjson'));
-const incremental = build('incremental-v2', join(dir, 'v2.ndjson'), 'full-v1');
+const full = build('full-v2', join(dir, 'v2.ndjson'), { cached: false });
+const incremental = build('incremental-v2', join(dir, 'v2.ndjson'), { previous: 'full-v1' });
 
 const m = incremental.manifest;
 let download = 0;
