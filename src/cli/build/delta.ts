@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeEmbeddings, encodeDeltaPart, encodePartDelta, itemText, matchedUnits, validateManifest, type CatalogDelta, type CatalogManifestV2, type CatalogPart, type DeltaUnit, type Item } from '../../catalog';
@@ -26,8 +26,11 @@ export interface PreviousCatalog {
   bytes: { columns: Uint8Array; records: Uint8Array; embeddings: Uint8Array };
 }
 
-/** 128 bits of a text's sha256: a million previous texts are kept as short keys, not as the texts. */
-const textKey = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+/**
+ * 128 bits of a text's sha256: a million previous texts are kept as short keys, not as the texts. One-shot
+ * `hash`, half the cost of a hash object per text, twice per item of the catalogue.
+ */
+const textKey = (text: string) => hash('sha256', text, 'base64url').slice(0, 22);
 
 /** Where the delta of a part goes, next to the parts. */
 export const deltaFile = (part: string) => `${part}.delta.bin`;
