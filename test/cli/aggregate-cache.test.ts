@@ -118,6 +118,20 @@ describe('the aggregate cache (pocketrec build on an unchanged log)', () => {
     expect(moved.report.skippedUnknownItems).toBeGreaterThan(later.report.skippedUnknownItems);
   });
 
+  it('aggregates again, with a warning, when a cached table cannot be read', async () => {
+    const { cache, writeItems, build } = await setup();
+    const items = await writeItems('items', makeItems(300));
+    const v1 = await build('v1', items);
+    const [entry] = (await readdir(cache)).filter((n) => n.startsWith('aggregates-'));
+    const file = join(cache, entry!, 'neighbor_rows.parquet');
+    await writeFile(file, (await readFile(file)).subarray(0, 200));
+    const damaged = await build('damaged', items);
+    expect(damaged.sql.some((l) => l.startsWith('sql: the cached aggregates in ') && l.includes('cannot be read'))).toBe(true);
+    expect(hit(damaged.sql)).toBe(false);
+    expect(computed(damaged.sql)).toBe(true);
+    expect(damaged.files).toEqual(v1.files);
+  });
+
   it('is neither read nor written when tuning or the sequence model reads the log, and says so', async () => {
     const { cache, writeItems, build } = await setup();
     const items = await writeItems('items', makeItems(300));

@@ -51,7 +51,8 @@ export async function aggregateKey(conn: DuckDBConnection, source: string, param
 
 /**
  * Creates the cached tables of `key` in `conn` (where `items` holds this build's catalogue) and the views over
- * them; false, with nothing created, when there is no complete entry or the catalogue moved an item the log names.
+ * them; false, with nothing created, when there is no complete entry, the catalogue moved an item the log names,
+ * or the entry cannot be read (warned about: a damaged cache costs an aggregation, never the build).
  */
 export async function readCachedAggregates(conn: DuckDBConnection, dir: string, key: string, params: AggregateParams, log: (line: string) => void): Promise<boolean> {
   const folder = join(dir, `aggregates-${key}`);
@@ -59,12 +60,19 @@ export async function readCachedAggregates(conn: DuckDBConnection, dir: string, 
     log(`sql: no cached aggregates of this log and these settings in ${dir}, aggregating it`);
     return false;
   }
-  for (const table of TABLES) await conn.run(`CREATE TABLE ${table === 'log_items' ? 'cached_log_items' : table} AS SELECT * FROM read_parquet(${quote(join(folder, `${table}.parquet`))})`);
-  const [moved] = (await conn.runAndReadAll('SELECT count(*) FROM cached_log_items c LEFT JOIN items i USING (item_id) WHERE c.item IS DISTINCT FROM i.item')).getRows();
-  await conn.run('DROP TABLE cached_log_items');
-  if (Number(moved?.[0] ?? 0) > 0) {
-    for (const table of TABLES) if (table !== 'log_items') await conn.run(`DROP TABLE ${table}`);
-    log(`sql: the cached aggregates of this log do not fit this catalogue (${Number(moved![0])} item ids the log names moved, came or went), aggregating it`);
+  const parquet = (table: string) => `read_parquet(${quote(join(folder, `${table}.parquet`))})`;
+  const created: string[] = [];
+  try {
+    // The catalogue check first: a miss reads one small file, not the neighbour rows.
+    const [moved] = (await conn.runAndReadAll(`SELECT count(*) FROM ${parquet('log_items')} c LEFT JOIN items i USING (item_id) WHERE c.item IS DISTINCT FROM i.item`)).getRows();
+    if (Number(moved?.[0] ?? 0) > 0) {
+      log(`sql: the cached aggregates of this log do not fit this catalogue (${Number(moved![0])} item ids the log names moved, came or went), aggregating it`);
+      return false;
+    }
+    for (const table of TABLES) if (table !== 'log_items') await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${parquet(table)}`), created.push(table);
+  } catch (error) {
+    for (const table of created) await conn.run(`DROP TABLE ${table}`);
+    log(`sql: the cached aggregates in ${folder} cannot be read (${(error as Error).message.split('\n')[0]}), aggregating the log`);
     return false;
   }
   for (const statement of aggregateStatements(params)) if (VIEWS_OVER_CACHED.includes(statement.table)) await conn.run(inProcessSql(statement));
