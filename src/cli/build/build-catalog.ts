@@ -10,6 +10,7 @@ import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8Rows
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
+import { aggregateKey, readCachedAggregates, writeCachedAggregates } from './aggregate-cache';
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
@@ -85,6 +86,13 @@ export interface BuildOptions {
    * @defaultValue `node_modules/.cache/pocketrec` of the working directory
    */
   embedCache?: string | false;
+  /**
+   * Where the log's aggregate tables are kept (see aggregate-cache.ts), so that a build on an unchanged log and
+   * settings reads them instead of aggregating it again (DuckDB engine; not with tuning or the sequence model on,
+   * which read the whole log); `false` turns it off.
+   * @defaultValue `embedCache`'s folder (`node_modules/.cache/pocketrec` when that is off)
+   */
+  aggregateCache?: string | false;
   log?: (line: string) => void;
 }
 
@@ -148,7 +156,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
     // DuckDB aggregates the log in its own threads while this one embeds the items: the two halves of the build
     // overlap instead of taking turns. Awaited once the vectors are written; a failure before then is not lost.
-    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(ids, options, log)).catch(() => {});
+    const sequenceOptions = options.sequence ?? { mode: 'auto' };
+    const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
+    // Tuning and the sequence model read the log's events themselves, which the aggregate cache does not keep.
+    const readsLog = !!options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn);
+    const aggregateCache = options.aggregateCache === false || options.signalsFrom || !options.interactions ? null : readsLog ? { skip: 'tuning or the sequence model reads the whole log (with --tune-minutes 0 --sequence off a build on the same log reuses its aggregates)' } : { dir: options.aggregateCache ?? (options.embedCache || DEFAULT_EMBED_CACHE) };
+    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(ids, options, aggregateCache, log)).catch(() => {});
 
     const modelDir = options.modelDir ?? 'models/build';
     const threads = resolveEmbedThreads(options.embedThreads);
@@ -187,9 +200,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let signalsHash = '';
     let sequence: SequenceModelRef | null = null;
     let indexed: (IndexedSignals & { hash: string }) | undefined;
-    const sequenceOptions = options.sequence ?? { mode: 'auto' };
     const itemVectors = ids.length * dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim) : undefined;
-    const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
     let tuned: (TunedSettings & { ms: number }) | null = null;
     // The log without its held-out events goes through the build's own signals code (the Node engine, which gives
     // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
@@ -219,7 +230,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         lap('aggregates (sql), waited for');
         // Without a sequence model the log is read back for tuning alone, so its budget counts the read.
         const readStarted = performance.now();
-        if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
+        if (readsLog) sequences = await readSequences(db.conn);
         if (tuneOn && sequences.length) {
           const chosen = (tuned = await tune(sequences, options.now, sequenceOptions.mode === 'off' ? readStarted : undefined));
           if (chosen.neighbors !== params.maxNeighbors) {
@@ -352,17 +363,26 @@ interface Aggregated {
 }
 
 /**
- * The catalogue's ids into a fresh engine, then the aggregate tables: computed from the log, or attached from
- * `signalsFrom`. The engine stays open for what comes after the embeddings (tuning, reading the tables).
+ * The catalogue's ids into a fresh engine, then the aggregate tables: computed from the log (or read from the
+ * aggregate cache, and written there once computed), or attached from `signalsFrom`. The engine stays open for
+ * what comes after the embeddings (tuning, reading the tables).
  */
-async function startAggregates(ids: readonly string[], options: BuildOptions, log: (line: string) => void): Promise<Aggregated> {
+async function startAggregates(ids: readonly string[], options: BuildOptions, cache: { dir: string } | { skip: string } | null, log: (line: string) => void): Promise<Aggregated> {
   const started = performance.now();
   const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
   try {
     await loadItems(db.conn, ids);
     const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
     if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
-    else await computeAggregates(db.conn, options.interactions!, params, log);
+    else {
+      if (cache && 'skip' in cache) log(`sql: no aggregate cache: ${cache.skip}`);
+      const dir = cache && 'dir' in cache ? cache.dir : null;
+      const key = dir ? await aggregateKey(db.conn, options.interactions!, params) : null;
+      if (!(dir && key && (await readCachedAggregates(db.conn, dir, key, params, log)))) {
+        await computeAggregates(db.conn, options.interactions!, params, log);
+        if (dir && key) await writeCachedAggregates(db.conn, dir, key, log);
+      }
+    }
     log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the embeddings`);
     return { db, params };
   } catch (error) {
