@@ -1,6 +1,6 @@
 import type { Profile } from '../profile';
 import { dotInt8Row, readInt8Row } from '../vector';
-import type { TermContribution } from './score';
+import { latestEvent, type TermContribution } from './score';
 import type { RankModel, Reason } from './types';
 
 const VERBS: Record<string, string> = {
@@ -59,7 +59,7 @@ function nameTerm(model: RankModel, profile: Profile, index: number, { term, sou
   switch (term) {
     case 'history':
     case 'attention': {
-      const event = source === undefined ? closest(index) : [...profile.recent].reverse().find((e) => e.index === source);
+      const event = source === undefined ? closest(index) : latestEvent(profile.recent, (e) => e.index === source);
       return event ? { kind: 'history', source: event.index, eventType: event.type } : null;
     }
     case 'intent':

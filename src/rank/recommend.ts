@@ -120,11 +120,10 @@ export function rankIndices(model: RankModel, profile: Profile, request: RankReq
   const picked = settings.diversityLambda >= 1 && settings.maxPerCategory === Infinity ? Array.from(pool.subarray(0, want)) : diversify(model, pool, poolScores, want, settings.diversityLambda, settings.maxPerCategory);
   const explorer = explore ? exploration(model, profile, scorer, pool, poolScores, new Set([...pinned, ...picked]), skip) : undefined;
 
-  const position = new Map<number, number>();
-  pool.forEach((i, p) => position.set(i, p));
+  // A walk over the pool's few dozen distinct items per result: cheaper than a Map of the pool built per call.
   const scoreOf = (i: number): number => {
-    const p = position.get(i);
-    if (p !== undefined) return poolScores[p]!;
+    const p = pool.indexOf(i);
+    if (p >= 0) return poolScores[p]!;
     return model.kernel.scoreRows(model.rows, scorer.queries, [i], undefined, scorer.bias)[0]! + scorer.features(i) + boostOf(scorer.boosts, i);
   };
   // A threshold says "nothing good" honestly: results below it are dropped, never replaced by weaker ones.

@@ -655,7 +655,7 @@ export function createTermReporter(
     push('popularity', settings.popularityWeight * model.popularity[index]!);
     push('trending', settings.trendingWeight * model.trending[index]!);
     if (sequence && settings.sequenceWeight !== 0) {
-      const latest = [...profile.recent].reverse().find((e) => e.weight > 0 && e.index !== index);
+      const latest = latestEvent(profile.recent, (e) => e.weight > 0 && e.index !== index);
       push('sequence', settings.sequenceWeight * sequence[index]!, latest?.index);
     }
     let category = false;
@@ -682,6 +682,12 @@ export function createTermReporter(
     }
     return terms;
   }
+}
+
+/** The latest recent event that `matches`, without copying the history to reverse it. */
+export function latestEvent(recent: Profile['recent'], matches: (event: Profile['recent'][number]) => boolean): Profile['recent'][number] | undefined {
+  for (let p = recent.length - 1; p >= 0; p--) if (matches(recent[p]!)) return recent[p];
+  return undefined;
 }
 
 function dotMean(mean: Float64Array, v: Float32Array): number {
