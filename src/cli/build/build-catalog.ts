@@ -16,7 +16,7 @@ import { Column } from './columns';
 import { InputError, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
-import { attachSignalTables, computeAggregates, dropIntermediates, loadItems, openEngine, readSequences, readSignalTables, recomputeNeighbors, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
+import { attachSignalTables, countRows, dropIntermediates, hasItems, loadItems, loadItemsFromParquet, openEngine, readLog, readSequences, readSignalTables, recomputeNeighbors, resetAggregates, runAggregates, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
 import { tuneBuild, type BuildTuneOptions } from './tune-build';
 import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
@@ -131,24 +131,27 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   const tmp = `${options.out}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  // The log's aggregation while it runs beside the embeddings; null once its engine is in use (and closed there).
-  let aggregating: Promise<Aggregated> | null = null;
+  // The log's aggregation while it runs beside the items and their embeddings; null once its engine is in use
+  // (and closed there).
+  let aggregating: Aggregation | null = null;
   try {
     const v2 = (options.formatVersion ?? 2) === 2;
     const engine = options.engine ?? (v2 ? 'duckdb' : 'node');
     if (!v2 && engine !== 'node') throw new InputError(options.interactions ?? options.items, 0, 'format 1 (JSON signals) is written by the Node engine only: pass --engine node');
     if ((options.signalsFrom || options.signalsOut) && engine !== 'duckdb') throw new InputError(options.signalsFrom ?? options.signalsOut!, 0, '--signals-from and --signals-out need the DuckDB engine (--engine duckdb)');
+    // DuckDB aggregates the log in its own threads from the start, while this one reads and embeds the items: the
+    // two halves of the build overlap instead of taking turns. Awaited once the vectors are written; a failure
+    // before then is not lost.
+    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, log)).done.catch(() => {});
     const columns = v2 ? createColumnsBuilder() : null;
     const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
     const { ids, hash: itemsHash } = read;
+    aggregating?.setIds(ids);
     log(`items: ${ids.length} valid`);
     lap('items');
     if (options.previous && !v2) throw new InputError(options.previous, 0, 'is a previous catalogue, but format 1 builds are never incremental: drop --format 1 or --previous');
     const previous = options.previous ? await openPrevious(options.previous) : null;
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
-    // DuckDB aggregates the log in its own threads while this one embeds the items: the two halves of the build
-    // overlap instead of taking turns. Awaited once the vectors are written; a failure before then is not lost.
-    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(ids, options, log)).catch(() => {});
 
     const modelDir = options.modelDir ?? 'models/build';
     const threads = resolveEmbedThreads(options.embedThreads);
@@ -210,7 +213,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (aggregating) {
       const started = aggregating;
       aggregating = null;
-      const { db, params: computed } = await started;
+      const { db, params: computed } = await started.done;
       let params = computed;
       let sequences: Sequence[] = [];
       let raw: RawSignals;
@@ -333,8 +336,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       ...(previous && carried ? { incremental: { from: previous.manifest.version, embedded: carried.embedded, carried: ids.length - carried.embedded } } : {}),
     };
   } catch (error) {
-    // An engine still aggregating is closed once it stops; its own failure is not the one to report.
-    await aggregating?.then(
+    // An engine still aggregating is stopped and closed; its own failure is not the one to report.
+    aggregating?.cancel();
+    await aggregating?.done.then(
       ({ db }) => db.close(),
       () => {},
     );
@@ -348,24 +352,64 @@ interface Aggregated {
   params: AggregateParams;
 }
 
+/** The aggregation under way: `setIds` hands it the catalogue's ids once read, `cancel` stops it at once. */
+interface Aggregation {
+  done: Promise<Aggregated>;
+  setIds(ids: readonly string[]): void;
+  cancel(): void;
+}
+
 /**
- * The catalogue's ids into a fresh engine, then the aggregate tables: computed from the log, or attached from
- * `signalsFrom`. The engine stays open for what comes after the embeddings (tuning, reading the tables).
+ * A fresh engine, then the aggregate tables: computed from the log, or attached from `signalsFrom`. It starts
+ * before the catalogue's items are read: a Parquet items file gives DuckDB the items relation itself (checked
+ * against the catalogue's ids at the end, and computed again on those if they differ), else the log is read and
+ * checked while the items are, and the rest waits for their ids. The engine stays open for what comes after the
+ * embeddings (tuning, reading the tables).
  */
-async function startAggregates(ids: readonly string[], options: BuildOptions, log: (line: string) => void): Promise<Aggregated> {
-  const started = performance.now();
-  const db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
-  try {
-    await loadItems(db.conn, ids);
-    const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
-    if (options.signalsFrom) await attachSignalTables(db.conn, options.signalsFrom);
-    else await computeAggregates(db.conn, options.interactions!, params, log);
-    log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the embeddings`);
-    return { db, params };
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+function startAggregates(options: BuildOptions, log: (line: string) => void): Aggregation {
+  let giveIds!: (ids: readonly string[]) => void;
+  let refuse!: (error: Error) => void;
+  const ids = new Promise<readonly string[]>((ok, fail) => ((giveIds = ok), (refuse = fail)));
+  ids.catch(() => {});
+  const stop = new AbortController();
+  let db: Awaited<ReturnType<typeof openEngine>> | null = null;
+  const done = (async (): Promise<Aggregated> => {
+    const started = performance.now();
+    db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}) });
+    try {
+      const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
+      if (options.signalsFrom) {
+        await attachSignalTables(db.conn, options.signalsFrom);
+        await loadItems(db.conn, await ids);
+      } else {
+        const early = options.items.toLowerCase().endsWith('.parquet') && (await loadItemsFromParquet(db.conn, options.items));
+        if (early) log(`sql: items read by DuckDB from ${options.items} (${await countRows(db.conn, 'items')}), beside the catalogue's own pass`);
+        await readLog(db.conn, options.interactions!, log);
+        if (!early) await loadItems(db.conn, await ids);
+        await runAggregates(db.conn, params, log, stop.signal);
+        if (early && !(await hasItems(db.conn, await ids))) {
+          log("sql: the catalogue's ids are not the items file's as DuckDB read them: aggregating again on the catalogue's");
+          await resetAggregates(db.conn);
+          await loadItems(db.conn, await ids);
+          await runAggregates(db.conn, params, log, stop.signal);
+        }
+      }
+      log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the items and embeddings`);
+      return { db, params };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  })();
+  return {
+    done,
+    setIds: (read) => giveIds(read),
+    cancel() {
+      refuse(new Error('build: stopped'));
+      stop.abort();
+      db?.conn.interrupt();
+    },
+  };
 }
 
 /** The manifest's `settings`: what was chosen and on what, never the wall-clock time (same seed, same bytes). */
