@@ -14,6 +14,8 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** Where DuckDB spills. @defaultValue DuckDB's own (`<database>.tmp` beside an in-memory database: `.tmp`) */
   tempDir?: string;
+  /** DuckDB's threads; `setThreads` changes them while it works. @defaultValue every core */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -33,7 +35,7 @@ export function defaultMemoryLimit(): string {
 }
 
 /** One in-process DuckDB database for one build; `close()` frees it (and its spill files). */
-export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; close(): void }> {
+export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; close(): void }> {
   if (options.tempDir) await mkdir(options.tempDir, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
@@ -42,13 +44,21 @@ export async function openEngine(options: EngineOptions = {}): Promise<{ conn: D
     autoinstall_known_extensions: 'false',
     // The log's own order is the tie-break of equal timestamps, so it must survive every scan.
     preserve_insertion_order: 'true',
+    ...(options.threads ? { threads: String(options.threads) } : {}),
   });
   const conn = await instance.connect();
+  // A connection of its own: `conn` is busy with a statement when the thread count changes.
+  let control: DuckDBConnection | null = null;
   // Timestamps without an offset are UTC, whatever the machine's zone (ICU's setting, so only once it is loaded).
   await conn.run("SET TimeZone = 'UTC'");
   return {
     conn,
+    async setThreads(threads) {
+      control ??= await instance.connect();
+      await control.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+    },
     close() {
+      control?.closeSync();
       conn.closeSync();
       instance.closeSync();
     },
