@@ -97,7 +97,7 @@ function build(engine, input) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      for (const line of String(d).split('\n')) if (/^build: (sql|items|embeddings:|interactions|phase|done)/.test(line)) console.log(`    ${line}`);
+      for (const line of String(d).split('\n')) if (/^build: (sql|items|embeddings:|interactions|phase|tune|done)/.test(line)) console.log(`    ${line}`);
     });
     child.on('exit', (code) => {
       clearInterval(poll);

@@ -40,6 +40,8 @@ const build: Command = {
     'embed-threads': 'threads running the neural encoder (default: one a core)',
     'embed-cache': `where rows of earlier builds are kept, so a rebuild embeds only new or changed items (default: ${DEFAULT_EMBED_CACHE}); keep it out of --out`,
     'no-embed-cache': 'embeds every item, reading and writing no cache',
+    'aggregate-cache': "where the log's aggregate tables are kept, so a build on the same log and settings (without tuning or the sequence model) skips the SQL (default: the embed cache's folder)",
+    'no-aggregate-cache': 'aggregates the log, reading and writing no aggregate cache',
   },
   async run(args) {
     const tuneMinutes = nonNegativeNumber(args, 'tune-minutes');
@@ -76,6 +78,9 @@ const build: Command = {
     const embedCache = optionalString(args, 'embed-cache');
     if (args.has('no-embed-cache') && args.get('no-embed-cache') !== true) throw new UsageError('--no-embed-cache takes no value');
     if (args.has('no-embed-cache') && embedCache !== undefined) throw new UsageError('--embed-cache and --no-embed-cache contradict each other: pass one of them');
+    const aggregateCache = optionalString(args, 'aggregate-cache');
+    if (args.has('no-aggregate-cache') && args.get('no-aggregate-cache') !== true) throw new UsageError('--no-aggregate-cache takes no value');
+    if (args.has('no-aggregate-cache') && aggregateCache !== undefined) throw new UsageError('--aggregate-cache and --no-aggregate-cache contradict each other: pass one of them');
     if (format === '1' && engine === 'duckdb' && args.has('engine')) throw new UsageError('--format 1 is written by --engine node only');
     const started = performance.now();
     const report = await buildCatalog({
@@ -97,6 +102,7 @@ const build: Command = {
       sequence: { mode: sequenceMode, ...(epochs ? { epochs } : {}), ...(negatives ? { negatives } : {}), ...(checkpoint ? { checkpoint } : {}) },
       ...(embedThreads !== undefined ? { embedThreads } : {}),
       ...(args.has('no-embed-cache') ? { embedCache: false as const } : embedCache !== undefined ? { embedCache } : {}),
+      ...(args.has('no-aggregate-cache') ? { aggregateCache: false as const } : aggregateCache !== undefined ? { aggregateCache } : {}),
       log: (line) => console.error(`build: ${line}`),
     });
     const usage = process.resourceUsage();

@@ -92,6 +92,7 @@ function countBaskets(itemCount: number, sequences: readonly Sequence[]): Float6
 export function streamNeighbors(itemCount: number, sequences: readonly Sequence[], popularity: Float64Array, options: SignalsOptions, sink: NeighborSink): void {
   const shards = Math.max(1, options.shards ?? 1 + Math.floor(itemCount / 50_000));
   let baskets: Float64Array | undefined;
+  const scratch: SumScratch = { sums: new Float64Array(itemCount), seen: new Int32Array(itemCount), stamp: 0 };
   for (let shard = 0; shard < shards; shard++) {
     const inShard = (item: number) => item % shards === shard;
     const together = new EdgeList();
@@ -112,9 +113,9 @@ export function streamNeighbors(itemCount: number, sequences: readonly Sequence[
         if (i + 1 < items.length && items[i + 1] !== a) next.push(a, items[i + 1]!, 1);
       }
     }
-    together.collect(itemCount, options.maxNeighbors, popularity, (source, t, w) => sink('neighbors', source, t, w));
-    next.collect(itemCount, options.maxNeighbors, null, (source, t, w) => sink('transitions', source, t, w));
-    bought.collect(itemCount, options.maxNeighbors, baskets ??= countBaskets(itemCount, sequences), (source, t, w) => sink('boughtTogether', source, t, w));
+    together.collect(options.maxNeighbors, popularity, scratch, shards, shard, (source, t, w) => sink('neighbors', source, t, w));
+    next.collect(options.maxNeighbors, null, scratch, shards, shard, (source, t, w) => sink('transitions', source, t, w));
+    bought.collect(options.maxNeighbors, (baskets ??= countBaskets(itemCount, sequences)), scratch, shards, shard, (source, t, w) => sink('boughtTogether', source, t, w));
   }
 }
 
@@ -159,6 +160,14 @@ function emptyLists(n: number): NeighborLists {
   return { targets: Array.from({ length: n }, () => new Int32Array(0)), weights: Array.from({ length: n }, () => new Float32Array(0)) };
 }
 
+/** One accumulator for every source's sums, reused: `sums[t]` belongs to the source that set `seen[t]` to its stamp. */
+interface SumScratch {
+  sums: Float64Array;
+  seen: Int32Array;
+  /** The last source's stamp; each source of each kind takes the next one. */
+  stamp: number;
+}
+
 /**
  * Weighted (source, target) pairs in flat typed arrays. Grouping by source is a counting sort, linear in the
  * number of pairs, so even a shard of 10⁷ pairs costs seconds and a few hundred megabytes, not a hash map each.
@@ -188,27 +197,51 @@ class EdgeList {
 
   /**
    * Each source's top targets by summed weight. Co-occurrence is divided by √(popularity of the target) so
-   * that a blockbuster seen with everything does not become everyone's nearest neighbour.
+   * that a blockbuster seen with everything does not become everyone's nearest neighbour. The sources are one
+   * shard's (`shard`, `shard + shards`, …), grouped by a counting sort over the shard's slots only, and summed into
+   * `scratch`'s dense accumulator: per shard work and memory follow its pairs, not the catalogue's size.
    */
-  collect(itemCount: number, keep: number, popularity: Float64Array | null, emit: (source: number, targets: Int32Array, weights: Float32Array) => void): void {
-    const start = new Uint32Array(itemCount + 1);
-    for (let e = 0; e < this.n; e++) start[this.src[e]! + 1]!++;
-    for (let i = 0; i < itemCount; i++) start[i + 1]! += start[i]!;
-    const fill = start.slice(0, itemCount);
+  collect(keep: number, popularity: Float64Array | null, scratch: SumScratch, shards: number, shard: number, emit: (source: number, targets: Int32Array, weights: Float32Array) => void): void {
+    const slots = Math.max(0, Math.ceil((scratch.sums.length - shard) / shards));
+    const start = new Uint32Array(slots + 1);
+    for (let e = 0; e < this.n; e++) start[((this.src[e]! - shard) / shards) + 1]!++;
+    for (let i = 0; i < slots; i++) start[i + 1]! += start[i]!;
+    const fill = start.slice(0, slots);
     const order = new Uint32Array(this.n);
-    for (let e = 0; e < this.n; e++) order[fill[this.src[e]!]!++] = e;
-    const sums = new Map<number, number>();
-    for (let source = 0; source < itemCount; source++) {
-      if (start[source] === start[source + 1]) continue;
-      sums.clear();
-      for (let p = start[source]!; p < start[source + 1]!; p++) {
+    for (let e = 0; e < this.n; e++) order[fill[(this.src[e]! - shard) / shards]!++] = e;
+    const { sums, seen } = scratch;
+    for (let slot = 0; slot < slots; slot++) {
+      const from = start[slot]!;
+      const to = start[slot + 1]!;
+      if (from === to) continue;
+      const source = shard + slot * shards;
+      const stamp = ++scratch.stamp;
+      // Targets in first-seen order, summed in edge order: the same doubles a Map would hold.
+      const targets: number[] = [];
+      for (let p = from; p < to; p++) {
         const e = order[p]!;
-        sums.set(this.dst[e]!, (sums.get(this.dst[e]!) ?? 0) + this.w[e]!);
+        const t = this.dst[e]!;
+        if (seen[t] !== stamp) {
+          seen[t] = stamp;
+          sums[t] = 0;
+          targets.push(t);
+        }
+        sums[t]! += this.w[e]!;
       }
-      const list = [...sums].map(([target, count]) => [target, popularity ? count / Math.sqrt(Math.max(1, popularity[target]!)) : count] as const);
-      list.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-      const top = list.slice(0, keep);
-      emit(source, Int32Array.from(top, ([t]) => t), Float32Array.from(top, ([, w]) => w));
+      const score = new Float64Array(targets.length);
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[k]!;
+        score[k] = popularity ? sums[t]! / Math.sqrt(Math.max(1, popularity[t]!)) : sums[t]!;
+      }
+      const rank = Array.from(targets.keys()).sort((x, y) => score[y]! - score[x]! || targets[x]! - targets[y]!);
+      const n = Math.min(keep, rank.length);
+      const outTargets = new Int32Array(n);
+      const outWeights = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        outTargets[k] = targets[rank[k]!]!;
+        outWeights[k] = score[rank[k]!]!;
+      }
+      emit(source, outTargets, outWeights);
     }
   }
 }

@@ -1,18 +1,27 @@
+import type { Int8RowsAllocator } from './int8-rows';
 import type { Int8Rows } from './types';
 
-export function quantizeRows(rows: Float32Array, dim: number): Int8Rows {
+/**
+ * Float rows as int8 with one scale per row (max |x| / 127). `allocate` places them where they are scanned (a
+ * kernel's own memory), so a matrix that is only ever scanned is written once.
+ */
+export function quantizeRows(rows: Float32Array, dim: number, allocate?: Int8RowsAllocator): Int8Rows {
   const count = rows.length / dim;
-  const scales = new Float32Array(count);
-  const values = new Int8Array(rows.length);
+  const out = allocate ? allocate(count, dim) : { dim, scales: new Float32Array(count), values: new Int8Array(rows.length) };
+  const { scales, values } = out;
   for (let r = 0; r < count; r++) {
     let max = 0;
     for (let i = 0; i < dim; i++) max = Math.max(max, Math.abs(rows[r * dim + i]!));
     const scale = max / 127;
     scales[r] = scale;
-    if (scale === 0) continue;
+    // Allocated memory may hold an earlier matrix: a zero row is written, not skipped.
+    if (scale === 0) {
+      values.fill(0, r * dim, (r + 1) * dim);
+      continue;
+    }
     for (let i = 0; i < dim; i++) values[r * dim + i] = Math.round(rows[r * dim + i]! / scale);
   }
-  return { dim, scales, values };
+  return out;
 }
 
 export function dequantizeRows({ dim, scales, values }: Int8Rows): Float32Array {

@@ -121,7 +121,7 @@ describe('the DuckDB engine', () => {
     } finally {
       db.close();
     }
-    const common = { interactions: join(d, 'log.csv'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const };
+    const common = { interactions: join(d, 'log.csv'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const, aggregateCache: false as const };
     const lines: string[] = [];
     await buildCatalog({ ...common, items: join(d, 'items.parquet'), out: join(d, 'parquet'), log: (line) => void lines.push(line) });
     await buildCatalog({ ...common, items: join(d, 'items.ndjson'), out: join(d, 'ndjson') });

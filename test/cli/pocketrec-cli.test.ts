@@ -65,6 +65,24 @@ describe('pocketrec command line', () => {
     expect((await readdir(join(d, 'tables'))).sort()).toEqual(['item_counts.parquet', 'neighbors.parquet', 'summary.parquet', 'trend_windows.parquet']);
   }, 60_000);
 
+  it('reads the aggregate cache it names on the same log, writes the same --signals-out tables from it, and checks its flags', async () => {
+    for (const args of [['--no-aggregate-cache', 'x'], ['--aggregate-cache', 'x', '--no-aggregate-cache']]) expect(cli(['build', '--items', 'i.ndjson', '--out', 'o', ...args]).status, args.join(' ')).toBe(2);
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    await writeFile(join(d, 'log.csv'), ['userId,itemId,timestamp', 'u1,c1,1', 'u1,c2,2', 'u2,c2,3', 'u2,c1,4', 'u2,c3,5'].join('\n'));
+    const build = (name: string) => cli(['build', '--items', join(d, 'items.ndjson'), '--interactions', join(d, 'log.csv'), '--out', join(d, name), '--encoder', 'lexical', '--tune-minutes', '0', '--sequence', 'off', '--no-embed-cache', '--aggregate-cache', join(d, 'cache'), '--signals-out', join(d, `${name}-tables`)]);
+    const first = build('first');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toContain('build: sql: aggregates cached in');
+    const second = build('second');
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toContain('build: sql: aggregates read from the cache');
+    expect(second.stdout).toBe(first.stdout.replaceAll(join(d, 'first'), join(d, 'second')));
+    for (const table of ['item_counts', 'neighbors', 'summary', 'trend_windows']) {
+      expect((await readFile(join(d, 'second-tables', `${table}.parquet`))).equals(await readFile(join(d, 'first-tables', `${table}.parquet`))), table).toBe(true);
+    }
+  }, 60_000);
+
   it('builds with the bundled neural encoder from any working directory and shows progress with items/s and an ETA', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));

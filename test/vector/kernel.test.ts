@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPocketRecError } from '../../src/errors';
-import { createJsKernel, loadVectorKernel, type Int8Rows, type ScanQuery, type VectorKernel } from '../../src/vector';
+import { createJsKernel, loadVectorKernel, quantizeRows, type Int8Rows, type ScanQuery, type VectorKernel } from '../../src/vector';
 import { seededRandom as random } from '../helpers/random';
 
 
@@ -290,6 +290,20 @@ describe('WASM memory', () => {
     kernel.allocate(20_000, 2000);
     expect(Array.from(small.values)).toEqual(before);
     expect(bits(kernel.score(small, queries))).toEqual(scoresBefore);
+  });
+  it('quantizes float rows straight into kernel memory, zero rows included, as into plain arrays', async () => {
+    const kernel = await loadVectorKernel();
+    const floats = Float32Array.from({ length: 6 * 24 }, (_, i) => (Math.floor(i / 24) === 2 ? 0 : Math.sin(i * 1.7)));
+    const plain = quantizeRows(floats, 24);
+    // Memory that held another matrix first: the zero row must be written, not left as it was.
+    const dirty = kernel.allocate(6, 24);
+    dirty.values.fill(77);
+    kernel.release(dirty);
+    const placed = quantizeRows(floats, 24, kernel.allocate);
+    expect(Array.from(placed.values)).toEqual(Array.from(plain.values));
+    expect(bits(placed.scales)).toEqual(bits(plain.scales));
+    const queries = [query(24, 5, 1)];
+    expect(bits(kernel.score(placed, queries))).toEqual(bits(createJsKernel().score(plain, queries)));
   });
 });
 

@@ -7,10 +7,11 @@ import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PART
 import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { dequantizeRows, projectRows, quantizeRows, type PcaFit, type Projection } from '../../vector';
+import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
+import { aggregateKey, readCachedAggregates, writeCachedAggregates } from './aggregate-cache';
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
@@ -86,6 +87,13 @@ export interface BuildOptions {
    * @defaultValue `node_modules/.cache/pocketrec` of the working directory
    */
   embedCache?: string | false;
+  /**
+   * Where the log's aggregate tables are kept (see aggregate-cache.ts), so that a build on an unchanged log and
+   * settings reads them instead of aggregating it again (DuckDB engine; not with tuning or the sequence model on,
+   * which read the whole log); `false` turns it off.
+   * @defaultValue `embedCache`'s folder (`node_modules/.cache/pocketrec` when that is off)
+   */
+  aggregateCache?: string | false;
   log?: (line: string) => void;
 }
 
@@ -140,11 +148,16 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const engine = options.engine ?? (v2 ? 'duckdb' : 'node');
     if (!v2 && engine !== 'node') throw new InputError(options.interactions ?? options.items, 0, 'format 1 (JSON signals) is written by the Node engine only: pass --engine node');
     if ((options.signalsFrom || options.signalsOut) && engine !== 'duckdb') throw new InputError(options.signalsFrom ?? options.signalsOut!, 0, '--signals-from and --signals-out need the DuckDB engine (--engine duckdb)');
+    const columns = v2 ? createColumnsBuilder() : null;
+    const sequenceOptions = options.sequence ?? { mode: 'auto' };
+    const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
+    // Tuning and the sequence model read the log's events themselves, which the aggregate cache does not keep.
+    const readsLog = !!options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn);
+    const aggregateCache = options.aggregateCache === false || options.signalsFrom || !options.interactions ? null : readsLog ? { skip: 'tuning or the sequence model reads the whole log (with --tune-minutes 0 --sequence off a build on the same log reuses its aggregates)' } : { dir: options.aggregateCache ?? (options.embedCache || DEFAULT_EMBED_CACHE) };
     // DuckDB aggregates the log in its own threads from the start, while this one reads and embeds the items: the
     // two halves of the build overlap instead of taking turns. Awaited once the vectors are written; a failure
     // before then is not lost.
-    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, log)).done.catch(() => {});
-    const columns = v2 ? createColumnsBuilder() : null;
+    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, log)).done.catch(() => {});
     const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
     const { ids, hash: itemsHash } = read;
     aggregating?.setIds(ids);
@@ -193,21 +206,20 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let signalsHash = '';
     let sequence: SequenceModelRef | null = null;
     let indexed: (IndexedSignals & { hash: string }) | undefined;
-    const sequenceOptions = options.sequence ?? { mode: 'auto' };
     const itemVectors = ids.length * dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim) : undefined;
-    const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
     let tuned: (TunedSettings & { ms: number }) | null = null;
     // The log without its held-out events goes through the build's own signals code (the Node engine, which gives
     // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
-    const tune = async (seqs: readonly Sequence[], now: number | undefined) => {
+    const tune = async (seqs: readonly Sequence[], now: number | undefined, startedAt?: number) => {
       const latest = now ?? seqs.reduce((m, q) => (q.times && q.times.length ? Math.max(m, q.times[q.times.length - 1]!) : m), 0);
       const chosen = await tuneBuild({
         ids,
         sequences: seqs,
         columns: columns!,
-        vectors: await readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim),
+        rows: (allocate) => readItemRows(join(tmp, 'embeddings.bin'), ids.length, dim, allocate),
         signals: (rest, maxNeighbors) => finishSignals(nodeSignals(ids.length, rest, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now: latest })),
         options: options.tune ?? {},
+        ...(startedAt !== undefined ? { startedAt } : {}),
         log,
       });
       lap('tuning');
@@ -222,9 +234,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       let raw: RawSignals;
       try {
         lap('aggregates (sql), waited for');
-        if (options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn)) sequences = await readSequences(db.conn);
+        // Without a sequence model the log is read back for tuning alone, so its budget counts the read.
+        const readStarted = performance.now();
+        if (readsLog) sequences = await readSequences(db.conn);
         if (tuneOn && sequences.length) {
-          const chosen = (tuned = await tune(sequences, options.now));
+          const chosen = (tuned = await tune(sequences, options.now, sequenceOptions.mode === 'off' ? readStarted : undefined));
           if (chosen.neighbors !== params.maxNeighbors) {
             params = { ...params, maxNeighbors: chosen.neighbors };
             await recomputeNeighbors(db.conn, params);
@@ -367,13 +381,14 @@ interface Aggregation {
 }
 
 /**
- * A fresh engine, then the aggregate tables: computed from the log, or attached from `signalsFrom`. It starts
- * before the catalogue's items are read: a Parquet items file gives DuckDB the items relation itself (checked
- * against the catalogue's ids at the end, and computed again on those if they differ), else the log is read and
- * checked while the items are, and the rest waits for their ids. The engine stays open for what comes after the
- * embeddings (tuning, reading the tables).
+ * A fresh engine, then the aggregate tables: computed from the log (or read from the aggregate cache, and written
+ * there once computed), or attached from `signalsFrom`. It starts before the catalogue's items are read: a Parquet
+ * items file gives DuckDB the items relation itself (checked against the catalogue's ids at the end, and computed
+ * again on those if they differ), else the log is read and checked while the items are (when no cached entry may
+ * spare it), and the rest waits for their ids. The engine stays open for what comes after the embeddings
+ * (tuning, reading the tables).
  */
-function startAggregates(options: BuildOptions, log: (line: string) => void): Aggregation {
+function startAggregates(options: BuildOptions, cache: { dir: string } | { skip: string } | null, log: (line: string) => void): Aggregation {
   let giveIds!: (ids: readonly string[]) => void;
   let refuse!: (error: Error) => void;
   const ids = new Promise<readonly string[]>((ok, fail) => ((giveIds = ok), (refuse = fail)));
@@ -393,17 +408,31 @@ function startAggregates(options: BuildOptions, log: (line: string) => void): Ag
         await attachSignalTables(db.conn, options.signalsFrom);
         await loadItems(db.conn, await ids);
       } else {
-        const early = options.items.toLowerCase().endsWith('.parquet') && (await loadItemsFromParquet(db.conn, options.items));
-        if (early) log(`sql: items read by DuckDB from ${options.items} (${await countRows(db.conn, 'items')}), beside the catalogue's own pass`);
-        await readLog(db.conn, options.interactions!, log);
-        if (!early) await loadItems(db.conn, await ids);
-        await runAggregates(db.conn, params, log, stop.signal);
-        if (early && !(await hasItems(db.conn, await ids))) {
+        const conn = db.conn;
+        if (cache && 'skip' in cache) log(`sql: no aggregate cache: ${cache.skip}`);
+        const dir = cache && 'dir' in cache ? cache.dir : null;
+        const early = options.items.toLowerCase().endsWith('.parquet') && (await loadItemsFromParquet(conn, options.items));
+        if (early) log(`sql: items read by DuckDB from ${options.items} (${await countRows(conn, 'items')}), beside the catalogue's own pass`);
+        const key = dir ? await aggregateKey(conn, options.interactions!, params) : null;
+        let logRead = false;
+        const aggregate = async () => {
+          if (!logRead) await readLog(conn, options.interactions!, log);
+          logRead = true;
+          await runAggregates(conn, params, log, stop.signal);
+        };
+        // Without an entry to try, the log is read and checked while the items are.
+        if (!early && !key) await readLog(conn, options.interactions!, log), (logRead = true);
+        if (!early) await loadItems(conn, await ids);
+        const cached = !!(dir && key && (await readCachedAggregates(conn, dir, key, params, log)));
+        if (!cached) await aggregate();
+        const fits = !early || (await hasItems(conn, await ids));
+        if (!fits) {
           log("sql: the catalogue's ids are not the items file's as DuckDB read them: aggregating again on the catalogue's");
-          await resetAggregates(db.conn);
-          await loadItems(db.conn, await ids);
-          await runAggregates(db.conn, params, log, stop.signal);
+          await resetAggregates(conn);
+          await loadItems(conn, await ids);
+          await aggregate();
         }
+        if (dir && key && (!cached || !fits)) await writeCachedAggregates(conn, dir, key, log);
       }
       log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the items and embeddings`);
       return { db, params };
@@ -433,9 +462,13 @@ function manifestSettings(t: TunedSettings): CatalogSettings {
 }
 
 /** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */
-async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
+async function readItemRows(file: string, count: number, dim: number, allocate?: Int8RowsAllocator): Promise<Int8Rows> {
   const bytes = await readFile(file);
-  return { vectors: dequantizeRows(decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file)), dim };
+  return decodeEmbeddings(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), count, dim, 'int8', file, allocate);
+}
+
+async function readItemVectors(file: string, count: number, dim: number): Promise<{ vectors: Float32Array; dim: number }> {
+  return { vectors: dequantizeRows(await readItemRows(file, count, dim)), dim };
 }
 
 /** CSV cells are strings: give numbers, lists and booleans their JSON types before validation. */

@@ -4,7 +4,7 @@ import { createProfile, DEFAULT_PROFILE_SETTINGS, foldEvent, type ProfileSetting
 import { createRankModel, DEFAULT_RANK_SETTINGS, rankIndices, type RankModel, type RankSettings } from '../../rank';
 import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists } from '../../signals';
 import { signalsFromSequences } from '../build';
-import { quantizeRows } from '../../vector';
+import { loadVectorKernel, quantizeRows } from '../../vector';
 import { relativeProbabilities, sequenceHistory } from '../../sequence';
 import type { SequenceModel } from '../../onnx';
 import { chooseVectors, parseVectorsChoice, shrinkVectors, type VectorsChoice } from '../build';
@@ -90,9 +90,11 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
     signals.trending = Object.fromEntries(items.map((it, i) => [it.id, built.trending[i]!]));
     signals.trendingWindows = Object.fromEntries([...built.trendingWindows].map(([days, counts]) => [String(days), Object.fromEntries(items.map((it, i) => [it.id, counts[i]!]))]));
   }
+  // The worker's kernel, so the eval scans as the product does (WASM SIMD; its scores are the JS kernel's bits).
+  const kernel = await loadVectorKernel();
   if (!settings.useContent || !data.meta) {
     // No text to understand: a one-dimensional zero space leaves scoring to the collaborative signals.
-    return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(new Float32Array(n), 1), records: recordsFromItems(items) });
+    return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(new Float32Array(n), 1, kernel.allocate), records: recordsFromItems(items), kernel });
   }
   const texts = items.map((it) => `${it.title}. ${it.tags?.join(' ')}`);
   const encoder = createLexicalEncoder(fitLexicalModel(texts));
@@ -101,7 +103,7 @@ export async function buildEvalCatalog(data: Dataset, train: readonly UserSequen
   // The build's choice and projection code; the profile folds item rows, so it lives in the shrunk space too.
   const shrunk = shrinkVectors(vectors, encoder.dim, chooseVectors(settings.vectors, n, encoder.dim));
   // The worker ranks int8 rows; so does the evaluation, so its numbers are the product's.
-  return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(shrunk.rows, shrunk.dim), records: recordsFromItems(items) });
+  return createRankModel({ columns: columnsFromItems(items, signals), rows: quantizeRows(shrunk.rows, shrunk.dim, kernel.allocate), records: recordsFromItems(items), kernel });
 }
 
 /**

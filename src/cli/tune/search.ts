@@ -1,8 +1,8 @@
-import { TUNED_RANK_KEYS, type TuneCandidate, type TunedSettings } from './types';
+import type { TuneCandidate, TunedSettings } from './types';
 
 /** One coordinate of the search: the values tried, and the relative gain a move must bring to be taken. */
 interface Coordinate {
-  key: 'neighbors' | (typeof TUNED_RANK_KEYS)[number];
+  key: 'neighbors' | keyof TuneCandidate['rank'];
   values: readonly number[];
   minGain: number;
 }
@@ -30,20 +30,29 @@ export interface TuneSearchOptions {
   /** NDCG@10 of a candidate on the held-out slice. */
   objective: (candidate: TuneCandidate) => Promise<number>;
   budgetMs: number;
-  heldOutUsers: number;
-  seed: number;
+  /** When the budget started (`performance.now()`). @defaultValue the call */
+  startedAt?: number;
+  /**
+   * What a trial of `candidate` would cost, in ms, when the caller knows better than "the slowest trial so far"
+   * (a trial that first builds a catalogue costs more than one that only ranks).
+   */
+  estimateMs?: (candidate: TuneCandidate) => number;
   /** Called after each trial with the trials done and the plan's size (for an ETA). */
   progress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
 
+/** The search's outcome: the chosen point, its value and the starting point's, and how the search ended. */
+export type TuneSearchResult = TuneCandidate & Pick<TunedSettings['tuned'], 'value' | 'baseline' | 'trials' | 'stopped'> & { ms: number };
+
 /**
  * Coordinate search from the defaults: each coordinate in turn tries its values with the others fixed and keeps
- * the best. Deterministic for a given slice (the seed draws the slice): the budget only ends it early, and then
- * says so in `stopped`. A trial that would overrun the budget (estimated from the slowest so far) is not started.
+ * the best. Deterministic for a given objective: the budget only ends it early, and then says so in `stopped`. A
+ * trial that would overrun the budget (estimated by `estimateMs`, else from the slowest so far) is not started,
+ * the first one included once the budget is spent before it.
  */
-export async function coordinateSearch(o: TuneSearchOptions): Promise<TunedSettings & { ms: number }> {
-  const started = performance.now();
+export async function coordinateSearch(o: TuneSearchOptions): Promise<TuneSearchResult> {
+  const started = o.startedAt ?? performance.now();
   const seen = new Map<string, number>();
   const total = TUNE_PLAN.reduce((s, c) => s + c.values.length, 0) * MAX_PASSES;
   let trials = 0;
@@ -53,7 +62,7 @@ export async function coordinateSearch(o: TuneSearchOptions): Promise<TunedSetti
     const key = JSON.stringify(c);
     const known = seen.get(key);
     if (known !== undefined) return known;
-    if (performance.now() - started + slowest > o.budgetMs) {
+    if (performance.now() - started + (o.estimateMs?.(c) ?? slowest) > o.budgetMs) {
       stopped = 'budget';
       return null;
     }
@@ -66,6 +75,7 @@ export async function coordinateSearch(o: TuneSearchOptions): Promise<TunedSetti
     return v;
   };
   let best: TuneCandidate = { neighbors: o.start.neighbors, rank: { ...o.start.rank } };
+  // Null when the budget was spent before the search began: every later trial is refused too.
   const baseline = (await evaluate(best)) ?? 0;
   let bestValue = baseline;
   search: for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -95,7 +105,7 @@ export async function coordinateSearch(o: TuneSearchOptions): Promise<TunedSetti
     if (!moved) break;
   }
   const ms = performance.now() - started;
-  return { ...best, tuned: { metric: 'NDCG@10', value: round6(bestValue), baseline: round6(baseline), heldOutUsers: o.heldOutUsers, trials, seed: o.seed, stopped }, ms };
+  return { ...best, value: round6(bestValue), baseline: round6(baseline), trials, stopped, ms };
 }
 
 function round6(x: number): number {
