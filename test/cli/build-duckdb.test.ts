@@ -130,6 +130,23 @@ describe('the DuckDB engine', () => {
     expect((await files(join(d, 'parquet')))['columns.bin']).toEqual((await files(join(d, 'ndjson')))['columns.bin']);
   }, 120_000);
 
+  it('stops the aggregation it started when the items have a bad row, and reports that row', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'log.csv'), randomLog(3, 2000).join('\n'));
+    await writeFile(join(d, 'items.ndjson'), ['{"id":"a","title":"A"}', '{"id":"b","title":"B","price":"cheap"}'].join('\n'));
+    const common = { interactions: join(d, 'log.csv'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const, aggregateCache: false as const };
+    // The aggregation waits for these ids, which never come: the build must still end, with the items' error.
+    await expect(buildCatalog({ ...common, items: join(d, 'items.ndjson'), out: join(d, 'site') })).rejects.toThrow(/line 2 .*price/);
+    const db = await openEngine();
+    try {
+      await db.conn.run(`COPY (SELECT * FROM (VALUES ('a', 'A'), ('a', 'again')) t(id, title)) TO '${join(d, 'items.parquet')}' (FORMAT parquet)`);
+    } finally {
+      db.close();
+    }
+    // Here DuckDB has the ids at once and aggregates while the catalogue's pass finds the repeated id.
+    await expect(buildCatalog({ ...common, items: join(d, 'items.parquet'), out: join(d, 'site') })).rejects.toThrow(/repeats the id "a"/);
+  }, 120_000);
+
   it('computes the aggregates again when the catalogue is not the items DuckDB read', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify({ id: i.id, title: i.title })).join('\n'));
