@@ -14,7 +14,8 @@
 //     at load 1.6 to 5.6 a515804 took 193.3 s (182.2 CPU s); this build at load 0.8 to 1.9 took 92.6 s
 //     (165.2 CPU s, 4859 MB): items 29.2 s, embeddings 26.7 s, projection 10.1 s (57.0 s before), SQL done
 //     8.7 s later (74.7 s from t=0), then reading the tables 6.5 s, rounding 3.3 s, columns 7.5 s;
-//   1 M events / 100 k items (load about 2; the build before as main's CLI of 16:59): 13.7 → 9.5 s wall, 19.2 → 15.8 CPU s, 895 → 811 MB peak RSS;
+//   1 M events / 100 k items (load about 2, the two builds run in turn twice; `--no-embed-cache`): 13.9 and
+//     16.8 → 10.9 and 11.6 s wall, 20.4 and 23.5 → 18.4 and 19.4 CPU s, 892 and 885 → 832 and 796 MB peak RSS;
 //   100 M events / 1 M items (before this branch, `--memory-limit 2GB`, load 6 to 10): 1338.5 s wall, 1028.8 CPU s,
 //     4957 MB peak RSS, 45.8 GB spilled; SQL 1257 s, of it co-occurrence summed into the ranking 785 s.
 // README, "The log at warehouse scale", has the phases.
