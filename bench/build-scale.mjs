@@ -5,17 +5,19 @@
 // Usage: node bench/build-scale.mjs [--events 10000000] [--items 1000000] [--engines duckdb,node] [--dir /tmp/x]
 //        [--memory-limit 3GB] [--tune-minutes 0] [--keep]
 // Numbers, never a failure on timing: the targets of issue 15 are printed beside the measurements.
-// Last measured (2-core machine shared with three other jobs, load average 6 to 8; duckdb, lexical,
-// `--memory-limit 3GB`, tuning off), against the previous build (0c0ff77, the same flags) run right after it:
-//   10 M events / 1 M items: 347.9 → 275.6 s wall, 194.8 → 182.1 CPU s, 4710 → 4530 MB peak RSS, 2753 MB spilled,
-//     the same catalogue bytes (188.1 s wall, 190.6 CPU s when the machine was less loaded, before tuning existed);
-//     With `--memory-limit 2GB`: 366.4 s wall (load 7 to 9), 209.7 CPU s, 4123 MB peak RSS, reached while the
-//     columns are written after DuckDB has closed, 3273 MB spilled, the same bytes;
-//   100 M events / 1 M items, `--memory-limit 2GB` (load 6 to 10): completes in 1338.5 s wall, 1028.8 CPU s,
-//     4957 MB peak RSS (4038 MB until DuckDB closed; the rest while the columns are encoded), 45.8 GB spilled;
-//     SQL 1257 s beside the JavaScript side, of it log 217 s, co-occurrence summed into the ranking 785 s (the
-//     previous build stopped at 33 min with 15.1 GB RSS while reading the neighbour rows back);
-//   1 M events / 100 k items: 50.6 → 31.0 s wall, 23.6 → 20.1 CPU s, 1043 → 858 MB peak RSS, the same bytes.
+// Last measured (issue 15's sqlspeed branch: the SQL from t=0 beside the items' pass, DuckDB on one core fewer
+// until the items are projected, the PCA projection on a WASM SIMD kernel; duckdb, lexical, `--memory-limit 3GB`,
+// tuning off; 2-core machine shared with other jobs), against the build before it (a515804, the same flags) run
+// right before it, the same catalogue bytes (10 M: every file compared):
+//   10 M events / 1 M items, load 4.5 to 6.5: 290.8 → 151.1 s wall, 200.4 → 167.3 CPU s, 4493 → 4919 MB peak RSS
+//     (reached during the items' pass, which now has DuckDB working beside it), about 2.7 GB spilled;
+//     at load 1.6 to 5.6 a515804 took 193.3 s (182.2 CPU s); this build at load 0.8 to 1.9 took 92.6 s
+//     (165.2 CPU s, 4859 MB): items 29.2 s, embeddings 26.7 s, projection 10.1 s (57.0 s before), SQL done
+//     8.7 s later (74.7 s from t=0), then reading the tables 6.5 s, rounding 3.3 s, columns 7.5 s;
+//   1 M events / 100 k items (load about 2, the two builds run in turn twice; `--no-embed-cache`): 13.9 and
+//     16.8 → 10.9 and 11.6 s wall, 20.4 and 23.5 → 18.4 and 19.4 CPU s, 892 and 885 → 832 and 796 MB peak RSS;
+//   100 M events / 1 M items (before this branch, `--memory-limit 2GB`, load 6 to 10): 1338.5 s wall, 1028.8 CPU s,
+//     4957 MB peak RSS, 45.8 GB spilled; SQL 1257 s, of it co-occurrence summed into the ranking 785 s.
 // README, "The log at warehouse scale", has the phases.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';

@@ -1,3 +1,5 @@
+import { PROJECT_WASM } from './project-wasm.generated';
+
 /**
  * A linear projection of vectors to fewer dimensions: `y = normalise(components · (x − mean))`. The build fits it
  * (principal components of the catalogue's vectors) and ships it with the catalogue; the worker applies the same
@@ -208,11 +210,30 @@ function componentsByInput(projection: Projection): Float64Array {
   return t;
 }
 
+/** Rows below which the JS loop is used: copying in and out of kernel memory costs more than it saves. */
+const KERNEL_MIN_ROWS = 16;
+/** Rows per kernel call: bounds the kernel's memory (a few MB at 512 dims) whatever the batch. */
+const KERNEL_BATCH = 1024;
+
 /**
  * Projects `count` rows of `sourceDim` into `count` rows of `dim`, each L2-normalised (cosine scores, as the
- * encoders' unit vectors promise). A row that projects onto zero stays zero.
+ * encoders' unit vectors promise). A row that projects onto zero stays zero. Batches run on a WASM SIMD kernel
+ * where WebAssembly SIMD is available, else (and with `kernel: 'js'`) on the JS loop: the same bits either way.
+ * `kernel: 'wasm-simd'` insists on the kernel (and throws where it is missing).
  */
-export function projectRows(projection: Projection, rows: Float32Array, out: Float32Array = new Float32Array((rows.length / projection.sourceDim) * projection.dim)): Float32Array {
+export function projectRows(
+  projection: Projection,
+  rows: Float32Array,
+  out: Float32Array = new Float32Array((rows.length / projection.sourceDim) * projection.dim),
+  options: { kernel?: 'wasm-simd' | 'js' } = {},
+): Float32Array {
+  if (options.kernel === 'js') return projectRowsJs(projection, rows, out);
+  const kernel = options.kernel === 'wasm-simd' || rows.length / projection.sourceDim >= KERNEL_MIN_ROWS ? projectionKernel() : null;
+  if (options.kernel === 'wasm-simd' && !kernel) throw new Error('projectRows: the WASM SIMD kernel is not available in this engine (kernel: "wasm-simd")');
+  return kernel ? projectWithKernel(kernel, projection, rows, out) : projectRowsJs(projection, rows, out);
+}
+
+function projectRowsJs(projection: Projection, rows: Float32Array, out: Float32Array): Float32Array {
   const { sourceDim: d, dim, mean } = projection;
   const byInput = componentsByInput(projection);
   const count = rows.length / d;
@@ -267,4 +288,68 @@ export function sampleRows(count: number, size: number, seed: number): Uint32Arr
     swapped.set(j, vi);
   }
   return out.sort();
+}
+
+interface ProjectExports {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  project(rows: number, count: number, d: number, dim: number, stride: number, mean: number, weights: number, sums: number, out: number): void;
+}
+
+/** The slice of the WebAssembly API used here, read off globalThis: the pure core has no DOM types to name it. */
+interface SyncWasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+}
+
+let kernelState: { kernel: ProjectExports | null } | undefined;
+
+/**
+ * The projection kernel, compiled once per realm (synchronously: it is a few hundred bytes, under every
+ * engine's limit for compiling on the main thread); null where WebAssembly SIMD does not validate or compile.
+ */
+function projectionKernel(): ProjectExports | null {
+  if (!kernelState) {
+    const wasm = (globalThis as { WebAssembly?: SyncWasmApi }).WebAssembly;
+    let kernel: ProjectExports | null = null;
+    try {
+      if (wasm?.validate(PROJECT_WASM)) kernel = new wasm.Instance(new wasm.Module(PROJECT_WASM)).exports as ProjectExports;
+    } catch {
+      // The JS loop gives the same bits: a kernel that will not compile only costs time.
+      kernel = null;
+    }
+    kernelState = { kernel };
+  }
+  return kernelState.kernel;
+}
+
+/** Kernel memory: the weights by input (stride = dim rounded up to even), mean, sums, then one batch in and out. */
+function projectWithKernel(kernel: ProjectExports, projection: Projection, rows: Float32Array, out: Float32Array): Float32Array {
+  const { sourceDim: d, dim } = projection;
+  const stride = dim + (dim & 1);
+  const count = rows.length / d;
+  const weightsAt = 0;
+  const meanAt = weightsAt + d * stride * 8;
+  const sumsAt = meanAt + d * 8;
+  const rowsAt = sumsAt + stride * 8;
+  const batch = Math.min(KERNEL_BATCH, count);
+  const outAt = rowsAt + batch * d * 4;
+  const end = outAt + batch * dim * 4;
+  const have = kernel.memory.buffer.byteLength;
+  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+  const buffer = kernel.memory.buffer;
+  const byInput = componentsByInput(projection);
+  const weights = new Float64Array(buffer, weightsAt, d * stride);
+  if (stride === dim) weights.set(byInput);
+  else for (let i = 0; i < d; i++) weights.set(byInput.subarray(i * dim, (i + 1) * dim), i * stride), (weights[i * stride + dim] = 0);
+  new Float64Array(buffer, meanAt, d).set(projection.mean);
+  const input = new Float32Array(buffer, rowsAt, batch * d);
+  const output = new Float32Array(buffer, outAt, batch * dim);
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    input.set(rows.subarray(start * d, (start + n) * d));
+    kernel.project(rowsAt, n, d, dim, stride, meanAt, weightsAt, sumsAt, outAt);
+    out.set(output.subarray(0, n * dim), start * dim);
+  }
+  return out;
 }

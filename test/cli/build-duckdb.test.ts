@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
-import { computeAggregates, loadItems, openEngine, signalsFromSequences, writeSignalTables } from '../../src/cli/build/sql/duckdb-engine';
+import { computeAggregates, hasItems, loadItems, loadItemsFromParquet, openEngine, readSignalTables, resetAggregates, runAggregates, signalsFromSequences, writeSignalTables } from '../../src/cli/build/sql/duckdb-engine';
 import { aggregateScript, aggregateStatements } from '../../src/cli/build/sql/aggregates';
 import { createEvents } from '../../src/cli/build/sql/log-input';
 import { buildSignals, DEFAULT_SIGNALS_OPTIONS } from '../../src/signals';
@@ -109,6 +109,75 @@ describe('the DuckDB engine', () => {
     }
     await buildCatalog({ ...common, interactions: join(d, 'log.parquet'), out: join(d, 'parquet') });
     expect(await files(join(d, 'parquet'))).toEqual(await files(join(d, 'node')));
+  }, 120_000);
+
+  it('aggregates from the start on the items a Parquet file names, with the signals of the catalogue read first', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));
+    await writeFile(join(d, 'log.csv'), randomLog(5, 3000).join('\n'));
+    const db = await openEngine();
+    try {
+      await db.conn.run(`COPY (FROM read_ndjson('${join(d, 'items.ndjson')}')) TO '${join(d, 'items.parquet')}' (FORMAT parquet)`);
+    } finally {
+      db.close();
+    }
+    const common = { interactions: join(d, 'log.csv'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const, aggregateCache: false as const };
+    const lines: string[] = [];
+    await buildCatalog({ ...common, items: join(d, 'items.parquet'), out: join(d, 'parquet'), log: (line) => void lines.push(line) });
+    await buildCatalog({ ...common, items: join(d, 'items.ndjson'), out: join(d, 'ndjson') });
+    expect(lines).toContain(`sql: items read by DuckDB from ${join(d, 'items.parquet')} (${SMALL_CATALOG.length}), beside the catalogue's own pass`);
+    // The records' text is the Parquet schema's (key order, absent fields); the signals and columns are the same.
+    expect((await files(join(d, 'parquet')))['columns.bin']).toEqual((await files(join(d, 'ndjson')))['columns.bin']);
+  }, 120_000);
+
+  it('stops the aggregation it started when the items have a bad row, and reports that row', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'log.csv'), randomLog(3, 2000).join('\n'));
+    await writeFile(join(d, 'items.ndjson'), ['{"id":"a","title":"A"}', '{"id":"b","title":"B","price":"cheap"}'].join('\n'));
+    const common = { interactions: join(d, 'log.csv'), encoder: 'lexical' as const, sequence: { mode: 'off' as const }, tune: { minutes: 0 }, embedCache: false as const, aggregateCache: false as const };
+    // The aggregation waits for these ids, which never come: the build must still end, with the items' error.
+    await expect(buildCatalog({ ...common, items: join(d, 'items.ndjson'), out: join(d, 'site') })).rejects.toThrow(/line 2 .*price/);
+    const db = await openEngine();
+    try {
+      await db.conn.run(`COPY (SELECT * FROM (VALUES ('a', 'A'), ('a', 'again')) t(id, title)) TO '${join(d, 'items.parquet')}' (FORMAT parquet)`);
+    } finally {
+      db.close();
+    }
+    // Here DuckDB has the ids at once and aggregates while the catalogue's pass finds the repeated id.
+    await expect(buildCatalog({ ...common, items: join(d, 'items.parquet'), out: join(d, 'site') })).rejects.toThrow(/repeats the id "a"/);
+  }, 120_000);
+
+  it('computes the aggregates again when the catalogue is not the items DuckDB read', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify({ id: i.id, title: i.title })).join('\n'));
+    await writeFile(join(d, 'log.csv'), randomLog(7, 2000).join('\n'));
+    const reversed = SMALL_CATALOG.map((i) => i.id).reverse();
+    const signals = async (prepare: (conn: Awaited<ReturnType<typeof openEngine>>['conn']) => Promise<void>) => {
+      const db = await openEngine();
+      try {
+        await prepare(db.conn);
+        return await readSignalTables(db.conn, reversed.length, params);
+      } finally {
+        db.close();
+      }
+    };
+    const want = await signals(async (conn) => {
+      await loadItems(conn, reversed);
+      await computeAggregates(conn, join(d, 'log.csv'), params, () => {});
+    });
+    const got = await signals(async (conn) => {
+      await conn.run(`COPY (FROM read_ndjson('${join(d, 'items.ndjson')}')) TO '${join(d, 'items.parquet')}' (FORMAT parquet)`);
+      expect(await loadItemsFromParquet(conn, join(d, 'items.parquet'))).toBe(true);
+      await computeAggregates(conn, join(d, 'log.csv'), params, () => {});
+      expect(await hasItems(conn, SMALL_CATALOG.map((i) => i.id))).toBe(true);
+      expect(await hasItems(conn, reversed)).toBe(false);
+      expect(await hasItems(conn, SMALL_CATALOG.slice(1).map((i) => i.id))).toBe(false);
+      await resetAggregates(conn);
+      await loadItems(conn, reversed);
+      await runAggregates(conn, params, () => {});
+    });
+    expect(got.lists.neighbors.length).toBeGreaterThan(0);
+    expect(got).toEqual(want);
   }, 120_000);
 
   it('gives the same catalogue from the printed SQL, run as a warehouse would, through --signals-from', async () => {

@@ -14,6 +14,8 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** Where DuckDB spills. @defaultValue DuckDB's own (`<database>.tmp` beside an in-memory database: `.tmp`) */
   tempDir?: string;
+  /** DuckDB's threads; `setThreads` changes them while it works. @defaultValue every core */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -33,7 +35,7 @@ export function defaultMemoryLimit(): string {
 }
 
 /** One in-process DuckDB database for one build; `close()` frees it (and its spill files). */
-export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; close(): void }> {
+export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; close(): void }> {
   if (options.tempDir) await mkdir(options.tempDir, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
@@ -42,13 +44,21 @@ export async function openEngine(options: EngineOptions = {}): Promise<{ conn: D
     autoinstall_known_extensions: 'false',
     // The log's own order is the tie-break of equal timestamps, so it must survive every scan.
     preserve_insertion_order: 'true',
+    ...(options.threads ? { threads: String(options.threads) } : {}),
   });
   const conn = await instance.connect();
+  // A connection of its own: `conn` is busy with a statement when the thread count changes.
+  let control: DuckDBConnection | null = null;
   // Timestamps without an offset are UTC, whatever the machine's zone (ICU's setting, so only once it is loaded).
   await conn.run("SET TimeZone = 'UTC'");
   return {
     conn,
+    async setThreads(threads) {
+      control ??= await instance.connect();
+      await control.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+    },
     close() {
+      control?.closeSync();
       conn.closeSync();
       instance.closeSync();
     },
@@ -69,20 +79,62 @@ export async function loadItems(conn: DuckDBConnection, ids: readonly string[]):
   appender.closeSync();
 }
 
-/** Reads the log into `events` (checking every row) and runs the aggregates of sql/aggregates.ts over it. */
-export async function computeAggregates(conn: DuckDBConnection, logSource: string, params: AggregateParams, log: (line: string) => void): Promise<void> {
+/**
+ * The `items` relation read by DuckDB itself from a Parquet items file (or glob), id and position in file order,
+ * so that the aggregation need not wait for the catalogue's own pass over the items. Only text ids qualify (a
+ * number's decimal form is the catalogue's business); returns false, having created nothing, for any other. The
+ * catalogue's ids are compared with these before any result is used (`hasItems`).
+ */
+export async function loadItemsFromParquet(conn: DuckDBConnection, source: string): Promise<boolean> {
+  const scan = `read_parquet('${source.replaceAll("'", "''")}', filename = true, file_row_number = true)`;
+  const types = (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${scan})`)).getRows();
+  if (!types.some(([name, type]) => name === 'id' && type === 'VARCHAR')) return false;
+  await conn.run(`CREATE TABLE items AS SELECT id AS item_id, CAST(row_number() OVER (ORDER BY filename, file_row_number) - 1 AS INTEGER) AS item FROM ${scan}`);
+  return true;
+}
+
+/** The rows of a table or view. */
+export async function countRows(conn: DuckDBConnection, table: string): Promise<number> {
+  return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]![0]);
+}
+
+/** Whether the `items` relation holds exactly `ids`, in order: what the aggregates were computed on. */
+export async function hasItems(conn: DuckDBConnection, ids: readonly string[]): Promise<boolean> {
+  let at = 0;
+  let same = true;
+  await forEachChunk(conn, 'SELECT item_id FROM items ORDER BY item', ([id], count) => {
+    for (let r = 0; r < count && same; r++) same = id!.getItem(r) === ids[at++];
+  });
+  return same && at === ids.length;
+}
+
+/** Drops the aggregates and the `items` relation, keeping `events`: to compute them again on other items. */
+export async function resetAggregates(conn: DuckDBConnection): Promise<void> {
+  for (const name of ['neighbors', 'item_counts', 'trend_windows']) await conn.run(`DROP VIEW IF EXISTS ${name}`);
+  await dropIntermediates(conn);
+  for (const name of ['neighbor_rows', 'item_windows', 'summary', 'items']) await conn.run(`DROP TABLE IF EXISTS ${name}`);
+}
+
+/** Reads the log into `events`, checking every row (throws BadRowsError naming file and row), and times it. */
+export async function readLog(conn: DuckDBConnection, logSource: string, log: (line: string) => void): Promise<void> {
   const started = performance.now();
   await createEvents(conn, logSource);
   log(`sql: log read and checked in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Reads the log into `events` (checking every row) and runs the aggregates of sql/aggregates.ts over it. */
+export async function computeAggregates(conn: DuckDBConnection, logSource: string, params: AggregateParams, log: (line: string) => void): Promise<void> {
+  await readLog(conn, logSource, log);
   await runAggregates(conn, params, log);
 }
 
-/** The aggregate statements over the `log` table already in `conn`, each timed in the log. */
-async function runAggregates(conn: DuckDBConnection, params: AggregateParams, log: (line: string) => void): Promise<void> {
+/** The aggregate statements over the `events` and `items` relations already in `conn`, each timed in the log. */
+export async function runAggregates(conn: DuckDBConnection, params: AggregateParams, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   // The log's order is kept in its `ord` column from here on (log-input.ts): no later scan needs to keep it,
   // and parallel operators that may reorder are faster and spill less.
   await conn.run('SET preserve_insertion_order = false');
   for (const statement of aggregateStatements(params)) {
+    signal?.throwIfAborted();
     const started = performance.now();
     await conn.run(inProcessSql(statement));
     log(`sql: ${statement.table} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

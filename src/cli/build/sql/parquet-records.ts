@@ -7,7 +7,9 @@ import { openEngine } from './duckdb-engine';
  * is an absent one. `line` is the row's number in its file, from 1.
  */
 export async function* readParquetRecords(source: string): AsyncGenerator<SourceRecord> {
-  const db = await openEngine();
+  // One thread: the rows are parsed on the main thread, one at a time, and the build's aggregation (its own
+  // engine) needs the other cores more than this scan does.
+  const db = await openEngine({ threads: 1 });
   try {
     const result = await db.conn.stream(`SELECT CAST(to_json(t) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet('${source.replaceAll("'", "''")}', file_row_number = true) t`);
     for (;;) {
