@@ -585,9 +585,9 @@ async function fetchParts(
   fromCache: (name: string, part: CatalogPart) => boolean,
   files: CatalogFiles | null,
 ): Promise<PartBuffers> {
+  // Parts the cache cannot supply are asked for at once, in the order listed.
   const one = async (name: string, part: CatalogPart, into: PartBytes) => {
-    if (await reuse(name, part.sha256, into)) return;
-    if (await patch(name, into)) return;
+    if (fromCache(name, part) && ((await reuse(name, part.sha256, into)) || (await patch(name, into)))) return;
     const url = new URL(part.url, manifestUrl).href;
     await fetchPart(await get(doFetch, url), url, name, part, into, progress);
   };
