@@ -320,8 +320,9 @@ async function fetchAndValidate(
     }
     // A part the cache holds under the same sha256 is read from there (its pieces or its file): the hash names
     // the bytes. `into` is where they go, the kernel's rows for the embeddings; false when they must be downloaded.
+    const reusable = (name: string, sha256: string, bytes: number) => !!meta && !!options.cache && !!sha256 && meta.partSha256?.[name] === sha256 && meta.bytes?.[name] === bytes;
     const reuseInto = async (name: string, sha256: string, into: PartBytes): Promise<boolean> => {
-      if (!meta || !options.cache || !sha256 || meta.partSha256?.[name] !== sha256 || meta.bytes?.[name] !== into.byteLength) return false;
+      if (!reusable(name, sha256, into.byteLength) || !options.cache || !meta) return false;
       try {
         await readPart(options.cache, meta, name, into);
         reused.push(name);
@@ -377,11 +378,16 @@ async function fetchAndValidate(
       };
       // Every part at once, no round trip waiting on another; the sequence model's files too, unless they wait.
       const files = options.cache?.files ?? null;
-      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted, patchInto, files);
+      // Whether the cache may supply a part (same sha256, or a delta on the cached one): only then is a buffer of
+      // the part's size worth allocating for a part that otherwise streams into a file.
+      const fromCache = (name: string, part: CatalogPart) => reusable(name, part.sha256, part.bytes) || deltas.has(name as DeltaPartName);
+      const fetched = fetchParts(manifest, url, doFetch, options.allocateRows, partProgress, reuseIntoCounted, patchInto, fromCache, files);
       const decoded = fetched.then((buffers) => {
         const r = manifest.parts.records;
         const pieces = buffers.recordsFile ? recordPieces(r, fileSource(files, buffers.recordsFile, r.bytes), url, recordPieceBytes(r, DEFAULT_PIECE_BYTES), r.bytes, doFetch) : undefined;
-        return decodeParts(manifest, buffers, url, options.allocateRows, pieces);
+        // The search index is in `buffers.columns` already, but decoding and checking it is the longest step
+        // of a cold decode at 10⁶ items, and only a search reads it: that search decodes it, as on a warm start.
+        return decodeParts(manifest, buffers, url, options.allocateRows, pieces, async () => {});
       });
       // Awaited below after `fetched`; observed here so that a failed download is reported once, by that await.
       void decoded.catch(() => {});
@@ -576,11 +582,12 @@ async function fetchParts(
   progress: ((p: LoadProgress) => void) | undefined,
   reuse: (name: string, sha256: string, into: PartBytes) => Promise<boolean>,
   patch: (name: string, into: PartBytes) => Promise<boolean>,
+  fromCache: (name: string, part: CatalogPart) => boolean,
   files: CatalogFiles | null,
 ): Promise<PartBuffers> {
+  // Parts the cache cannot supply are asked for at once, in the order listed.
   const one = async (name: string, part: CatalogPart, into: PartBytes) => {
-    if (await reuse(name, part.sha256, into)) return;
-    if (await patch(name, into)) return;
+    if (fromCache(name, part) && ((await reuse(name, part.sha256, into)) || (await patch(name, into)))) return;
     const url = new URL(part.url, manifestUrl).href;
     await fetchPart(await get(doFetch, url), url, name, part, into, progress);
   };
@@ -592,9 +599,11 @@ async function fetchParts(
   const oneRecords = async () => {
     const name = fileName(manifest.version, 'records');
     const held = () => (recordBytes = bufferPartBytes(records.bytes));
-    if (await reuse('records', records.sha256, held())) return;
-    if (await patch('records', recordBytes!)) return;
-    recordBytes = undefined;
+    if (fromCache('records', records)) {
+      if (await reuse('records', records.sha256, held())) return;
+      if (await patch('records', recordBytes!)) return;
+      recordBytes = undefined;
+    }
     const url = new URL(records.url, manifestUrl).href;
     const response = await get(doFetch, url);
     const sink = files && records.chunkSha256.length === Math.ceil(records.bytes / records.chunkBytes) ? await files.create(name).catch(() => null) : null;
