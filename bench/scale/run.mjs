@@ -9,7 +9,12 @@
 // once the cache write behind ready is over and before the yardstick's worker (a second N × d matrix) exists, and
 // the warm start's peak up to its first recommendation; "worker" is that peak less the idle page. The cold start's
 // yardstick is the download alone: every part fetched at once by the page and dropped.
-// Last measured at 1 M items, 128 dims (PCA; binary parts 456 MB, records 458 MB), shared 2-core machine, load
+// Last measured (commit bf509fa, load average under 1, one run each): 1 M items, 128 dims: download 2.36 s, cold
+// start 5.11 s (download + 2.75 s), warm start 0.61 s, cold peak 692 MB (1.52×; worker 1.25×), warm peak 604 MB
+// (worker 1.05×), cache written 2.0 s after ready; recommend p95 30.7 ms, 1.10× the exact scan's 25.4 ms; track
+// p50/p95 1.0/1.5 ms. 10 k (512 dims): recommend p95 4.8 ms (worker 2.3 ms), 2.87× the scan's 0.8 ms; track p95
+// 1.8 ms. 100 k (256 dims): recommend p95 9.6 ms (worker 8.3 ms), 1.66× the scan's 5.0 ms; track p95 1.8 ms.
+// Before, at 1 M items, 128 dims (PCA; binary parts 456 MB, records 458 MB), shared 2-core machine, load
 // average 7–9: download 3.2–3.4 s, cold start 8.6–9.3 s (download + 5.4–5.9 s), warm start 0.9–1.4 s; cold peak
 // 700–703 MB (1.54× the binary parts; worker 1.19×), warm peak 574–609 MB (worker 0.91–0.99×), cache written
 // 3.0–3.2 s after ready. Before the records streamed into their file and each download read into one buffer: cold
