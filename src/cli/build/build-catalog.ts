@@ -401,8 +401,10 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     const started = performance.now();
     // The main thread reads, embeds and projects the items meanwhile, and it is the longer half of the build: at
     // every core DuckDB's threads took turns with it, and the items' pass ran 2.4 times slower (10⁶ items).
-    db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...(cores > 1 && !released ? { threads: cores - 1 } : {}) });
+    db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...(cores > 1 ? { threads: cores - 1 } : {}) });
     try {
+      // Released while the engine was opening: it takes every core now, as release() would have given it.
+      if (released && cores > 1) await db.setThreads(cores);
       const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
       if (options.signalsFrom) {
         await attachSignalTables(db.conn, options.signalsFrom);
