@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { aggregateStatements, inProcessSql, type AggregateParams } from './sql/aggregates';
+import { quote } from './sql/log-input';
 
 /**
  * The aggregate cache: the tables an in-process aggregation of the log leaves for the catalogue writer, kept as
@@ -31,8 +32,6 @@ const TABLES = ['summary', 'item_windows', 'neighbor_rows', 'log_items'] as cons
 const KEEP_ENTRIES = 3;
 /** The id-keyed output tables (`--signals-out`), views over the cached ones as the aggregation makes them. */
 const VIEWS_OVER_CACHED = ['item_counts', 'trend_windows', 'neighbors'];
-
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The key of the aggregates of `source` (a file or a glob, expanded as log-input.ts expands it) under `params`. */
 export async function aggregateKey(conn: DuckDBConnection, source: string, params: AggregateParams): Promise<string> {

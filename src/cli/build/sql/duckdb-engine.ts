@@ -7,7 +7,7 @@ import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence, type Signal
 import { InputError } from '../read-records';
 import { Column } from '../columns';
 import { aggregateStatements, inProcessSql, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
-import { createEvents } from './log-input';
+import { createEvents, quote } from './log-input';
 
 export interface EngineOptions {
   /** DuckDB's memory limit, e.g. `4GB`; past it DuckDB spills to `tempDir`. @defaultValue 60 % of RAM */
@@ -86,7 +86,7 @@ export async function loadItems(conn: DuckDBConnection, ids: readonly string[]):
  * catalogue's ids are compared with these before any result is used (`hasItems`).
  */
 export async function loadItemsFromParquet(conn: DuckDBConnection, source: string): Promise<boolean> {
-  const scan = `read_parquet('${source.replaceAll("'", "''")}', filename = true, file_row_number = true)`;
+  const scan = `read_parquet(${quote(source)}, filename = true, file_row_number = true)`;
   const types = (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${scan})`)).getRows();
   if (!types.some(([name, type]) => name === 'id' && type === 'VARCHAR')) return false;
   await conn.run(`CREATE TABLE items AS SELECT id AS item_id, CAST(row_number() OVER (ORDER BY filename, file_row_number) - 1 AS INTEGER) AS item FROM ${scan}`);
@@ -163,7 +163,7 @@ export async function dropIntermediates(conn: DuckDBConnection): Promise<void> {
 /** `--signals-out`: the output tables as one Parquet file each. */
 export async function writeSignalTables(conn: DuckDBConnection, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const table of OUTPUT_TABLES) await conn.run(`COPY ${table} TO '${join(dir, `${table}.parquet`).replaceAll("'", "''")}' (FORMAT parquet)`);
+  for (const table of OUTPUT_TABLES) await conn.run(`COPY ${table} TO ${quote(join(dir, `${table}.parquet`))} (FORMAT parquet)`);
 }
 
 /** `--signals-from`: the output tables of a warehouse run, one Parquet file each, as views of the same names. */
@@ -171,7 +171,7 @@ export async function attachSignalTables(conn: DuckDBConnection, dir: string): P
   for (const table of OUTPUT_TABLES) {
     const file = join(dir, `${table}.parquet`);
     if (!existsSync(file)) throw new InputError(file, 0, `is missing: --signals-from needs ${OUTPUT_TABLES.map((t) => `${t}.parquet`).join(', ')} (see README, "Aggregates on a warehouse")`);
-    await conn.run(`CREATE VIEW ${table} AS SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+    await conn.run(`CREATE VIEW ${table} AS SELECT * FROM read_parquet(${quote(file)})`);
   }
 }
 

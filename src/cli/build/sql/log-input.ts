@@ -15,7 +15,8 @@ export function logFormat(source: string): LogFormat {
   throw new InputError(source, 0, 'is neither .csv, .ndjson nor .parquet: the DuckDB engine reads those (a JSON array needs --engine node)');
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+/** A string literal of DuckDB's SQL (paths and globs in statements). */
+export const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /**

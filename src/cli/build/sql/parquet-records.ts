@@ -1,5 +1,6 @@
 import type { SourceRecord } from '../read-records';
 import { openEngine } from './duckdb-engine';
+import { quote } from './log-input';
 
 /**
  * The rows of a Parquet file (or a glob of them, in name order) as plain records, streamed chunk by chunk: each
@@ -11,7 +12,7 @@ export async function* readParquetRecords(source: string): AsyncGenerator<Source
   // engine) needs the other cores more than this scan does.
   const db = await openEngine({ threads: 1 });
   try {
-    const result = await db.conn.stream(`SELECT CAST(to_json(t) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet('${source.replaceAll("'", "''")}', file_row_number = true) t`);
+    const result = await db.conn.stream(`SELECT CAST(to_json(t) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet(${quote(source)}, file_row_number = true) t`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
