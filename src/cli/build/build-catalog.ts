@@ -10,7 +10,7 @@ import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamN
 import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
-import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
+import { deltaFile, openPrevious, previousPlan, textKeys, writeCarriedEmbeddings, writeDeltas, writeRecordsIndex } from './delta';
 import { aggregateKey, hashLogFile, LIST_KINDS, logFiles, readCachedAggregates, writeCachedAggregates, writeCachedSignals, type CachedSignals, type LogFile, type RoundedSignals } from './aggregate-cache';
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
@@ -166,7 +166,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     log(`items: ${ids.length} valid`);
     lap('items');
     if (options.previous && !v2) throw new InputError(options.previous, 0, 'is a previous catalogue, but format 1 builds are never incremental: drop --format 1 or --previous');
-    const previous = options.previous ? await openPrevious(options.previous) : null;
+    const cacheDir = options.embedCache === false ? null : (options.embedCache ?? DEFAULT_EMBED_CACHE);
+    const previous = options.previous ? await openPrevious(options.previous, cacheDir, log) : null;
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
 
     const modelDir = options.modelDir ?? 'models/build';
@@ -181,11 +182,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
     const plan = previous ? previousPlan(previous, encoder.id, choice) : v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
-    const cacheDir = options.embedCache === false ? null : (options.embedCache ?? DEFAULT_EMBED_CACHE);
     const cache = cacheDir === null ? null : openEmbedCache(cacheDir, encoder.fingerprint, encoder.dim, ids.length, log);
     let embedded: EmbedCounts = { hits: 0, misses: 0, threads: 0 };
     const embed = async (file: string, texts: readonly string[]) => void (embedded = await writeEmbeddings(file, texts, encoder, cache, log));
-    const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed) : null;
+    // The records index of this catalogue, for the incremental build after it (delta.ts).
+    const keys = v2 && (previous || cacheDir) ? textKeys(read.texts) : null;
+    const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed, keys!) : null;
     if (carried) log(`embeddings: ${carried.embedded} of ${ids.length} items embedded, the others kept from ${previous!.folder}`);
     else await embed(join(tmp, 'embeddings.bin'), read.texts);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
@@ -363,6 +365,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of DELTA_PARTS.map(deltaFile)) if (!written.includes(f)) await rm(join(options.out, f), { force: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
+    if (keys && cacheDir && manifest.formatVersion === 2) await writeRecordsIndex(cacheDir, manifest.parts.records.sha256, ids, keys, log);
     const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, ...(fit.explained !== undefined ? { explained: +fit.explained.toFixed(4) } : {}) } : { method: 'full', dim, sourceDim: encoder.dim };
     return {
       itemCount: ids.length,
