@@ -29,6 +29,12 @@
 //     whatever changed: items read and checked 2.8–3.3 s, the previous catalogue read 0.9 s, the signal tables read
 //     back and rounded 1.1–1.6 s, columns and deltas 1.5 s (the columns' delta 0.22 s, matched section by section;
 //     0.43 s by blocks over the whole part). A returning visitor downloads 1,394,382 of 132,858,428 bytes (1.05 %).
+//   --items 100000 once the aggregate cache kept the rounded signals and the embedding cache a records index
+//     (load average 1.2–3): incremental 5.6 / 5.7 s vs full 14.0 / 12.2 s (40.1 / 46.3 %; CPU 6.6 s); with the signals but not the
+//     index 6.4 vs 12.7 s (50.5 %); before both, in the same hour, 7.6 vs 12.5 s (60.5 %). The phases left: items
+//     2.9–3.3 s, the previous catalogue 0.5 s (0.9 s without the index), the signals 0.2 s (1.5 s read and rounded),
+//     the columns, deltas and parts' hashes 1.4 s. With tuning at its default (not this script: --tune-minutes 2,
+//     --sequence off, the same inputs): full 126.2 s, incremental 6.2 s (4.9 %), which keeps the previous settings.
 //   --items 100000 --browser (localhost, so the network costs nothing): the update through the deltas took 3.3–4.3 s
 //     and 1,441,947 bytes, through the whole parts 2.3–3.5 s and 132,388,787 bytes; the renderers' peak above
 //     what they held before was the same both ways (+162/+162 MB, +137/+137 MB): the new parts, which either way

@@ -97,7 +97,19 @@ export interface CatalogSettings {
   rank?: Partial<Record<(typeof CATALOG_RANK_SETTINGS)[number], number>>;
   /** Neighbours kept per item when the signals were built (informational: the lists are already cut). */
   neighbors?: number;
-  tuned?: { metric: string; value: number; baseline: number; heldOutUsers: number; trials: number; seed: number; stopped: 'plan' | 'budget' };
+  tuned?: {
+    metric: string;
+    value: number;
+    baseline: number;
+    heldOutUsers: number;
+    trials: number;
+    seed: number;
+    stopped: 'plan' | 'budget';
+    /** A key of the log's bytes and the tuning options it ran with: an incremental build on the same log keeps these settings. */
+    log?: string;
+    /** The catalogue version whose build ran this tuning, when incremental builds since kept its settings. */
+    keptFrom?: string;
+  };
 }
 
 /** What a catalogue's projection is: the method, the encoder's dimension and the shipped one. */

@@ -223,6 +223,7 @@ function validateSettings(raw: unknown, bad: Bad): void {
     if (!isPlainObject(t)) throw bad('settings.tuned', 'must be an object');
     if (typeof t.metric !== 'string') throw bad('settings.tuned.metric', 'must be a string');
     for (const key of ['heldOutUsers', 'trials'] as const) if (typeof t[key] !== 'number' || !Number.isInteger(t[key]) || (t[key] as number) < 0) throw bad(`settings.tuned.${key}`, `is ${showValue(t[key])}, must be a non-negative integer`);
+    for (const key of ['log', 'keptFrom'] as const) if (t[key] !== undefined && typeof t[key] !== 'string') throw bad(`settings.tuned.${key}`, `is ${showValue(t[key])}, must be a string`);
   }
 }
 

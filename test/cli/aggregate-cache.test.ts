@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/catalog';
@@ -118,26 +118,96 @@ describe('the aggregate cache (pocketrec build on an unchanged log)', () => {
     expect(moved.report.skippedUnknownItems).toBeGreaterThan(later.report.skippedUnknownItems);
   });
 
-  it('aggregates again, with a warning, when a cached table cannot be read', async () => {
+  it('reads the rounded signals back without the tables, and gives the bytes of a build that rounds them', async () => {
+    const { d, cache, writeItems, build } = await setup();
+    const v1Items = makeItems(300);
+    const v1 = await build('v1', await writeItems('v1', v1Items));
+    const [entry] = (await readdir(cache)).filter((n) => n.startsWith('aggregates-'));
+    expect(await readdir(join(cache, entry!))).toContain('signals.bin');
+    // The tables are not read at all once the signals are there: a hit on a damaged neighbour table still holds.
+    const file = join(cache, entry!, 'neighbor_rows.parquet');
+    await writeFile(file, (await readFile(file)).subarray(0, 200));
+    const again = await build('again', await writeItems('again', v1Items));
+    expect(again.sql.some((l) => l.startsWith('sql: aggregates read from the cache') && l.includes('rounded signals'))).toBe(true);
+    expect(again.lines.some((l) => l.startsWith('phase: signals read from the aggregate cache'))).toBe(true);
+    expect(again.files).toEqual(v1.files);
+    // More items than the signals were rounded for (items the log never names): the same bytes as without the cache.
+    const more = [...v1Items, { id: 'new-1', title: 'falcon lantern', category: 'outdoor', price: 12 }];
+    const grown = await build('grown', await writeItems('grown', more), { previous: join(d, 'v1') });
+    expect(grown.sql.some((l) => l.includes('rounded signals'))).toBe(true);
+    const uncached = await build('uncached', await writeItems('grown2', more), { previous: join(d, 'v1'), aggregateCache: false });
+    expect(grown.files).toEqual(uncached.files);
+  });
+
+  it('aggregates again, with a warning, when a cached table or the cached signals cannot be read', async () => {
     const { cache, writeItems, build } = await setup();
     const items = await writeItems('items', makeItems(300));
     const v1 = await build('v1', items);
     const [entry] = (await readdir(cache)).filter((n) => n.startsWith('aggregates-'));
-    const file = join(cache, entry!, 'neighbor_rows.parquet');
-    await writeFile(file, (await readFile(file)).subarray(0, 200));
+    const damage = async (name: string) => {
+      const file = join(cache, entry!, name);
+      await writeFile(file, (await readFile(file)).subarray(0, 200));
+    };
+    // Without its signals the entry's tables are read: a damaged one is warned about.
+    await rm(join(cache, entry!, 'signals.bin'));
+    await damage('neighbor_rows.parquet');
     const damaged = await build('damaged', items);
     expect(damaged.sql.some((l) => l.startsWith('sql: the cached aggregates in ') && l.includes('cannot be read'))).toBe(true);
     expect(hit(damaged.sql)).toBe(false);
     expect(computed(damaged.sql)).toBe(true);
     expect(damaged.files).toEqual(v1.files);
+    // Written again whole, then its signals are cut short.
+    await damage('signals.bin');
+    const truncated = await build('truncated', items);
+    expect(truncated.sql.some((l) => l.startsWith('sql: the cached aggregates in ') && l.includes('signals.bin is truncated'))).toBe(true);
+    expect(computed(truncated.sql)).toBe(true);
+    expect(truncated.files).toEqual(v1.files);
   });
 
-  it('is neither read nor written when tuning or the sequence model reads the log, and says so', async () => {
+  it('is neither read nor written when the sequence model reads the log, and says so', async () => {
     const { cache, writeItems, build } = await setup();
     const items = await writeItems('items', makeItems(300));
-    const tuned = await build('tuned', items, { tune: { minutes: 0.05, seed: 1 } });
-    expect(tuned.sql.some((l) => l.startsWith('sql: no aggregate cache: tuning or the sequence model reads the whole log'))).toBe(true);
-    expect(computed(tuned.sql)).toBe(true);
+    const withSequence = await build('sequence', items, { sequence: { mode: 'auto', epochs: 1 } });
+    expect(withSequence.sql.some((l) => l.startsWith('sql: no aggregate cache: the sequence model reads the whole log'))).toBe(true);
+    expect(computed(withSequence.sql)).toBe(true);
     await expect(readdir(cache)).rejects.toThrow(/ENOENT/);
-  });
+  }, 120_000);
+
+  it('keeps the tuned settings of the previous catalogue on its log, and tunes again on a changed one', async () => {
+    const { d, log, writeItems, build } = await setup();
+    const tune = { minutes: 0.05, seed: 3 };
+    const v1Items = makeItems(300);
+    const v1 = await build('v1', await writeItems('v1', v1Items), { tune });
+    expect(v1.report.tuneMs).toBeGreaterThan(0);
+    const settings = v1.report.settings!;
+    expect(settings.tuned!.log).toMatch(/^[0-9a-f]{32}$/);
+    // The entry of the neighbour count tuning chose is written for the builds that keep it.
+    expect(v1.sql.some((l) => l.startsWith('sql: aggregates cached in '))).toBe(true);
+
+    const v2Items = [...v1Items.map((i) => (i.id === 'item-7' ? { ...i, title: 'copper kettle with a whistle' } : i)), { id: 'new-1', title: 'falcon lantern', category: 'outdoor', price: 12 }];
+    const v2File = await writeItems('v2', v2Items);
+    const v2 = await build('v2', v2File, { tune, previous: join(d, 'v1') });
+    expect(v2.lines.some((l) => l.startsWith(`tuning: the log is the one the previous catalogue ${v1.report.version} was tuned on`))).toBe(true);
+    expect(v2.report.tuneMs).toBeUndefined();
+    expect(hit(v2.sql)).toBe(true);
+    expect(computed(v2.sql)).toBe(false);
+    const manifest = JSON.parse(v2.files['catalog.json']!.toString('utf8'));
+    expect(manifest.settings).toEqual({ ...settings, tuned: { ...settings.tuned, keptFrom: v1.report.version } });
+    // The catalogue a build on the log with those settings makes: the kept neighbour count built the lists.
+    const uncached = await build('uncached', v2File, { tune, previous: join(d, 'v1'), aggregateCache: false });
+    expect(uncached.files).toEqual(v2.files);
+    // Kept again by the next incremental build, still naming the build that tuned.
+    const v3 = await build('v3', v2File, { tune, previous: join(d, 'v2') });
+    expect(JSON.parse(v3.files['catalog.json']!.toString('utf8')).settings.tuned.keptFrom).toBe(v1.report.version);
+
+    // Other tuning options, or another log, tune again.
+    const reseeded = await build('reseeded', v2File, { tune: { ...tune, seed: 4 }, previous: join(d, 'v1') });
+    expect(reseeded.report.tuneMs).toBeGreaterThan(0);
+    await writeFile(log, (await readFile(log, 'utf8')).replace('u1,item-14,view', 'u1,item-99,view'));
+    const changed = await build('changed', v2File, { tune, previous: join(d, 'v1') });
+    expect(changed.report.tuneMs).toBeGreaterThan(0);
+    expect(changed.lines.some((l) => l.startsWith('tuning: the log is the one'))).toBe(false);
+    expect(changed.report.settings!.tuned!.keptFrom).toBeUndefined();
+    expect(changed.report.settings!.tuned!.log).not.toBe(settings.tuned!.log);
+  }, 120_000);
 });

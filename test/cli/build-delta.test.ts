@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPartDelta, itemText, validateManifest, type CatalogManifestV2, type Item } from '../../src/catalog';
@@ -109,6 +109,27 @@ describe('pocketrec build --previous (incremental catalogues)', () => {
     // A build that is not incremental again leaves no stale delta behind in the folder.
     await build(d, 'v2', v2Items);
     expect(existsSync(join(v2.folder, 'embeddings.delta.bin'))).toBe(false);
+  });
+
+  it('finds the previous rows by the records index a build leaves in its cache, with the bytes of reading the records', async () => {
+    const d = await dir();
+    const cache = join(d, 'cache');
+    const lines: string[] = [];
+    const v1Items = makeItems(500);
+    const v1 = await build(d, 'v1', v1Items, { embedCache: cache });
+    const [index] = (await readdir(cache)).filter((n) => n.endsWith('.index'));
+    expect(index).toBe(`records-${v1.manifest.parts.records.sha256.slice(0, 32)}.index`);
+    const indexed = await build(d, 'indexed', nextItems(v1Items), { previous: v1.folder, embedCache: cache, log: (l) => lines.push(l) });
+    expect(lines).toContain(`delta: the previous rows found by the records index in ${cache}`);
+    const read = await build(d, 'read', nextItems(v1Items), { previous: v1.folder, embedCache: false });
+    expect(indexed.report.incremental).toEqual(read.report.incremental);
+    for (const f of ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', 'columns.delta.bin', 'records.delta.bin', 'embeddings.delta.bin']) expect((await readFile(join(indexed.folder, f))).equals(await readFile(join(read.folder, f))), f).toBe(true);
+    // An index that does not fit (cut short here) is not used: the records are read.
+    await writeFile(join(cache, index!), (await readFile(join(cache, index!), 'utf8')).slice(0, 100));
+    lines.length = 0;
+    const fallback = await build(d, 'fallback', nextItems(v1Items), { previous: v1.folder, embedCache: cache, log: (l) => lines.push(l) });
+    expect(lines).toContain(`delta: no records index of the previous catalogue in ${cache}: its records are read`);
+    expect((await readFile(join(fallback.folder, 'catalog.json'))).equals(await readFile(join(read.folder, 'catalog.json')))).toBe(true);
   });
 
   it('builds on the folder it replaces (--previous equal to --out)', async () => {

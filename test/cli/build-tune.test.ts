@@ -108,6 +108,9 @@ describe('the manifest validator on settings', () => {
     expect(field({ rank: { neighborWeight: '0.3' } })).toBe('settings.rank.neighborWeight');
     expect(field({ neighbors: 0 })).toBe('settings.neighbors');
     expect(field({ tuned: { metric: 'NDCG@10', heldOutUsers: -1, trials: 1 } })).toBe('settings.tuned.heldOutUsers');
+    expect(field({ tuned: { metric: 'NDCG@10', heldOutUsers: 3, trials: 4, log: 'ab12', keptFrom: '0ca61f99b278b9ac' } })).toBeNull();
+    expect(field({ tuned: { metric: 'NDCG@10', heldOutUsers: 3, trials: 4, log: 12 } })).toBe('settings.tuned.log');
+    expect(field({ tuned: { metric: 'NDCG@10', heldOutUsers: 3, trials: 4, keptFrom: null } })).toBe('settings.tuned.keptFrom');
     expect(field([])).toBe('settings');
   });
 });

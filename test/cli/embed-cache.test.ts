@@ -161,7 +161,11 @@ describe('pocketrec build with the embedding cache', () => {
     try {
       const report = await build(d, SMALL_CATALOG, {}, 'public');
       expect(report.embedding.cache).toBe('node_modules/.cache/pocketrec');
-      expect((await readdir(join(d, 'node_modules/.cache/pocketrec'))).length).toBe(1);
+      // The rows of this encoder, and the records index an incremental build on this catalogue reads.
+      const entries = (await readdir(join(d, 'node_modules/.cache/pocketrec'))).sort();
+      expect(entries).toHaveLength(2);
+      expect(entries[0]).toMatch(/^records-[0-9a-f]{32}\.index$/);
+      expect(entries[1]).toMatch(/^rows-[0-9a-f]{32}$/);
       expect((await readdir(join(d, 'public'))).sort()).toEqual(['catalog.json', 'columns.bin', 'embeddings.bin', 'items.ndjson']);
     } finally {
       process.chdir(cwd);

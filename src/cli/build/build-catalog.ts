@@ -10,8 +10,8 @@ import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamN
 import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
-import { deltaFile, openPrevious, previousPlan, writeCarriedEmbeddings, writeDeltas } from './delta';
-import { aggregateKey, readCachedAggregates, writeCachedAggregates } from './aggregate-cache';
+import { deltaFile, openPrevious, previousPlan, textKeys, writeCarriedEmbeddings, writeDeltas, writeRecordsIndex } from './delta';
+import { aggregateKey, hashLogFile, LIST_KINDS, logFiles, readCachedAggregates, writeCachedAggregates, writeCachedSignals, type CachedSignals, type LogFile, type RoundedSignals } from './aggregate-cache';
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
@@ -20,7 +20,7 @@ import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 import { attachSignalTables, countRows, dropIntermediates, hasItems, loadItems, loadItemsFromParquet, openEngine, readLog, readSequences, readSignalTables, recomputeNeighbors, resetAggregates, runAggregates, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
 import { tuneBuild, type BuildTuneOptions } from './tune-build';
-import { DEFAULT_TUNE_MINUTES, type TunedSettings } from '../tune';
+import { DEFAULT_TUNE_MINUTES, DEFAULT_TUNE_SEED, type TunedSettings } from '../tune';
 import { WEIGHT_UNITS, type AggregateParams } from './sql/aggregates';
 import { lexicalRows, writeEmbeddings, type EmbedCounts } from './write-embeddings';
 
@@ -151,20 +151,23 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const columns = v2 ? createColumnsBuilder() : null;
     const sequenceOptions = options.sequence ?? { mode: 'auto' };
     const tuneOn = columns !== null && !!options.interactions && !options.signalsFrom && (options.tune?.minutes ?? DEFAULT_TUNE_MINUTES) > 0;
-    // Tuning and the sequence model read the log's events themselves, which the aggregate cache does not keep.
-    const readsLog = !!options.interactions && !options.signalsFrom && (sequenceOptions.mode !== 'off' || tuneOn);
-    const aggregateCache = options.aggregateCache === false || options.signalsFrom || !options.interactions ? null : readsLog ? { skip: 'tuning or the sequence model reads the whole log (with --tune-minutes 0 --sequence off a build on the same log reuses its aggregates)' } : { dir: options.aggregateCache ?? (options.embedCache || DEFAULT_EMBED_CACHE) };
+    const tuning: Tuning | null = tuneOn ? { minutes: options.tune?.minutes ?? DEFAULT_TUNE_MINUTES, seed: options.tune?.seed ?? DEFAULT_TUNE_SEED, previous: options.previous ? await previousTuning(options.previous) : null } : null;
+    // The sequence model reads the log's events itself, which the aggregate cache does not keep; tuning does too,
+    // and writes the entry of the neighbour count it chose (read by later builds that keep its settings).
+    const sequenceReadsLog = !!options.interactions && !options.signalsFrom && sequenceOptions.mode !== 'off';
+    const aggregateCache = options.aggregateCache === false || options.signalsFrom || !options.interactions ? null : sequenceReadsLog ? { skip: 'the sequence model reads the whole log (with --sequence off a build on the same log reuses its aggregates)' } : { dir: options.aggregateCache ?? (options.embedCache || DEFAULT_EMBED_CACHE) };
     // DuckDB aggregates the log in its own threads from the start, while this one reads and embeds the items: the
     // two halves of the build overlap instead of taking turns. Awaited once the vectors are written; a failure
     // before then is not lost.
-    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, log)).done.catch(() => {});
+    if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, tuning, log)).done.catch(() => {});
     const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
     const { ids, hash: itemsHash } = read;
     aggregating?.setIds(ids);
     log(`items: ${ids.length} valid`);
     lap('items');
     if (options.previous && !v2) throw new InputError(options.previous, 0, 'is a previous catalogue, but format 1 builds are never incremental: drop --format 1 or --previous');
-    const previous = options.previous ? await openPrevious(options.previous) : null;
+    const cacheDir = options.embedCache === false ? null : (options.embedCache ?? DEFAULT_EMBED_CACHE);
+    const previous = options.previous ? await openPrevious(options.previous, cacheDir, log) : null;
     if (previous) lap(`previous catalogue ${previous.manifest.version} read`);
 
     const modelDir = options.modelDir ?? 'models/build';
@@ -179,11 +182,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
     const plan = previous ? previousPlan(previous, encoder.id, choice) : v2 ? chooseVectors(choice, ids.length, encoder.dim) : { method: 'full' as const };
-    const cacheDir = options.embedCache === false ? null : (options.embedCache ?? DEFAULT_EMBED_CACHE);
     const cache = cacheDir === null ? null : openEmbedCache(cacheDir, encoder.fingerprint, encoder.dim, ids.length, log);
     let embedded: EmbedCounts = { hits: 0, misses: 0, threads: 0 };
     const embed = async (file: string, texts: readonly string[]) => void (embedded = await writeEmbeddings(file, texts, encoder, cache, log));
-    const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed) : null;
+    // The records index of this catalogue, for the incremental build after it (delta.ts).
+    const keys = v2 && (previous || cacheDir) ? textKeys(read.texts) : null;
+    const carried = previous ? await writeCarriedEmbeddings(join(tmp, 'embeddings.bin'), read.texts, previous, encoder.dim, embed, keys!) : null;
     if (carried) log(`embeddings: ${carried.embedded} of ${ids.length} items embedded, the others kept from ${previous!.folder}`);
     else await embed(join(tmp, 'embeddings.bin'), read.texts);
     // The texts were only for the encoder; at 10⁶ items they are hundreds of megabytes the log does not need.
@@ -208,6 +212,13 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let indexed: (IndexedSignals & { hash: string }) | undefined;
     const itemVectors = ids.length * dim <= MAX_TEXT_START_VALUES ? () => readItemVectors(join(tmp, 'embeddings.bin'), ids.length, dim) : undefined;
     let tuned: (TunedSettings & { ms: number }) | null = null;
+    // The manifest's settings: tuned here, or kept from the previous catalogue (see `Tuning`).
+    let settings: CatalogSettings | null = null;
+    const keep = (previous: PreviousTuning) => {
+      log(`tuning: the log is the one the previous catalogue ${previous.version} was tuned on (${previous.settings.tuned.log}): its settings are kept, not tuned again`);
+      settings = { ...previous.settings, tuned: { ...previous.settings.tuned, keptFrom: previous.settings.tuned.keptFrom ?? previous.version } };
+      return previous.settings.neighbors;
+    };
     // The log without its held-out events goes through the build's own signals code (the Node engine, which gives
     // DuckDB's bytes), with each candidate neighbour count; the final signals are built from everything after.
     const tune = async (seqs: readonly Sequence[], now: number | undefined, startedAt?: number) => {
@@ -228,35 +239,46 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (aggregating) {
       const started = aggregating;
       aggregating = null;
-      const { db, params: computed } = await started.done;
+      const { db, params: computed, files, tuneLog, kept, signals, entry: cachedEntry, cacheAfterTuning } = await started.done;
       let params = computed;
+      let entry = cachedEntry;
       let sequences: Sequence[] = [];
-      let raw: RawSignals;
+      let cached: CachedSignals | null = signals;
+      let rounded: RoundedSignals | null = null;
       try {
         lap('aggregates (sql), waited for');
+        if (kept) keep(kept);
         // Without a sequence model the log is read back for tuning alone, so its budget counts the read.
         const readStarted = performance.now();
-        if (readsLog) sequences = await readSequences(db.conn);
-        if (tuneOn && sequences.length) {
+        if (!options.signalsFrom && (sequenceOptions.mode !== 'off' || (tuneOn && !kept))) sequences = await readSequences(db.conn);
+        if (tuneOn && !kept && sequences.length) {
           const chosen = (tuned = await tune(sequences, options.now, sequenceOptions.mode === 'off' ? readStarted : undefined));
+          settings = manifestSettings(chosen, tuneLog);
           if (chosen.neighbors !== params.maxNeighbors) {
             params = { ...params, maxNeighbors: chosen.neighbors };
             await recomputeNeighbors(db.conn, params);
             lap(`neighbour lists again (${chosen.neighbors} per item)`);
           }
         }
+        if (cacheAfterTuning && files) entry = await writeCachedAggregates(db.conn, cacheAfterTuning, await aggregateKey(db.conn, files, params), log);
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
-        await dropIntermediates(db.conn);
-        raw = await readSignalTables(db.conn, ids.length, params);
-        lap('signal tables read');
+        if (!cached) {
+          await dropIntermediates(db.conn);
+          const raw = await readSignalTables(db.conn, ids.length, params);
+          lap('signal tables read');
+          rounded = roundSignals(raw);
+          cached = { signals: rounded, summary: raw.summary };
+        }
       } finally {
         db.close();
       }
-      interactions = { count: raw.summary.events, skipped: raw.summary.unknownItemEvents, users: raw.summary.visitors };
+      const { summary } = cached;
+      interactions = { count: summary.events, skipped: summary.unknownItemEvents, users: summary.visitors };
       log(`interactions: ${interactions.count} used, ${interactions.skipped} for unknown items skipped, ${interactions.users} visitors (duckdb${options.signalsFrom ? `, from ${options.signalsFrom}` : ''})`);
-      indexed = finishSignals(raw);
+      indexed = indexSignals(cached.signals, ids.length);
       signalsHash = indexed.hash;
-      lap('signals rounded');
+      lap(rounded ? 'signals rounded' : 'signals read from the aggregate cache');
+      if (rounded && entry) await writeCachedSignals(entry, cached, log);
       if (sequences.length && sequenceOptions.mode !== 'off') sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
     } else if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
@@ -265,7 +287,12 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       log(`interactions: ${log_.count} used, ${log_.skipped} for unknown items skipped, ${log_.sequences.length} visitors (node)`);
       const now = options.now ?? log_.latest;
       if (v2) {
-        const maxNeighbors = tuneOn && log_.sequences.length ? (tuned = await tune(log_.sequences, now)).neighbors : DEFAULT_SIGNALS_OPTIONS.maxNeighbors;
+        let maxNeighbors: number = DEFAULT_SIGNALS_OPTIONS.maxNeighbors;
+        if (tuning && log_.sequences.length) {
+          const tuneLog = tuneLogKey([await hashLogFile(options.interactions)], tuning, options.now);
+          if (tuning.previous?.settings.tuned.log === tuneLog) maxNeighbors = keep(tuning.previous);
+          else (tuned = await tune(log_.sequences, now)), (settings = manifestSettings(tuned, tuneLog)), (maxNeighbors = tuned.neighbors);
+        }
         indexed = finishSignals(nodeSignals(ids.length, log_.sequences, { ...DEFAULT_SIGNALS_OPTIONS, maxNeighbors, now }));
         signalsHash = indexed.hash;
         lap('signals (node)');
@@ -306,7 +333,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
           ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
         },
         ...(sequence ? { sequence } : {}),
-        ...(tuned ? { settings: manifestSettings(tuned) } : {}),
+        ...(settings ? { settings } : {}),
       };
       written = ['catalog.json', 'columns.bin', 'items.ndjson', 'embeddings.bin', ...(fit ? ['projection.bin'] : [])];
       if (previous && carried) {
@@ -338,6 +365,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     for (const f of DELTA_PARTS.map(deltaFile)) if (!written.includes(f)) await rm(join(options.out, f), { force: true });
     for (const f of await readdir(tmp)) await rename(join(tmp, f), join(options.out, f));
     await rm(tmp, { recursive: true, force: true });
+    if (keys && cacheDir && manifest.formatVersion === 2) await writeRecordsIndex(cacheDir, manifest.parts.records.sha256, ids, keys, log);
     const vectors: BuildReport['vectors'] = fit ? { method: 'pca', dim, sourceDim: encoder.dim, ...(fit.explained !== undefined ? { explained: +fit.explained.toFixed(4) } : {}) } : { method: 'full', dim, sourceDim: encoder.dim };
     return {
       itemCount: ids.length,
@@ -349,7 +377,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       vectors,
       files,
       embedding: { ...embedded, cache: cacheDir },
-      ...(tuned ? { settings: manifestSettings(tuned), tuneMs: tuned.ms } : {}),
+      ...(settings ? { settings } : {}),
+      ...(tuned ? { tuneMs: tuned.ms } : {}),
       ...(previous && carried ? { incremental: { from: previous.manifest.version, embedded: carried.embedded, carried: ids.length - carried.embedded } } : {}),
     };
   } catch (error) {
@@ -367,6 +396,55 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
 interface Aggregated {
   db: Awaited<ReturnType<typeof openEngine>>;
   params: AggregateParams;
+  /** The log's files, hashed, when a cache or tuning needs them. */
+  files: LogFile[] | null;
+  /** With tuning: the key of the log and tuning options it runs on (`tuneLogKey`). */
+  tuneLog: string | null;
+  /** The previous catalogue's tuning, when its log was this one: its settings are kept and its neighbour count used. */
+  kept: PreviousTuning | null;
+  /** The aggregate cache's rounded signals of this log and catalogue: no table was read or created. */
+  signals: CachedSignals | null;
+  /** The cache entry in use, to which the rounded signals are added once made. */
+  entry: string | null;
+  /** The cache folder where, once tuning chose its neighbour count, the tables are kept under that count's key. */
+  cacheAfterTuning: string | null;
+}
+
+/**
+ * Self-tuning's options, and the previous catalogue's tuning with `--previous`. An incremental build whose log is
+ * the one its previous catalogue was tuned on (same files, same bytes, same tuning options) keeps those settings
+ * instead of tuning again: they were chosen on that very log, and tuning is what makes a default build read the
+ * whole log back and spend its minutes. The items changed, which tuning also sees, but a changed share small enough
+ * for an incremental build moves the held-out metric less than the search's own noise; a changed log tunes again.
+ */
+interface Tuning {
+  minutes: number;
+  seed: number;
+  previous: PreviousTuning | null;
+}
+
+interface PreviousTuning {
+  version: string;
+  settings: CatalogSettings & { neighbors: number; tuned: NonNullable<CatalogSettings['tuned']> & { log: string } };
+}
+
+/** The previous catalogue's tuned settings and the log they were tuned on; null when it records none (or is unreadable, which openPrevious reports). */
+async function previousTuning(folder: string): Promise<PreviousTuning | null> {
+  try {
+    const manifest = JSON.parse(await readFile(join(folder, 'catalog.json'), 'utf8')) as { version?: unknown; settings?: CatalogSettings };
+    const settings = manifest.settings;
+    if (typeof manifest.version !== 'string' || typeof settings?.neighbors !== 'number' || typeof settings.tuned?.log !== 'string') return null;
+    return { version: manifest.version, settings: settings as PreviousTuning['settings'] };
+  } catch {
+    return null;
+  }
+}
+
+/** What tuning's outcome depends on besides the items: the log's bytes (not its path) and the tuning options. */
+function tuneLogKey(files: readonly LogFile[], tuning: Tuning, now: number | undefined): string {
+  const hash = createHash('sha256').update('pocketrec-tune-1').update(`\0${tuning.minutes}\0${tuning.seed}\0${now ?? ''}`);
+  for (const f of files) hash.update(`\0${f.size}\0${f.sha256}`);
+  return hash.digest('hex').slice(0, 32);
 }
 
 /**
@@ -388,7 +466,7 @@ interface Aggregation {
  * spare it), and the rest waits for their ids. The engine stays open for what comes after the embeddings
  * (tuning, reading the tables).
  */
-function startAggregates(options: BuildOptions, cache: { dir: string } | { skip: string } | null, log: (line: string) => void): Aggregation {
+function startAggregates(options: BuildOptions, cache: { dir: string } | { skip: string } | null, tuning: Tuning | null, log: (line: string) => void): Aggregation {
   let giveIds!: (ids: readonly string[]) => void;
   let refuse!: (error: Error) => void;
   const ids = new Promise<readonly string[]>((ok, fail) => ((giveIds = ok), (refuse = fail)));
@@ -402,10 +480,10 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     // The main thread reads, embeds and projects the items meanwhile, and it is the longer half of the build: at
     // every core DuckDB's threads took turns with it, and the items' pass ran 2.4 times slower (10⁶ items).
     db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...(cores > 1 ? { threads: cores - 1 } : {}) });
+    const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, cacheAfterTuning: null };
     try {
       // Released while the engine was opening: it takes every core now, as release() would have given it.
       if (released && cores > 1) await db.setThreads(cores);
-      const params: AggregateParams = { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null };
       if (options.signalsFrom) {
         await attachSignalTables(db.conn, options.signalsFrom);
         await loadItems(db.conn, await ids);
@@ -415,18 +493,26 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
         const dir = cache && 'dir' in cache ? cache.dir : null;
         const early = options.items.toLowerCase().endsWith('.parquet') && (await loadItemsFromParquet(conn, options.items));
         if (early) log(`sql: items read by DuckDB from ${options.items} (${await countRows(conn, 'items')}), beside the catalogue's own pass`);
-        const key = dir ? await aggregateKey(conn, options.interactions!, params) : null;
+        if (dir || tuning) out.files = await logFiles(conn, options.interactions!);
+        if (tuning) {
+          out.tuneLog = tuneLogKey(out.files!, tuning, options.now);
+          if (tuning.previous?.settings.tuned.log === out.tuneLog) (out.kept = tuning.previous), (out.params = { ...out.params, maxNeighbors: tuning.previous.settings.neighbors });
+        }
+        // Tuning that runs reads the log back and may change the neighbour count: its entry is written after it.
+        const tunes = !!tuning && !out.kept;
+        if (dir && tunes) out.cacheAfterTuning = dir;
+        const key = dir && !tunes ? await aggregateKey(conn, out.files!, out.params) : null;
         let logRead = false;
         const aggregate = async () => {
           if (!logRead) await readLog(conn, options.interactions!, log);
           logRead = true;
-          await runAggregates(conn, params, log, stop.signal);
+          await runAggregates(conn, out.params, log, stop.signal);
         };
         // Without an entry to try, the log is read and checked while the items are.
         if (!early && !key) await readLog(conn, options.interactions!, log), (logRead = true);
         if (!early) await loadItems(conn, await ids);
-        const cached = !!(dir && key && (await readCachedAggregates(conn, dir, key, params, log)));
-        if (!cached) await aggregate();
+        const hit = dir && key ? await readCachedAggregates(conn, dir, key, out.params, log, !!options.signalsOut) : null;
+        if (!hit) await aggregate();
         const fits = !early || (await hasItems(conn, await ids));
         if (!fits) {
           log("sql: the catalogue's ids are not the items file's as DuckDB read them: aggregating again on the catalogue's");
@@ -434,10 +520,11 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
           await loadItems(conn, await ids);
           await aggregate();
         }
-        if (dir && key && (!cached || !fits)) await writeCachedAggregates(conn, dir, key, log);
+        if (hit && fits) (out.entry = hit.folder), (out.signals = hit.signals);
+        else if (dir && key) out.entry = await writeCachedAggregates(conn, dir, key, log);
       }
       log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the items and embeddings`);
-      return { db, params };
+      return out;
     } catch (error) {
       db.close();
       throw error;
@@ -459,8 +546,8 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
 }
 
 /** The manifest's `settings`: what was chosen and on what, never the wall-clock time (same seed, same bytes). */
-function manifestSettings(t: TunedSettings): CatalogSettings {
-  return { rank: { ...t.rank }, neighbors: t.neighbors, tuned: { ...t.tuned } };
+function manifestSettings(t: TunedSettings, log: string | null): CatalogSettings {
+  return { rank: { ...t.rank }, neighbors: t.neighbors, tuned: { ...t.tuned, ...(log ? { log } : {}) } };
 }
 
 /** The catalogue's item vectors back from `embeddings.bin`, for the sequence model's starting point. */
@@ -730,39 +817,69 @@ function rounded(values: ArrayLike<number>): Float64Array {
 /**
  * Signals by item position for format 2, rounded as format 1's JSON rounds them (4 decimals), so that a catalogue
  * built in either format ranks identically; the same code for both engines, so that both give the same bytes.
- * Each kind's lists become views into one flat pair of arrays, hashed whole with their row boundaries.
  */
 function finishSignals(raw: Omit<RawSignals, 'summary'>): IndexedSignals & { hash: string } {
-  const hash = createHash('sha256');
-  const kinds = ['neighbors', 'transitions', 'boughtTogether'] as const;
-  const pop = rounded(raw.popularity);
-  const trend = rounded(raw.trending);
-  hash.update(new Uint8Array(pop.buffer)).update(new Uint8Array(trend.buffer));
-  const windows: Array<[number, Float64Array]> = [];
-  for (const [days, values] of raw.trendingWindows) {
-    const r = rounded(values);
-    windows.push([days, r]);
-    hash.update(`trendingWindows:${days}:`).update(new Uint8Array(r.buffer));
-  }
-  const out = {} as Record<(typeof kinds)[number], Array<[number, Int32Array, Float64Array]>>;
-  for (const kind of kinds) {
-    const lists = raw.lists[kind];
+  return indexSignals(roundSignals(raw), raw.popularity.length);
+}
+
+/** The rounding of `finishSignals`, each kind's lists into one flat pair of arrays (what the aggregate cache keeps). */
+function roundSignals(raw: Omit<RawSignals, 'summary'>): RoundedSignals {
+  const lists = {} as RoundedSignals['lists'];
+  for (const kind of LIST_KINDS) {
+    const rows = raw.lists[kind];
     let total = 0;
-    for (const [, targets] of lists) total += targets.length;
-    const targets = new Int32Array(total);
-    const weights = new Float64Array(total);
-    const rows = new Int32Array(lists.length * 2);
-    const views: Array<[number, Int32Array, Float64Array]> = [];
+    for (const [, targets] of rows) total += targets.length;
+    const flat = { rows: new Int32Array(rows.length * 2), targets: new Int32Array(total), weights: new Float64Array(total) };
     let at = 0;
-    lists.forEach(([source, t, w], r) => {
-      targets.set(t, at);
-      for (let k = 0; k < w.length; k++) weights[at + k] = round4(w[k]!);
-      views.push([source, targets.subarray(at, at + t.length), weights.subarray(at, at + t.length)]);
-      rows[2 * r] = source;
-      rows[2 * r + 1] = t.length;
+    rows.forEach(([source, t, w], r) => {
+      flat.targets.set(t, at);
+      for (let k = 0; k < w.length; k++) flat.weights[at + k] = round4(w[k]!);
+      flat.rows[2 * r] = source;
+      flat.rows[2 * r + 1] = t.length;
       at += t.length;
     });
-    hash.update(`${kind}:`).update(new Uint8Array(rows.buffer)).update(new Uint8Array(targets.buffer)).update(new Uint8Array(weights.buffer));
+    lists[kind] = flat;
+  }
+  return { popularity: rounded(raw.popularity), trending: rounded(raw.trending), trendingWindows: raw.trendingWindows.map(([days, values]) => [days, rounded(values)]), lists };
+}
+
+/**
+ * Rounded signals as the catalogue's `IndexedSignals` of `itemCount` items, each list a view into its kind's flat
+ * arrays, hashed whole with their row boundaries. Signals cached for another catalogue of the same log fit this
+ * one (aggregate-cache.ts checks that every item the log names kept its position): the items past the shorter
+ * one's end are items the log never names, with nothing in any signal.
+ */
+function indexSignals(r: RoundedSignals, itemCount: number): IndexedSignals & { hash: string } {
+  const fit = (values: Float64Array) => {
+    if (values.length === itemCount) return values;
+    if (values.subarray(itemCount).some((v) => v !== 0)) throw new Error(`build: signals of ${values.length} items do not fit a catalogue of ${itemCount}`);
+    const out = new Float64Array(itemCount);
+    out.set(values.subarray(0, itemCount));
+    return out;
+  };
+  const hash = createHash('sha256');
+  const pop = fit(r.popularity);
+  const trend = fit(r.trending);
+  hash.update(new Uint8Array(pop.buffer, pop.byteOffset, pop.byteLength)).update(new Uint8Array(trend.buffer, trend.byteOffset, trend.byteLength));
+  const windows: Array<[number, Float64Array]> = [];
+  for (const [days, values] of r.trendingWindows) {
+    const w = fit(values);
+    windows.push([days, w]);
+    hash.update(`trendingWindows:${days}:`).update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+  }
+  const out = {} as Record<(typeof LIST_KINDS)[number], Array<[number, Int32Array, Float64Array]>>;
+  for (const kind of LIST_KINDS) {
+    const { rows, targets, weights } = r.lists[kind];
+    const views: Array<[number, Int32Array, Float64Array]> = [];
+    for (let k = 0, at = 0; k < rows.length; k += 2) {
+      const source = rows[k]!;
+      const length = rows[k + 1]!;
+      if (source >= itemCount) throw new Error(`build: a ${kind} list of item ${source} does not fit a catalogue of ${itemCount}`);
+      views.push([source, targets.subarray(at, at + length), weights.subarray(at, at + length)]);
+      at += length;
+    }
+    const bytes = (a: Int32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    hash.update(`${kind}:`).update(bytes(rows)).update(bytes(targets)).update(bytes(weights));
     out[kind] = views;
   }
   return { popularity: pop, trending: trend, ...out, trendingWindows: windows, hash: hash.digest('hex') };

@@ -1,5 +1,5 @@
 import { createHash, hash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeEmbeddings, encodeDeltaPart, encodePartDelta, itemText, matchedUnits, validateManifest, type CatalogDelta, type CatalogManifestV2, type CatalogPart, type DeltaUnit, type Item } from '../../catalog';
 import type { LexicalCounts } from '../../encoder';
@@ -31,6 +31,58 @@ export interface PreviousCatalog {
  * `hash`, half the cost of a hash object per text, twice per item of the catalogue.
  */
 const textKey = (text: string) => hash('sha256', text, 'base64url').slice(0, 22);
+const KEY_CHARS = 22;
+
+/** The text keys of a catalogue's items, in item order (one string of `KEY_CHARS` each): what the records index keeps. */
+export function textKeys(texts: readonly string[]): string[] {
+  return texts.map(textKey);
+}
+
+/**
+ * The records index: the ids and text keys of a catalogue's items, which a build leaves in the embedding cache's
+ * folder (`records-<sha256 of items.ndjson>.index`, JSON), so that the incremental build after it finds the previous
+ * rows without parsing every previous record again (most of reading the previous catalogue). Keyed by the records'
+ * content, checked against the previous manifest's sha256 before it is used; best effort both ways.
+ */
+const recordsIndexFile = (dir: string, recordsSha256: string) => join(dir, `records-${recordsSha256.slice(0, 32)}.index`);
+/** Indexes kept, the one just written included. */
+const KEEP_RECORDS_INDEXES = 3;
+
+export async function writeRecordsIndex(dir: string, recordsSha256: string, ids: readonly string[], keys: readonly string[], log: (line: string) => void): Promise<void> {
+  const file = recordsIndexFile(dir, recordsSha256);
+  const partial = `${file}.tmp-${process.pid}`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(partial, JSON.stringify({ ids, keys: keys.join('') }));
+    await rename(partial, file);
+    const indexes = await Promise.all((await readdir(dir)).filter((n) => /^records-[0-9a-f]+\.index$/.test(n)).map(async (n) => ({ path: join(dir, n), used: (await stat(join(dir, n))).mtimeMs })));
+    indexes.sort((a, b) => b.used - a.used);
+    for (const old of indexes.slice(KEEP_RECORDS_INDEXES)) await rm(old.path, { force: true });
+  } catch (error) {
+    log(`delta: the records index could not be written in ${dir} (${(error as Error).message}); an incremental build on this catalogue reads its records instead`);
+    await rm(partial, { force: true }).catch(() => {});
+  }
+}
+
+/** The previous rows by id and by text key from the records index of `recordsSha256`; null when there is none that fits. */
+async function readRecordsIndex(dir: string, recordsSha256: string, count: number): Promise<{ rowOfText: Map<string, number>; rowOfId: Map<string, number> } | null> {
+  let index: { ids: unknown; keys: unknown };
+  try {
+    index = JSON.parse(await readFile(recordsIndexFile(dir, recordsSha256), 'utf8'));
+  } catch {
+    return null;
+  }
+  const { ids, keys } = index;
+  if (!Array.isArray(ids) || ids.length !== count || typeof keys !== 'string' || keys.length !== count * KEY_CHARS || !ids.every((id) => typeof id === 'string')) return null;
+  const rowOfText = new Map<string, number>();
+  const rowOfId = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const key = keys.slice(i * KEY_CHARS, (i + 1) * KEY_CHARS);
+    if (!rowOfText.has(key)) rowOfText.set(key, i);
+    rowOfId.set(ids[i] as string, i);
+  }
+  return { rowOfText, rowOfId };
+}
 
 /** Where the delta of a part goes, next to the parts. */
 export const deltaFile = (part: string) => `${part}.delta.bin`;
@@ -39,11 +91,12 @@ export const deltaFile = (part: string) => `${part}.delta.bin`;
 const MAX_DELTA_SHARE = 0.5;
 
 /**
- * Reads and checks the previous catalogue folder (its manifest and the files its parts name).
+ * Reads and checks the previous catalogue folder (its manifest and the files its parts name), with the records
+ * index of `indexDir` (the embedding cache's folder) when it holds the one of these records.
  * @throws InputError naming the folder's file and what is wrong: not a format 2 catalogue, no embeddings, a file
  * missing or not matching its manifest's sha256
  */
-export async function openPrevious(folder: string): Promise<PreviousCatalog> {
+export async function openPrevious(folder: string, indexDir: string | null = null, log: (line: string) => void = () => {}): Promise<PreviousCatalog> {
   const manifestFile = join(folder, 'catalog.json');
   const refuse = (file: string, problem: string) => new InputError(file, 0, `${problem}: --previous needs the folder of an earlier \`pocketrec build\` (format 2); drop --previous for a full build`);
   let raw: unknown;
@@ -77,17 +130,21 @@ export async function openPrevious(folder: string): Promise<PreviousCatalog> {
   const rowsOf = (name: string, width: number) => embeddings.sections.find((s) => s.name === name)?.length === count * width;
   if (!rowsOf('scales', 1) || !rowsOf('values', embeddings.dim)) throw refuse(manifestFile, `has embeddings sections that are not ${count} rows of ${embeddings.dim} dims`);
   const lineOffsets = new Uint32Array(count + 1);
-  const rowOfText = new Map<string, number>();
-  const rowOfId = new Map<string, number>();
+  const indexed = indexDir ? await readRecordsIndex(indexDir, manifest.parts.records.sha256, count) : null;
+  if (indexDir) log(indexed ? `delta: the previous rows found by the records index in ${indexDir}` : `delta: no records index of the previous catalogue in ${indexDir}: its records are read`);
+  const rowOfText = indexed?.rowOfText ?? new Map<string, number>();
+  const rowOfId = indexed?.rowOfId ?? new Map<string, number>();
   const decoder = new TextDecoder();
   let at = 0;
   for (let i = 0; i < count; i++) {
     const end = bytes.records.indexOf(0x0a, at);
     if (end < 0) throw refuse(join(folder, manifest.parts.records.url), `has ${i} lines, the manifest says ${count} items`);
-    const item = JSON.parse(decoder.decode(bytes.records.subarray(at, end))) as Item;
-    const text = textKey(itemText(item));
-    if (!rowOfText.has(text)) rowOfText.set(text, i);
-    rowOfId.set(item.id, i);
+    if (!indexed) {
+      const item = JSON.parse(decoder.decode(bytes.records.subarray(at, end))) as Item;
+      const text = textKey(itemText(item));
+      if (!rowOfText.has(text)) rowOfText.set(text, i);
+      rowOfId.set(item.id, i);
+    }
     at = end + 1;
     lineOffsets[i + 1] = at;
   }
@@ -138,11 +195,12 @@ export async function writeCarriedEmbeddings(
   previous: PreviousCatalog,
   sourceDim: number,
   embed: (file: string, texts: readonly string[]) => Promise<void>,
+  keys: readonly string[] = textKeys(texts),
 ): Promise<{ carried: Int32Array; embedded: number }> {
   const n = texts.length;
   const e = previous.manifest.parts.embeddings!;
   const dim = e.dim;
-  const carried = Int32Array.from(texts, (t) => previous.rowOfText.get(textKey(t)) ?? -1);
+  const carried = Int32Array.from(keys, (k) => previous.rowOfText.get(k) ?? -1);
   const fresh: number[] = [];
   carried.forEach((row, i) => row < 0 && fresh.push(i));
   let rows: { scales: Float32Array; values: Int8Array } = { scales: new Float32Array(0), values: new Int8Array(0) };
