@@ -99,11 +99,13 @@ export interface CatalogSettings {
   neighbors?: number;
   tuned?: {
     metric: string;
+    /** The metric of the chosen settings on the held-out slice, and of the starting point (the defaults). */
     value: number;
     baseline: number;
     heldOutUsers: number;
     trials: number;
     seed: number;
+    /** `budget` when the time ran out before the search plan did; `plan` otherwise. */
     stopped: 'plan' | 'budget';
     /** A key of the log's bytes and the tuning options it ran with: an incremental build on the same log keeps these settings. */
     log?: string;

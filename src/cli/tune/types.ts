@@ -1,7 +1,8 @@
+import { CATALOG_RANK_SETTINGS, type CatalogSettings } from '../../catalog';
 import type { RankSettings } from '../../rank';
 
-/** The engine settings a build may choose on its own log: blend weights, the diversity trade-off, the neighbour count. */
-export const TUNED_RANK_KEYS = Object.freeze(['transitionWeight', 'neighborWeight', 'popularityWeight', 'trendingWeight', 'sessionWeight', 'diversityLambda'] as const);
+/** The engine settings a build may choose on its own log: the manifest's rank settings (the neighbour count aside). */
+export const TUNED_RANK_KEYS = CATALOG_RANK_SETTINGS;
 export type TunedRankKey = (typeof TUNED_RANK_KEYS)[number];
 
 /** `--tune-minutes` and `--tune-seed` when not given, for the build and the eval alike. */
@@ -16,17 +17,8 @@ export interface TuneCandidate {
 
 /** What the build writes into the manifest's `settings` (no wall-clock time: same seed, same bytes). */
 export interface TunedSettings extends TuneCandidate {
-  tuned: {
-    metric: 'NDCG@10';
-    /** The metric of the chosen settings on the held-out slice, and of the starting point (the defaults). */
-    value: number;
-    baseline: number;
-    heldOutUsers: number;
-    trials: number;
-    seed: number;
-    /** `budget` when the time ran out before the search plan did; `plan` otherwise. */
-    stopped: 'plan' | 'budget';
-  };
+  /** The manifest's record of the run, less what only a build knows (the log's key, a kept tuning's source). */
+  tuned: Omit<NonNullable<CatalogSettings['tuned']>, 'log' | 'keptFrom'> & { metric: 'NDCG@10' };
 }
 
 /** One visitor's held-out case: everything before their latest event, and that event. */
