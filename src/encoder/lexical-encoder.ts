@@ -108,14 +108,19 @@ export function fitLexicalModel(texts: Iterable<string>, dim = DEFAULT_DIM): Lex
   return lexicalModelFromCounts(countLexicalFeatures(texts, dim));
 }
 
-function embedLexical(model: LexicalModel, text: string): Float32Array {
-  const v = new Float32Array(model.dim);
+/** `out` (zeros, `model.dim` long) ← the unit vector of `text`. */
+function embedLexicalInto(model: LexicalModel, text: string, out: Float32Array): Float32Array {
   for (const h of featureHashes(tokenize(text))) {
     const bucket = h % model.dim;
     // The sign bit from the high half keeps colliding features from only ever adding up.
-    v[bucket]! += (h & 0x80000000 ? -1 : 1) * model.idf[bucket]!;
+    out[bucket]! += (h & 0x80000000 ? -1 : 1) * model.idf[bucket]!;
   }
-  return normalize(v);
+  return normalize(out);
+}
+
+/** The rows of `texts` into `out` (zeros, `texts.length × model.dim`), with no vector of their own: the build's batches. */
+export function embedLexicalRows(model: LexicalModel, texts: readonly string[], out: Float32Array): void {
+  for (let i = 0; i < texts.length; i++) embedLexicalInto(model, texts[i]!, out.subarray(i * model.dim, (i + 1) * model.dim));
 }
 
 export function createLexicalEncoder(model: LexicalModel): TextEncoder {
@@ -125,7 +130,7 @@ export function createLexicalEncoder(model: LexicalModel): TextEncoder {
     device: 'lexical',
     // Words are hashed whatever their script: it understands every language equally (literally).
     languages: 'any',
-    embed: async (texts) => texts.map((t) => embedLexical(model, t)),
+    embed: async (texts) => texts.map((t) => embedLexicalInto(model, t, new Float32Array(model.dim))),
     dispose: async () => {},
   };
 }

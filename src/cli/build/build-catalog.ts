@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
-import { countLexicalFeatures, createLexicalCounter, createLexicalEncoder, lexicalModelFromCounts, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
+import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
@@ -176,7 +176,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
     // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
     const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? counter?.counts() ?? countLexicalFeatures(read.texts));
-    const encoder = neural ?? lexicalRows(createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!)), lexicalCounts!);
+    const encoder = neural ?? lexicalRows(lexicalCounts!);
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
