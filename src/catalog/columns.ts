@@ -16,7 +16,8 @@ export interface IndexedSignals {
 
 /** Adds validated items one at a time, then freezes them with their signals into columns. */
 export interface ColumnsBuilder {
-  add(item: Item): void;
+  /** `words`: the tokens of `itemText(item)`, when the caller has them already. */
+  add(item: Item, words?: readonly string[]): void;
   finish(signals?: IndexedSignals): CatalogColumns;
 }
 
@@ -38,7 +39,7 @@ export function createColumnsBuilder(): ColumnsBuilder {
   const tagCodes: number[] = [];
   const lexical = createLexicalIndexBuilder();
   return {
-    add(item) {
+    add(item, words) {
       ids.push(item.id);
       prices.push(item.price ?? Number.NaN);
       published.push(item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN);
@@ -47,7 +48,7 @@ export function createColumnsBuilder(): ColumnsBuilder {
       brands.push(item.brand);
       for (const tag of item.tags ?? []) tagCodes.push(tags.code(tag));
       tagOffsets.push(tagCodes.length);
-      lexical.add(item);
+      lexical.add(item, words);
     },
     finish(signals = {}) {
       const count = ids.length;

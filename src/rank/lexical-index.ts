@@ -7,7 +7,8 @@ export type { LexicalIndex };
 
 /** Adds items one at a time (the build streams a million of them), then freezes the postings into CSR arrays. */
 export interface LexicalIndexBuilder {
-  add(item: Item): void;
+  /** `words`: the tokens of `itemText(item)`, when the caller has them already. */
+  add(item: Item, words?: readonly string[]): void;
   finish(): LexicalIndex;
 }
 
@@ -23,17 +24,19 @@ export function createLexicalIndexBuilder(): LexicalIndexBuilder {
   const lists = new Map<string, number[]>();
   const lengths: number[] = [];
   return {
-    add(item) {
+    add(item, words = tokenize(itemText(item))) {
       const i = lengths.length;
-      // The title says what the item is: count its words twice.
-      const tokens = [...tokenize(item.title), ...tokenize(itemText(item))];
-      lengths.push(tokens.length);
-      for (const t of tokens) {
+      const post = (t: string) => {
         let list = lists.get(t);
         if (!list) lists.set(t, (list = []));
         if (list[list.length - 2] === i) list[list.length - 1]!++;
         else list.push(i, 1);
-      }
+      };
+      // The title says what the item is: count its words twice.
+      const title = tokenize(item.title);
+      for (const t of title) post(t);
+      for (const t of words) post(t);
+      lengths.push(title.length + words.length);
     },
     finish() {
       const terms = [...lists.keys()].sort();

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
-import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
+import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
@@ -15,7 +15,7 @@ import { aggregateKey, hashLogFile, LIST_KINDS, logFiles, readCachedAggregates, 
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
-import { InputError, readRecords } from './read-records';
+import { InputError, readRecordBatches, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 import { attachSignalTables, countRows, dropIntermediates, hasItems, loadItems, loadItemsFromParquet, openEngine, readLog, readSequences, readSignalTables, recomputeNeighbors, resetAggregates, runAggregates, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
@@ -160,7 +160,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // two halves of the build overlap instead of taking turns. Awaited once the vectors are written; a failure
     // before then is not lost.
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, tuning, log)).done.catch(() => {});
-    const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
+    // The lexical encoder's counts come from the items' pass, unless an incremental build keeps the previous fit.
+    const counter = options.encoder === 'lexical' && !options.previous ? createLexicalCounter() : null;
+    const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns, counter);
     const { ids, hash: itemsHash } = read;
     aggregating?.setIds(ids);
     log(`items: ${ids.length} valid`);
@@ -176,8 +178,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
     // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
-    const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? countLexicalFeatures(read.texts));
-    const encoder = neural ?? lexicalRows(createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!)), lexicalCounts!);
+    const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? counter?.counts() ?? countLexicalFeatures(read.texts));
+    const encoder = neural ?? lexicalRows(lexicalCounts!);
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
@@ -575,9 +577,10 @@ function fromCsvCells(value: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Validates and rewrites the items as NDJSON in one streaming pass, keeping only ids and encoder texts in memory:
- * a million items are a few hundred megabytes of text, not of objects.
+ * a million items are a few hundred megabytes of text, not of objects. Each text is tokenized once here, for the
+ * search index and for the lexical encoder's counts (`counter`), and written a batch of lines at a time.
  */
-async function readItems(file: string, outFile: string, columns: ColumnsBuilder | null): Promise<{ ids: string[]; texts: string[]; hash: string; lineOffsets: number[] }> {
+async function readItems(file: string, outFile: string, columns: ColumnsBuilder | null, counter: LexicalCounter | null): Promise<{ ids: string[]; texts: string[]; hash: string; lineOffsets: number[] }> {
   const validate = createItemValidator(file);
   const csv = file.toLowerCase().endsWith('.csv');
   const json = file.toLowerCase().endsWith('.json');
@@ -587,24 +590,34 @@ async function readItems(file: string, outFile: string, columns: ColumnsBuilder 
   const out = createWriteStream(outFile);
   const bad = collectBadRows(file);
   const lineOffsets = [0];
+  let offset = 0;
   let n = 0;
-  for await (const record of readRecords(file, bad.add)) {
-    let item;
-    try {
-      item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
-    } catch (error) {
-      bad.add(error);
-      continue;
-    } finally {
-      n++;
+  for await (const batch of readRecordBatches(file, bad.add)) {
+    let lines = '';
+    for (const record of batch) {
+      let item;
+      try {
+        item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
+      } catch (error) {
+        bad.add(error);
+        continue;
+      } finally {
+        n++;
+      }
+      const text = itemText(item);
+      ids.push(item.id);
+      texts.push(text);
+      const words = columns || counter ? tokenize(text) : undefined;
+      columns?.add(item, words);
+      counter?.add(words!);
+      const line = JSON.stringify(item) + '\n';
+      lineOffsets.push((offset += Buffer.byteLength(line)));
+      lines += line;
     }
-    ids.push(item.id);
-    texts.push(itemText(item));
-    columns?.add(item);
-    const line = JSON.stringify(item) + '\n';
-    lineOffsets.push(lineOffsets[lineOffsets.length - 1]! + Buffer.byteLength(line));
-    hash.update(line);
-    await writeAsync(out, line);
+    if (!lines) continue;
+    const bytes = Buffer.from(lines);
+    hash.update(bytes);
+    await writeAsync(out, bytes);
   }
   await close(out);
   bad.check();
