@@ -241,9 +241,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (aggregating) {
       const started = aggregating;
       aggregating = null;
-      const { db, params: computed, files, tuneLog, kept, signals, entry: cachedEntry, cacheAfterTuning } = await started.done;
+      const { db, params: computed, files, tuneLog, kept, signals, entry: cachedEntry, unwritten, cacheAfterTuning } = await started.done;
       let params = computed;
       let entry = cachedEntry;
+      let toWrite = unwritten;
+      let writing: Promise<string | null> | null = null;
       let sequences: Sequence[] = [];
       let cached: CachedSignals | null = signals;
       let rounded: RoundedSignals | null = null;
@@ -262,16 +264,21 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
             lap(`neighbour lists again (${chosen.neighbors} per item)`);
           }
         }
-        if (cacheAfterTuning && files) entry = await writeCachedAggregates(db.conn, cacheAfterTuning, await aggregateKey(db.conn, files, params), log);
+        if (cacheAfterTuning && files) toWrite = { dir: cacheAfterTuning, key: await aggregateKey(db.conn, files, params) };
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
         if (!cached) {
           await dropIntermediates(db.conn);
           const raw = await readSignalTables(db.conn, ids.length, params);
           lap('signal tables read');
+          // DuckDB writes the cache entry in its threads while this one rounds: off the build's critical path.
+          writing = toWrite ? writeCachedAggregates(db.conn, toWrite.dir, toWrite.key, log) : null;
           rounded = roundSignals(raw);
           cached = { signals: rounded, summary: raw.summary };
+          if (writing) entry = await writing;
         }
       } finally {
+        // A failure while the entry was being written: DuckDB finishes it (or fails) before it closes.
+        await writing?.catch(() => {});
         db.close();
       }
       const { summary } = cached;
@@ -408,6 +415,8 @@ interface Aggregated {
   signals: CachedSignals | null;
   /** The cache entry in use, to which the rounded signals are added once made. */
   entry: string | null;
+  /** The entry to write (folder and key) once the tables are read: written beside the build's own work. */
+  unwritten: { dir: string; key: string } | null;
   /** The cache folder where, once tuning chose its neighbour count, the tables are kept under that count's key. */
   cacheAfterTuning: string | null;
 }
@@ -482,7 +491,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     // The main thread reads, embeds and projects the items meanwhile, and it is the longer half of the build: at
     // every core DuckDB's threads took turns with it, and the items' pass ran 2.4 times slower (10⁶ items).
     db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...(cores > 1 ? { threads: cores - 1 } : {}) });
-    const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, cacheAfterTuning: null };
+    const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, unwritten: null, cacheAfterTuning: null };
     try {
       // Released while the engine was opening: it takes every core now, as release() would have given it.
       if (released && cores > 1) await db.setThreads(cores);
@@ -523,7 +532,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
           await aggregate();
         }
         if (hit && fits) (out.entry = hit.folder), (out.signals = hit.signals);
-        else if (dir && key) out.entry = await writeCachedAggregates(conn, dir, key, log);
+        else if (dir && key) out.unwritten = { dir, key };
       }
       log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the items and embeddings`);
       return out;
