@@ -206,6 +206,18 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // What is left of the main thread's work waits for the aggregation: every core to it.
     aggregating?.release();
     const dim = fit ? fit.dim : encoder.dim;
+    // The records and the vectors are final: hashed while the log's aggregation finishes, not after it.
+    const hashing = columns
+      ? {
+          records: describePart(tmp, 'items.ndjson', [], RECORD_CHUNK_BYTES),
+          embeddings: describePart(tmp, 'embeddings.bin', [
+            { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
+            { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * dim },
+          ]),
+        }
+      : null;
+    // Awaited where the manifest is made; a failure before then is not an unhandled one.
+    for (const part of Object.values(hashing ?? {})) part.catch(() => {});
     const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };
@@ -317,10 +329,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (columns) {
       const encoded = encodeColumns(columns.finish(indexed), Uint32Array.from(read.lineOffsets));
       await writeFile(join(tmp, 'columns.bin'), encoded.bytes);
-      const embeddings = await describePart(tmp, 'embeddings.bin', [
-        { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
-        { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * dim },
-      ]);
+      const embeddings = await hashing!.embeddings;
       let projection: CatalogPart | undefined;
       if (fit) {
         const encoded = encodeSections([
@@ -336,7 +345,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         itemCount: ids.length,
         parts: {
           columns: await describePart(tmp, 'columns.bin', encoded.sections),
-          records: await describePart(tmp, 'items.ndjson', [], RECORD_CHUNK_BYTES),
+          records: await hashing!.records,
           // `dim` is the shipped (maybe projected) one; the lexical fit's length is the encoder's own dimension.
           embeddings: { ...embeddings, model: encoder.id, dim, ...(lexicalCounts ? { lexicalFit: { documents: lexicalCounts.documents, df: Array.from(lexicalCounts.df) } } : {}) },
           ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
