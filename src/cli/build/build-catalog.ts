@@ -143,6 +143,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   // The log's aggregation while it runs beside the items and their embeddings; null once its engine is in use
   // (and closed there).
   let aggregating: Aggregation | null = null;
+  // The engine, once its tables are read, while it writes the aggregate cache's entry beside the rest of the
+  // build: `finish` waits for that, adds the rounded signals to the entry and closes it.
+  let aggregated: { finish(): Promise<void> } | null = null;
   try {
     const v2 = (options.formatVersion ?? 2) === 2;
     const engine = options.engine ?? (v2 ? 'duckdb' : 'node');
@@ -286,20 +289,30 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
           writing = toWrite ? writeCachedAggregates(db.conn, toWrite.dir, toWrite.key, log) : null;
           rounded = roundSignals(raw);
           cached = { signals: rounded, summary: raw.summary };
-          if (writing) entry = await writing;
         }
-      } finally {
+      } catch (error) {
         // A failure while the entry was being written: DuckDB finishes it (or fails) before it closes.
         await writing?.catch(() => {});
         db.close();
+        throw error;
       }
+      const done = cached;
+      const finish = async () => {
+        try {
+          if (writing) entry = await writing;
+          if (rounded && entry) await writeCachedSignals(entry, done, log);
+        } finally {
+          db.close();
+        }
+      };
+      if (writing) aggregated = { finish: () => ((aggregated = null), finish()) };
+      else await finish();
       const { summary } = cached;
       interactions = { count: summary.events, skipped: summary.unknownItemEvents, users: summary.visitors };
       log(`interactions: ${interactions.count} used, ${interactions.skipped} for unknown items skipped, ${interactions.users} visitors (duckdb${options.signalsFrom ? `, from ${options.signalsFrom}` : ''})`);
       indexed = indexSignals(cached.signals, ids.length);
       signalsHash = indexed.hash;
       lap(rounded ? 'signals rounded' : 'signals read from the aggregate cache');
-      if (rounded && entry) await writeCachedSignals(entry, cached, log);
       if (sequences.length && sequenceOptions.mode !== 'off') sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
     } else if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
@@ -375,6 +388,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     }
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
     lap('columns and manifest written');
+    await aggregated?.finish();
 
     const files: Record<string, number> = {};
     for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
@@ -401,6 +415,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     };
   } catch (error) {
     // An engine still aggregating is stopped and closed; its own failure is not the one to report.
+    await aggregated?.finish().catch(() => {});
     aggregating?.cancel();
     await aggregating?.done.then(
       ({ db }) => db.close(),
