@@ -18,6 +18,11 @@ export interface IndexedSignals {
 export interface ColumnsBuilder {
   /** `words`: the tokens of `itemText(item)`, when the caller has them already. */
   add(item: Item, words?: readonly string[]): void;
+  /**
+   * Freezes the items' own columns and the search index, which no signal changes; `finish` does it if nobody did.
+   * The build calls it while the log's aggregation is still running. No item is added after it.
+   */
+  seal(): void;
   finish(signals?: IndexedSignals): CatalogColumns;
 }
 
@@ -38,8 +43,23 @@ export function createColumnsBuilder(): ColumnsBuilder {
   const tagOffsets: number[] = [0];
   const tagCodes: number[] = [];
   const lexical = createLexicalIndexBuilder();
+  let sealed: Omit<CatalogColumns, 'popularity' | 'trending' | 'neighbors' | 'transitions' | 'boughtTogether' | 'trendingWindows'> | null = null;
+  const seal = () =>
+    (sealed ??= {
+      count: ids.length,
+      ids,
+      prices: Float64Array.from(prices),
+      publishedMs: Float64Array.from(published),
+      repeatable: Uint8Array.from(repeatable),
+      categories: categories.column(),
+      brands: brands.column(),
+      tags: { offsets: Uint32Array.from(tagOffsets), codes: Uint32Array.from(tagCodes) },
+      tagNames: tags.names,
+      lexical: lexical.finish(),
+    });
   return {
     add(item, words) {
+      if (sealed) throw new Error('columns: an item added after seal()');
       ids.push(item.id);
       prices.push(item.price ?? Number.NaN);
       published.push(item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN);
@@ -50,25 +70,18 @@ export function createColumnsBuilder(): ColumnsBuilder {
       tagOffsets.push(tagCodes.length);
       lexical.add(item, words);
     },
+    seal: () => void seal(),
     finish(signals = {}) {
-      const count = ids.length;
+      const items = seal();
+      const { count } = items;
       return {
-        count,
-        ids,
-        prices: Float64Array.from(prices),
-        publishedMs: Float64Array.from(published),
-        repeatable: Uint8Array.from(repeatable),
+        ...items,
         popularity: logScaled(count, signals.popularity),
         trending: logScaled(count, signals.trending),
-        categories: categories.column(),
-        brands: brands.column(),
-        tags: { offsets: Uint32Array.from(tagOffsets), codes: Uint32Array.from(tagCodes) },
-        tagNames: tags.names,
         neighbors: signals.neighbors ? csrRows(count, signals.neighbors) : null,
         transitions: signals.transitions ? csrRows(count, signals.transitions) : null,
         boughtTogether: signals.boughtTogether ? csrRows(count, signals.boughtTogether) : null,
         trendingWindows: new Map((signals.trendingWindows ?? []).map(([days, counts]) => [days, logScaled(count, counts)])),
-        lexical: lexical.finish(),
       };
     },
   };

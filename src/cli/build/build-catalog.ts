@@ -221,6 +221,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       : null;
     // Awaited where the manifest is made; a failure before then is not an unhandled one.
     for (const part of Object.values(hashing ?? {})) part.catch(() => {});
+    // So is the search index, which no signal changes: frozen now, not after the aggregation.
+    columns?.seal();
     const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };
