@@ -2,14 +2,26 @@
 import { createLexicalIndexBuilder } from '../rank/lexical-index';
 import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } from './types';
 
+/**
+ * Many sources' lists in three flat arrays: `rows` holds (source, length) pairs, and each list's targets and
+ * weights follow the previous one's. What the build reads 10⁷ rows into, with no object per list.
+ */
+export interface FlatLists {
+  rows: ArrayLike<number>;
+  targets: ArrayLike<number>;
+  weights: ArrayLike<number>;
+}
+
+/** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
+export type SourceLists = ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]> | FlatLists;
+
 /** Signals by item position, as the build computes them and as v1's id-keyed JSON is converted to. */
 export interface IndexedSignals {
   popularity?: ArrayLike<number>;
   trending?: ArrayLike<number>;
-  /** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
-  neighbors?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
-  transitions?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
-  boughtTogether?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  neighbors?: SourceLists;
+  transitions?: SourceLists;
+  boughtTogether?: SourceLists;
   /** Raw counts per trending window, keyed by its length in days. */
   trendingWindows?: ReadonlyArray<readonly [days: number, counts: ArrayLike<number>]>;
 }
@@ -167,28 +179,40 @@ function logScaled(count: number, counts: ArrayLike<number> | undefined): Float3
   return out;
 }
 
+/** Calls `visit` with each list's source and its range [from, to) in `targets` and `weights`. */
+function eachList(lists: SourceLists, visit: (source: number, targets: ArrayLike<number>, weights: ArrayLike<number>, from: number, to: number) => void): void {
+  if ('rows' in lists) {
+    const { rows, targets, weights } = lists;
+    for (let k = 0, at = 0; k < rows.length; k += 2) {
+      const to = at + rows[k + 1]!;
+      visit(rows[k]!, targets, weights, at, to);
+      at = to;
+    }
+  } else for (const [source, targets, weights] of lists) visit(source, targets, weights, 0, targets.length);
+}
+
 /** Two passes over the lists (count, then fill): no per-row arrays, so a million rows cost only their CSR bytes. */
-function csrRows(count: number, lists: NonNullable<IndexedSignals['neighbors']>): CsrRows {
+function csrRows(count: number, lists: SourceLists): CsrRows {
   const offsets = new Uint32Array(count + 1);
-  for (const [i, targets] of lists) {
+  eachList(lists, (i, targets, _, from, to) => {
     let n = 0;
-    for (let k = 0; k < targets.length; k++) if (targets[k] !== i) n++;
+    for (let k = from; k < to; k++) if (targets[k] !== i) n++;
     offsets[i + 1] = n;
-  }
+  });
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const targets = new Uint32Array(offsets[count]!);
   const weights = new Uint16Array(offsets[count]!);
-  for (const [i, row, raw] of lists) {
+  eachList(lists, (i, row, raw, from, to) => {
     // Normalise per row so a popular hub does not outweigh a precise neighbour list.
     let max = 0;
-    for (let k = 0; k < row.length; k++) if (row[k] !== i) max = Math.max(max, raw[k]!);
+    for (let k = from; k < to; k++) if (row[k] !== i) max = Math.max(max, raw[k]!);
     max ||= 1;
     let at = offsets[i]!;
-    for (let k = 0; k < row.length; k++) {
+    for (let k = from; k < to; k++) {
       if (row[k] === i) continue;
       targets[at] = row[k]!;
       weights[at++] = Math.max(0, Math.min(MAX_U16, Math.round((raw[k]! / max) * MAX_U16)));
     }
-  }
+  });
   return { offsets, targets, weights };
 }

@@ -25,9 +25,19 @@ export interface RawSignals {
   popularity: Float64Array;
   trending: Float64Array;
   trendingWindows: Array<[days: number, counts: Float64Array]>;
-  /** Per kind, per source (ascending): its top targets, best first, and their float32 weights. */
-  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', Array<[source: number, targets: Int32Array, weights: Float32Array]>>;
+  /**
+   * Per kind, per source (ascending): its top targets, best first, and their float32 weights; as flat arrays
+   * (`rows`: source and length pairs) when read from the build's own table, which has 10⁷ rows at 10⁶ items.
+   */
+  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', Array<[source: number, targets: Int32Array, weights: Float32Array]> | FlatListArrays>;
   summary: { events: number; unknownItemEvents: number; visitors: number; now: number };
+}
+
+/** `FlatLists` (src/catalog) in typed arrays. */
+export interface FlatListArrays {
+  rows: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
 }
 
 /** The default memory limit: most of the machine, leaving room for the catalogue writer in the same process. */
@@ -36,10 +46,11 @@ export function defaultMemoryLimit(): string {
 }
 
 /** One in-process DuckDB database for one build; `close()` frees it (and its spill files). */
-export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; close(): void }> {
+export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; shrinkMemory(fraction: number): Promise<void>; close(): void }> {
   if (options.tempDir) await mkdir(options.tempDir, { recursive: true });
+  const memoryLimit = options.memoryLimit ?? defaultMemoryLimit();
   const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
+    memory_limit: memoryLimit,
     ...(options.tempDir ? { temp_directory: options.tempDir } : {}),
     // Nothing is fetched at run time: Parquet, JSON and ICU are inside the package's binary.
     autoinstall_known_extensions: 'false',
@@ -58,12 +69,25 @@ export async function openEngine(options: EngineOptions = {}): Promise<{ conn: D
       control ??= await instance.connect();
       await control.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
     },
+    // What it holds past the new limit spills to `tempDir`.
+    async shrinkMemory(fraction) {
+      await conn.run(`SET memory_limit = '${Math.max(64, Math.floor((bytesOf(memoryLimit) * fraction) / 1e6))}MB'`);
+    },
     close() {
       control?.closeSync();
       conn.closeSync();
       instance.closeSync();
     },
   };
+}
+
+const UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A size as DuckDB reads `memory_limit` (`4GB`, `512MiB`; the CLI checks the form). */
+function bytesOf(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(size.trim());
+  if (!m) throw new RangeError(`build: ${JSON.stringify(size)} is not a size such as 4GB or 512MB`);
+  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
 }
 
 /** The catalogue as the `items` relation: id and position. */
@@ -269,10 +293,13 @@ async function readListTable(conn: DuckDBConnection, itemCount: number): Promise
   });
   const out = {} as RawSignals['lists'];
   KINDS.forEach((name, k) => {
-    const { starts, targets, weights } = flat[k]!;
-    const lists: RawSignals['lists'][typeof name] = [];
-    for (let i = 0; i < itemCount; i++) if (lengths[k]![i]! > 0) lists.push([i, targets.subarray(starts[i]!, starts[i + 1]!), weights.subarray(starts[i]!, starts[i + 1]!)]);
-    out[name] = lists;
+    const { targets, weights } = flat[k]!;
+    const length = lengths[k]!;
+    let sources = 0;
+    for (let i = 0; i < itemCount; i++) if (length[i]! > 0) sources++;
+    const rows = new Int32Array(sources * 2);
+    for (let i = 0, r = 0; i < itemCount; i++) if (length[i]! > 0) (rows[r++] = i), (rows[r++] = length[i]!);
+    out[name] = { rows, targets, weights };
   });
   return out;
 }
@@ -443,11 +470,22 @@ export async function signalsFromSequences(itemCount: number, sequences: readonl
     const raw = await readSignalTables(db.conn, itemCount, params);
     const lists = (rows: RawSignals['lists']['neighbors']): NeighborLists => {
       const out: NeighborLists = { targets: Array.from({ length: itemCount }, () => new Int32Array(0)), weights: Array.from({ length: itemCount }, () => new Float32Array(0)) };
-      for (const [source, targets, weights] of rows) (out.targets[source] = targets), (out.weights[source] = weights);
+      for (const [source, targets, weights] of listTuples(rows)) (out.targets[source] = targets), (out.weights[source] = weights);
       return out;
     };
     return { popularity: raw.popularity, trending: raw.trending, neighbors: lists(raw.lists.neighbors), transitions: lists(raw.lists.transitions), boughtTogether: lists(raw.lists.boughtTogether), trendingWindows: new Map(raw.trendingWindows) };
   } finally {
     db.close();
+  }
+}
+
+/** Each list of `lists` as (source, targets, weights), views into the flat arrays where they are flat. */
+export function* listTuples(lists: RawSignals['lists']['neighbors']): Generator<[source: number, targets: Int32Array, weights: Float32Array]> {
+  if (Array.isArray(lists)) return yield* lists;
+  const { rows, targets, weights } = lists as FlatListArrays;
+  for (let k = 0, at = 0; k < rows.length; k += 2) {
+    const to = at + rows[k + 1]!;
+    yield [rows[k]!, targets.subarray(at, to), weights.subarray(at, to)];
+    at = to;
   }
 }
