@@ -2,21 +2,39 @@
 import { createLexicalIndexBuilder } from '../rank/lexical-index';
 import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } from './types';
 
+/**
+ * Many sources' lists in three flat arrays: `rows` holds (source, length) pairs, and each list's targets and
+ * weights follow the previous one's. What the build reads 10⁷ rows into, with no object per list.
+ */
+export interface FlatLists {
+  rows: ArrayLike<number>;
+  targets: ArrayLike<number>;
+  weights: ArrayLike<number>;
+}
+
+/** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
+export type SourceLists = ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]> | FlatLists;
+
 /** Signals by item position, as the build computes them and as v1's id-keyed JSON is converted to. */
 export interface IndexedSignals {
   popularity?: ArrayLike<number>;
   trending?: ArrayLike<number>;
-  /** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
-  neighbors?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
-  transitions?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
-  boughtTogether?: ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]>;
+  neighbors?: SourceLists;
+  transitions?: SourceLists;
+  boughtTogether?: SourceLists;
   /** Raw counts per trending window, keyed by its length in days. */
   trendingWindows?: ReadonlyArray<readonly [days: number, counts: ArrayLike<number>]>;
 }
 
 /** Adds validated items one at a time, then freezes them with their signals into columns. */
 export interface ColumnsBuilder {
-  add(item: Item): void;
+  /** `words`: the tokens of `itemText(item)`, when the caller has them already. */
+  add(item: Item, words?: readonly string[]): void;
+  /**
+   * Freezes the items' own columns and the search index, which no signal changes; `finish` does it if nobody did.
+   * The build calls it while the log's aggregation is still running. No item is added after it.
+   */
+  seal(): void;
   finish(signals?: IndexedSignals): CatalogColumns;
 }
 
@@ -37,8 +55,23 @@ export function createColumnsBuilder(): ColumnsBuilder {
   const tagOffsets: number[] = [0];
   const tagCodes: number[] = [];
   const lexical = createLexicalIndexBuilder();
+  let sealed: Omit<CatalogColumns, 'popularity' | 'trending' | 'neighbors' | 'transitions' | 'boughtTogether' | 'trendingWindows'> | null = null;
+  const seal = () =>
+    (sealed ??= {
+      count: ids.length,
+      ids,
+      prices: Float64Array.from(prices),
+      publishedMs: Float64Array.from(published),
+      repeatable: Uint8Array.from(repeatable),
+      categories: categories.column(),
+      brands: brands.column(),
+      tags: { offsets: Uint32Array.from(tagOffsets), codes: Uint32Array.from(tagCodes) },
+      tagNames: tags.names,
+      lexical: lexical.finish(),
+    });
   return {
-    add(item) {
+    add(item, words) {
+      if (sealed) throw new Error('columns: an item added after seal()');
       ids.push(item.id);
       prices.push(item.price ?? Number.NaN);
       published.push(item.publishedAt ? Date.parse(item.publishedAt) : Number.NaN);
@@ -47,27 +80,20 @@ export function createColumnsBuilder(): ColumnsBuilder {
       brands.push(item.brand);
       for (const tag of item.tags ?? []) tagCodes.push(tags.code(tag));
       tagOffsets.push(tagCodes.length);
-      lexical.add(item);
+      lexical.add(item, words);
     },
+    seal: () => void seal(),
     finish(signals = {}) {
-      const count = ids.length;
+      const items = seal();
+      const { count } = items;
       return {
-        count,
-        ids,
-        prices: Float64Array.from(prices),
-        publishedMs: Float64Array.from(published),
-        repeatable: Uint8Array.from(repeatable),
+        ...items,
         popularity: logScaled(count, signals.popularity),
         trending: logScaled(count, signals.trending),
-        categories: categories.column(),
-        brands: brands.column(),
-        tags: { offsets: Uint32Array.from(tagOffsets), codes: Uint32Array.from(tagCodes) },
-        tagNames: tags.names,
         neighbors: signals.neighbors ? csrRows(count, signals.neighbors) : null,
         transitions: signals.transitions ? csrRows(count, signals.transitions) : null,
         boughtTogether: signals.boughtTogether ? csrRows(count, signals.boughtTogether) : null,
         trendingWindows: new Map((signals.trendingWindows ?? []).map(([days, counts]) => [days, logScaled(count, counts)])),
-        lexical: lexical.finish(),
       };
     },
   };
@@ -153,28 +179,40 @@ function logScaled(count: number, counts: ArrayLike<number> | undefined): Float3
   return out;
 }
 
+/** Calls `visit` with each list's source and its range [from, to) in `targets` and `weights`. */
+function eachList(lists: SourceLists, visit: (source: number, targets: ArrayLike<number>, weights: ArrayLike<number>, from: number, to: number) => void): void {
+  if ('rows' in lists) {
+    const { rows, targets, weights } = lists;
+    for (let k = 0, at = 0; k < rows.length; k += 2) {
+      const to = at + rows[k + 1]!;
+      visit(rows[k]!, targets, weights, at, to);
+      at = to;
+    }
+  } else for (const [source, targets, weights] of lists) visit(source, targets, weights, 0, targets.length);
+}
+
 /** Two passes over the lists (count, then fill): no per-row arrays, so a million rows cost only their CSR bytes. */
-function csrRows(count: number, lists: NonNullable<IndexedSignals['neighbors']>): CsrRows {
+function csrRows(count: number, lists: SourceLists): CsrRows {
   const offsets = new Uint32Array(count + 1);
-  for (const [i, targets] of lists) {
+  eachList(lists, (i, targets, _, from, to) => {
     let n = 0;
-    for (let k = 0; k < targets.length; k++) if (targets[k] !== i) n++;
+    for (let k = from; k < to; k++) if (targets[k] !== i) n++;
     offsets[i + 1] = n;
-  }
+  });
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const targets = new Uint32Array(offsets[count]!);
   const weights = new Uint16Array(offsets[count]!);
-  for (const [i, row, raw] of lists) {
+  eachList(lists, (i, row, raw, from, to) => {
     // Normalise per row so a popular hub does not outweigh a precise neighbour list.
     let max = 0;
-    for (let k = 0; k < row.length; k++) if (row[k] !== i) max = Math.max(max, raw[k]!);
+    for (let k = from; k < to; k++) if (row[k] !== i) max = Math.max(max, raw[k]!);
     max ||= 1;
     let at = offsets[i]!;
-    for (let k = 0; k < row.length; k++) {
+    for (let k = from; k < to; k++) {
       if (row[k] === i) continue;
       targets[at] = row[k]!;
       weights[at++] = Math.max(0, Math.min(MAX_U16, Math.round((raw[k]! / max) * MAX_U16)));
     }
-  }
+  });
   return { offsets, targets, weights };
 }

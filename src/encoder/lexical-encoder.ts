@@ -44,8 +44,7 @@ function finish(h: number): number {
  * The hashes of a text's features, word unigrams then bigrams ("a b"), in that order. A bigram's hash continues
  * from its first word's state, so no bigram string is built: at 10⁶ items those were 10⁷ strings per pass.
  */
-function featureHashes(text: string): number[] {
-  const words = tokenize(text);
+function featureHashes(words: readonly string[]): number[] {
   const states = words.map((w) => fnv(FNV_OFFSET, w));
   const out = states.map(finish);
   // 32 is the space between the two words.
@@ -65,16 +64,33 @@ export interface LexicalCounts {
   readonly df: ArrayLike<number>;
 }
 
-export function countLexicalFeatures(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalCounts {
+/** Counts texts one at a time, from their words: the build has tokenized each item already and counts as it reads. */
+export interface LexicalCounter {
+  add(words: readonly string[]): void;
+  counts(): LexicalCounts;
+}
+
+export function createLexicalCounter(dim = DEFAULT_DIM): LexicalCounter {
   const df = new Float64Array(dim);
+  // The last text (from 1) that counted each bucket: a bucket counts once per text without a set per text.
+  const seen = new Uint32Array(dim);
   let documents = 0;
-  for (const text of texts) {
-    documents++;
-    const seen = new Set<number>();
-    for (const h of featureHashes(text)) seen.add(h % dim);
-    for (const b of seen) df[b]!++;
-  }
-  return { dim, documents, df };
+  return {
+    add(words) {
+      documents++;
+      for (const h of featureHashes(words)) {
+        const b = h % dim;
+        if (seen[b] !== documents) (seen[b] = documents), df[b]!++;
+      }
+    },
+    counts: () => ({ dim, documents, df }),
+  };
+}
+
+export function countLexicalFeatures(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalCounts {
+  const counter = createLexicalCounter(dim);
+  for (const text of texts) counter.add(tokenize(text));
+  return counter.counts();
 }
 
 /** The model of given counts; equal counts give an equal model (same IDF, same fingerprint, same vectors). */
@@ -92,14 +108,19 @@ export function fitLexicalModel(texts: Iterable<string>, dim = DEFAULT_DIM): Lex
   return lexicalModelFromCounts(countLexicalFeatures(texts, dim));
 }
 
-function embedLexical(model: LexicalModel, text: string): Float32Array {
-  const v = new Float32Array(model.dim);
-  for (const h of featureHashes(text)) {
+/** `out` (zeros, `model.dim` long) ← the unit vector of `text`. */
+function embedLexicalInto(model: LexicalModel, text: string, out: Float32Array): Float32Array {
+  for (const h of featureHashes(tokenize(text))) {
     const bucket = h % model.dim;
     // The sign bit from the high half keeps colliding features from only ever adding up.
-    v[bucket]! += (h & 0x80000000 ? -1 : 1) * model.idf[bucket]!;
+    out[bucket]! += (h & 0x80000000 ? -1 : 1) * model.idf[bucket]!;
   }
-  return normalize(v);
+  return normalize(out);
+}
+
+/** The rows of `texts` into `out` (zeros, `texts.length × model.dim`), with no vector of their own: the build's batches. */
+export function embedLexicalRows(model: LexicalModel, texts: readonly string[], out: Float32Array): void {
+  for (let i = 0; i < texts.length; i++) embedLexicalInto(model, texts[i]!, out.subarray(i * model.dim, (i + 1) * model.dim));
 }
 
 export function createLexicalEncoder(model: LexicalModel): TextEncoder {
@@ -109,7 +130,7 @@ export function createLexicalEncoder(model: LexicalModel): TextEncoder {
     device: 'lexical',
     // Words are hashed whatever their script: it understands every language equally (literally).
     languages: 'any',
-    embed: async (texts) => texts.map((t) => embedLexical(model, t)),
+    embed: async (texts) => texts.map((t) => embedLexicalInto(model, t, new Float32Array(model.dim))),
     dispose: async () => {},
   };
 }

@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnsFromItems, decodeColumns, encodeColumns, loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
+import { columnsFromItems, createColumnsBuilder, decodeColumns, encodeColumns, loadCatalog, type Catalog, type CatalogManifestV2, type LoadProgress } from '../../src/catalog';
 import { buildCatalog } from '../../src/cli/build';
 import { createProfile, foldEvent } from '../../src/profile';
 import { boughtTogether, createRankModel, recommend, related, searchItems, trending } from '../../src/rank';
@@ -117,6 +117,15 @@ describe('catalogue format 2', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('seals the items before the signals come: the same columns, and no item after it', () => {
+    const signals = { popularity: SMALL_CATALOG.map((_, i) => i % 3), neighbors: [[0, [1, 2], [2, 1]] as const] };
+    const early = createColumnsBuilder();
+    const late = createColumnsBuilder();
+    for (const item of SMALL_CATALOG) early.add(item), late.add(item);
+    early.seal();
+    expect(() => early.add({ id: 'late', title: 'Late' })).toThrow(/after seal/);
+    expect(encodeColumns(early.finish(signals), new Uint32Array(SMALL_CATALOG.length + 1)).bytes).toEqual(encodeColumns(late.finish(signals), new Uint32Array(SMALL_CATALOG.length + 1)).bytes);
+  });
   it('rejects a layout that points outside its part, naming part and section', async () => {
     const s = site(join(dir, 'v2'));
     const manifest = JSON.parse(await readFile(join(dir, 'v2/catalog.json'), 'utf8')) as CatalogManifestV2;

@@ -105,6 +105,14 @@ describe('items: ids and values', () => {
       expect(error(() => validateItems([{ id: 'a', title: 'A', extra }], (index) => ({ kind: 'inline', index }), 'inline')).details).toMatchObject({ field: 'extra' });
     }
   });
+  it('names the path of a bad value inside arrays and objects, and refuses a million plain values', () => {
+    const nested = { sizes: [1, 2, { mm: [3, Number.POSITIVE_INFINITY] }] };
+    const e = error(() => validateItems([{ id: 'a', title: 'A', extra: nested }], (index) => ({ kind: 'inline', index }), 'inline'));
+    expect(e.details).toMatchObject({ field: 'extra' });
+    expect(e.message).toContain('extra.sizes[2].mm[1] is Infinity');
+    const flat = error(() => validateItems([{ id: 'a', title: 'A', extra: new Array(1_000_001).fill(0) }], (index) => ({ kind: 'inline', index }), 'inline'));
+    expect(flat.message).toContain('extra holds more than a million values');
+  });
   it('accepts a shared (acyclic) object', () => {
     const shared = { colour: 'red' };
     expect(validateItems([{ id: 'a', title: 'A', x: shared, y: shared }], (index) => ({ kind: 'inline', index }), 'inline')).toHaveLength(1);

@@ -144,6 +144,24 @@ describe('pocketrec build', () => {
     expect(existsSync(join(d, 'site'))).toBe(false);
   }, 60_000);
 
+  it('lists bad rows in file order, whether a line does not parse or its item does not validate, past a batch of rows', async () => {
+    const d = await dir();
+    const lines = Array.from({ length: 5000 }, (_, k) => JSON.stringify({ id: `i${k}`, title: `Item ${k}` }));
+    // A validation error before a parse error in the same batch, then the same again across a batch's edge.
+    lines[4] = '{"id":"i4","title":"T","price":"cheap"}';
+    lines[6] = '{"id":';
+    lines[2046] = '{"id":"i2046","title":"T","price":"dear"}';
+    lines[2048] = 'not json';
+    await writeFile(join(d, 'items.ndjson'), lines.join('\n'));
+    const error = await buildCatalog({ items: join(d, 'items.ndjson'), out: join(d, 'site'), encoder: 'lexical' }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    const listed = [...String(error?.message).matchAll(/line (\d+)|ndjson:(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+    expect(listed).toEqual([5, 7, 2047, 2049]);
+    expect(existsSync(join(d, 'site'))).toBe(false);
+  }, 60_000);
+
   it('reads CSV items with quoted fields and typed columns', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.csv'), ['id,title,price,tags', 'a,"Tent, 2 person",99.5,camping|outdoor', 'b,"The ""Best"" Mug",12,'].join('\n'));

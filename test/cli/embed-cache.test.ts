@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/cli/build';
 import { entryBytes, openEmbedCache } from '../../src/cli/build/embed-cache';
 import { lexicalRows, writeEmbeddings, type RowEncoder } from '../../src/cli/build/write-embeddings';
-import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts } from '../../src/encoder';
+import { countLexicalFeatures } from '../../src/encoder';
 import { isPocketRecError } from '../../src/errors';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
 import { scratchDirs } from '../helpers/scratch-dirs';
@@ -19,7 +19,7 @@ const textsOf = (n: number, salt = 0) => Array.from({ length: n }, (_, i) => Arr
 function countingEncoder(): RowEncoder & { seen: string[] } {
   const base = textsOf(50);
   const counts = countLexicalFeatures(base);
-  const rows = lexicalRows(createLexicalEncoder(lexicalModelFromCounts(counts)), counts);
+  const rows = lexicalRows(counts);
   const seen: string[] = [];
   return { ...rows, seen, embed: (texts, onRows) => (seen.push(...texts), rows.embed(texts, onRows)) };
 }
@@ -70,7 +70,7 @@ describe('the embedding cache', () => {
     const texts = textsOf(40);
     await embedAll(texts, cacheDir);
     const counts = countLexicalFeatures(texts);
-    const other = lexicalRows(createLexicalEncoder(lexicalModelFromCounts(counts)), counts);
+    const other = lexicalRows(counts);
     const seen: string[] = [];
     const run = await embedAll(texts, cacheDir, { ...other, seen, embed: (t, onRows) => (seen.push(...t), other.embed(t, onRows)) });
     expect(run.counts).toMatchObject({ hits: 0, misses: 40 });
@@ -79,7 +79,7 @@ describe('the embedding cache', () => {
     // Only the last three fingerprints keep their rows: the first one's go when a fourth comes.
     for (const n of [41, 42]) {
       const c = countLexicalFeatures(textsOf(n));
-      await embedAll(texts, cacheDir, { ...lexicalRows(createLexicalEncoder(lexicalModelFromCounts(c)), c), seen: [] });
+      await embedAll(texts, cacheDir, { ...lexicalRows(c), seen: [] });
     }
     const left = await readdir(cacheDir);
     expect(left.length).toBe(3);

@@ -73,8 +73,11 @@ describe('the CLI package tarball', () => {
     const packageOf = (s: string) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
     const imported = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.') && !builtin.has(s)).map(packageOf));
     expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies ?? {}).sort());
-    // DuckDB is native, so it cannot be bundled: the CLI's single real dependency.
-    expect(Object.keys(pkg.dependencies)).toEqual(['@duckdb/node-api']);
+    // DuckDB is native, so it cannot be bundled: the CLI's single real dependency, its API and the bindings under
+    // it (read directly for typed views of its vectors), at the version the API itself pins.
+    expect(Object.keys(pkg.dependencies)).toEqual(['@duckdb/node-api', '@duckdb/node-bindings']);
+    const api = JSON.parse(readFileSync('node_modules/@duckdb/node-api/package.json', 'utf8'));
+    expect(pkg.dependencies['@duckdb/node-bindings']).toBe(api.dependencies['@duckdb/node-bindings']);
   });
 
   it('bundles onnxruntime-web and TF.js with their WASM binaries beside them (their packages bring install scripts)', () => {

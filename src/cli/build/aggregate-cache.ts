@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { aggregateStatements, inProcessSql, type AggregateParams } from './sql/aggregates';
@@ -193,18 +193,23 @@ async function readCachedSignals(folder: string): Promise<CachedSignals | null> 
 /**
  * Writes the tables of a finished aggregation in `conn` as the entry of `key`, and removes all but the few
  * entries used last; returns the entry's folder (null when not written). Best effort: a cache that cannot be
- * written is warned about, never a failed build.
+ * written is warned about, never a failed build. DuckDB starts on it before this returns its promise, in one
+ * script, so that the build's own thread can go on meanwhile (its work does not give the event loop a turn).
  */
 export async function writeCachedAggregates(conn: DuckDBConnection, dir: string, key: string, log: (line: string) => void): Promise<string | null> {
   const folder = join(dir, `aggregates-${key}`);
   const partial = `${folder}.tmp-${randomBytes(6).toString('hex')}`;
   try {
-    await mkdir(partial, { recursive: true });
+    mkdirSync(partial, { recursive: true });
     const started = performance.now();
-    // Every id the log names, the unknown ones too: one that joins the catalogue later changes the log's rows.
-    await conn.run('CREATE TEMP TABLE log_items AS SELECT e.item_id, any_value(i.item) AS item FROM events e LEFT JOIN items i USING (item_id) GROUP BY e.item_id');
-    for (const table of TABLES) await conn.run(`COPY ${table} TO ${quote(join(partial, `${table}.parquet`))} (FORMAT parquet)`);
-    await conn.run('DROP TABLE log_items');
+    await conn.run(
+      [
+        // Every id the log names, the unknown ones too: one that joins the catalogue later changes the log's rows.
+        'CREATE TEMP TABLE log_items AS SELECT e.item_id, any_value(i.item) AS item FROM events e LEFT JOIN items i USING (item_id) GROUP BY e.item_id',
+        ...TABLES.map((table) => `COPY ${table} TO ${quote(join(partial, `${table}.parquet`))} (FORMAT parquet)`),
+        'DROP TABLE log_items',
+      ].join(';\n'),
+    );
     await rm(folder, { recursive: true, force: true });
     await rename(partial, folder);
     log(`sql: aggregates cached in ${folder} (${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -3,8 +3,8 @@ import { closeSync, createReadStream, createWriteStream, openSync, readSync, wri
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type IndexedSignals, type SequenceModelRef } from '../../catalog';
-import { countLexicalFeatures, createLexicalEncoder, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
+import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
 import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
@@ -15,7 +15,7 @@ import { aggregateKey, hashLogFile, LIST_KINDS, logFiles, readCachedAggregates, 
 import { openEmbedCache } from './embed-cache';
 import { createEmbedPool, resolveEmbedThreads } from './embed-pool';
 import { Column } from './columns';
-import { InputError, readRecords } from './read-records';
+import { InputError, readRecordBatches, readRecords } from './read-records';
 import { chooseVectors, fitProjection, type VectorsChoice } from './vectors';
 import { MAX_TEXT_START_VALUES, writeSequenceModel, type SequenceBuildOptions } from './write-sequence-model';
 import { attachSignalTables, countRows, dropIntermediates, hasItems, loadItems, loadItemsFromParquet, openEngine, readLog, readSequences, readSignalTables, recomputeNeighbors, resetAggregates, runAggregates, writeSignalTables, type RawSignals } from './sql/duckdb-engine';
@@ -143,6 +143,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
   // The log's aggregation while it runs beside the items and their embeddings; null once its engine is in use
   // (and closed there).
   let aggregating: Aggregation | null = null;
+  // The engine, once its tables are read, while it writes the aggregate cache's entry beside the rest of the
+  // build: `finish` waits for that, adds the rounded signals to the entry and closes it.
+  let aggregated: { finish(): Promise<void> } | null = null;
   try {
     const v2 = (options.formatVersion ?? 2) === 2;
     const engine = options.engine ?? (v2 ? 'duckdb' : 'node');
@@ -160,7 +163,9 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // two halves of the build overlap instead of taking turns. Awaited once the vectors are written; a failure
     // before then is not lost.
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, tuning, log)).done.catch(() => {});
-    const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns);
+    // The lexical encoder's counts come from the items' pass, unless an incremental build keeps the previous fit.
+    const counter = options.encoder === 'lexical' && !options.previous ? createLexicalCounter() : null;
+    const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns, counter);
     const { ids, hash: itemsHash } = read;
     aggregating?.setIds(ids);
     log(`items: ${ids.length} valid`);
@@ -176,8 +181,8 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (options.encoder !== 'lexical' && !neural) throw new InputError(join(modelDir, 'manifest.json'), 0, 'is missing: the encoder model is not there. Reinstall the CLI, or pass --encoder lexical for lexical vectors');
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
     // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
-    const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? countLexicalFeatures(read.texts));
-    const encoder = neural ?? lexicalRows(createLexicalEncoder(lexicalModelFromCounts(lexicalCounts!)), lexicalCounts!);
+    const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? counter?.counts() ?? countLexicalFeatures(read.texts));
+    const encoder = neural ?? lexicalRows(lexicalCounts!);
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);
@@ -204,6 +209,20 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // What is left of the main thread's work waits for the aggregation: every core to it.
     aggregating?.release();
     const dim = fit ? fit.dim : encoder.dim;
+    // The records and the vectors are final: hashed while the log's aggregation finishes, not after it.
+    const hashing = columns
+      ? {
+          records: describePart(tmp, 'items.ndjson', [], RECORD_CHUNK_BYTES),
+          embeddings: describePart(tmp, 'embeddings.bin', [
+            { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
+            { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * dim },
+          ]),
+        }
+      : null;
+    // Awaited where the manifest is made; a failure before then is not an unhandled one.
+    for (const part of Object.values(hashing ?? {})) part.catch(() => {});
+    // So is the search index, which no signal changes: frozen now, not after the aggregation.
+    columns?.seal();
     const index = new Map(ids.map((id, i) => [id, i]));
 
     let interactions = { count: 0, skipped: 0, users: 0 };
@@ -239,9 +258,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (aggregating) {
       const started = aggregating;
       aggregating = null;
-      const { db, params: computed, files, tuneLog, kept, signals, entry: cachedEntry, cacheAfterTuning } = await started.done;
+      const { db, params: computed, files, tuneLog, kept, signals, entry: cachedEntry, unwritten, cacheAfterTuning } = await started.done;
       let params = computed;
       let entry = cachedEntry;
+      let toWrite = unwritten;
+      let writing: Promise<string | null> | null = null;
       let sequences: Sequence[] = [];
       let cached: CachedSignals | null = signals;
       let rounded: RoundedSignals | null = null;
@@ -260,25 +281,44 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
             lap(`neighbour lists again (${chosen.neighbors} per item)`);
           }
         }
-        if (cacheAfterTuning && files) entry = await writeCachedAggregates(db.conn, cacheAfterTuning, await aggregateKey(db.conn, files, params), log);
+        if (cacheAfterTuning && files) toWrite = { dir: cacheAfterTuning, key: await aggregateKey(db.conn, files, params) };
         if (options.signalsOut) await writeSignalTables(db.conn, options.signalsOut);
         if (!cached) {
           await dropIntermediates(db.conn);
           const raw = await readSignalTables(db.conn, ids.length, params);
           lap('signal tables read');
+          // DuckDB writes the cache entry while this thread rounds and writes the columns: off the build's
+          // critical path. On one core fewer, as beside the items' pass; and its tables are in JS now, so it
+          // holds them in a quarter of its memory (the rest spills), leaving the columns theirs: at full memory
+          // the 10 M build's peak RSS grew by 1.1 GB.
+          if (toWrite) await Promise.all([db.shrinkMemory(1 / 4), db.setThreads(availableParallelism() - 1)]);
+          writing = toWrite ? writeCachedAggregates(db.conn, toWrite.dir, toWrite.key, log) : null;
           rounded = roundSignals(raw);
           cached = { signals: rounded, summary: raw.summary };
         }
-      } finally {
+      } catch (error) {
+        // A failure while the entry was being written: DuckDB finishes it (or fails) before it closes.
+        await writing?.catch(() => {});
         db.close();
+        throw error;
       }
+      const done = cached;
+      const finish = async () => {
+        try {
+          if (writing) entry = await writing;
+          if (rounded && entry) await writeCachedSignals(entry, done, log);
+        } finally {
+          db.close();
+        }
+      };
+      if (writing) aggregated = { finish: () => ((aggregated = null), finish()) };
+      else await finish();
       const { summary } = cached;
       interactions = { count: summary.events, skipped: summary.unknownItemEvents, users: summary.visitors };
       log(`interactions: ${interactions.count} used, ${interactions.skipped} for unknown items skipped, ${interactions.users} visitors (duckdb${options.signalsFrom ? `, from ${options.signalsFrom}` : ''})`);
       indexed = indexSignals(cached.signals, ids.length);
       signalsHash = indexed.hash;
       lap(rounded ? 'signals rounded' : 'signals read from the aggregate cache');
-      if (rounded && entry) await writeCachedSignals(entry, cached, log);
       if (sequences.length && sequenceOptions.mode !== 'off') sequence = await writeSequenceModel(tmp, ids, sequences, sequenceOptions, log, itemVectors);
     } else if (options.interactions) {
       const log_ = await readInteractions(options.interactions, index);
@@ -308,10 +348,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     if (columns) {
       const encoded = encodeColumns(columns.finish(indexed), Uint32Array.from(read.lineOffsets));
       await writeFile(join(tmp, 'columns.bin'), encoded.bytes);
-      const embeddings = await describePart(tmp, 'embeddings.bin', [
-        { name: 'scales', dtype: 'f32', offset: 0, length: ids.length },
-        { name: 'values', dtype: 'i8', offset: ids.length * 4, length: ids.length * dim },
-      ]);
+      const embeddings = await hashing!.embeddings;
       let projection: CatalogPart | undefined;
       if (fit) {
         const encoded = encodeSections([
@@ -327,7 +364,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
         itemCount: ids.length,
         parts: {
           columns: await describePart(tmp, 'columns.bin', encoded.sections),
-          records: await describePart(tmp, 'items.ndjson', [], RECORD_CHUNK_BYTES),
+          records: await hashing!.records,
           // `dim` is the shipped (maybe projected) one; the lexical fit's length is the encoder's own dimension.
           embeddings: { ...embeddings, model: encoder.id, dim, ...(lexicalCounts ? { lexicalFit: { documents: lexicalCounts.documents, df: Array.from(lexicalCounts.df) } } : {}) },
           ...(projection && fit ? { projection: { ...projection, method: 'pca' as const, sourceDim: fit.sourceDim, dim: fit.dim } } : {}),
@@ -357,6 +394,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     }
     await writeLines(join(tmp, 'catalog.json'), [JSON.stringify(manifest, null, 2)]);
     lap('columns and manifest written');
+    await aggregated?.finish();
 
     const files: Record<string, number> = {};
     for (const f of [...written, ...(sequence ? [sequence.url, sequence.table.url, sequence.items] : [])]) files[f] = (await stat(join(tmp, f))).size;
@@ -383,6 +421,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     };
   } catch (error) {
     // An engine still aggregating is stopped and closed; its own failure is not the one to report.
+    await aggregated?.finish().catch(() => {});
     aggregating?.cancel();
     await aggregating?.done.then(
       ({ db }) => db.close(),
@@ -406,6 +445,8 @@ interface Aggregated {
   signals: CachedSignals | null;
   /** The cache entry in use, to which the rounded signals are added once made. */
   entry: string | null;
+  /** The entry to write (folder and key) once the tables are read: written beside the build's own work. */
+  unwritten: { dir: string; key: string } | null;
   /** The cache folder where, once tuning chose its neighbour count, the tables are kept under that count's key. */
   cacheAfterTuning: string | null;
 }
@@ -480,7 +521,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     // The main thread reads, embeds and projects the items meanwhile, and it is the longer half of the build: at
     // every core DuckDB's threads took turns with it, and the items' pass ran 2.4 times slower (10⁶ items).
     db = await openEngine({ ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}), ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...(cores > 1 ? { threads: cores - 1 } : {}) });
-    const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, cacheAfterTuning: null };
+    const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, unwritten: null, cacheAfterTuning: null };
     try {
       // Released while the engine was opening: it takes every core now, as release() would have given it.
       if (released && cores > 1) await db.setThreads(cores);
@@ -521,7 +562,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
           await aggregate();
         }
         if (hit && fits) (out.entry = hit.folder), (out.signals = hit.signals);
-        else if (dir && key) out.entry = await writeCachedAggregates(conn, dir, key, log);
+        else if (dir && key) out.unwritten = { dir, key };
       }
       log(`sql: all aggregates in ${((performance.now() - started) / 1000).toFixed(1)} s, beside the items and embeddings`);
       return out;
@@ -575,9 +616,10 @@ function fromCsvCells(value: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Validates and rewrites the items as NDJSON in one streaming pass, keeping only ids and encoder texts in memory:
- * a million items are a few hundred megabytes of text, not of objects.
+ * a million items are a few hundred megabytes of text, not of objects. Each text is tokenized once here, for the
+ * search index and for the lexical encoder's counts (`counter`), and written a batch of lines at a time.
  */
-async function readItems(file: string, outFile: string, columns: ColumnsBuilder | null): Promise<{ ids: string[]; texts: string[]; hash: string; lineOffsets: number[] }> {
+async function readItems(file: string, outFile: string, columns: ColumnsBuilder | null, counter: LexicalCounter | null): Promise<{ ids: string[]; texts: string[]; hash: string; lineOffsets: number[] }> {
   const validate = createItemValidator(file);
   const csv = file.toLowerCase().endsWith('.csv');
   const json = file.toLowerCase().endsWith('.json');
@@ -587,24 +629,34 @@ async function readItems(file: string, outFile: string, columns: ColumnsBuilder 
   const out = createWriteStream(outFile);
   const bad = collectBadRows(file);
   const lineOffsets = [0];
+  let offset = 0;
   let n = 0;
-  for await (const record of readRecords(file, bad.add)) {
-    let item;
-    try {
-      item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
-    } catch (error) {
-      bad.add(error);
-      continue;
-    } finally {
-      n++;
+  for await (const batch of readRecordBatches(file, bad.add)) {
+    let lines = '';
+    for (const record of batch) {
+      let item;
+      try {
+        item = validate(csv ? fromCsvCells(record.value) : record.value, json ? { kind: 'index', index: n } : { kind: 'line', line: record.line });
+      } catch (error) {
+        bad.add(error);
+        continue;
+      } finally {
+        n++;
+      }
+      const text = itemText(item);
+      ids.push(item.id);
+      texts.push(text);
+      const words = columns || counter ? tokenize(text) : undefined;
+      columns?.add(item, words);
+      counter?.add(words!);
+      const line = JSON.stringify(item) + '\n';
+      lineOffsets.push((offset += Buffer.byteLength(line)));
+      lines += line;
     }
-    ids.push(item.id);
-    texts.push(itemText(item));
-    columns?.add(item);
-    const line = JSON.stringify(item) + '\n';
-    lineOffsets.push(lineOffsets[lineOffsets.length - 1]! + Buffer.byteLength(line));
-    hash.update(line);
-    await writeAsync(out, line);
+    if (!lines) continue;
+    const bytes = Buffer.from(lines);
+    hash.update(bytes);
+    await writeAsync(out, bytes);
   }
   await close(out);
   bad.check();
@@ -790,7 +842,7 @@ async function describePart(dir: string, name: string, sections: CatalogPart['se
 /** The Node engine's signals: src/signals over the parsed sequences, lists ordered by source as DuckDB's are. */
 function nodeSignals(count: number, sequences: readonly Sequence[], options: SignalsOptions): Omit<RawSignals, 'summary'> {
   const { popularity, trending } = countPopularity(count, sequences, options);
-  const lists: RawSignals['lists'] = { neighbors: [], transitions: [], boughtTogether: [] };
+  const lists: Record<keyof RawSignals['lists'], Array<[number, Int32Array, Float32Array]>> = { neighbors: [], transitions: [], boughtTogether: [] };
   streamNeighbors(count, sequences, popularity, options, (kind, source, targets, weights) => void lists[kind].push([source, targets, weights]));
   for (const rows of Object.values(lists)) rows.sort((a, b) => a[0] - b[0]);
   const trendingWindows = [...countTrendingWindows(count, sequences, options.now, options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows)];
@@ -827,6 +879,11 @@ function roundSignals(raw: Omit<RawSignals, 'summary'>): RoundedSignals {
   const lists = {} as RoundedSignals['lists'];
   for (const kind of LIST_KINDS) {
     const rows = raw.lists[kind];
+    if (!Array.isArray(rows)) {
+      // Already flat (the build's own table): only the weights are new.
+      lists[kind] = { rows: rows.rows, targets: rows.targets, weights: rounded(rows.weights) };
+      continue;
+    }
     let total = 0;
     for (const [, targets] of rows) total += targets.length;
     const flat = { rows: new Int32Array(rows.length * 2), targets: new Int32Array(total), weights: new Float64Array(total) };
@@ -867,20 +924,13 @@ function indexSignals(r: RoundedSignals, itemCount: number): IndexedSignals & { 
     windows.push([days, w]);
     hash.update(`trendingWindows:${days}:`).update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   }
-  const out = {} as Record<(typeof LIST_KINDS)[number], Array<[number, Int32Array, Float64Array]>>;
+  const out = {} as Record<(typeof LIST_KINDS)[number], FlatLists>;
   for (const kind of LIST_KINDS) {
     const { rows, targets, weights } = r.lists[kind];
-    const views: Array<[number, Int32Array, Float64Array]> = [];
-    for (let k = 0, at = 0; k < rows.length; k += 2) {
-      const source = rows[k]!;
-      const length = rows[k + 1]!;
-      if (source >= itemCount) throw new Error(`build: a ${kind} list of item ${source} does not fit a catalogue of ${itemCount}`);
-      views.push([source, targets.subarray(at, at + length), weights.subarray(at, at + length)]);
-      at += length;
-    }
+    for (let k = 0; k < rows.length; k += 2) if (rows[k]! >= itemCount) throw new Error(`build: a ${kind} list of item ${rows[k]} does not fit a catalogue of ${itemCount}`);
     const bytes = (a: Int32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
     hash.update(`${kind}:`).update(bytes(rows)).update(bytes(targets)).update(bytes(weights));
-    out[kind] = views;
+    out[kind] = { rows, targets, weights };
   }
   return { popularity: pop, trending: trend, ...out, trendingWindows: windows, hash: hash.digest('hex') };
 }

@@ -27,6 +27,13 @@ export class InputError extends Error {
  * its error. A file that cannot be read at all always throws.
  */
 export async function* readRecords(file: string, onBadLine?: (error: InputError) => void): AsyncGenerator<SourceRecord> {
+  for await (const batch of readRecordBatches(file, onBadLine)) yield* batch;
+}
+
+const BATCH = 2048;
+
+/** The records of `readRecords` in batches, for readers that handle a million rows without a million awaits. */
+export async function* readRecordBatches(file: string, onBadLine?: (error: InputError) => void): AsyncGenerator<SourceRecord[]> {
   const bad = (error: InputError) => {
     if (!onBadLine) throw error;
     onBadLine(error);
@@ -46,13 +53,17 @@ export async function* readRecords(file: string, onBadLine?: (error: InputError)
     }
     if (!Array.isArray(parsed)) throw new InputError(file, 1, 'expected a JSON array of records');
     // A JSON array has no lines to speak of: report the array index (+1) in the line slot, and say so.
-    for (let i = 0; i < parsed.length; i++) yield { value: parsed[i] as Record<string, unknown>, line: i + 1 };
+    for (let start = 0; start < parsed.length; start += BATCH) {
+      yield parsed.slice(start, start + BATCH).map((value, i) => ({ value: value as Record<string, unknown>, line: start + i + 1 }));
+    }
     return;
   }
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
   let header: string[] | null = null;
+  const batch: SourceRecord[] = [];
   for await (const line of lines) {
+    if (batch.length === BATCH) yield batch.splice(0);
     lineNo++;
     if (line.trim() === '') continue;
     if (ext === '.csv') {
@@ -61,6 +72,8 @@ export async function* readRecords(file: string, onBadLine?: (error: InputError)
         cells = parseCsvLine(line, file, lineNo);
       } catch (error) {
         if (!header || !(error instanceof InputError)) throw error;
+        // The rows before a bad one go first, so that a reader sees its own rejections and these in file order.
+        if (batch.length) yield batch.splice(0);
         bad(error);
         continue;
       }
@@ -69,21 +82,24 @@ export async function* readRecords(file: string, onBadLine?: (error: InputError)
         continue;
       }
       if (cells.length !== header.length) {
+        if (batch.length) yield batch.splice(0);
         bad(new InputError(file, lineNo, `has ${cells.length} columns, the header has ${header.length}`));
         continue;
       }
-      yield { value: Object.fromEntries(header.map((h, i) => [h, cells[i]])), line: lineNo };
+      batch.push({ value: Object.fromEntries(header.map((h, i) => [h, cells[i]])), line: lineNo });
     } else {
       let value: Record<string, unknown>;
       try {
         value = JSON.parse(line) as Record<string, unknown>;
       } catch (cause) {
+        if (batch.length) yield batch.splice(0);
         bad(new InputError(file, lineNo, `not valid JSON (${(cause as Error).message})`));
         continue;
       }
-      yield { value, line: lineNo };
+      batch.push({ value, line: lineNo });
     }
   }
+  if (batch.length) yield batch;
 }
 
 /** One RFC 4180 line: commas separate, double quotes quote, "" is a quote. Fields spanning lines are not supported. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { LexicalCounts, TextEncoder } from '../../encoder';
+import { createLexicalEncoder, embedLexicalRows, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
 import { quantizeRows, type Int8Rows } from '../../vector';
 import { createProgress } from '../progress';
 import type { EmbedCache } from './embed-cache';
@@ -20,19 +20,25 @@ export interface RowEncoder {
 
 const EMBED_BATCH = 256;
 
-/** The lexical encoder on the main thread: tokenizing and hashing an item costs microseconds, not a thread. */
-export function lexicalRows(encoder: TextEncoder, counts: LexicalCounts): RowEncoder {
-  const fingerprint = createHash('sha256').update(`${encoder.id}\0${counts.documents}\0`).update(new Uint8Array(Uint32Array.from(counts.df).buffer)).digest('hex');
+/**
+ * The lexical encoder on the main thread: tokenizing and hashing an item costs microseconds, not a thread. Each
+ * batch is embedded into one reused matrix, not a vector per text.
+ */
+export function lexicalRows(counts: LexicalCounts): RowEncoder {
+  const model = lexicalModelFromCounts(counts);
+  const { id, dim } = createLexicalEncoder(model);
+  const fingerprint = createHash('sha256').update(`${id}\0${counts.documents}\0`).update(new Uint8Array(Uint32Array.from(counts.df).buffer)).digest('hex');
   return {
-    id: encoder.id,
-    dim: encoder.dim,
+    id,
+    dim,
     fingerprint,
     async embed(texts, onRows) {
+      const flat = new Float32Array(EMBED_BATCH * dim);
       for (let start = 0; start < texts.length; start += EMBED_BATCH) {
-        const vectors = await encoder.embed(texts.slice(start, start + EMBED_BATCH));
-        const flat = new Float32Array(vectors.length * encoder.dim);
-        vectors.forEach((v, i) => flat.set(v, i * encoder.dim));
-        onRows(start, quantizeRows(flat, encoder.dim));
+        const batch = texts.slice(start, start + EMBED_BATCH);
+        const rows = flat.subarray(0, batch.length * dim).fill(0);
+        embedLexicalRows(model, batch, rows);
+        onRows(start, quantizeRows(rows, dim));
         // Back to the event loop between batches: the log's aggregation, running meanwhile, advances through it.
         await new Promise((ok) => setImmediate(ok));
       }

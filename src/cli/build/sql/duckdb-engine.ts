@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
+import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTypeId, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence, type Signals, type SignalsOptions } from '../../../signals';
 import { InputError } from '../read-records';
 import { Column } from '../columns';
@@ -24,9 +25,19 @@ export interface RawSignals {
   popularity: Float64Array;
   trending: Float64Array;
   trendingWindows: Array<[days: number, counts: Float64Array]>;
-  /** Per kind, per source (ascending): its top targets, best first, and their float32 weights. */
-  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', Array<[source: number, targets: Int32Array, weights: Float32Array]>>;
+  /**
+   * Per kind, per source (ascending): its top targets, best first, and their float32 weights; as flat arrays
+   * (`rows`: source and length pairs) when read from the build's own table, which has 10⁷ rows at 10⁶ items.
+   */
+  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', Array<[source: number, targets: Int32Array, weights: Float32Array]> | FlatListArrays>;
   summary: { events: number; unknownItemEvents: number; visitors: number; now: number };
+}
+
+/** `FlatLists` (src/catalog) in typed arrays. */
+export interface FlatListArrays {
+  rows: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
 }
 
 /** The default memory limit: most of the machine, leaving room for the catalogue writer in the same process. */
@@ -35,10 +46,11 @@ export function defaultMemoryLimit(): string {
 }
 
 /** One in-process DuckDB database for one build; `close()` frees it (and its spill files). */
-export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; close(): void }> {
+export async function openEngine(options: EngineOptions = {}): Promise<{ conn: DuckDBConnection; setThreads(threads: number): Promise<void>; shrinkMemory(fraction: number): Promise<void>; close(): void }> {
   if (options.tempDir) await mkdir(options.tempDir, { recursive: true });
+  const memoryLimit = options.memoryLimit ?? defaultMemoryLimit();
   const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: options.memoryLimit ?? defaultMemoryLimit(),
+    memory_limit: memoryLimit,
     ...(options.tempDir ? { temp_directory: options.tempDir } : {}),
     // Nothing is fetched at run time: Parquet, JSON and ICU are inside the package's binary.
     autoinstall_known_extensions: 'false',
@@ -57,12 +69,25 @@ export async function openEngine(options: EngineOptions = {}): Promise<{ conn: D
       control ??= await instance.connect();
       await control.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
     },
+    // What it holds past the new limit spills to `tempDir`.
+    async shrinkMemory(fraction) {
+      await conn.run(`SET memory_limit = '${Math.max(64, Math.floor((bytesOf(memoryLimit) * fraction) / 1e6))}MB'`);
+    },
     close() {
       control?.closeSync();
       conn.closeSync();
       instance.closeSync();
     },
   };
+}
+
+const UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A size as DuckDB reads `memory_limit` (`4GB`, `512MiB`; the CLI checks the form). */
+function bytesOf(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(size.trim());
+  if (!m) throw new RangeError(`build: ${JSON.stringify(size)} is not a size such as 4GB or 512MB`);
+  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
 }
 
 /** The catalogue as the `items` relation: id and position. */
@@ -196,21 +221,29 @@ export async function readSignalTables(conn: DuckDBConnection, itemCount: number
   const here = await ranHere(conn);
   const popularity = new Float64Array(itemCount);
   const trending = new Float64Array(itemCount);
-  await forEachChunk(conn, here ? 'SELECT item, popularity, trending FROM item_windows' : 'SELECT i.item, c.popularity, c.trending FROM item_counts c JOIN items i USING (item_id)', ([item, pop, trend], count) => {
-    for (let r = 0; r < count; r++) {
-      const i = item!.getItem(r) as number;
-      popularity[i] = pop!.getItem(r) as number;
-      trending[i] = trend!.getItem(r) as number;
-    }
-  });
+  // A warehouse's table may hold nulls (no signal); the build's own never does, and is read as typed arrays.
+  if (here) {
+    await forEachNumberChunk(conn, 'SELECT item, popularity, trending FROM item_windows', ([item, pop, trend], count) => {
+      for (let r = 0; r < count; r++) (popularity[item![r]!] = pop![r]!), (trending[item![r]!] = trend![r]!);
+    });
+  } else {
+    await forEachChunk(conn, 'SELECT i.item, c.popularity, c.trending FROM item_counts c JOIN items i USING (item_id)', ([item, pop, trend], count) => {
+      for (let r = 0; r < count; r++) {
+        const i = item!.getItem(r) as number;
+        popularity[i] = pop!.getItem(r) as number;
+        trending[i] = trend!.getItem(r) as number;
+      }
+    });
+  }
   const windows = [...new Set(params.trendingWindows)];
   const trendingWindows = windows.map((days) => [days, new Float64Array(itemCount)] as [number, Float64Array]);
   if (here && windows.length > 0) {
     // item_windows has one column per window (aggregates.ts): zero where the id-keyed table has no row.
-    await forEachChunk(conn, `SELECT item, ${windows.map((days) => `last_${days}`).join(', ')} FROM item_windows`, ([item, ...weights], count) => {
-      for (let r = 0; r < count; r++) {
-        const i = item!.getItem(r) as number;
-        for (let w = 0; w < weights.length; w++) trendingWindows[w]![1][i] = weights[w]!.getItem(r) as number;
+    await forEachNumberChunk(conn, `SELECT item, ${windows.map((days) => `last_${days}`).join(', ')} FROM item_windows`, ([item, ...weights], count) => {
+      for (let w = 0; w < weights.length; w++) {
+        const out = trendingWindows[w]![1];
+        const column = weights[w]!;
+        for (let r = 0; r < count; r++) out[item![r]!] = column[r]!;
       }
     });
   } else if (!here) {
@@ -242,28 +275,31 @@ ORDER BY k, source, n.score DESC, target`,
  */
 async function readListTable(conn: DuckDBConnection, itemCount: number): Promise<RawSignals['lists']> {
   const lengths = KINDS.map(() => new Int32Array(itemCount));
-  await forEachChunk(conn, 'SELECT kind, source, CAST(count(*) AS INTEGER) FROM neighbor_rows GROUP BY kind, source', ([kinds, sources, counts], count) => {
-    for (let r = 0; r < count; r++) lengths[kinds!.getItem(r) as number]![sources!.getItem(r) as number] = counts!.getItem(r) as number;
+  await forEachNumberChunk(conn, 'SELECT kind, source, CAST(count(*) AS INTEGER) FROM neighbor_rows GROUP BY kind, source', ([kinds, sources, counts], count) => {
+    for (let r = 0; r < count; r++) lengths[kinds![r]!]![sources![r]!] = counts![r]!;
   });
   const flat = lengths.map((length) => {
     const starts = new Float64Array(itemCount + 1);
     for (let i = 0; i < itemCount; i++) starts[i + 1] = starts[i]! + length[i]!;
     return { starts, targets: new Int32Array(starts[itemCount]!), weights: new Float32Array(starts[itemCount]!) };
   });
-  await forEachChunk(conn, 'SELECT kind, source, target, score, r FROM neighbor_rows', ([kinds, sources, targets, scores, places], count) => {
+  await forEachNumberChunk(conn, 'SELECT kind, source, target, score, r FROM neighbor_rows', ([kinds, sources, targets, scores, places], count) => {
     for (let r = 0; r < count; r++) {
-      const f = flat[kinds!.getItem(r) as number]!;
-      const at = f.starts[sources!.getItem(r) as number]! + (places!.getItem(r) as number) - 1;
-      f.targets[at] = targets!.getItem(r) as number;
-      f.weights[at] = scores!.getItem(r) as number;
+      const f = flat[kinds![r]!]!;
+      const at = f.starts[sources![r]!]! + places![r]! - 1;
+      f.targets[at] = targets![r]!;
+      f.weights[at] = scores![r]!;
     }
   });
   const out = {} as RawSignals['lists'];
   KINDS.forEach((name, k) => {
-    const { starts, targets, weights } = flat[k]!;
-    const lists: RawSignals['lists'][typeof name] = [];
-    for (let i = 0; i < itemCount; i++) if (lengths[k]![i]! > 0) lists.push([i, targets.subarray(starts[i]!, starts[i + 1]!), weights.subarray(starts[i]!, starts[i + 1]!)]);
-    out[name] = lists;
+    const { targets, weights } = flat[k]!;
+    const length = lengths[k]!;
+    let sources = 0;
+    for (let i = 0; i < itemCount; i++) if (length[i]! > 0) sources++;
+    const rows = new Int32Array(sources * 2);
+    for (let i = 0, r = 0; i < itemCount; i++) if (length[i]! > 0) (rows[r++] = i), (rows[r++] = length[i]!);
+    out[name] = { rows, targets, weights };
   });
   return out;
 }
@@ -342,6 +378,44 @@ ORDER BY v.visitor, l.step`,
   return out;
 }
 
+const NUMBER_COLUMNS = new Map<DuckDBTypeId, Int32ArrayConstructor | Float64ArrayConstructor>([
+  [DuckDBTypeId.INTEGER, Int32Array],
+  [DuckDBTypeId.DOUBLE, Float64Array],
+]);
+
+/**
+ * `forEachChunk` for a query of INTEGER and DOUBLE columns without nulls: each column is handed over as a typed
+ * array over DuckDB's own memory (valid until the next chunk), not a vector read one `getItem` call at a time,
+ * which was most of reading 10⁷ neighbour rows. A null anywhere is an error, never a silent zero.
+ */
+async function forEachNumberChunk(conn: DuckDBConnection, sql: string, visit: (columns: Array<Int32Array | Float64Array>, count: number) => void): Promise<void> {
+  const result = await conn.stream(sql);
+  const arrays = result.columnTypes().map((type, c) => {
+    const array = NUMBER_COLUMNS.get(type.typeId);
+    if (!array) throw new Error(`build: column ${result.columnName(c)} of "${sql}" is ${type.toString()}, not INTEGER or DOUBLE`);
+    return array;
+  });
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk) break;
+    const count = chunk.rowCount;
+    if (count === 0) break;
+    visit(
+      arrays.map((View, c) => {
+        const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
+        if (bindings.vector_get_validity(vector, Math.ceil(count / 64) * 8)) {
+          // A mask is there: it may still say every row is valid.
+          const v = chunk.getColumnVector(c);
+          for (let r = 0; r < count; r++) if (v.getItem(r) === null) throw new Error(`build: column ${result.columnName(c)} of "${sql}" has a null`);
+        }
+        const bytes = bindings.vector_get_data(vector, count * View.BYTES_PER_ELEMENT);
+        return new View(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+      }),
+      count,
+    );
+  }
+}
+
 /**
  * Streams a query's result chunk by chunk and hands over each chunk's column vectors, read in place: no JS array
  * per row or per column is made, so a table of 10⁷ rows costs only what the caller keeps of it.
@@ -396,11 +470,22 @@ export async function signalsFromSequences(itemCount: number, sequences: readonl
     const raw = await readSignalTables(db.conn, itemCount, params);
     const lists = (rows: RawSignals['lists']['neighbors']): NeighborLists => {
       const out: NeighborLists = { targets: Array.from({ length: itemCount }, () => new Int32Array(0)), weights: Array.from({ length: itemCount }, () => new Float32Array(0)) };
-      for (const [source, targets, weights] of rows) (out.targets[source] = targets), (out.weights[source] = weights);
+      for (const [source, targets, weights] of listTuples(rows)) (out.targets[source] = targets), (out.weights[source] = weights);
       return out;
     };
     return { popularity: raw.popularity, trending: raw.trending, neighbors: lists(raw.lists.neighbors), transitions: lists(raw.lists.transitions), boughtTogether: lists(raw.lists.boughtTogether), trendingWindows: new Map(raw.trendingWindows) };
   } finally {
     db.close();
+  }
+}
+
+/** Each list of `lists` as (source, targets, weights), views into the flat arrays where they are flat. */
+export function* listTuples(lists: RawSignals['lists']['neighbors']): Generator<[source: number, targets: Int32Array, weights: Float32Array]> {
+  if (Array.isArray(lists)) return yield* lists;
+  const { rows, targets, weights } = lists as FlatListArrays;
+  for (let k = 0, at = 0; k < rows.length; k += 2) {
+    const to = at + rows[k + 1]!;
+    yield [rows[k]!, targets.subarray(at, to), weights.subarray(at, to)];
+    at = to;
   }
 }
