@@ -118,9 +118,45 @@ function embedLexicalInto(model: LexicalModel, text: string, out: Float32Array):
   return normalize(out);
 }
 
-/** The rows of `texts` into `out` (zeros, `texts.length × model.dim`), with no vector of their own: the build's batches. */
-export function embedLexicalRows(model: LexicalModel, texts: readonly string[], out: Float32Array): void {
-  for (let i = 0; i < texts.length; i++) embedLexicalInto(model, texts[i]!, out.subarray(i * model.dim, (i + 1) * model.dim));
+/**
+ * The int8 rows of `texts` into `scales` and `values` (`texts.length × model.dim`): exactly `quantizeRows` of their
+ * unit vectors, the build's batches. Only the buckets a text's features hit are scaled, divided and cleared: a row
+ * is a few dozen nonzeros of 512, and quantizing every zero of 10⁶ rows cost more than embedding them.
+ */
+export function embedLexicalInt8Rows(model: LexicalModel, texts: readonly string[], scales: Float32Array, values: Int8Array): void {
+  const { dim, idf } = model;
+  const v = new Float32Array(dim);
+  // The distinct buckets of the current text, and the text (+1) that last hit each bucket.
+  const hit = new Int32Array(dim);
+  const last = new Int32Array(dim);
+  for (let r = 0; r < texts.length; r++) {
+    let n = 0;
+    for (const h of featureHashes(tokenize(texts[r]!))) {
+      const bucket = h % dim;
+      v[bucket]! += (h & 0x80000000 ? -1 : 1) * idf[bucket]!;
+      if (last[bucket] !== r + 1) (last[bucket] = r + 1), (hit[n++] = bucket);
+    }
+    // normalize()'s sum over every bucket, in its order (the zeros add nothing, but the order fixes the bits).
+    let norm = 0;
+    for (let i = 0; i < dim; i++) norm += v[i]! * v[i]!;
+    const inv = 1 / Math.sqrt(norm);
+    let max = 0;
+    for (let k = 0; k < n; k++) {
+      const b = hit[k]!;
+      if (norm !== 0) v[b]! *= inv;
+      max = Math.max(max, Math.abs(v[b]!));
+    }
+    // quantizeRows' scale and rounding.
+    const scale = max / 127;
+    scales[r] = scale;
+    const base = r * dim;
+    values.fill(0, base, base + dim);
+    for (let k = 0; k < n; k++) {
+      const b = hit[k]!;
+      if (scale !== 0) values[base + b] = Math.round(v[b]! / scale);
+      v[b] = 0;
+    }
+  }
 }
 
 export function createLexicalEncoder(model: LexicalModel): TextEncoder {
