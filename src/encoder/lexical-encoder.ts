@@ -44,13 +44,19 @@ function finish(h: number): number {
  * The hashes of a text's features, word unigrams then bigrams ("a b"), in that order. A bigram's hash continues
  * from its first word's state, so no bigram string is built: at 10⁶ items those were 10⁷ strings per pass.
  */
-function featureHashes(words: readonly string[]): number[] {
-  const states = words.map((w) => fnv(FNV_OFFSET, w));
-  const out = states.map(finish);
-  // 32 is the space between the two words.
-  for (let i = 1; i < words.length; i++) out.push(finish(fnv(Math.imul(states[i - 1]! ^ 32, 0x01000193), words[i]!)));
+function featureHashes(words: readonly string[]): Uint32Array {
+  const n = Math.max(0, 2 * words.length - 1);
+  // One scratch array, grown as needed: the build hashes 10⁶ texts twice, and two arrays a text were its garbage.
+  if (scratch.length < n) scratch = new Uint32Array(Math.max(n, 2 * scratch.length));
+  const out = scratch.subarray(0, n);
+  for (let i = 0; i < words.length; i++) out[i] = fnv(FNV_OFFSET, words[i]!);
+  // 32 is the space between the two words; a bigram continues from its first word's state, before its finish.
+  for (let i = 1; i < words.length; i++) out[words.length + i - 1] = finish(fnv(Math.imul(out[i - 1]! ^ 32, 0x01000193), words[i]!));
+  for (let i = 0; i < words.length; i++) out[i] = finish(out[i]!);
   return out;
 }
+
+let scratch = new Uint32Array(256);
 
 /**
  * What a fit counts: in how many texts each hash bucket occurs. The build ships these counts with its vectors, so a
