@@ -6,11 +6,12 @@
 //        [--memory-limit 3GB] [--tune-minutes 0] [--keep]
 // Numbers, never a failure on timing: the targets of issue 15 are printed beside the measurements.
 // Last measured (branch `scale`: flat neighbour lists from the table to the columns, typed reads of DuckDB's
-// vectors, a typed postings log, fewer live records per yield, the records, vectors and search index finished
-// while the SQL runs, the aggregate cache written beside the columns), 10 M events / 1 M items, the defaults
-// above, against c479d4f on the same input, every output file the same bytes: 98.7 → 84.7 s wall, 176.7 → 145.5
-// CPU s, 5191 → 4639 MB peak RSS (items 34.4 → 24.4 s, embeddings 27.0 → 16.0 s, projection 10.6 → 10.5 s, the
-// SQL done at 80.6 → 69.6 s, then reading, rounding and columns 17.6 → 12.8 s).
+// vectors, a typed postings log, lexical rows quantized over the buckets they hit, fewer live records per yield,
+// the records, vectors and search index finished while the SQL runs, the aggregate cache written beside the
+// columns), 10 M events / 1 M items, the defaults above, against c479d4f on the same input, the two run in turn
+// twice, every output file the same bytes: 113.2 and 95.4 → 87.0 and 84.0 s wall, 200.0 and 174.4 → 142.9 and
+// 137.4 CPU s, 4847 and 4950 → 4568 and 4663 MB peak RSS (second runs: items 29.9 → 23.4 s, embeddings 29.5 →
+// 10.5 s, projection 11.4 → 10.5 s, the SQL done at 75.2 → 68.2 s, reading, rounding and columns 19.4 → 13.5 s).
 // On main at bf509fa, load under 1: 10 M events / 1 M items 107.8 s wall, 190.9 CPU s, 4597 MB peak RSS; with
 // `--tune-minutes 2` 193.1 s, 278.5 CPU s, 4783 MB, its tuning phase 105.5 s (5 trials within the 2 minutes).
 // Last measured (issue 15's sqlspeed branch: the SQL from t=0 beside the items' pass, DuckDB on one core fewer

@@ -44,13 +44,19 @@ function finish(h: number): number {
  * The hashes of a text's features, word unigrams then bigrams ("a b"), in that order. A bigram's hash continues
  * from its first word's state, so no bigram string is built: at 10⁶ items those were 10⁷ strings per pass.
  */
-function featureHashes(words: readonly string[]): number[] {
-  const states = words.map((w) => fnv(FNV_OFFSET, w));
-  const out = states.map(finish);
-  // 32 is the space between the two words.
-  for (let i = 1; i < words.length; i++) out.push(finish(fnv(Math.imul(states[i - 1]! ^ 32, 0x01000193), words[i]!)));
+function featureHashes(words: readonly string[]): Uint32Array {
+  const n = Math.max(0, 2 * words.length - 1);
+  // One scratch array, grown as needed: the build hashes 10⁶ texts twice, and two arrays a text were its garbage.
+  if (scratch.length < n) scratch = new Uint32Array(Math.max(n, 2 * scratch.length));
+  const out = scratch.subarray(0, n);
+  for (let i = 0; i < words.length; i++) out[i] = fnv(FNV_OFFSET, words[i]!);
+  // 32 is the space between the two words; a bigram continues from its first word's state, before its finish.
+  for (let i = 1; i < words.length; i++) out[words.length + i - 1] = finish(fnv(Math.imul(out[i - 1]! ^ 32, 0x01000193), words[i]!));
+  for (let i = 0; i < words.length; i++) out[i] = finish(out[i]!);
   return out;
 }
+
+let scratch = new Uint32Array(256);
 
 /**
  * What a fit counts: in how many texts each hash bucket occurs. The build ships these counts with its vectors, so a
@@ -118,9 +124,45 @@ function embedLexicalInto(model: LexicalModel, text: string, out: Float32Array):
   return normalize(out);
 }
 
-/** The rows of `texts` into `out` (zeros, `texts.length × model.dim`), with no vector of their own: the build's batches. */
-export function embedLexicalRows(model: LexicalModel, texts: readonly string[], out: Float32Array): void {
-  for (let i = 0; i < texts.length; i++) embedLexicalInto(model, texts[i]!, out.subarray(i * model.dim, (i + 1) * model.dim));
+/**
+ * The int8 rows of `texts` into `scales` and `values` (`texts.length × model.dim`): exactly `quantizeRows` of their
+ * unit vectors, the build's batches. Only the buckets a text's features hit are scaled, divided and cleared: a row
+ * is a few dozen nonzeros of 512, and quantizing every zero of 10⁶ rows cost more than embedding them.
+ */
+export function embedLexicalInt8Rows(model: LexicalModel, texts: readonly string[], scales: Float32Array, values: Int8Array): void {
+  const { dim, idf } = model;
+  const v = new Float32Array(dim);
+  // The distinct buckets of the current text, and the text (+1) that last hit each bucket.
+  const hit = new Int32Array(dim);
+  const last = new Int32Array(dim);
+  for (let r = 0; r < texts.length; r++) {
+    let n = 0;
+    for (const h of featureHashes(tokenize(texts[r]!))) {
+      const bucket = h % dim;
+      v[bucket]! += (h & 0x80000000 ? -1 : 1) * idf[bucket]!;
+      if (last[bucket] !== r + 1) (last[bucket] = r + 1), (hit[n++] = bucket);
+    }
+    // normalize()'s sum over every bucket, in its order (the zeros add nothing, but the order fixes the bits).
+    let norm = 0;
+    for (let i = 0; i < dim; i++) norm += v[i]! * v[i]!;
+    const inv = 1 / Math.sqrt(norm);
+    let max = 0;
+    for (let k = 0; k < n; k++) {
+      const b = hit[k]!;
+      if (norm !== 0) v[b]! *= inv;
+      max = Math.max(max, Math.abs(v[b]!));
+    }
+    // quantizeRows' scale and rounding.
+    const scale = max / 127;
+    scales[r] = scale;
+    const base = r * dim;
+    values.fill(0, base, base + dim);
+    for (let k = 0; k < n; k++) {
+      const b = hit[k]!;
+      if (scale !== 0) values[base + b] = Math.round(v[b]! / scale);
+      v[b] = 0;
+    }
+  }
 }
 
 export function createLexicalEncoder(model: LexicalModel): TextEncoder {

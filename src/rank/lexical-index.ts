@@ -60,11 +60,14 @@ export function createLexicalIndexBuilder(): LexicalIndexBuilder {
   return {
     add(item, words = tokenize(itemText(item))) {
       const i = lengths.length;
-      // The title says what the item is: count its words twice.
-      const title = tokenize(item.title);
-      for (const t of title) post(t, i);
+      // The title says what the item is: count its words twice. They are the first words of `itemText`, so an
+      // ASCII title's are counted, not tokenized again.
+      const inTitle = asciiWordCount(item.title);
+      const title = inTitle < 0 ? tokenize(item.title) : null;
+      if (title) for (const t of title) post(t, i);
+      else for (let k = 0; k < inTitle; k++) post(words[k]!, i);
       for (const t of words) post(t, i);
-      lengths.push(title.length + words.length);
+      lengths.push((title ? title.length : inTitle) + words.length);
     },
     finish() {
       const terms = [...termIds.keys()].sort();
@@ -86,6 +89,20 @@ export function createLexicalIndexBuilder(): LexicalIndexBuilder {
       return { terms, offsets, items, tf, lengths: lengthColumn, avgLength: averageLength(lengthColumn) };
     },
   };
+}
+
+/** The words `tokenize` finds in an ASCII text (runs of letters and digits); -1 for any other text. */
+function asciiWordCount(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (alnum && !inWord) words++;
+    inWord = alnum;
+  }
+  return words;
 }
 
 function grow(a: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLexicalEncoder, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
-import { dot } from '../../src/vector';
+import { createLexicalEncoder, embedLexicalInt8Rows, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
+import { dot, quantizeRows } from '../../src/vector';
 
 describe('lexical encoder', () => {
   const texts = ['espresso coffee beans dark roast', 'coffee grinder burr', 'camping tent two person', 'sleeping bag for camping'];
@@ -41,4 +41,18 @@ describe('lexical encoder', () => {
     expect(again.id).toBe(encoder.id);
     expect(Array.from((await again.embed(['tent']))[0]!)).toEqual(Array.from((await encoder.embed(['tent']))[0]!));
   });
+  it('writes int8 rows that are quantizeRows of its unit vectors, byte for byte, into reused memory', async () => {
+    const texts = ['Trail tent, 2 person', 'café crème', '咖啡 研磨机', '', '!!!', 'tent tent tent stove', 'Ωμέγα ΟΔΟΣ', 'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(12)];
+    const model = fitLexicalModel(texts, 64);
+    const vectors = await createLexicalEncoder(model).embed(texts);
+    const want = quantizeRows(Float32Array.from(vectors.flatMap((v) => [...v])), model.dim);
+    // Memory holding an earlier batch: every value is written, the zeros too.
+    const scales = new Float32Array(texts.length).fill(7);
+    const values = new Int8Array(texts.length * model.dim).fill(99);
+    embedLexicalInt8Rows(model, texts, scales, values);
+    expect(scales).toEqual(want.scales);
+    expect(values).toEqual(want.values);
+    expect(scales[3]).toBe(0);
+  });
 });
+

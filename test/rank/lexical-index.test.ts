@@ -24,4 +24,20 @@ describe('lexical index (BM25)', () => {
   it('gives zeros when no word matches', () => {
     expect(score('kettle')).toEqual([0, 0, 0]);
   });
+  it('counts a title\'s words twice, ASCII or not, and each word once elsewhere', () => {
+    const twice = buildLexicalIndex([
+      { id: 'x', title: 'Trail-Tent 2', description: 'tent' },
+      { id: 'y', title: 'Café crème', description: 'café' },
+    ]);
+    const tf = (term: string, item: number) => {
+      const t = twice.terms.indexOf(term);
+      for (let p = twice.offsets[t]!; p < twice.offsets[t + 1]!; p++) if (twice.items[p] === item) return twice.tf[p];
+      return 0;
+    };
+    // "Trail-Tent 2. tent" and "Café crème. café": title words twice, the description's once more.
+    expect([tf('trail', 0), tf('tent', 0), tf('2', 0)]).toEqual([2, 3, 2]);
+    expect([tf('cafe', 1), tf('creme', 1)]).toEqual([3, 2]);
+    expect(Array.from(twice.lengths)).toEqual([3 + 4, 2 + 3]);
+  });
 });
+

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createLexicalEncoder, embedLexicalRows, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
-import { quantizeRows, type Int8Rows } from '../../vector';
+import { createLexicalEncoder, embedLexicalInt8Rows, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
+import type { Int8Rows } from '../../vector';
 import { createProgress } from '../progress';
 import type { EmbedCache } from './embed-cache';
 
@@ -33,12 +33,13 @@ export function lexicalRows(counts: LexicalCounts): RowEncoder {
     dim,
     fingerprint,
     async embed(texts, onRows) {
-      const flat = new Float32Array(EMBED_BATCH * dim);
+      // One batch's rows, reused: `onRows` copies them where they go.
+      const scales = new Float32Array(EMBED_BATCH);
+      const values = new Int8Array(EMBED_BATCH * dim);
       for (let start = 0; start < texts.length; start += EMBED_BATCH) {
         const batch = texts.slice(start, start + EMBED_BATCH);
-        const rows = flat.subarray(0, batch.length * dim).fill(0);
-        embedLexicalRows(model, batch, rows);
-        onRows(start, quantizeRows(rows, dim));
+        embedLexicalInt8Rows(model, batch, scales, values);
+        onRows(start, { dim, scales: scales.subarray(0, batch.length), values: values.subarray(0, batch.length * dim) });
         // Back to the event loop between batches: the log's aggregation, running meanwhile, advances through it.
         await new Promise((ok) => setImmediate(ok));
       }
