@@ -24,7 +24,7 @@ export type {
 export { loadCatalog, reloadCatalog, type ReloadCatalogOptions, type ReloadedCatalog, type CacheWriteReport, type CatalogCache, type CatalogFiles, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
 export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
 export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SourceLists } from './columns';
-export { encodeColumns, encodeSections, decodeColumns } from './binary';
+export { columnSections, encodeColumns, encodeSections, decodeColumns, layoutSections } from './binary';
 export { recordsFromItems, encodeRecords, createNdjsonRecords } from './records';
 export { itemText } from './item-text';
 export { encodePartDelta, encodeDeltaPart, applyPartDelta, matchedUnits, type DeltaUnit, type PartDelta } from './part-delta';

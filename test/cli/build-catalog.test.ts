@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { decodeEmbeddings, itemText, parseItemsText, validateManifest } from '../../src/catalog';
+import { decodeColumns, decodeEmbeddings, encodeColumns, itemText, parseItemsText, validateManifest } from '../../src/catalog';
 import { buildCatalog, parseCsvLine } from '../../src/cli/build';
 import { createLexicalEncoder, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
 import { SMALL_CATALOG } from '../fixtures/small-catalog';
@@ -87,6 +87,12 @@ describe('pocketrec build', () => {
     await buildCatalog({ items: join(d, 'items.ndjson'), interactions: join(d, 'log.csv'), out: join(d, 'site2'), encoder: 'lexical', sequence: { mode: 'off' } });
     const v2 = JSON.parse(await readFile(join(d, 'site2/catalog.json'), 'utf8'));
     expect(v2.parts.columns.sections.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['boughtTogether.offsets', 'boughtTogether.targets', 'boughtTogether.weights', 'trendingWindows.days', 'trendingWindows.values']));
+    // The part is written array by array at its offsets: its bytes are the ones encodeColumns joins in memory.
+    const part = new Uint8Array(await readFile(join(d, 'site2/columns.bin')));
+    const { columns, recordOffsets } = decodeColumns(part.slice().buffer, v2.parts.columns, v2.itemCount, v2.parts.records.bytes, 'columns.bin');
+    const joined = encodeColumns(columns, recordOffsets);
+    expect(joined.sections).toEqual(v2.parts.columns.sections);
+    expect(part).toEqual(joined.bytes);
     const signals = JSON.parse(await readFile(join(d, 'site/signals.json'), 'utf8'));
     // Two visitors put c1 and c3 in a basket: 2 votes / √(c3's 2 baskets). The viewed tent is in no basket.
     expect(signals.boughtTogether.c1).toEqual([['c3', 1.4142]]);

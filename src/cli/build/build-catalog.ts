@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeColumns, encodeSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { columnSections, createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeSections, layoutSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
@@ -346,8 +346,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     let manifest: CatalogManifest;
     let written: string[];
     if (columns) {
-      const encoded = encodeColumns(columns.finish(indexed), Uint32Array.from(read.lineOffsets));
-      await writeFile(join(tmp, 'columns.bin'), encoded.bytes);
+      const encoded = await writeSections(join(tmp, 'columns.bin'), columnSections(columns.finish(indexed), Uint32Array.from(read.lineOffsets)));
       const embeddings = await hashing!.embeddings;
       let projection: CatalogPart | undefined;
       if (fit) {
@@ -983,6 +982,25 @@ async function writeSignals(file: string, ids: readonly string[], sequences: rea
   await write('\n}\n');
   await close(out);
   return hash.digest('hex');
+}
+
+/**
+ * A binary part written array by array at its layout's offsets (the gaps read as zeros, as `encodeSections`
+ * writes them), so that the part is never joined in memory: the 10⁸-event build's peak RSS was that copy.
+ */
+async function writeSections(file: string, named: Parameters<typeof layoutSections>[0]): Promise<{ sections: CatalogPart['sections'] }> {
+  const { sections, size } = layoutSections(named);
+  const out = await open(file, 'w');
+  try {
+    for (let k = 0; k < named.length; k++) {
+      const array = named[k]![1];
+      await out.write(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), 0, array.byteLength, sections[k]!.offset);
+    }
+    await out.truncate(size);
+  } finally {
+    await out.close();
+  }
+  return { sections };
 }
 
 async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
