@@ -12,6 +12,9 @@
 // twice, every output file the same bytes: 113.2 and 95.4 → 87.0 and 84.0 s wall, 200.0 and 174.4 → 142.9 and
 // 137.4 CPU s, 4847 and 4950 → 4568 and 4663 MB peak RSS (second runs: items 29.9 → 23.4 s, embeddings 29.5 →
 // 10.5 s, projection 11.4 → 10.5 s, the SQL done at 75.2 → 68.2 s, reading, rounding and columns 19.4 → 13.5 s).
+// 100 M events / 1 M items (`--events 100000000 --memory-limit 2GB`), the same tree plus the columns part written
+// array by array: 642.9 s wall, 974.6 CPU s, 3887 MB peak RSS, 47.7 GB spilled (SQL 585.8 s, of it the ranking
+// 365.6 s); without that last change 638.3 s and 4212 MB.
 // On main at bf509fa, load under 1: 10 M events / 1 M items 107.8 s wall, 190.9 CPU s, 4597 MB peak RSS; with
 // `--tune-minutes 2` 193.1 s, 278.5 CPU s, 4783 MB, its tuning phase 105.5 s (5 trials within the 2 minutes).
 // Last measured (issue 15's sqlspeed branch: the SQL from t=0 beside the items' pass, DuckDB on one core fewer
