@@ -27,22 +27,18 @@ export function createLexicalIndexBuilder(): LexicalIndexBuilder {
   let postItem = new Int32Array(1024);
   let postTf = new Int32Array(1024);
   let posts = 0;
-  // Per term id, the item it last occurred in and where that posting is: repeats within an item add to its tf.
-  let lastItem = new Int32Array(256).fill(-1);
+  // Per term id, the item (+1; 0 for none) it last occurred in and where that posting is: repeats within an item
+  // add to its tf.
+  let lastItem = new Int32Array(256);
   let lastPost = new Int32Array(256);
   const lengths: number[] = [];
   const post = (t: string, i: number) => {
     let id = termIds.get(t);
     if (id === undefined) {
       termIds.set(t, (id = termIds.size));
-      if (id === lastItem.length) {
-        const item = new Int32Array(id * 2).fill(-1);
-        item.set(lastItem);
-        lastItem = item;
-        lastPost = grow(lastPost, id * 2);
-      }
+      if (id === lastItem.length) (lastItem = grow(lastItem, id * 2)), (lastPost = grow(lastPost, id * 2));
     }
-    if (lastItem[id] === i) {
+    if (lastItem[id] === i + 1) {
       postTf[lastPost[id]!]!++;
       return;
     }
@@ -51,7 +47,7 @@ export function createLexicalIndexBuilder(): LexicalIndexBuilder {
       postItem = grow(postItem, posts * 2);
       postTf = grow(postTf, posts * 2);
     }
-    lastItem[id] = i;
+    lastItem[id] = i + 1;
     lastPost[id] = posts;
     postTerm[posts] = id;
     postItem[posts] = i;

@@ -1,39 +1,35 @@
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { SourceRecord } from '../read-records';
 import { openEngine } from './duckdb-engine';
 import { quote } from './log-input';
 
-/** Rows parsed per yield (see below). */
-const PARSED_BATCH = 128;
-
 /**
  * The rows of a Parquet file (or a glob of them, in name order) as plain records, streamed chunk by chunk: each
  * row goes through JSON, so numbers, lists and strings arrive as the NDJSON reader would give them; a null field
- * is an absent one. `line` is the row's number in its file, from 1. One batch per chunk (about 2048 rows): a
- * million rows are then a few hundred awaits, not a million.
+ * is an absent one. `line` is the row's number in its file, from 1. Parsed and handed over `batch` rows at a time
+ * (read-records.ts says why so few).
  */
-export async function* readParquetRecords(source: string): AsyncGenerator<SourceRecord[]> {
+export async function* readParquetRecords(source: string, batch: number): AsyncGenerator<SourceRecord[]> {
   // One thread: the rows are parsed on the main thread, one at a time, and the build's aggregation (its own
   // engine) needs the other cores more than this scan does.
   const db = await openEngine({ threads: 1 });
-  let next: Promise<unknown> | null = null;
+  let next: Promise<DuckDBDataChunk | null> | null = null;
   try {
     const result = await db.conn.stream(`SELECT CAST(to_json(struct_pack(*COLUMNS(* EXCLUDE (file_row_number)))) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet(${quote(source)}, file_row_number = true)`);
     // The next chunk is fetched while this one is parsed: DuckDB reads and converts rows in its own thread.
-    let fetching = (next = result.fetchChunk());
+    next = result.fetchChunk();
     for (;;) {
-      const chunk = await fetching;
+      const chunk = await next;
       if (!chunk || chunk.rowCount === 0) break;
-      fetching = next = result.fetchChunk();
+      next = result.fetchChunk();
       const [records, rows] = chunk.getColumns() as [string[], bigint[]];
       // rowCount is a call into the native library: once per chunk, not once per row.
       const count = chunk.rowCount;
-      // Parsed a few rows at a time: records alive across a yield survive the young generation's collections and
-      // are copied, and a whole chunk of them (2048) made that most of the items' pass's GC.
-      for (let start = 0; start < count; start += PARSED_BATCH) {
-        const end = Math.min(count, start + PARSED_BATCH);
-        const batch: SourceRecord[] = new Array(end - start);
-        for (let r = start; r < end; r++) batch[r - start] = { value: withoutNulls(JSON.parse(records[r]!) as Record<string, unknown>), line: Number(rows[r]) };
-        yield batch;
+      for (let start = 0; start < count; start += batch) {
+        const end = Math.min(count, start + batch);
+        const parsed: SourceRecord[] = new Array(end - start);
+        for (let r = start; r < end; r++) parsed[r - start] = { value: withoutNulls(JSON.parse(records[r]!) as Record<string, unknown>), line: Number(rows[r]) };
+        yield parsed;
       }
     }
   } finally {
