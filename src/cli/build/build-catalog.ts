@@ -841,11 +841,28 @@ async function describePart(dir: string, name: string, sections: CatalogPart['se
 /** The Node engine's signals: src/signals over the parsed sequences, lists ordered by source as DuckDB's are. */
 function nodeSignals(count: number, sequences: readonly Sequence[], options: SignalsOptions): Omit<RawSignals, 'summary'> {
   const { popularity, trending } = countPopularity(count, sequences, options);
-  const lists: Record<keyof RawSignals['lists'], Array<[number, Int32Array, Float32Array]>> = { neighbors: [], transitions: [], boughtTogether: [] };
-  streamNeighbors(count, sequences, popularity, options, (kind, source, targets, weights) => void lists[kind].push([source, targets, weights]));
-  for (const rows of Object.values(lists)) rows.sort((a, b) => a[0] - b[0]);
+  const found: Record<keyof RawSignals['lists'], Array<[number, Int32Array, Float32Array]>> = { neighbors: [], transitions: [], boughtTogether: [] };
+  streamNeighbors(count, sequences, popularity, options, (kind, source, targets, weights) => void found[kind].push([source, targets, weights]));
+  const lists = {} as RawSignals['lists'];
+  for (const kind of LIST_KINDS) lists[kind] = flatLists(found[kind].sort((a, b) => a[0] - b[0]));
   const trendingWindows = [...countTrendingWindows(count, sequences, options.now, options.trendingWindows ?? DEFAULT_SIGNALS_OPTIONS.trendingWindows)];
   return { popularity, trending, trendingWindows, lists };
+}
+
+/** Lists of (source, targets, weights) as one flat triple of arrays, in their order. */
+function flatLists(tuples: ReadonlyArray<readonly [number, Int32Array, Float32Array]>): RawSignals['lists']['neighbors'] {
+  let total = 0;
+  for (const [, targets] of tuples) total += targets.length;
+  const flat = { rows: new Int32Array(tuples.length * 2), targets: new Int32Array(total), weights: new Float32Array(total) };
+  let at = 0;
+  tuples.forEach(([source, targets, weights], r) => {
+    flat.rows[2 * r] = source;
+    flat.rows[2 * r + 1] = targets.length;
+    flat.targets.set(targets, at);
+    flat.weights.set(weights, at);
+    at += targets.length;
+  });
+  return flat;
 }
 
 /**
@@ -873,28 +890,12 @@ function finishSignals(raw: Omit<RawSignals, 'summary'>): IndexedSignals & { has
   return indexSignals(roundSignals(raw), raw.popularity.length);
 }
 
-/** The rounding of `finishSignals`, each kind's lists into one flat pair of arrays (what the aggregate cache keeps). */
+/** The rounding of `finishSignals` (what the aggregate cache keeps): the lists keep their rows and targets. */
 function roundSignals(raw: Omit<RawSignals, 'summary'>): RoundedSignals {
   const lists = {} as RoundedSignals['lists'];
   for (const kind of LIST_KINDS) {
-    const rows = raw.lists[kind];
-    if (!Array.isArray(rows)) {
-      // Already flat (the build's own table): only the weights are new.
-      lists[kind] = { rows: rows.rows, targets: rows.targets, weights: rounded(rows.weights) };
-      continue;
-    }
-    let total = 0;
-    for (const [, targets] of rows) total += targets.length;
-    const flat = { rows: new Int32Array(rows.length * 2), targets: new Int32Array(total), weights: new Float64Array(total) };
-    let at = 0;
-    rows.forEach(([source, t, w], r) => {
-      flat.targets.set(t, at);
-      for (let k = 0; k < w.length; k++) flat.weights[at + k] = round4(w[k]!);
-      flat.rows[2 * r] = source;
-      flat.rows[2 * r + 1] = t.length;
-      at += t.length;
-    });
-    lists[kind] = flat;
+    const { rows, targets, weights } = raw.lists[kind];
+    lists[kind] = { rows, targets, weights: rounded(weights) };
   }
   return { popularity: rounded(raw.popularity), trending: rounded(raw.trending), trendingWindows: raw.trendingWindows.map(([days, values]) => [days, rounded(values)]), lists };
 }

@@ -26,10 +26,10 @@ export interface RawSignals {
   trending: Float64Array;
   trendingWindows: Array<[days: number, counts: Float64Array]>;
   /**
-   * Per kind, per source (ascending): its top targets, best first, and their float32 weights; as flat arrays
-   * (`rows`: source and length pairs) when read from the build's own table, which has 10⁷ rows at 10⁶ items.
+   * Per kind, per source (ascending): its top targets, best first, and their float32 weights, as flat arrays
+   * (`rows`: source and length pairs): 10⁷ rows at 10⁶ items, with no object per list.
    */
-  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', Array<[source: number, targets: Int32Array, weights: Float32Array]> | FlatListArrays>;
+  lists: Record<'neighbors' | 'transitions' | 'boughtTogether', FlatListArrays>;
   summary: { events: number; unknownItemEvents: number; visitors: number; now: number };
 }
 
@@ -328,15 +328,11 @@ async function readLists(conn: DuckDBConnection, sql: string, maxNeighbors: numb
   });
   const out = {} as RawSignals['lists'];
   KINDS.forEach((name, k) => {
-    const { rows } = flat[k]!;
+    const { rows: starts } = flat[k]!;
     const targets = flat[k]!.targets.view();
-    const weights = flat[k]!.weights.view();
-    const lists: RawSignals['lists'][typeof name] = [];
-    for (let r = 0; r < rows.length; r += 2) {
-      const end = r + 3 < rows.length ? rows[r + 3]! : targets.length;
-      lists.push([rows[r]!, targets.subarray(rows[r + 1]!, end), weights.subarray(rows[r + 1]!, end)]);
-    }
-    out[name] = lists;
+    // (source, start) pairs become (source, length) ones.
+    const rows = Int32Array.from(starts, (v, r) => (r % 2 === 0 ? v : (r + 2 < starts.length ? starts[r + 2]! : targets.length) - v));
+    out[name] = { rows, targets, weights: flat[k]!.weights.view() };
   });
   return out;
 }
@@ -479,10 +475,9 @@ export async function signalsFromSequences(itemCount: number, sequences: readonl
   }
 }
 
-/** Each list of `lists` as (source, targets, weights), views into the flat arrays where they are flat. */
-export function* listTuples(lists: RawSignals['lists']['neighbors']): Generator<[source: number, targets: Int32Array, weights: Float32Array]> {
-  if (Array.isArray(lists)) return yield* lists;
-  const { rows, targets, weights } = lists as FlatListArrays;
+/** Each list of `lists` as (source, targets, weights), views into the flat arrays. */
+export function* listTuples(lists: FlatListArrays): Generator<[source: number, targets: Int32Array, weights: Float32Array]> {
+  const { rows, targets, weights } = lists;
   for (let k = 0, at = 0; k < rows.length; k += 2) {
     const to = at + rows[k + 1]!;
     yield [rows[k]!, targets.subarray(at, to), weights.subarray(at, to)];
