@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { columnSections, createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, encodeSections, layoutSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SequenceModelRef } from '../../catalog';
+import { columnSections, createColumnsBuilder, createItemValidator, decodeEmbeddings, DELTA_PARTS, layoutSections, itemText, type CatalogManifest, type CatalogManifestV2, type CatalogPart, type CatalogSettings, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SequenceModelRef } from '../../catalog';
 import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
@@ -350,12 +350,11 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
       const embeddings = await hashing!.embeddings;
       let projection: CatalogPart | undefined;
       if (fit) {
-        const encoded = encodeSections([
+        const { sections } = await writeSections(join(tmp, 'projection.bin'), [
           ['mean', fit.mean],
           ['components', fit.components],
         ]);
-        await writeFile(join(tmp, 'projection.bin'), encoded.bytes);
-        projection = await describePart(tmp, 'projection.bin', encoded.sections);
+        projection = await describePart(tmp, 'projection.bin', sections);
       }
       const v2Manifest: CatalogManifestV2 = {
         formatVersion: 2,
