@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { integer, nonNegativeNumber, optionalString, positiveInteger, requireString, runCommands, UsageError, type Command } from './args';
-import { aggregateScript, buildCatalog, DEFAULT_EMBED_CACHE, parseVectorsChoice } from './build';
+import { aggregateScript, buildCatalog, DEFAULT_EMBED_CACHE, memoryBytes, parseVectorsChoice } from './build';
 import { DEFAULT_SIGNALS_OPTIONS } from '../signals';
 import { loadNodeEncoder } from './model';
 
@@ -53,7 +53,7 @@ const build: Command = {
     const engine = optionalString(args, 'engine') ?? (optionalString(args, 'format') === '1' ? 'node' : 'duckdb');
     if (engine !== 'duckdb' && engine !== 'node') throw new UsageError('--engine must be "duckdb" or "node"');
     const memoryLimit = optionalString(args, 'memory-limit');
-    if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw new UsageError(`--memory-limit must be a size such as 4GB or 512MB, not ${JSON.stringify(memoryLimit)}`);
+    if (memoryLimit !== undefined && memoryBytes(memoryLimit) === null) throw new UsageError(`--memory-limit must be a size such as 4GB or 512MB, not ${JSON.stringify(memoryLimit)}`);
     const tempDir = optionalString(args, 'temp-dir');
     const signalsFrom = optionalString(args, 'signals-from');
     const signalsOut = optionalString(args, 'signals-out');

@@ -83,11 +83,16 @@ export async function openEngine(options: EngineOptions = {}): Promise<{ conn: D
 
 const UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
 
-/** A size as DuckDB reads `memory_limit` (`4GB`, `512MiB`; the CLI checks the form). */
-function bytesOf(size: string): number {
+/** The bytes of a `--memory-limit` as DuckDB reads it (`4GB`, `512MiB`, `1.5 GB`); null for any other form. */
+export function memoryBytes(size: string): number | null {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(size.trim());
-  if (!m) throw new RangeError(`build: ${JSON.stringify(size)} is not a size such as 4GB or 512MB`);
-  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+  return m ? Number(m[1]) * UNITS[m[2]!.toLowerCase()]! : null;
+}
+
+function bytesOf(size: string): number {
+  const bytes = memoryBytes(size);
+  if (bytes === null) throw new RangeError(`build: ${JSON.stringify(size)} is not a size such as 4GB or 512MB`);
+  return bytes;
 }
 
 /** The catalogue as the `items` relation: id and position. */
