@@ -180,6 +180,39 @@ describe('the DuckDB engine', () => {
     expect(got).toEqual(want);
   }, 120_000);
 
+  it('ranks the neighbour lists in steps as in one statement, whenever the cores come free', async () => {
+    const d = await dir();
+    await writeFile(join(d, 'log.csv'), randomLog(5, 3000).join('\n'));
+    // Short lists, so that every share has sources whose list is cut.
+    const short = { ...params, maxNeighbors: 3 };
+    const ranked = async (sharing?: () => boolean) => {
+      const db = await openEngine();
+      const lines: string[] = [];
+      try {
+        await loadItems(db.conn, SMALL_CATALOG.map((i) => i.id));
+        await createEvents(db.conn, join(d, 'log.csv'));
+        await runAggregates(db.conn, short, (line) => lines.push(line), sharing ? { sharing } : {});
+        const rows = (await db.conn.runAndReadAll('SELECT kind, source, target, score, r FROM neighbor_rows ORDER BY kind, source, r')).getRows();
+        return { rows, lines, signals: await readSignalTables(db.conn, SMALL_CATALOG.length, short) };
+      } finally {
+        db.close();
+      }
+    };
+    const whole = await ranked();
+    expect(whole.rows.filter((r) => r[0] === 0 && r[4] === 3).length).toBeGreaterThan(4);
+    expect(whole.lines.some((l) => l.includes('share'))).toBe(false);
+    // Freed after the first share, or never: the rest ranked at once, or one share at a time.
+    let checks = 0;
+    const freedLater = await ranked(() => checks++ < 2);
+    expect(freedLater.lines.filter((l) => l.includes('share'))).toEqual([expect.stringContaining('share 1 of 4'), expect.stringContaining('shares 2 to 4')]);
+    const never = await ranked(() => true);
+    expect(never.lines.filter((l) => l.includes('share')).length).toBe(4);
+    for (const stepped of [freedLater, never]) {
+      expect(stepped.rows).toEqual(whole.rows);
+      expect(stepped.signals).toEqual(whole.signals);
+    }
+  }, 120_000);
+
   it('gives the same catalogue from the printed SQL, run as a warehouse would, through --signals-from', async () => {
     const d = await dir();
     await writeFile(join(d, 'items.ndjson'), SMALL_CATALOG.map((i) => JSON.stringify(i)).join('\n'));

@@ -513,6 +513,8 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
   const stop = new AbortController();
   const cores = availableParallelism();
   let released = false;
+  // Whether DuckDB has every core yet: set once `SET threads` has run, not when it was asked for.
+  let widened = cores === 1;
   let db: Awaited<ReturnType<typeof openEngine>> | null = null;
   const done = (async (): Promise<Aggregated> => {
     const started = performance.now();
@@ -522,7 +524,10 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     const out: Aggregated = { db, params: { ...DEFAULT_SIGNALS_OPTIONS, now: options.now ?? null }, files: null, tuneLog: null, kept: null, signals: null, entry: null, unwritten: null, cacheAfterTuning: null };
     try {
       // Released while the engine was opening: it takes every core now, as release() would have given it.
-      if (released && cores > 1) await db.setThreads(cores);
+      if (released && cores > 1) {
+        await db.setThreads(cores);
+        widened = true;
+      }
       if (options.signalsFrom) {
         await attachSignalTables(db.conn, options.signalsFrom);
         await loadItems(db.conn, await ids);
@@ -545,7 +550,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
         const aggregate = async () => {
           if (!logRead) await readLog(conn, options.interactions!, log);
           logRead = true;
-          await runAggregates(conn, out.params, log, stop.signal);
+          await runAggregates(conn, out.params, log, { signal: stop.signal, sharing: () => !widened });
         };
         // Without an entry to try, the log is read and checked while the items are.
         if (!early && !key) await readLog(conn, options.interactions!, log), (logRead = true);
@@ -574,7 +579,7 @@ function startAggregates(options: BuildOptions, cache: { dir: string } | { skip:
     setIds: (read) => giveIds(read),
     release() {
       released = true;
-      if (cores > 1) db?.setThreads(cores).catch(() => {});
+      if (cores > 1) db?.setThreads(cores).then(() => void (widened = true), () => {});
     },
     cancel() {
       refuse(new Error('build: stopped'));

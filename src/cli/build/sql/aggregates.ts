@@ -217,7 +217,7 @@ UNION ALL SELECT CAST(2 AS INTEGER) AS kind, source, target, score FROM (${rank(
       // At most maxNeighbors per source, each row with its place in the list: the build puts every row where it
       // belongs as it streams in, so nothing is sorted again on the way out (at 10⁶ items that is 10⁸ rows).
       duckdb: `CREATE TABLE neighbor_rows AS
-${KIND_TABLES.map((table, kind) => `SELECT CAST(${kind} AS INTEGER) AS kind, source, target, score, CAST(row_number() OVER (PARTITION BY source ORDER BY score DESC, target) AS INTEGER) AS r FROM ${table} QUALIFY r <= ${p.maxNeighbors}`).join('\nUNION ALL ')}`,
+${KIND_TABLES.map((table, kind) => ranked(p, kind, table)).join('\nUNION ALL ')}`,
     },
     {
       table: 'neighbors',
@@ -228,6 +228,30 @@ SELECT CASE r.kind WHEN 0 THEN 'neighbors' WHEN 1 THEN 'transitions' ELSE 'bough
 FROM neighbor_rows r JOIN items s ON s.item = r.source JOIN items t ON t.item = r.target`,
     },
   ];
+}
+
+/** One kind's rows of the in-process `neighbor_rows`, from `table` (its sources those `where` keeps, or all). */
+function ranked(p: Pick<AggregateParams, 'maxNeighbors'>, kind: number, table: string, where?: string): string {
+  return `SELECT CAST(${kind} AS INTEGER) AS kind, source, target, score, CAST(row_number() OVER (PARTITION BY source ORDER BY score DESC, target) AS INTEGER) AS r FROM ${table}${where ? ` WHERE ${where}` : ''} QUALIFY r <= ${p.maxNeighbors}`;
+}
+
+/**
+ * The in-process `neighbor_rows` in steps, for a DuckDB that runs on fewer cores than the machine has while the
+ * catalogue's own pass holds one: DuckDB gives a statement the threads it had when the statement began, so the
+ * co-occurrence ranking as one statement stays on one core after the other comes free (at 10⁷ events that was
+ * 24 s of the 46 s statement, where two cores rank it in 12). The pairs are summed into a table once, then
+ * ranked a share of the sources at a time: each share begins with the threads DuckDB has then, and `rest` ranks
+ * every source not yet ranked, for when all cores are DuckDB's. Same rows as the one statement; its order aside.
+ */
+export function neighborRowsInSteps(p: AggregateParams, shares: number): { first: string[]; share(k: number): string; rest(from: number): string; last: string[] } {
+  const pairs = 'co_occurrence_pairs';
+  const into = (where: string) => `INSERT INTO neighbor_rows ${ranked(p, 0, pairs, where)}`;
+  return {
+    first: [`CREATE TABLE ${pairs} AS SELECT source, target, score FROM co_occurrence`, `CREATE TABLE neighbor_rows AS\n${KIND_TABLES.slice(1).map((table, k) => ranked(p, k + 1, table)).join('\nUNION ALL ')}`],
+    share: (k) => into(`source % ${shares} = ${k}`),
+    rest: (from) => into(`source % ${shares} >= ${from}`),
+    last: [`DROP TABLE ${pairs}`],
+  };
 }
 
 /** The output tables, in the order `--signals-out` writes them and `--signals-from` reads them. */

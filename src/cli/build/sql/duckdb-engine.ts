@@ -7,7 +7,7 @@ import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTypeId, INTEGER,
 import { DEFAULT_SIGNALS_OPTIONS, type NeighborLists, type Sequence, type Signals, type SignalsOptions } from '../../../signals';
 import { InputError } from '../read-records';
 import { Column } from '../columns';
-import { aggregateStatements, inProcessSql, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
+import { aggregateStatements, inProcessSql, neighborRowsInSteps, OUTPUT_TABLES, WEIGHT_UNITS, type AggregateParams } from './aggregates';
 import { createEvents, quote } from './log-input';
 
 export interface EngineOptions {
@@ -158,17 +158,37 @@ export async function computeAggregates(conn: DuckDBConnection, logSource: strin
   await runAggregates(conn, params, log);
 }
 
-/** The aggregate statements over the `events` and `items` relations already in `conn`, each timed in the log. */
-export async function runAggregates(conn: DuckDBConnection, params: AggregateParams, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+/** Shares of the sources the co-occurrence ranking is split into while DuckDB has fewer cores than the machine. */
+const RANKING_SHARES = 4;
+
+/**
+ * The aggregate statements over the `events` and `items` relations already in `conn`, each timed in the log.
+ * `sharing` says whether DuckDB is on fewer cores than it will be given (the catalogue's pass holds one): then
+ * the neighbour lists are ranked in steps that each take the threads DuckDB has when they begin.
+ */
+export async function runAggregates(conn: DuckDBConnection, params: AggregateParams, log: (line: string) => void, o: { signal?: AbortSignal; sharing?: () => boolean } = {}): Promise<void> {
   // The log's order is kept in its `ord` column from here on (log-input.ts): no later scan needs to keep it,
   // and parallel operators that may reorder are faster and spill less.
   await conn.run('SET preserve_insertion_order = false');
-  for (const statement of aggregateStatements(params)) {
-    signal?.throwIfAborted();
+  const run = async (what: string, sql: string) => {
+    o.signal?.throwIfAborted();
     const started = performance.now();
-    await conn.run(inProcessSql(statement));
-    log(`sql: ${statement.table} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await conn.run(sql);
+    log(`sql: ${what} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  };
+  for (const statement of aggregateStatements(params)) {
+    if (statement.table === 'neighbor_rows' && o.sharing?.()) await rankInSteps(params, run, o.sharing);
+    else await run(statement.table, inProcessSql(statement));
   }
+}
+
+async function rankInSteps(params: AggregateParams, run: (what: string, sql: string) => Promise<void>, sharing: () => boolean): Promise<void> {
+  const steps = neighborRowsInSteps(params, RANKING_SHARES);
+  for (const sql of steps.first) await run('neighbor_rows (pairs summed, other kinds ranked)', sql);
+  let k = 0;
+  while (k < RANKING_SHARES && sharing()) await run(`neighbor_rows (share ${k + 1} of ${RANKING_SHARES}, on fewer cores)`, steps.share(k++));
+  if (k < RANKING_SHARES) await run(`neighbor_rows (shares ${k + 1} to ${RANKING_SHARES})`, steps.rest(k));
+  for (const sql of steps.last) await run('neighbor_rows (pairs dropped)', sql);
 }
 
 /**
