@@ -1,5 +1,6 @@
 // The lexical index builder is pure and lives with its scorer in rank/; the deep path keeps the loader's I/O out of it.
 import { createLexicalIndexBuilder } from '../rank/lexical-index';
+import { roundHalfUp } from '../vector';
 import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } from './types';
 
 /**
@@ -211,7 +212,7 @@ function csrRows(count: number, lists: SourceLists): CsrRows {
     for (let k = from; k < to; k++) {
       if (row[k] === i) continue;
       targets[at] = row[k]!;
-      weights[at++] = Math.max(0, Math.min(MAX_U16, Math.round((raw[k]! / max) * MAX_U16)));
+      weights[at++] = Math.max(0, Math.min(MAX_U16, roundHalfUp((raw[k]! / max) * MAX_U16)));
     }
   });
   return { offsets, targets, weights };

@@ -1,4 +1,4 @@
-import { normalize } from '../vector';
+import { normalize, roundHalfUp } from '../vector';
 import { tokenize } from './tokenize';
 import type { TextEncoder } from './types';
 
@@ -159,7 +159,7 @@ export function embedLexicalInt8Rows(model: LexicalModel, texts: readonly string
     values.fill(0, base, base + dim);
     for (let k = 0; k < n; k++) {
       const b = hit[k]!;
-      if (scale !== 0) values[base + b] = Math.round(v[b]! / scale);
+      if (scale !== 0) values[base + b] = roundHalfUp(v[b]! / scale);
       v[b] = 0;
     }
   }

@@ -1,5 +1,6 @@
 export { dot, dotRow, normalize } from './dot';
 export { quantizeRows, dequantizeRows } from './quantize';
+export { roundHalfUp } from './round';
 export { dotInt8Row, readInt8Row, type Int8RowsAllocator } from './int8-rows';
 export { topK } from './top-k';
 export { createJsKernel } from './js-kernel';

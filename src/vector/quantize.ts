@@ -1,4 +1,5 @@
 import type { Int8RowsAllocator } from './int8-rows';
+import { roundHalfUp } from './round';
 import type { Int8Rows } from './types';
 
 /**
@@ -19,7 +20,7 @@ export function quantizeRows(rows: Float32Array, dim: number, allocate?: Int8Row
       values.fill(0, base, base + dim);
       continue;
     }
-    for (let i = base; i < base + dim; i++) values[i] = Math.round(rows[i]! / scale);
+    for (let i = base; i < base + dim; i++) values[i] = roundHalfUp(rows[i]! / scale);
   }
   return out;
 }

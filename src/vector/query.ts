@@ -1,4 +1,5 @@
 import { PocketRecError } from '../errors';
+import { roundHalfUp } from './round';
 import type { Int8Rows, ScanQuery } from './types';
 
 /** Largest int8 magnitude used: symmetric, so -128 never appears and negating a query is exact. */
@@ -21,7 +22,7 @@ export function quantizeQuery(vector: Float32Array, into: Int16Array): number {
   const scale = Math.fround(max / INT8_MAX);
   if (scale === 0) return 0;
   for (let i = 0; i < vector.length; i++) {
-    into[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(vector[i]! / scale)));
+    into[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, roundHalfUp(vector[i]! / scale)));
   }
   return scale;
 }

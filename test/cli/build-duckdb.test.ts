@@ -180,6 +180,21 @@ describe('the DuckDB engine', () => {
     expect(got).toEqual(want);
   }, 120_000);
 
+  it('knows the items DuckDB holds from the catalogue’s by their digest, whatever bytes the ids have', async () => {
+    const db = await openEngine();
+    try {
+      const ids = ['é', '1:2', '', 'tab\there', '日本'];
+      await loadItems(db.conn, ids);
+      expect(await hasItems(db.conn, ids)).toBe(true);
+      // The same characters split another way, the same ids in another order, one id fewer.
+      expect(await hasItems(db.conn, ['é1', ':2', '', 'tab\there', '日本'])).toBe(false);
+      expect(await hasItems(db.conn, [...ids].reverse())).toBe(false);
+      expect(await hasItems(db.conn, ids.slice(1))).toBe(false);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
   it('ranks the neighbour lists in steps as in one statement, whenever the cores come free', async () => {
     const d = await dir();
     await writeFile(join(d, 'log.csv'), randomLog(5, 3000).join('\n'));

@@ -7,7 +7,7 @@ import { columnSections, createColumnsBuilder, createItemValidator, decodeEmbedd
 import { countLexicalFeatures, createLexicalCounter, tokenize, type LexicalCounter, type LexicalCounts } from '../../encoder';
 import { eventStrength, DEFAULT_PROFILE_SETTINGS, EVENT_TYPES, type EventType } from '../../profile';
 import { countPopularity, countTrendingWindows, DEFAULT_SIGNALS_OPTIONS, streamNeighbors, type Sequence, type SignalsOptions } from '../../signals';
-import { dequantizeRows, projectRows, quantizeRows, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
+import { dequantizeRows, projectRows, quantizeRows, roundHalfUp, type Int8Rows, type Int8RowsAllocator, type PcaFit, type Projection } from '../../vector';
 import { createProgress } from '../progress';
 import { collectBadRows } from './bad-rows';
 import { deltaFile, openPrevious, previousPlan, textKeys, writeCarriedEmbeddings, writeDeltas, writeRecordsIndex } from './delta';
@@ -876,7 +876,7 @@ function flatLists(tuples: ReadonlyArray<readonly [number, Int32Array, Float32Ar
 function round4(x: number): number {
   const y = x * 1e4;
   const f = y - Math.floor(y);
-  return Math.abs(f - 0.5) > 8 * Number.EPSILON * Math.max(1, Math.abs(y)) ? Math.round(y) / 1e4 : +x.toFixed(4);
+  return Math.abs(f - 0.5) > 8 * Number.EPSILON * Math.max(1, Math.abs(y)) ? roundHalfUp(y) / 1e4 : +x.toFixed(4);
 }
 
 /** Rounds every value of `values` into a new array (a plain loop: `map` with a callback is several times slower). */

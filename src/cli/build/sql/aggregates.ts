@@ -243,14 +243,17 @@ function ranked(p: Pick<AggregateParams, 'maxNeighbors'>, kind: number, table: s
  * ranked a share of the sources at a time: each share begins with the threads DuckDB has then, and `rest` ranks
  * every source not yet ranked, for when all cores are DuckDB's. Same rows as the one statement; its order aside.
  */
-export function neighborRowsInSteps(p: AggregateParams, shares: number): { first: string[]; share(k: number): string; rest(from: number): string; last: string[] } {
+export function neighborRowsInSteps(p: AggregateParams, shares: number): { first: Array<[about: string, sql: string]>; share(k: number): string; rest(from: number): string; last: Array<[about: string, sql: string]> } {
   const pairs = 'co_occurrence_pairs';
   const into = (where: string) => `INSERT INTO neighbor_rows ${ranked(p, 0, pairs, where)}`;
   return {
-    first: [`CREATE TABLE ${pairs} AS SELECT source, target, score FROM co_occurrence`, `CREATE TABLE neighbor_rows AS\n${KIND_TABLES.slice(1).map((table, k) => ranked(p, k + 1, table)).join('\nUNION ALL ')}`],
+    first: [
+      ['co-occurrence pairs summed', `CREATE TABLE ${pairs} AS SELECT source, target, score FROM co_occurrence`],
+      ['transitions and bought-together ranked', `CREATE TABLE neighbor_rows AS\n${KIND_TABLES.slice(1).map((table, k) => ranked(p, k + 1, table)).join('\nUNION ALL ')}`],
+    ],
     share: (k) => into(`source % ${shares} = ${k}`),
     rest: (from) => into(`source % ${shares} >= ${from}`),
-    last: [`DROP TABLE ${pairs}`],
+    last: [['co-occurrence pairs dropped', `DROP TABLE ${pairs}`]],
   };
 }
 
