@@ -5,6 +5,14 @@
 // Usage: node bench/build-scale.mjs [--events 10000000] [--items 1000000] [--engines duckdb,node] [--dir /tmp/x]
 //        [--memory-limit 3GB] [--tune-minutes 0] [--keep]
 // Numbers, never a failure on timing: the targets of issue 15 are printed beside the measurements.
+// Last measured (main after 3c1043d: the co-occurrence ranking in quarters of the sources when it begins before
+// the items are projected, the items check by digest, streamed chunks fetched one ahead, an exact fast
+// Math.round, the embed cache's key by one-shot sha256), 10 M events / 1 M items, the defaults above, every data
+// file the same bytes as 3c1043d's: 3c1043d 83.7 s wall, 153.6 CPU s, 4855 MB peak RSS, then this tree 73.4 s,
+// 132.5 CPU s, 4664 MB, run right after it; other runs of this tree 70.1, 73.2 and 70.8 s (130.6–133.3 CPU s,
+// 4373–4542 MB): items 22.4–23.4 s, embeddings 9.4–9.8 s, projection 8.3–8.8 s, the SQL done at 56.3–59.9 s,
+// reading, rounding and columns 10.7–11.0 s. 100 M events (`--events 100000000 --memory-limit 2GB`): 599.5 s
+// wall, 893.8 CPU s, 3930 MB peak RSS, 49.2 GB spilled (SQL 558 s, of it the ranking, one statement, 322.9 s).
 // Last measured (branch `scale`: flat neighbour lists from the table to the columns, typed reads of DuckDB's
 // vectors, a typed postings log, lexical rows quantized over the buckets they hit, fewer live records per yield,
 // the records, vectors and search index finished while the SQL runs, the aggregate cache written beside the

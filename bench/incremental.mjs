@@ -7,7 +7,8 @@
 // served and the renderer processes' peak resident memory above what they held before the update (sampled from
 // /proc every 20 ms: the worker's buffers and the kernel's memory are there).
 // Usage: node bench/incremental.mjs [--items 100000] [--events 1000000] [--encoder lexical|auto] [--changed 0.01]
-//        [--dir /tmp/x] [--keep] [--browser]   (npm run build:cli, and for --browser npm run build:lib, first)
+//        [--tune-minutes 0] [--dir /tmp/x] [--keep] [--browser]   (--tune-minutes 2 is the CLI's default: the full
+//        build tunes, the incremental one keeps the previous settings when the log is the same)   (npm run build:cli, and for --browser npm run build:lib, first)
 // Numbers, never a failure on timing: the target of issue 15 (an incremental build of 1 % changed items at most
 // 10 % of a full one) is printed beside them.
 // Last measured (2-core machine shared with another job; duckdb, the same 10-events-per-item log for all builds):
@@ -55,6 +56,7 @@ const items = Number(args.get('items') ?? 100_000);
 const events = Number(args.get('events') ?? items * 10);
 const encoder = String(args.get('encoder') ?? 'lexical');
 const changed = Number(args.get('changed') ?? 0.01);
+const tuneMinutes = String(args.get('tune-minutes') ?? 0);
 const dir = String(args.get('dir') ?? join(tmpdir(), `pocketrec-incremental-${items}-${encoder}`));
 const CLI = 'packages/cli/dist/pocketrec.js';
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build:cli first`);
@@ -84,7 +86,7 @@ function build(name, items, { previous, cached = true } = {}) {
   rmSync(out, { recursive: true, force: true });
   const caches = cached ? ['--embed-cache', cache, '--aggregate-cache', cache] : ['--no-embed-cache', '--no-aggregate-cache'];
   const t = performance.now();
-  const run = spawnSync(process.execPath, [CLI, 'build', '--items', items, '--interactions', join(input, 'interactions.csv'), '--out', out, '--encoder', encoder, '--sequence', 'off', '--tune-minutes', '0', ...caches, ...(previous ? ['--previous', join(dir, previous)] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const run = spawnSync(process.execPath, [CLI, 'build', '--items', items, '--interactions', join(input, 'interactions.csv'), '--out', out, '--encoder', encoder, '--sequence', 'off', '--tune-minutes', tuneMinutes, ...caches, ...(previous ? ['--previous', join(dir, previous)] : [])], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = (performance.now() - t) / 1000;
   if (run.status !== 0) throw new Error(`build ${name} failed:\n${run.stderr}`);
   const report = JSON.parse(run.stdout);
