@@ -29,13 +29,38 @@ export function createNdjsonRecords(bytes: Uint8Array, offsets: Uint32Array, ids
     load: async () => {},
     get(i) {
       if (!(i >= 0 && i < ids.length)) throw new RangeError(`catalog: no record at position ${i} of ${ids.length}`);
-      return parse(i, bytes.subarray(offsets[i]!, offsets[i + 1]!));
+      return parse(i, () => bytes.subarray(offsets[i]!, offsets[i + 1]!));
     },
   };
 }
 
-/** Item `i` from its NDJSON line, checked against the id the columns hold for its position. */
-function recordParser(ids: readonly string[], source: string): (i: number, line: Uint8Array) => Item {
+/**
+ * Records parsed lately, kept as parsed: the results of one call and their reasons' items are mostly the next
+ * call's too, and decoding, parsing and checking them again was an eighth of a recommendation at 10⁴ items.
+ */
+const KEPT_RECORDS = 256;
+
+/**
+ * Item `i` from its NDJSON line (`line()`, asked for only when `i` is not among those parsed lately), checked
+ * against the id the columns hold for its position. Kept items are frozen: every caller shares one object.
+ */
+function recordParser(ids: readonly string[], source: string): (i: number, line: () => Uint8Array) => Item {
+  const parse = lineParser(ids, source);
+  const kept = new Map<number, Item>();
+  return (i, line) => {
+    let item = kept.get(i);
+    if (item) kept.delete(i);
+    else {
+      item = Object.freeze(parse(i, line()));
+      if (kept.size >= KEPT_RECORDS) kept.delete(kept.keys().next().value!);
+    }
+    // Map order is use order: the first key is the least recently used.
+    kept.set(i, item);
+    return item;
+  };
+}
+
+function lineParser(ids: readonly string[], source: string): (i: number, line: Uint8Array) => Item {
   const decoder = new globalThis.TextDecoder('utf-8', { fatal: true });
   return (i, line) => {
     let raw: unknown;
@@ -128,7 +153,7 @@ export function createPieceRecords(pieces: RecordPieces, offsets: Uint32Array, i
     },
     get(i) {
       if (!(i >= 0 && i < ids.length)) throw new RangeError(`catalog: no record at position ${i} of ${ids.length}`);
-      return parse(i, line(i));
+      return parse(i, () => line(i));
     },
   };
 }
