@@ -1,5 +1,5 @@
 export { DEVICES, TRANSFORMERS_DTYPES, type Device, type TextEncoder, type TransformersDtype, type TransformersModel } from './types';
-export { countLexicalFeatures, createLexicalCounter, createLexicalEncoder, embedLexicalFeatureRows, embedLexicalInt8Rows, fitLexicalModel, lexicalModelFromCounts, type LexicalCounter, type LexicalCounts, type LexicalFeatures, type LexicalModel } from './lexical-encoder';
+export { countLexicalFeatures, createLexicalCounter, createLexicalEncoder, embedLexicalInt8Rows, fitLexicalModel, lexicalModelFromCounts, type LexicalCounter, type LexicalCounts, type LexicalModel } from './lexical-encoder';
 export { tokenize } from './tokenize';
 export { createProjectedEncoder } from './projected-encoder';
 export { isCovered, isLanguage, LANGUAGE_SCRIPTS, type Language, type LanguageCoverage } from './languages';

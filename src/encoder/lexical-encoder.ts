@@ -74,61 +74,23 @@ export interface LexicalCounts {
 export interface LexicalCounter {
   add(words: readonly string[]): void;
   counts(): LexicalCounts;
-  /**
-   * With `keepFeatures`, every counted text's features (row k: the k-th `add`), for `embedLexicalFeatureRows`;
-   * handed over once, then forgotten. Null without.
-   */
-  takeFeatures(): LexicalFeatures | null;
 }
 
-/**
- * Texts' features as their rows use them, each a code `bucket << 1 | sign` (the sign bit of its hash), in
- * feature order; row k's codes are `codes[offsets[k]]` up to `codes[offsets[k + 1]]`. Kept from the counting
- * pass, they spare the embedding a second tokenizing and hashing of every text (about 3 s at 10⁶ items).
- */
-export interface LexicalFeatures {
-  readonly offsets: Uint32Array;
-  readonly codes: Uint16Array;
-}
-
-export function createLexicalCounter(dim = DEFAULT_DIM, o: { keepFeatures?: boolean } = {}): LexicalCounter {
-  // A code keeps the bucket in 15 bits.
-  if (o.keepFeatures && dim > 1 << 15) throw new RangeError(`lexical: features are kept for at most ${1 << 15} dimensions, not ${dim}`);
+export function createLexicalCounter(dim = DEFAULT_DIM): LexicalCounter {
   const df = new Float64Array(dim);
   // The last text (from 1) that counted each bucket: a bucket counts once per text without a set per text.
   const seen = new Uint32Array(dim);
   let documents = 0;
-  let kept: { offsets: Uint32Array; codes: Uint16Array; length: number } | null = o.keepFeatures ? { offsets: new Uint32Array(256), codes: new Uint16Array(4096), length: 0 } : null;
   return {
     add(words) {
       documents++;
-      const hashes = featureHashes(words);
-      if (kept) {
-        if (kept.length + hashes.length > kept.codes.length) kept.codes = grown(kept.codes, kept.length + hashes.length);
-        for (let k = 0; k < hashes.length; k++) kept.codes[kept.length++] = ((hashes[k]! % dim) << 1) | (hashes[k]! >>> 31);
-        if (documents >= kept.offsets.length) kept.offsets = grown(kept.offsets, documents + 1);
-        kept.offsets[documents] = kept.length;
-      }
-      for (const h of hashes) {
+      for (const h of featureHashes(words)) {
         const b = h % dim;
         if (seen[b] !== documents) (seen[b] = documents), df[b]!++;
       }
     },
     counts: () => ({ dim, documents, df }),
-    takeFeatures() {
-      if (!kept) return null;
-      // Views, not copies: a copy of 10⁸ codes would briefly double them.
-      const out = { offsets: kept.offsets.subarray(0, documents + 1), codes: kept.codes.subarray(0, kept.length) };
-      kept = null;
-      return out;
-    },
   };
-}
-
-function grown<T extends Uint16Array | Uint32Array>(array: T, atLeast: number): T {
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(atLeast, 2 * array.length));
-  bigger.set(array);
-  return bigger;
 }
 
 export function countLexicalFeatures(texts: Iterable<string>, dim = DEFAULT_DIM): LexicalCounts {
@@ -168,25 +130,16 @@ function embedLexicalInto(model: LexicalModel, text: string, out: Float32Array):
  * is a few dozen nonzeros of 512, and quantizing every zero of 10⁶ rows cost more than embedding them.
  */
 export function embedLexicalInt8Rows(model: LexicalModel, texts: readonly string[], scales: Float32Array, values: Int8Array): void {
-  const counter = createLexicalCounter(model.dim, { keepFeatures: true });
-  for (const text of texts) counter.add(tokenize(text));
-  embedLexicalFeatureRows(model, counter.takeFeatures()!, Uint32Array.from(texts, (_, k) => k), scales, values);
-}
-
-/** `embedLexicalInt8Rows` from kept features: row r of `scales` and `values` is features row `rows[r]`. */
-export function embedLexicalFeatureRows(model: LexicalModel, features: LexicalFeatures, rows: ArrayLike<number>, scales: Float32Array, values: Int8Array): void {
   const { dim, idf } = model;
-  const { offsets, codes } = features;
   const v = new Float32Array(dim);
   // The distinct buckets of the current text, and the text (+1) that last hit each bucket.
   const hit = new Int32Array(dim);
   const last = new Int32Array(dim);
-  for (let r = 0; r < rows.length; r++) {
+  for (let r = 0; r < texts.length; r++) {
     let n = 0;
-    const end = offsets[rows[r]! + 1]!;
-    for (let p = offsets[rows[r]!]!; p < end; p++) {
-      const bucket = codes[p]! >>> 1;
-      v[bucket]! += (codes[p]! & 1 ? -1 : 1) * idf[bucket]!;
+    for (const h of featureHashes(tokenize(texts[r]!))) {
+      const bucket = h % dim;
+      v[bucket]! += (h & 0x80000000 ? -1 : 1) * idf[bucket]!;
       if (last[bucket] !== r + 1) (last[bucket] = r + 1), (hit[n++] = bucket);
     }
     // normalize()'s sum over every bucket, in its order (the zeros add nothing, but the order fixes the bits).

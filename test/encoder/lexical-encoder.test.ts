@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLexicalCounter, createLexicalEncoder, embedLexicalFeatureRows, embedLexicalInt8Rows, fitLexicalModel, lexicalModelFromCounts, tokenize } from '../../src/encoder';
+import { createLexicalEncoder, embedLexicalInt8Rows, fitLexicalModel, lexicalModelFromCounts } from '../../src/encoder';
 import { dot, quantizeRows } from '../../src/vector';
 
 describe('lexical encoder', () => {
@@ -53,25 +53,6 @@ describe('lexical encoder', () => {
     expect(scales).toEqual(want.scales);
     expect(values).toEqual(want.values);
     expect(scales[3]).toBe(0);
-  });
-  it('writes the same rows from the features its counter kept, for any rows in any order', async () => {
-    const texts = ['Trail tent, 2 person', 'café crème', '咖啡 研磨机', '', 'tent tent tent stove', 'Ωμέγα ΟΔΟΣ', 'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(12)];
-    const counter = createLexicalCounter(64, { keepFeatures: true });
-    for (const text of texts) counter.add(tokenize(text));
-    const model = lexicalModelFromCounts(counter.counts());
-    const features = counter.takeFeatures()!;
-    expect(counter.takeFeatures()).toBeNull();
-    const want = { scales: new Float32Array(texts.length), values: new Int8Array(texts.length * 64) };
-    embedLexicalInt8Rows(model, texts, want.scales, want.values);
-    const rows = [6, 0, 3, 4, 2];
-    const scales = new Float32Array(rows.length).fill(7);
-    const values = new Int8Array(rows.length * 64).fill(99);
-    embedLexicalFeatureRows(model, features, rows, scales, values);
-    rows.forEach((row, r) => {
-      expect(scales[r]).toBe(want.scales[row]);
-      expect(values.subarray(r * 64, (r + 1) * 64)).toEqual(want.values.subarray(row * 64, (row + 1) * 64));
-    });
-    expect(createLexicalCounter(64).takeFeatures()).toBeNull();
   });
 });
 

@@ -164,7 +164,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // before then is not lost.
     if (engine === 'duckdb' && (options.interactions || options.signalsFrom)) (aggregating = startAggregates(options, aggregateCache, tuning, log)).done.catch(() => {});
     // The lexical encoder's counts come from the items' pass, unless an incremental build keeps the previous fit.
-    const counter = options.encoder === 'lexical' && !options.previous ? createLexicalCounter(undefined, { keepFeatures: true }) : null;
+    const counter = options.encoder === 'lexical' && !options.previous ? createLexicalCounter() : null;
     const read = await readItems(options.items, join(tmp, 'items.ndjson'), columns, counter);
     const { ids, hash: itemsHash } = read;
     aggregating?.setIds(ids);
@@ -182,7 +182,7 @@ export async function buildCatalog(options: BuildOptions): Promise<BuildReport> 
     // Lexical vectors ship with their counts, so browsers rebuild this encoder without tokenizing every item.
     // An incremental build keeps the previous fit, so the vectors it carries over stay the encoder's.
     const lexicalCounts: LexicalCounts | null = neural ? null : (previous?.lexicalCounts ?? counter?.counts() ?? countLexicalFeatures(read.texts));
-    const encoder = neural ?? lexicalRows(lexicalCounts!, counter?.takeFeatures() ?? null);
+    const encoder = neural ?? lexicalRows(lexicalCounts!);
     // Format 1 has no place for a projection: `auto` keeps it full there, an explicit PCA is refused.
     const choice = options.vectors ?? 'auto';
     if (!v2 && choice !== 'auto' && choice !== 'full') throw new RangeError(`--vectors ${choice} needs format 2 (the projection is a binary part); drop --format 1 or use --vectors full`);

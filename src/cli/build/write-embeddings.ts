@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createLexicalEncoder, embedLexicalFeatureRows, embedLexicalInt8Rows, lexicalModelFromCounts, type LexicalCounts, type LexicalFeatures } from '../../encoder';
+import { createLexicalEncoder, embedLexicalInt8Rows, lexicalModelFromCounts, type LexicalCounts } from '../../encoder';
 import type { Int8Rows } from '../../vector';
 import { createProgress } from '../progress';
 import type { EmbedCache } from './embed-cache';
@@ -12,23 +12,19 @@ export interface RowEncoder {
   /** Changes whenever the rows of some text would: keys the embedding cache. */
   readonly fingerprint: string;
   /**
-   * Embeds `texts`, handing over the rows in order, each run of them with the index of its first text. `at` gives
-   * their places among the `of` texts the caller embeds (`writeEmbeddings`' all), for an encoder that kept
-   * something of those from the items' pass.
+   * Embeds `texts`, handing over the rows in order, each run of them with the index of its first text.
    * @returns the threads it ran in
    */
-  embed(texts: readonly string[], onRows: (start: number, rows: Int8Rows) => void, at?: { places: Uint32Array; of: number }): Promise<number>;
+  embed(texts: readonly string[], onRows: (start: number, rows: Int8Rows) => void): Promise<number>;
 }
 
 const EMBED_BATCH = 256;
 
 /**
  * The lexical encoder on the main thread: tokenizing and hashing an item costs microseconds, not a thread. Each
- * batch is embedded into one reused matrix, not a vector per text. `features`, those of the texts whose counts
- * these are (`LexicalCounter.takeFeatures`), serve the first `embed` that places its texts among as many; then
- * they are let go, and every other call tokenizes its texts.
+ * batch is embedded into one reused matrix, not a vector per text.
  */
-export function lexicalRows(counts: LexicalCounts, features: LexicalFeatures | null = null): RowEncoder {
+export function lexicalRows(counts: LexicalCounts): RowEncoder {
   const model = lexicalModelFromCounts(counts);
   const { id, dim } = createLexicalEncoder(model);
   const fingerprint = createHash('sha256').update(`${id}\0${counts.documents}\0`).update(new Uint8Array(Uint32Array.from(counts.df).buffer)).digest('hex');
@@ -36,16 +32,13 @@ export function lexicalRows(counts: LexicalCounts, features: LexicalFeatures | n
     id,
     dim,
     fingerprint,
-    async embed(texts, onRows, at) {
-      const kept = at && features && features.offsets.length - 1 === at.of ? features : null;
-      if (kept) features = null;
+    async embed(texts, onRows) {
       // One batch's rows, reused: `onRows` copies them where they go.
       const scales = new Float32Array(EMBED_BATCH);
       const values = new Int8Array(EMBED_BATCH * dim);
       for (let start = 0; start < texts.length; start += EMBED_BATCH) {
         const batch = texts.slice(start, start + EMBED_BATCH);
-        if (kept) embedLexicalFeatureRows(model, kept, at!.places.subarray(start, start + batch.length), scales, values);
-        else embedLexicalInt8Rows(model, batch, scales, values);
+        embedLexicalInt8Rows(model, batch, scales, values);
         onRows(start, { dim, scales: scales.subarray(0, batch.length), values: values.subarray(0, batch.length * dim) });
         // Back to the event loop between batches: the log's aggregation, running meanwhile, advances through it.
         await new Promise((ok) => setImmediate(ok));
@@ -107,7 +100,6 @@ export async function writeEmbeddings(file: string, texts: readonly string[], en
         }
         progress(start + embedded.scales.length);
       },
-      { places: order, of: count },
     );
     rows.flush();
     const head = new DataView(new ArrayBuffer(count * 4));
