@@ -5,7 +5,8 @@ import type { CatalogColumns, CatalogSignals, CsrRows, DictionaryColumn, Item } 
 
 /**
  * Many sources' lists in three flat arrays: `rows` holds (source, length) pairs, and each list's targets and
- * weights follow the previous one's. What the build reads 10⁷ rows into, with no object per list.
+ * weights follow the previous one's. What the build reads 10⁷ rows into, with no object per list. Per source
+ * position: target positions and raw weights; a source appears at most once.
  */
 export interface FlatLists {
   rows: ArrayLike<number>;
@@ -13,16 +14,13 @@ export interface FlatLists {
   weights: ArrayLike<number>;
 }
 
-/** Per source position: target positions and raw weights; a source may appear at most once. Read twice. */
-export type SourceLists = ReadonlyArray<readonly [source: number, targets: ArrayLike<number>, weights: ArrayLike<number>]> | FlatLists;
-
 /** Signals by item position, as the build computes them and as v1's id-keyed JSON is converted to. */
 export interface IndexedSignals {
   popularity?: ArrayLike<number>;
   trending?: ArrayLike<number>;
-  neighbors?: SourceLists;
-  transitions?: SourceLists;
-  boughtTogether?: SourceLists;
+  neighbors?: FlatLists;
+  transitions?: FlatLists;
+  boughtTogether?: FlatLists;
   /** Raw counts per trending window, keyed by its length in days. */
   trendingWindows?: ReadonlyArray<readonly [days: number, counts: ArrayLike<number>]>;
 }
@@ -116,19 +114,18 @@ export function columnsFromItems(items: readonly Item[], signals?: CatalogSignal
     }
     return out;
   };
-  const rows = (lists: Record<string, Array<[string, number]>> | undefined) => {
+  const rows = (lists: Record<string, Array<[string, number]>> | undefined): FlatLists | undefined => {
     if (!lists) return undefined;
-    const out: Array<[number, number[], number[]]> = [];
+    const out = { rows: [] as number[], targets: [] as number[], weights: [] as number[] };
     for (const [id, list] of Object.entries(lists)) {
       const i = index.get(id);
       if (i === undefined || !Array.isArray(list)) continue;
-      const targets: number[] = [];
-      const weights: number[] = [];
+      const before = out.targets.length;
       for (const [target, w] of list) {
         const j = index.get(target);
-        if (j !== undefined) (targets.push(j), weights.push(w));
+        if (j !== undefined) (out.targets.push(j), out.weights.push(w));
       }
-      out.push([i, targets, weights]);
+      out.rows.push(i, out.targets.length - before);
     }
     return out;
   };
@@ -181,19 +178,16 @@ function logScaled(count: number, counts: ArrayLike<number> | undefined): Float3
 }
 
 /** Calls `visit` with each list's source and its range [from, to) in `targets` and `weights`. */
-function eachList(lists: SourceLists, visit: (source: number, targets: ArrayLike<number>, weights: ArrayLike<number>, from: number, to: number) => void): void {
-  if ('rows' in lists) {
-    const { rows, targets, weights } = lists;
-    for (let k = 0, at = 0; k < rows.length; k += 2) {
-      const to = at + rows[k + 1]!;
-      visit(rows[k]!, targets, weights, at, to);
-      at = to;
-    }
-  } else for (const [source, targets, weights] of lists) visit(source, targets, weights, 0, targets.length);
+function eachList({ rows, targets, weights }: FlatLists, visit: (source: number, targets: ArrayLike<number>, weights: ArrayLike<number>, from: number, to: number) => void): void {
+  for (let k = 0, at = 0; k < rows.length; k += 2) {
+    const to = at + rows[k + 1]!;
+    visit(rows[k]!, targets, weights, at, to);
+    at = to;
+  }
 }
 
 /** Two passes over the lists (count, then fill): no per-row arrays, so a million rows cost only their CSR bytes. */
-function csrRows(count: number, lists: SourceLists): CsrRows {
+function csrRows(count: number, lists: FlatLists): CsrRows {
   const offsets = new Uint32Array(count + 1);
   eachList(lists, (i, targets, _, from, to) => {
     let n = 0;

@@ -23,7 +23,7 @@ export type {
 } from './types';
 export { loadCatalog, reloadCatalog, type ReloadCatalogOptions, type ReloadedCatalog, type CacheWriteReport, type CatalogCache, type CatalogFiles, type LoadCatalogOptions, type LoadedCatalog, type CatalogSource } from './load';
 export { parseItemsText, parseItemsBytes, validateItems, createItemValidator, validateManifest, validateSignals, decodeEmbeddings, checkNotEmpty, MAX_ITEM_DEPTH } from './validate';
-export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type FlatLists, type IndexedSignals, type SourceLists } from './columns';
+export { columnsFromItems, createColumnsBuilder, type ColumnsBuilder, type FlatLists, type IndexedSignals } from './columns';
 export { columnSections, encodeColumns, encodeSections, decodeColumns, layoutSections } from './binary';
 export { recordsFromItems, encodeRecords, createNdjsonRecords } from './records';
 export { itemText } from './item-text';

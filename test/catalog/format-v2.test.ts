@@ -118,7 +118,7 @@ describe('catalogue format 2', () => {
   });
 
   it('seals the items before the signals come: the same columns, and no item after it', () => {
-    const signals = { popularity: SMALL_CATALOG.map((_, i) => i % 3), neighbors: [[0, [1, 2], [2, 1]] as const] };
+    const signals = { popularity: SMALL_CATALOG.map((_, i) => i % 3), neighbors: { rows: [0, 2], targets: [1, 2], weights: [2, 1] } };
     const early = createColumnsBuilder();
     const late = createColumnsBuilder();
     for (const item of SMALL_CATALOG) early.add(item), late.add(item);
