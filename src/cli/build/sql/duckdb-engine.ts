@@ -455,7 +455,7 @@ async function forEachChunk(conn: DuckDBConnection, sql: string, visit: (columns
  * reads this one. One chunk at a time, the reader of 10⁷ neighbour rows waited on DuckDB about half its time, as
  * each fetch is a trip to a pool thread and back. Every chunk is its own (kept valid until it is collected).
  */
-async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
+export async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
   let next = result.fetchChunk();
   try {
     for (;;) {
@@ -465,8 +465,9 @@ async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> 
       yield chunk;
     }
   } finally {
-    // A reader that stopped early (a null it refused): the fetch under way is not an unhandled failure.
-    next.catch(() => {});
+    // A reader that stopped early (a null it refused, a bad row): the fetch under way ends, failed or not,
+    // before the reader goes on to close the database.
+    await next.catch(() => {});
   }
 }
 

@@ -1,6 +1,5 @@
-import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { SourceRecord } from '../read-records';
-import { openEngine } from './duckdb-engine';
+import { chunksOf, openEngine } from './duckdb-engine';
 import { quote } from './log-input';
 
 /**
@@ -13,15 +12,10 @@ export async function* readParquetRecords(source: string, batch: number): AsyncG
   // One thread: the rows are parsed on the main thread, one at a time, and the build's aggregation (its own
   // engine) needs the other cores more than this scan does.
   const db = await openEngine({ threads: 1 });
-  let next: Promise<DuckDBDataChunk | null> | null = null;
   try {
     const result = await db.conn.stream(`SELECT CAST(to_json(struct_pack(*COLUMNS(* EXCLUDE (file_row_number)))) AS VARCHAR) AS record, file_row_number + 1 AS row FROM read_parquet(${quote(source)}, file_row_number = true)`);
     // The next chunk is fetched while this one is parsed: DuckDB reads and converts rows in its own thread.
-    next = result.fetchChunk();
-    for (;;) {
-      const chunk = await next;
-      if (!chunk || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
+    for await (const chunk of chunksOf(result)) {
       const [records, rows] = chunk.getColumns() as [string[], bigint[]];
       // rowCount is a call into the native library: once per chunk, not once per row.
       const count = chunk.rowCount;
@@ -33,8 +27,6 @@ export async function* readParquetRecords(source: string, batch: number): AsyncG
       }
     }
   } finally {
-    // A reader that stopped early (a bad row) leaves a fetch under way: it ends before the database closes.
-    await next?.catch(() => {});
     db.close();
   }
 }
