@@ -20,9 +20,11 @@
  *
  * In process, DuckDB computes some tables its own way (`Statement.duckdb`): the log carries the items met next,
  * from the same sort of each visitor's events (`ahead` is a view of it); co-occurrence is a view summed straight
- * into the ranking, never stored; and `neighbor_rows` is ranked with `row_number()` by score, then catalogue
- * position (the tie-break PocketRec applies to the printed form's rows), each row keeping its rank `r`. Both
- * forms give the same catalogue (test/cli/build-duckdb.test.ts runs the printed one through `--signals-from`).
+ * into the ranking, never stored (but for the ranking in shares, `neighborRowsInSteps`, which runs only when it
+ * begins before the catalogue's own pass is done: a log small enough for its pairs to be stored); and
+ * `neighbor_rows` is ranked with `row_number()` by score, then catalogue position (the tie-break PocketRec applies
+ * to the printed form's rows), each row keeping its rank `r`. Both forms give the same catalogue
+ * (test/cli/build-duckdb.test.ts runs the printed one through `--signals-from`).
  *
  * Why the arithmetic looks the way it does: both engines must give the same bits whatever order a parallel
  * engine adds rows in. Event strengths are summed as integers on a 2⁻²⁰ grid (`weight_units`), and the
